@@ -1,0 +1,91 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode plus the upcoming features that
+/// keep C types and internal imports from leaking out of the module that wraps them.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "stomper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stomper", targets: ["StomperCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "Clibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+        ),
+        .target(
+            name: "StomperGit",
+            dependencies: ["Clibgit2"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperCoordination",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperQuality",
+            dependencies: ["StomperProcess"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperAgents",
+            dependencies: ["StomperProcess", "StomperQuality"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperCore",
+            dependencies: [
+                "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StomperCLI",
+            dependencies: [
+                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperTestSupport",
+            dependencies: ["StomperProcess"],
+            path: "Tests/StomperTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperTestSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,139 @@
+internal import Clibgit2
+import Foundation
+
+// Owners of libgit2 handles. Each frees its pointer in `deinit`; none is Sendable, because a
+// libgit2 object may only be used by one thread at a time (libgit2 threading.md). Handles are
+// opened inside the blocking closure that uses them and never cross a task boundary.
+
+final class RepositoryHandle {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_repository_free(pointer) }
+
+    static func open(_ path: String) throws(GitError) -> RepositoryHandle {
+        LibGit2.ensureInitialised()
+        var out: OpaquePointer?
+        try LibGit2.check(git_repository_open_ext(&out, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil),
+                          "opening the repository", path: path)
+        return RepositoryHandle(out!)
+    }
+
+    func headCommitID() throws(GitError) -> ObjectID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, "HEAD")
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EUNBORNBRANCH.rawValue { return nil }
+        try LibGit2.check(result, "resolving HEAD")
+        return ObjectID(oid)
+    }
+
+    func commit(_ id: ObjectID) throws(GitError) -> CommitHandle {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try LibGit2.check(git_commit_lookup(&out, pointer, &oid), "looking up commit \(id.short)")
+        return CommitHandle(out!)
+    }
+
+    func tree(ofCommit id: ObjectID) throws(GitError) -> TreeHandle {
+        let commit = try commit(id)
+        var out: OpaquePointer?
+        try LibGit2.check(git_commit_tree(&out, commit.pointer), "reading the tree of \(id.short)")
+        return TreeHandle(out!)
+    }
+
+    func tree(_ id: ObjectID) throws(GitError) -> TreeHandle {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try LibGit2.check(git_tree_lookup(&out, pointer, &oid), "looking up tree \(id.short)")
+        return TreeHandle(out!)
+    }
+
+    func index() throws(GitError) -> IndexHandle {
+        var out: OpaquePointer?
+        try LibGit2.check(git_repository_index(&out, pointer), "opening the index")
+        return IndexHandle(out!)
+    }
+
+    func blob(_ id: ObjectID) throws(GitError) -> [UInt8] {
+        var oid = id.oid
+        var out: OpaquePointer?
+        try LibGit2.check(git_blob_lookup(&out, pointer, &oid), "looking up blob \(id.short)")
+        defer { git_blob_free(out) }
+        let size = Int(git_blob_rawsize(out))
+        guard size > 0, let raw = git_blob_rawcontent(out) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
+    func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+        var oid = git_oid()
+        let result = bytes.withUnsafeBytes { git_blob_create_from_buffer(&oid, pointer, $0.baseAddress, $0.count) }
+        try LibGit2.check(result, "writing a blob")
+        return ObjectID(oid)
+    }
+
+    var workdir: String? {
+        git_repository_workdir(pointer).map { String(cString: $0) }
+    }
+
+    var commonDir: String {
+        String(cString: git_repository_commondir(pointer))
+    }
+
+    var gitDir: String {
+        String(cString: git_repository_path(pointer))
+    }
+}
+
+final class CommitHandle {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_commit_free(pointer) }
+}
+
+final class TreeHandle {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_tree_free(pointer) }
+
+    var id: ObjectID { ObjectID(git_tree_id(pointer).pointee) }
+
+    /// The entry at a slash-separated path, or nil when nothing is there.
+    func entry(at path: String) throws(GitError) -> TreeEntry? {
+        var out: OpaquePointer?
+        let result = git_tree_entry_bypath(&out, pointer, path)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try LibGit2.check(result, "reading tree entry", path: path)
+        defer { git_tree_entry_free(out) }
+        guard let mode = FileMode(git_tree_entry_filemode(out)) else { return nil }
+        return TreeEntry(id: ObjectID(git_tree_entry_id(out).pointee), mode: mode)
+    }
+}
+
+final class IndexHandle {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_index_free(pointer) }
+}
+
+/// Keeps C strings alive for the duration of a call that takes a `git_strarray`.
+struct CStringArray: ~Copyable {
+    private var pointers: [UnsafeMutablePointer<CChar>?]
+
+    init(_ strings: [String]) {
+        pointers = strings.map { strdup($0) }
+    }
+
+    deinit {
+        for pointer in pointers { free(pointer) }
+    }
+
+    mutating func withPointers<R>(_ body: ([UnsafeMutablePointer<CChar>?]) throws(GitError) -> R) throws(GitError) -> R {
+        try body(pointers)
+    }
+
+    mutating func withStrArray<R>(_ body: (git_strarray) throws(GitError) -> R) throws(GitError) -> R {
+        let count = pointers.count
+        return try pointers.withUnsafeMutableBufferPointer { (buffer) throws(GitError) -> R in
+            try body(git_strarray(strings: buffer.baseAddress, count: count))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+internal import Clibgit2
+import Foundation
+
+/// Process-wide libgit2 initialisation and error capture.
+enum LibGit2 {
+    /// `git_libgit2_init` is reference counted; calling it once for the life of the process is
+    /// enough, and a lazily initialised static gives exactly-once semantics without a lock of ours.
+    private static let initialised: Bool = {
+        git_libgit2_init()
+        return true
+    }()
+
+    static func ensureInitialised() {
+        _ = initialised
+    }
+
+    /// Turns a libgit2 return code into a thrown `GitError`.
+    ///
+    /// Must be called synchronously right after the call: `git_error_last()` is thread-local.
+    static func check(
+        _ result: Int32, _ what: @autoclosure () -> String, path: String? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) throws(GitError) {
+        guard result < 0 else { return }
+        throw error(result, what(), path: path, file: file, line: line)
+    }
+
+    static func error(
+        _ result: Int32, _ what: String, path: String? = nil, file: String = #fileID, line: UInt = #line
+    ) -> GitError {
+        let last = git_error_last()
+        let details = GitError.LibGit2Details(
+            code: result,
+            errorClass: last.map { $0.pointee.klass } ?? 0,
+            message: last.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "unknown error"
+        )
+        let code: GitError.Code = result == GIT_ELOCKED.rawValue ? .indexLocked : .libgit2
+        return GitError(code, "\(what) failed", path: path, libgit2: details, file: file, line: line)
+    }
+}

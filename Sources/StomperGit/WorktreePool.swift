@@ -1,0 +1,98 @@
+import Foundation
+
+/// A fixed number of detached worktrees, leased one job at a time and recycled between jobs.
+///
+/// Creating a worktree is a full checkout (seconds on a large repository); resetting one to a new
+/// base touches only what the previous job changed (milliseconds). So slots are created lazily,
+/// at most `capacity` of them, and reused until `close()`. Leftovers of a crashed run are removed
+/// when the pool opens. Slots live under `.git/stomper/worktrees/`, outside the main working tree.
+public actor WorktreePool {
+    public let repository: GitRepository
+    public let capacity: Int
+
+    private struct Slot {
+        var name: String
+        var path: String
+        /// The commit the slot was last reset to.
+        var base: ObjectID
+    }
+
+    private var idle: [Slot] = []
+    private var leased = 0
+    private var created = 0
+    private var names: [String] = []
+    private let runTag: String
+
+    public init(repository: GitRepository, capacity: Int) {
+        precondition(capacity > 0, "a worktree pool needs at least one slot")
+        self.repository = repository
+        self.capacity = capacity
+        self.runTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max) & 0xffffff)"
+    }
+
+    /// Removes worktrees left by stomper processes that no longer run. Returns their names.
+    public func removeStaleWorktrees() async throws -> [String] {
+        let repository = self.repository
+        return try await BlockingIO.run { WorktreeSlots.removeStale(in: repository) }
+    }
+
+    /// Runs `body` with a worktree reset to `base`, then returns the worktree to the pool.
+    ///
+    /// At most `capacity` leases may be held at once; asking for more is an error, not a wait,
+    /// because the caller (the pipeline) already bounds how many jobs are in flight.
+    public func withWorktree<T: Sendable>(
+        at base: ObjectID, _ body: (Worktree) async throws -> T
+    ) async throws -> T {
+        var slot = try await lease(at: base)
+        do {
+            let result = try await body(Worktree(name: slot.name, path: slot.path, base: base))
+            slot.base = base
+            idle.append(slot)
+            leased -= 1
+            return result
+        } catch {
+            slot.base = base
+            idle.append(slot)
+            leased -= 1
+            throw error
+        }
+    }
+
+    private func lease(at base: ObjectID) async throws -> Slot {
+        guard leased < capacity else {
+            throw GitError(.worktree, "all \(capacity) worktrees of the pool are in use")
+        }
+        leased += 1
+        do {
+            if var slot = idle.popLast() {
+                let path = slot.path
+                let previous = slot.base
+                try await BlockingIO.run { try WorktreeSlots.reset(path: path, to: base, from: previous) }
+                slot.base = base
+                return slot
+            }
+            let name = WorktreeSlots.prefix + runTag + "-\(created)"
+            created += 1
+            names.append(name)
+            let repository = self.repository
+            let path = try await BlockingIO.run {
+                try WorktreeSlots.create(in: repository, name: name, at: base)
+            }
+            return Slot(name: name, path: path, base: base)
+        } catch {
+            leased -= 1
+            throw error
+        }
+    }
+
+    /// Removes every worktree this pool created. Safe to call more than once.
+    public func close() async {
+        let repository = self.repository
+        let names = self.names
+        self.names = []
+        idle = []
+        _ = try? await BlockingIO.run {
+            for name in names { WorktreeSlots.remove(repository: repository, name: name) }
+        }
+    }
+}

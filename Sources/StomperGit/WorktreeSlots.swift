@@ -1,0 +1,178 @@
+internal import Clibgit2
+import Foundation
+
+/// Creating, recycling and removing the linked worktrees of a pool. Blocking; no state.
+enum WorktreeSlots {
+    /// Every pool worktree is named `stomper-wt-<pid>-<random>-<slot>`: the owner's pid lets a
+    /// later process tell a crashed run's leftovers from a live run's worktrees.
+    static let prefix = "stomper-wt-"
+
+    static func directory(of repository: GitRepository) -> String {
+        repository.commonDir + "/stomper/worktrees"
+    }
+
+    /// Creates a detached worktree at `commit`, locked with a reason naming this process.
+    static func create(in repository: GitRepository, name: String, at commit: ObjectID) throws(GitError) -> String {
+        let repo = try repository.open()
+        let parent = directory(of: repository)
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw GitError(.io, "cannot create the worktree folder", path: parent, underlying: error)
+        }
+        let path = parent + "/" + name
+        var options = git_worktree_add_options()
+        try LibGit2.check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)),
+                          "initialising worktree options")
+        options.lock = 1
+        var worktree: OpaquePointer?
+        let added = git_worktree_add(&worktree, repo.pointer, name, path, &options)
+        if added < 0 {
+            let error = LibGit2.error(added, "creating worktree \(name)", path: path)
+            // libgit2 does not roll back a failed add (reference §P7): remove what it left.
+            removeLeftovers(repository: repository, name: name)
+            throw error
+        }
+        defer { git_worktree_free(worktree) }
+        do throws(GitError) {
+            var linked: OpaquePointer?
+            try LibGit2.check(git_repository_open_from_worktree(&linked, worktree), "opening worktree \(name)")
+            let linkedRepo = RepositoryHandle(linked!)
+            var oid = commit.oid
+            try LibGit2.check(git_repository_set_head_detached(linkedRepo.pointer, &oid), "detaching worktree \(name)")
+            // git_worktree_add created a branch named after the worktree; it is not wanted.
+            var branch: OpaquePointer?
+            if git_branch_lookup(&branch, repo.pointer, name, GIT_BRANCH_LOCAL) == 0 {
+                defer { git_reference_free(branch) }
+                try LibGit2.check(git_branch_delete(branch), "deleting the temporary branch \(name)")
+            }
+            if try linkedRepo.headCommitID() != nil {
+                try reset(path: path, to: commit, from: nil)
+            }
+        } catch {
+            remove(repository: repository, name: name)
+            throw error
+        }
+        return path
+    }
+
+    /// Brings a worktree back to exactly `commit`: tracked paths the last job touched are checked
+    /// out again, untracked and ignored files are deleted, HEAD is detached at `commit`.
+    ///
+    /// Only changed paths are rewritten (reference §2, c3): cost follows what the job did, not the
+    /// size of the repository, apart from one status scan.
+    static func reset(path: String, to commit: ObjectID, from previous: ObjectID?) throws(GitError) {
+        let repo = try RepositoryHandle.open(path)
+        let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
+            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        let entries = try StatusScan.run(repo, flags: flags, paths: [])
+        for entry in entries where entry.isUntracked || entry.isIgnored {
+            let target = path + "/" + entry.path
+            do {
+                try FileManager.default.removeItem(atPath: target)
+            } catch let error as CocoaError where error.code == .fileNoSuchFile {
+                continue
+            } catch {
+                throw GitError(.worktree, "cannot remove a file left in a worktree", path: target, underlying: error)
+            }
+        }
+        var paths = Set(entries.filter { !$0.isUntracked && !$0.isIgnored }.map(\.path))
+        let head = try repo.headCommitID()
+        let target = try repo.tree(ofCommit: commit)
+        if let head, head != commit {
+            paths.formUnion(try changedPaths(repo, from: repo.tree(ofCommit: head), to: target))
+        }
+        if !paths.isEmpty {
+            var options = git_checkout_options()
+            try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
+                              "initialising checkout options")
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+            var pathspec = CStringArray(paths.sorted())
+            try pathspec.withStrArray { (array) throws(GitError) in
+                options.paths = array
+                try LibGit2.check(git_checkout_tree(repo.pointer, target.pointer, &options),
+                                  "resetting worktree files", path: path)
+            }
+        }
+        var oid = commit.oid
+        try LibGit2.check(git_repository_set_head_detached(repo.pointer, &oid), "detaching worktree HEAD", path: path)
+    }
+
+    static func changedPaths(_ repo: RepositoryHandle, from old: TreeHandle, to new: TreeHandle) throws(GitError) -> Set<String> {
+        var diff: OpaquePointer?
+        try LibGit2.check(git_diff_tree_to_tree(&diff, repo.pointer, old.pointer, new.pointer, nil), "diffing two trees")
+        defer { git_diff_free(diff) }
+        var paths = Set<String>()
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+            if let path = delta.old_file.path { paths.insert(String(cString: path)) }
+            if let path = delta.new_file.path { paths.insert(String(cString: path)) }
+        }
+        return paths
+    }
+
+    /// Removes a pool worktree: its directory, its `.git/worktrees` entry and any branch of its name.
+    static func remove(repository: GitRepository, name: String) {
+        if let repo = try? repository.open() {
+            var worktree: OpaquePointer?
+            if git_worktree_lookup(&worktree, repo.pointer, name) == 0 {
+                var options = git_worktree_prune_options()
+                git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
+                options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_LOCKED.rawValue
+                    | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+                git_worktree_prune(worktree, &options)
+                git_worktree_free(worktree)
+            }
+        }
+        removeLeftovers(repository: repository, name: name)
+    }
+
+    /// Deletes whatever a failed or interrupted create left: folders and the temporary branch.
+    static func removeLeftovers(repository: GitRepository, name: String) {
+        let fileManager = FileManager.default
+        try? fileManager.removeItem(atPath: repository.commonDir + "/worktrees/" + name)
+        try? fileManager.removeItem(atPath: directory(of: repository) + "/" + name)
+        if let repo = try? repository.open() {
+            var branch: OpaquePointer?
+            if git_branch_lookup(&branch, repo.pointer, name, GIT_BRANCH_LOCAL) == 0 {
+                git_branch_delete(branch)
+                git_reference_free(branch)
+            }
+        }
+    }
+
+    /// Removes pool worktrees whose owning process is gone (a crashed or killed run).
+    /// Worktrees of live stomper processes are left alone. Returns the names removed.
+    @discardableResult
+    static func removeStale(in repository: GitRepository) -> [String] {
+        let fileManager = FileManager.default
+        var names = Set<String>()
+        for folder in [repository.commonDir + "/worktrees", directory(of: repository)] {
+            for entry in (try? fileManager.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(prefix) {
+                names.insert(entry)
+            }
+        }
+        if let repo = try? repository.open() {
+            var list = git_strarray()
+            if git_worktree_list(&list, repo.pointer) == 0 {
+                for index in 0..<list.count {
+                    if let name = list.strings[index].map({ String(cString: $0) }), name.hasPrefix(prefix) {
+                        names.insert(name)
+                    }
+                }
+                git_strarray_dispose(&list)
+            }
+        }
+        let stale = names.filter { !isOwnerAlive($0) }.sorted()
+        for name in stale { remove(repository: repository, name: name) }
+        return stale
+    }
+
+    static func isOwnerAlive(_ name: String) -> Bool {
+        let fields = name.dropFirst(prefix.count).split(separator: "-")
+        guard let first = fields.first, let pid = pid_t(first) else { return false }
+        if pid == getpid() { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

@@ -1,0 +1,33 @@
+/// The one error type of StomperProcess: a process could not be started or watched.
+/// A non-zero exit is not an error; it is a `ProcessResult`.
+public struct ProcessError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// The executable is not on `PATH` or not at the given path.
+        public static let executableNotFound = Code("executableNotFound")
+        /// The process could not be started (permissions, working directory, resources).
+        public static let launchFailed = Code("launchFailed")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The command line that failed, for context. Never contains the standard input.
+    public var commandLine: String
+    public var underlying: (any Error)?
+    public var file: String
+    public var line: UInt
+
+    public init(_ code: Code, _ message: String, commandLine: String, underlying: (any Error)? = nil,
+                file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.commandLine = commandLine
+        self.underlying = underlying
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(message): \(commandLine)" }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs child processes in their own session and process group, so a timeout or a cancelled task
+/// can stop the whole tree a command started (SIGTERM to the group, then SIGKILL).
+public enum ProcessRunner {
+    /// Runs `spec` to completion (or to its timeout) and returns what happened.
+    ///
+    /// Cancelling the calling task tears the process group down the same way a timeout does.
+    public static func run(_ spec: ProcessSpec) async throws -> ProcessResult {
+        let start = ContinuousClock.now
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: spec.killGrace)]
+        var updates: [Environment.Key: String?] = ["GIT_OPTIONAL_LOCKS": "0"]
+        for (key, value) in spec.environment {
+            if let key = Environment.Key(rawValue: key) { updates[key] = value }
+        }
+        let executable: Executable = spec.executable.contains("/")
+            ? .path(FilePath(spec.executable)) : .name(spec.executable)
+        let limit = spec.outputLimit
+        let timeout = spec.timeout
+        let grace = spec.killGrace
+        let outcome: ExecutionResult<Collected, SequenceOutput, SequenceOutput>
+        do {
+            outcome = try await Subprocess.run(
+                executable,
+                arguments: Arguments(spec.arguments),
+                environment: .inherit.updating(updates),
+                workingDirectory: spec.workingDirectory.map { FilePath($0) },
+                platformOptions: options,
+                input: .array(spec.input),
+                output: .sequence,
+                error: .sequence
+            ) { execution in
+                try await withThrowingTaskGroup(of: Part.self) { group in
+                    group.addTask {
+                        let (bytes, truncated) = try await collect(execution.standardOutput, limit: limit)
+                        return .stdout(bytes, truncated)
+                    }
+                    group.addTask {
+                        let (bytes, truncated) = try await collect(execution.standardError, limit: limit)
+                        return .stderr(bytes, truncated)
+                    }
+                    if let timeout {
+                        group.addTask {
+                            try await Task.sleep(for: timeout)
+                            return .timedOut
+                        }
+                    }
+                    var collected = Collected()
+                    var streamsOpen = 2
+                    while streamsOpen > 0, let part = try await group.next() {
+                        switch part {
+                        case .stdout(let bytes, let truncated):
+                            collected.stdout = bytes
+                            collected.truncated = collected.truncated || truncated
+                            streamsOpen -= 1
+                        case .stderr(let bytes, let truncated):
+                            collected.stderr = bytes
+                            collected.truncated = collected.truncated || truncated
+                            streamsOpen -= 1
+                        case .timedOut:
+                            collected.timedOut = true
+                            await execution.teardown(using: [
+                                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace),
+                            ])
+                        }
+                    }
+                    group.cancelAll()
+                    return collected
+                }
+            }
+        } catch let error as SubprocessError {
+            if error.code == .executableNotFound {
+                throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine, underlying: error)
+            }
+            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: spec.commandLine,
+                               underlying: error)
+        }
+        let termination: ProcessResult.Termination
+        switch outcome.terminationStatus {
+        case .exited(let code): termination = .exited(code)
+        case .signaled(let signal): termination = .signaled(signal)
+        }
+        let collected = outcome.closureResult
+        return ProcessResult(
+            termination: termination, standardOutput: collected.stdout, standardError: collected.stderr,
+            outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start)
+    }
+
+    private struct Collected: Sendable {
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var truncated = false
+        var timedOut = false
+    }
+
+    private enum Part: Sendable {
+        case stdout([UInt8], Bool)
+        case stderr([UInt8], Bool)
+        case timedOut
+    }
+
+    /// Reads a stream to its end, keeping the first `limit` bytes. Reading on past the limit keeps
+    /// the child from blocking on a full pipe.
+    private static func collect(_ sequence: SubprocessOutputSequence, limit: Int) async throws -> ([UInt8], Bool) {
+        var bytes: [UInt8] = []
+        var truncated = false
+        for try await buffer in sequence {
+            let room = limit - bytes.count
+            if room <= 0 {
+                truncated = true
+                continue
+            }
+            buffer.withUnsafeBytes { raw in
+                bytes.append(contentsOf: raw.prefix(room))
+                if raw.count > room { truncated = true }
+            }
+        }
+        return (bytes, truncated)
+    }
+}

@@ -1,0 +1,24 @@
+public import StomperProcess
+
+/// A tool that reports diagnostics for files, and possibly fixes some of them itself.
+public protocol Linter: Sendable {
+    /// Short name used in messages, commit subjects and configuration (`ruff`).
+    var name: String { get }
+
+    /// The tool's version string, asked once per run (it goes into idempotency keys).
+    func version() async throws -> String
+
+    /// Lints `paths` (relative to `root`; empty means the whole tree) in one process and returns
+    /// every diagnostic with its path relative to `root`.
+    func lint(paths: [String], root: String) async throws -> [Diagnostic]
+
+    /// The command that applies the tool's own fixes to one file, or nil if it has none.
+    func fixCommand(path: String, root: String) -> ProcessSpec?
+}
+
+extension Linter {
+    /// Lints once and groups the diagnostics by file, each file's list sorted.
+    public func lintGrouped(paths: [String], root: String) async throws -> [String: [Diagnostic]] {
+        Dictionary(grouping: try await lint(paths: paths, root: root), by: \.path).mapValues { $0.sorted() }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+public import StomperProcess
+
+/// ruff (`ruff check --output-format json`).
+///
+/// Exit codes (reference §1.1.2): 0 clean, 1 diagnostics found, 2 ruff itself failed (bad
+/// config, unknown rule); only 2 is an error. `filename` is always absolute and is made relative
+/// to the root ruff ran in. ruff runs from the root so the project's own configuration applies.
+public struct RuffLinter: Linter {
+    public let name = "ruff"
+    public var executable: String
+    public var extraArguments: [String]
+    /// Whether fixes marked unsafe count as fixable and are applied by `fixCommand`.
+    public var unsafeFixes: Bool
+    public var timeout: Duration
+
+    public init(executable: String = "ruff", extraArguments: [String] = [], unsafeFixes: Bool = false,
+                timeout: Duration = .seconds(300)) {
+        self.executable = executable
+        self.extraArguments = extraArguments
+        self.unsafeFixes = unsafeFixes
+        self.timeout = timeout
+    }
+
+    public func version() async throws -> String {
+        let result = try await runTool(ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout))
+        guard result.exitCode == 0 else {
+            throw QualityError(.toolFailed, "`\(executable) --version` failed", tool: name,
+                               exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+        }
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
+        let spec = ProcessSpec(
+            executable: executable,
+            arguments: ["check", "--output-format", "json", "--no-cache", "--force-exclude"] + extraArguments
+                + ["--"] + (paths.isEmpty ? ["."] : paths),
+            workingDirectory: root, timeout: timeout)
+        let result = try await runTool(spec)
+        switch result.termination {
+        case .exited(0), .exited(1):
+            return try parse(result.standardOutput, root: root)
+        default:
+            throw QualityError(.toolFailed, "ruff failed", tool: name, commandLine: spec.commandLine,
+                               exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+        }
+    }
+
+    public func fixCommand(path: String, root: String) -> ProcessSpec? {
+        ProcessSpec(
+            executable: executable,
+            arguments: ["check", "--fix", "--no-cache", "--force-exclude", "--output-format", "json"]
+                + (unsafeFixes ? ["--unsafe-fixes"] : []) + extraArguments + ["--", path],
+            workingDirectory: root, timeout: timeout)
+    }
+
+    /// Parses ruff's JSON array. Tolerates the fields older versions lack (`name`, `severity`)
+    /// and the null `code` of syntax errors before ruff 0.13.
+    public func parse(_ output: [UInt8], root: String) throws -> [Diagnostic] {
+        let records: [Record]
+        do {
+            records = try JSONDecoder().decode([Record].self, from: Data(output))
+        } catch {
+            throw QualityError(.unreadableOutput, "ruff printed something that is not its JSON report", tool: name,
+                               standardError: trimmed(String(decoding: output.prefix(400), as: UTF8.self)),
+                               underlying: error)
+        }
+        let base = PathNormalizer(root: root)
+        return records.map { record in
+            let applicability = record.fix?.applicability
+            return Diagnostic(
+                tool: name,
+                path: base.relative(record.filename),
+                line: record.location?.row ?? 1,
+                column: record.location?.column ?? 1,
+                endLine: record.end_location?.row,
+                endColumn: record.end_location?.column,
+                code: record.code ?? "invalid-syntax",
+                message: record.message,
+                severity: .error,
+                fixable: applicability == "safe" || (unsafeFixes && applicability == "unsafe"),
+                url: record.url)
+        }
+    }
+
+    private struct Record: Decodable {
+        struct Location: Decodable {
+            var row: Int
+            var column: Int
+        }
+        struct Fix: Decodable {
+            var applicability: String?
+        }
+        var code: String?
+        var filename: String
+        var location: Location?
+        var end_location: Location?
+        var message: String
+        var fix: Fix?
+        var url: String?
+    }
+
+    private func runTool(_ spec: ProcessSpec) async throws -> ProcessResult {
+        do {
+            return try await ProcessRunner.run(spec)
+        } catch let error as ProcessError where error.code == .executableNotFound {
+            throw QualityError(.toolMissing,
+                               "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml",
+                               tool: name, commandLine: spec.commandLine, underlying: error)
+        }
+    }
+}
+
+func trimmed(_ text: String, limit: Int = 2000) -> String {
+    let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.count > limit ? String(text.prefix(limit)) + "…" : text
+}
