@@ -13,7 +13,19 @@ public protocol Linter: Sendable {
     func lint(paths: [String], root: String) async throws -> [Diagnostic]
 
     /// The command that applies the tool's own fixes to one file, or nil if it has none.
-    func fixCommand(path: String, root: String) -> ProcessSpec?
+    func fixCommand(path: String, root: String) -> FixCommand?
+}
+
+/// How to run a linter's own fixer on one file.
+public struct FixCommand: Sendable, Hashable {
+    public var spec: ProcessSpec
+    /// Exit statuses that mean the fixer ran (ruff exits 1 when diagnostics remain after fixing).
+    public var successExitCodes: Set<Int32>
+
+    public init(spec: ProcessSpec, successExitCodes: Set<Int32>) {
+        self.spec = spec
+        self.successExitCodes = successExitCodes
+    }
 }
 
 extension Linter {

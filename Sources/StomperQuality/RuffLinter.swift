@@ -1,5 +1,5 @@
 import Foundation
-public import StomperProcess
+import StomperProcess
 
 /// ruff (`ruff check --output-format json`).
 ///
@@ -47,12 +47,14 @@ public struct RuffLinter: Linter {
         }
     }
 
-    public func fixCommand(path: String, root: String) -> ProcessSpec? {
-        ProcessSpec(
+    public func fixCommand(path: String, root: String) -> FixCommand? {
+        let spec = ProcessSpec(
             executable: executable,
             arguments: ["check", "--fix", "--no-cache", "--force-exclude", "--output-format", "json"]
                 + (unsafeFixes ? ["--unsafe-fixes"] : []) + extraArguments + ["--", path],
             workingDirectory: root, timeout: timeout)
+        // 1 means "diagnostics remain after fixing"; 2 is a ruff failure.
+        return FixCommand(spec: spec, successExitCodes: [0, 1])
     }
 
     /// Parses ruff's JSON array. Tolerates the fields older versions lack (`name`, `severity`)

@@ -1,0 +1,125 @@
+public import StomperQuality
+import Foundation
+
+/// Something that edits one file in a worktree to remove its diagnostics: a linter's own autofix,
+/// an AI coding CLI, a chat endpoint. Agents are not trusted: whatever they do is verified,
+/// scope-checked and only then landed, by the pipeline, never by the agent.
+public protocol Agent: Sendable {
+    /// Who this agent is; part of every idempotency key, so a different agent or setting gives a
+    /// different key.
+    var identity: AgentIdentity { get }
+
+    /// Edits `request.path` inside `request.worktree`. Must not touch the main checkout.
+    /// A failed attempt is an `AgentOutcome`, not a thrown error; throwing means the agent could
+    /// not be run at all in a way that will not get better (for example, a bad template).
+    func fix(_ request: FixRequest) async throws -> AgentOutcome
+}
+
+/// The name and every setting of an agent that can change what it writes.
+public struct AgentIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// `autofix`, `command`.
+    public var kind: String
+    /// A readable name (`autofix`, or the command's executable).
+    public var name: String
+    /// Settings that change the result (argv template, tool versions, flags), canonical text.
+    public var settings: String
+
+    public init(kind: String, name: String, settings: String) {
+        self.kind = kind
+        self.name = name
+        self.settings = settings
+    }
+
+    public var description: String { kind == name ? kind : "\(kind):\(name)" }
+}
+
+/// What went wrong on the previous attempt, handed to the next one.
+public struct AttemptFeedback: Sendable, Hashable {
+    public var remaining: [Diagnostic]
+    public var introduced: [Diagnostic]
+    public var notes: [String]
+
+    public init(remaining: [Diagnostic] = [], introduced: [Diagnostic] = [], notes: [String] = []) {
+        self.remaining = remaining
+        self.introduced = introduced
+        self.notes = notes
+    }
+}
+
+/// One request to fix one file.
+public struct FixRequest: Sendable {
+    /// Absolute path of the worktree the agent works in.
+    public var worktree: String
+    /// The file to fix, relative to the worktree root.
+    public var path: String
+    /// The diagnostics to remove.
+    public var diagnostics: [Diagnostic]
+    /// 1 for the first attempt.
+    public var attempt: Int
+    public var feedback: AttemptFeedback?
+    /// The longest one attempt may run; the agent's process group is killed after it.
+    public var timeout: Duration
+    /// A private folder outside the worktree for prompt files and the like.
+    public var scratchDirectory: String
+
+    public init(worktree: String, path: String, diagnostics: [Diagnostic], attempt: Int = 1,
+                feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String) {
+        self.worktree = worktree
+        self.path = path
+        self.diagnostics = diagnostics
+        self.attempt = attempt
+        self.feedback = feedback
+        self.timeout = timeout
+        self.scratchDirectory = scratchDirectory
+    }
+}
+
+/// How an attempt ended, as far as the agent process can tell. Whether the file is fixed is
+/// decided afterwards by verification, never by the agent's own claim.
+public struct AgentOutcome: Sendable, Hashable {
+    public enum Status: Sendable, Hashable {
+        /// The agent finished normally.
+        case completed
+        /// The agent reported failure: a non-zero exit, or a tool error.
+        case failed(reason: String)
+        /// The agent ran past its timeout and its process group was killed.
+        case timedOut(after: Duration)
+        /// The agent was killed by a signal it did not ask for.
+        case crashed(signal: Int32)
+        /// The agent could not be started.
+        case unavailable(reason: String)
+    }
+
+    public var status: Status
+    /// The end of what the agent printed (stdout then stderr), for reports and the next prompt.
+    public var output: String
+    public var duration: Duration
+    public var calls: Int
+
+    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1) {
+        self.status = status
+        self.output = output
+        self.duration = duration
+        self.calls = calls
+    }
+
+    /// A one-line reason when the attempt did not complete.
+    public var failureReason: String? {
+        switch status {
+        case .completed: return nil
+        case .failed(let reason): return reason
+        case .timedOut(let after): return "agent timed out after \(after.formattedSeconds); its processes were killed"
+        case .crashed(let signal): return "agent crashed (killed by signal \(signal))"
+        case .unavailable(let reason): return reason
+        }
+    }
+}
+
+extension Duration {
+    /// `1.5s`, for messages.
+    public var formattedSeconds: String {
+        let (seconds, attoseconds) = components
+        let value = Double(seconds) + Double(attoseconds) / 1e18
+        return value == value.rounded() ? "\(Int(value))s" : String(format: "%.1fs", value)
+    }
+}
