@@ -1,0 +1,31 @@
+/// The one error type of StomperCore: a run cannot start or cannot go on.
+/// Per-file failures are `FileOutcome`s, never errors.
+public struct CoreError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// The repository is in a state stomper cannot land on (detached HEAD, no commits).
+        public static let repositoryState = Code("repositoryState")
+        /// A path given by the user is not inside the repository.
+        public static let badPath = Code("badPath")
+        /// The configuration cannot be used.
+        public static let badConfiguration = Code("badConfiguration")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    public var underlying: (any Error)?
+    public var file: String
+    public var line: UInt
+
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { message }
+}

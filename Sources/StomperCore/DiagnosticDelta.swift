@@ -1,0 +1,50 @@
+public import StomperQuality
+
+/// What an attempt changed about a file's diagnostics.
+///
+/// Diagnostics are matched by tool and code, counting occurrences: a fix moves lines around, so
+/// positions before and after cannot be compared directly. Within a code, the after-diagnostics in
+/// position order are counted as remaining first, and the surplus as introduced.
+public struct DiagnosticDelta: Sendable, Hashable {
+    /// Targeted diagnostics that are gone, counted per code.
+    public var fixed: [String: Int]
+    /// Targeted diagnostics still present (as reported after the attempt).
+    public var remaining: [Diagnostic]
+    /// Diagnostics present after the attempt beyond what the file had before.
+    public var introduced: [Diagnostic]
+
+    /// - Parameters:
+    ///   - targets: the diagnostics the job set out to fix.
+    ///   - baseline: every diagnostic the file had before (targets included); pre-existing ones that
+    ///     were not targeted are neither remaining nor introduced.
+    ///   - after: the diagnostics of the file after the attempt.
+    public init(targets: [Diagnostic], baseline: [Diagnostic], after: [Diagnostic]) {
+        func key(_ diagnostic: Diagnostic) -> String { diagnostic.tool + ":" + diagnostic.code }
+        let targetCounts = Dictionary(grouping: targets, by: key).mapValues(\.count)
+        let baselineCounts = Dictionary(grouping: baseline, by: key).mapValues(\.count)
+        let afterGroups = Dictionary(grouping: after.sorted(), by: key)
+        var fixed: [String: Int] = [:]
+        var remaining: [Diagnostic] = []
+        var introduced: [Diagnostic] = []
+        for (code, count) in targetCounts {
+            let present = afterGroups[code]?.count ?? 0
+            let gone = max(0, count - present)
+            if gone > 0 { fixed[String(code.split(separator: ":", maxSplits: 1).last ?? ""), default: 0] += gone }
+        }
+        for (code, list) in afterGroups {
+            let targeted = targetCounts[code] ?? 0
+            let preexisting = max(baselineCounts[code] ?? 0, targeted)
+            remaining += list.prefix(targeted)
+            introduced += list.dropFirst(preexisting)
+        }
+        self.fixed = fixed
+        self.remaining = remaining.sorted()
+        self.introduced = introduced.sorted()
+    }
+
+    public var fixedCount: Int { fixed.values.reduce(0, +) }
+    /// Every target gone and nothing new.
+    public var isComplete: Bool { remaining.isEmpty && introduced.isEmpty }
+    /// Some targets gone and nothing new.
+    public var isImprovement: Bool { fixedCount > 0 && introduced.isEmpty }
+}

@@ -1,0 +1,35 @@
+public import Foundation
+public import StomperGit
+public import StomperQuality
+
+/// One file to fix: its diagnostics at planning and the content they were found in.
+public struct FileJob: Sendable, Hashable, Codable {
+    public var path: String
+    /// The blob of the file at the run's base commit.
+    public var baseBlob: ObjectID
+    public var diagnostics: [Diagnostic]
+    public var key: IdempotencyKey
+}
+
+/// Everything a run will do, decided before any agent runs.
+public struct FixPlan: Sendable {
+    /// `run-YYYYMMDD-HHMMSS-<8 hex>`.
+    public var runID: String
+    public var branch: String
+    /// The branch tip when planning; every worktree starts from it.
+    public var base: ObjectID
+    public var jobs: [FileJob]
+    /// Files with diagnostics that will not be attempted, with the reason.
+    public var skipped: [FileOutcome]
+    public var toolVersions: [String: String]
+
+    /// The id of a new run, from the current time (UTC) and 32 random bits.
+    public static func newRunID(now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "run-\(formatter.string(from: now))-\(String(repeating: "0", count: 8 - random.count) + random)"
+    }
+}

@@ -1,0 +1,100 @@
+import StomperGit
+
+/// The totals of a run, folded from `FileOutcome`s.
+///
+/// The fold is order-independent: outcomes are kept by path and everything else is a sum, so
+/// jobs finishing in any order give the same summary (parallel runs stay reproducible).
+public struct RunSummary: Sendable, Hashable, Codable {
+    /// Every outcome, by path. A later outcome for the same path replaces the earlier one only if
+    /// it sorts after it (see `add`), so even duplicates fold deterministically.
+    public private(set) var outcomes: [String: FileOutcome] = [:]
+
+    public init() {}
+
+    public init(_ outcomes: some Sequence<FileOutcome>) {
+        for outcome in outcomes { add(outcome) }
+    }
+
+    public mutating func add(_ outcome: FileOutcome) {
+        if let existing = outcomes[outcome.path], Self.precedence(existing) >= Self.precedence(outcome) { return }
+        outcomes[outcome.path] = outcome
+    }
+
+    /// Combines two partial summaries (for example from two workers).
+    public func merging(_ other: RunSummary) -> RunSummary {
+        var result = self
+        for outcome in other.outcomes.values { result.add(outcome) }
+        return result
+    }
+
+    /// A total order on outcomes of one path, used only to pick deterministically between duplicates.
+    private static func precedence(_ outcome: FileOutcome) -> String {
+        "\(outcome.commit?.hex ?? "")|\(outcome.status.rawValue)|\(outcome.reason ?? "")|\(outcome.attempts)"
+    }
+
+    public func files(_ status: FileOutcome.Status) -> [FileOutcome] {
+        outcomes.values.filter { $0.status == status }.sorted { $0.path < $1.path }
+    }
+
+    public func count(_ status: FileOutcome.Status) -> Int { outcomes.values.filter { $0.status == status }.count }
+
+    public var total: Int { outcomes.count }
+
+    /// Diagnostics fixed per code, over files whose fix landed (or would land, in a dry run).
+    public var fixedByCode: [String: Int] {
+        var result: [String: Int] = [:]
+        for outcome in outcomes.values where [.fixed, .partiallyFixed, .wouldFix].contains(outcome.status) {
+            result.merge(outcome.fixed, uniquingKeysWith: +)
+        }
+        return result
+    }
+
+    public var diagnosticsFixed: Int { fixedByCode.values.reduce(0, +) }
+    public var diagnosticsRemaining: Int {
+        outcomes.values.reduce(0) { sum, outcome in
+            switch outcome.status {
+            case .fixed, .wouldFix: return sum
+            case .partiallyFixed: return sum + outcome.remaining.count
+            case .failed, .skipped: return sum + outcome.diagnosticsBefore
+            }
+        }
+    }
+    public var agentCalls: Int { outcomes.values.reduce(0) { $0 + $1.agentCalls } }
+    public var agentSeconds: Double { outcomes.values.map(\.agentSeconds).sorted().reduce(0, +) }
+    public var jobSeconds: Double { outcomes.values.map(\.totalSeconds).sorted().reduce(0, +) }
+
+    /// True when every file with diagnostics was fixed (or nothing needed fixing).
+    public var allFixed: Bool {
+        outcomes.values.allSatisfy { $0.status == .fixed || $0.status == .wouldFix }
+    }
+}
+
+extension RunSummary {
+    private enum CodingKeys: String, CodingKey {
+        case files, fixed, partiallyFixed = "partially_fixed", wouldFix = "would_fix", failed, skipped
+        case diagnosticsFixed = "diagnostics_fixed", diagnosticsRemaining = "diagnostics_remaining"
+        case fixedByCode = "fixed_by_code", agentCalls = "agent_calls", agentSeconds = "agent_seconds"
+        case jobSeconds = "job_seconds"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(outcomes.values.sorted { $0.path < $1.path }, forKey: .files)
+        try container.encode(count(.fixed), forKey: .fixed)
+        try container.encode(count(.partiallyFixed), forKey: .partiallyFixed)
+        try container.encode(count(.wouldFix), forKey: .wouldFix)
+        try container.encode(count(.failed), forKey: .failed)
+        try container.encode(count(.skipped), forKey: .skipped)
+        try container.encode(diagnosticsFixed, forKey: .diagnosticsFixed)
+        try container.encode(diagnosticsRemaining, forKey: .diagnosticsRemaining)
+        try container.encode(fixedByCode, forKey: .fixedByCode)
+        try container.encode(agentCalls, forKey: .agentCalls)
+        try container.encode(agentSeconds, forKey: .agentSeconds)
+        try container.encode(jobSeconds, forKey: .jobSeconds)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(try container.decode([FileOutcome].self, forKey: .files))
+    }
+}
