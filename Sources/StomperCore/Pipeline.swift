@@ -197,7 +197,7 @@ public struct Pipeline: Sendable {
             }
             outcome.status = partial ? .partiallyFixed : .fixed
             outcome.commit = commit
-            if partial { outcome.reason = "\(fix.delta.remaining.count) diagnostics remain" }
+            if partial { outcome.reason = "\(plural(fix.delta.remaining.count, "diagnostic")) remain" }
         } catch let error as GitError where error.code == .uncommittedChanges {
             outcome.status = .skipped
             outcome.reason = "uncommitted changes"
@@ -252,7 +252,7 @@ public struct Pipeline: Sendable {
             guard !patch.isEmpty else {
                 feedback = AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"])
                 if attempt < configuration.maxAttempts { continue }
-                return .notFixed(.failed, reason: "agent made no change; \(job.diagnostics.count) diagnostics remain",
+                return .notFixed(.failed, reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain",
                                  delta: nil, changed: false, tally)
             }
             changed = true
@@ -273,11 +273,11 @@ public struct Pipeline: Sendable {
         var parts: [String] = []
         if !delta.remaining.isEmpty {
             let codes = Set(delta.remaining.map(\.code)).sorted().joined(separator: ", ")
-            parts.append("\(delta.remaining.count) diagnostics remain (\(codes))")
+            parts.append("\(plural(delta.remaining.count, "diagnostic")) remain (\(codes))")
         }
         if !delta.introduced.isEmpty {
             let codes = Set(delta.introduced.map(\.code)).sorted().joined(separator: ", ")
-            parts.append("the fix introduced \(delta.introduced.count) new diagnostics (\(codes))")
+            parts.append("the fix introduced \(plural(delta.introduced.count, "new diagnostic")) (\(codes))")
         }
         return parts.isEmpty ? "not fixed" : parts.joined(separator: "; ")
     }
@@ -318,4 +318,9 @@ struct WorktreeLink {
         if let original { try? original.write(to: URL(fileURLWithPath: path)) }
         return [".git"]
     }
+}
+
+/// `1 diagnostic`, `2 diagnostics`.
+public func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

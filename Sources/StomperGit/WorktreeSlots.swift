@@ -18,6 +18,9 @@ enum WorktreeSlots {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+            // libgit2 creates `.git/worktrees` without tolerating a concurrent creator: make it first.
+            try FileManager.default.createDirectory(atPath: repository.commonDir + "/worktrees",
+                                                    withIntermediateDirectories: true)
         } catch {
             throw GitError(.io, "cannot create the worktree folder", path: parent, underlying: error)
         }

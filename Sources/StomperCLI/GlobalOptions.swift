@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .long], help: "Run as if started in this directory.")
+    var directory: String?
+
+    @Option(name: .long, help: "Configuration file (default: stomper.toml at the repository root).")
+    var config: String?
+
+    @Flag(name: .shortAndLong, help: "Log what stomper does to standard error.")
+    var verbose = false
+
+    /// The directory to start from, absolute.
+    var startDirectory: String {
+        let current = FileManager.default.currentDirectoryPath
+        guard let directory else { return current }
+        return directory.hasPrefix("/") ? directory : current + "/" + directory
+    }
+}

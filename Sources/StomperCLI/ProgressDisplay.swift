@@ -1,0 +1,92 @@
+import Foundation
+import StomperCore
+import StomperGit
+import StomperQuality
+import Synchronization
+
+/// Shows a run's progress: on a terminal, a live status line on stderr (done/total, files in
+/// flight, elapsed) with each finished file printed above it; otherwise one plain line per file.
+final class ProgressDisplay: Sendable {
+    private struct State {
+        var done = 0
+        var inFlight: Set<String> = []
+        var lineShown = false
+    }
+
+    private let total: Int
+    private let live: Bool
+    private let quiet: Bool
+    private let start = ContinuousClock.now
+    private let state = Mutex(State())
+
+    init(total: Int, live: Bool, quiet: Bool) {
+        self.total = total
+        self.live = live
+        self.quiet = quiet
+    }
+
+    func handle(_ event: PipelineEvent) {
+        guard !quiet else { return }
+        switch event {
+        case .started(let path):
+            state.withLock { state in
+                state.inFlight.insert(path)
+                redraw(&state)
+            }
+        case .finished(let outcome):
+            state.withLock { state in
+                state.inFlight.remove(outcome.path)
+                state.done += 1
+                clear(&state)
+                Terminal.out(Self.line(for: outcome))
+                redraw(&state)
+            }
+        }
+    }
+
+    /// Prints an outcome decided before the run (a skipped file).
+    func report(_ outcome: FileOutcome) {
+        guard !quiet else { return }
+        Terminal.out(Self.line(for: outcome))
+    }
+
+    func finish() {
+        state.withLock { clear(&$0) }
+    }
+
+    private func clear(_ state: inout State) {
+        guard live, state.lineShown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        state.lineShown = false
+    }
+
+    private func redraw(_ state: inout State) {
+        guard live else { return }
+        let elapsed = (ContinuousClock.now - start).secondsValue
+        let current = state.inFlight.sorted().first.map { " · \($0)" } ?? ""
+        let text = String(format: "\r\u{1B}[2K[%d/%d] %d in flight · %.1fs", state.done, total, state.inFlight.count, elapsed) + current
+        FileHandle.standardError.write(Data(text.utf8))
+        state.lineShown = true
+    }
+
+    static func line(for outcome: FileOutcome) -> String {
+        let status = outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
+        var text = status.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path
+        switch outcome.status {
+        case .fixed, .partiallyFixed, .wouldFix:
+            let codes = outcome.fixed.keys.sorted().joined(separator: ", ")
+            text += ": \(plural(outcome.fixed.values.reduce(0, +), "diagnostic")) fixed (\(codes))"
+            if let commit = outcome.commit { text += " in \(commit.short)" }
+            if let reason = outcome.reason { text += "; \(reason)" }
+        case .failed, .skipped:
+            text += ": \(outcome.reason ?? "not fixed")"
+            for diagnostic in outcome.remaining.prefix(5) where outcome.status == .failed {
+                text += "\n    \(diagnostic.formatted)"
+            }
+            if outcome.status == .failed && outcome.remaining.count > 5 {
+                text += "\n    … and \(outcome.remaining.count - 5) more"
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import StomperAgents
+import StomperCore
+import StomperGit
+import StomperQuality
+
+/// Everything a subcommand needs after parsing: the repository, the merged configuration, the
+/// linter and agent it describes, and a logger. Building it is where environment errors surface.
+struct Session {
+    let repository: GitRepository
+    let resolved: ResolvedConfiguration
+    let logger: Logger
+
+    var configuration: StomperConfiguration { resolved.configuration }
+
+    static func open(_ options: GlobalOptions, flags: [String: SettingValue]) throws -> Session {
+        var logger = Logger(label: "stomper")
+        logger.logLevel = options.verbose ? .debug : .warning
+        let start = options.startDirectory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigError("directory \(start) does not exist: check the -C/--directory path")
+        }
+        let repository = try GitRepository.discover(from: start)
+        let resolved = try ResolvedConfiguration.load(
+            root: repository.workdir, explicitFile: options.config, environment: ProcessInfo.processInfo.environment,
+            flags: flags)
+        for warning in resolved.warnings { Terminal.warn(warning) }
+        return Session(repository: repository, resolved: resolved, logger: logger)
+    }
+
+    func makeLinter() -> RuffLinter {
+        RuffLinter(executable: configuration.ruffExecutable, extraArguments: configuration.ruffArguments,
+                   unsafeFixes: configuration.unsafeFixes)
+    }
+
+    func makeAgent(linter: RuffLinter, toolVersions: [String: String]) throws -> any Agent {
+        switch configuration.agent {
+        case .autofix:
+            return AutofixAgent(linters: [linter], toolVersions: toolVersions)
+        case .command:
+            return try CommandAgent(argv: configuration.command)
+        }
+    }
+
+    /// Turns paths given on the command line (relative to the start directory) into paths relative
+    /// to the repository root, refusing ones outside it or missing.
+    func repositoryPaths(_ paths: [String], from start: String) throws -> [String] {
+        let root = URL(fileURLWithPath: repository.workdir).resolvingSymlinksInPath().path
+        return try paths.map { path in
+            let absolute = path.hasPrefix("/") ? path : start + "/" + path
+            let resolved = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+            guard FileManager.default.fileExists(atPath: resolved) else {
+                throw ConfigError("no such file or folder: \(path)")
+            }
+            if resolved == root { return "." }
+            guard resolved.hasPrefix(root + "/") else {
+                throw ConfigError("\(path) is outside the repository at \(repository.workdir)")
+            }
+            return String(resolved.dropFirst(root.count + 1))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct Stomper: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stomper",
+        abstract: "Fix lint and type errors file by file, in parallel, one verified commit per file.",
+        discussion: """
+            stomper lints the repository once, then for each file with diagnostics takes an isolated \
+            git worktree, runs a fixer there, verifies the result by linting again, and commits the \
+            file's fix on the current branch. Files with uncommitted changes are never touched.
+
+            Exit status: 0 everything targeted was fixed (or nothing to do), 1 some files were not \
+            fixed, 2 usage, configuration or environment error.
+            """,
+        version: StomperVersion.current,
+        subcommands: [Fix.self, Check.self, Config.self]
+    )
+}
+
+enum StomperVersion {
+    static let current = "0.1.0"
+}
