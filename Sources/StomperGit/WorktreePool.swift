@@ -40,6 +40,7 @@ public actor WorktreePool {
     ///
     /// At most `capacity` leases may be held at once; asking for more is an error, not a wait,
     /// because the caller (the pipeline) already bounds how many jobs are in flight.
+    @discardableResult
     public func withWorktree<T: Sendable>(
         at base: ObjectID, _ body: (Worktree) async throws -> T
     ) async throws -> T {

@@ -1,0 +1,133 @@
+import Foundation
+import StomperGit
+import StomperTestSupport
+import Testing
+
+@Suite struct WorktreePoolTests {
+    /// A worktree handed to a second job holds no trace of the first: edits, deletions, new files,
+    /// new folders and ignored files are all gone, and HEAD is the new base.
+    @Test func recycledWorktreeHoldsNoTraceOfThePreviousJob() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                ".gitignore": "*.log\n", "keep.txt": "keep\n", "edit.txt": "original\n", "gone.txt": "present\n",
+            ])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let first = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            let firstPath = try await pool.withWorktree(at: first) { worktree in
+                let root = worktree.path
+                try Data("edited\n".utf8).write(to: URL(fileURLWithPath: root + "/edit.txt"))
+                try FileManager.default.removeItem(atPath: root + "/gone.txt")
+                try FileManager.default.createDirectory(atPath: root + "/newdir/deeper", withIntermediateDirectories: true)
+                try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/newdir/deeper/file.txt"))
+                try Data("junk".utf8).write(to: URL(fileURLWithPath: root + "/junk.log"))
+                return root
+            }
+            // A new commit on main: the next job starts from it.
+            try fixture.write(["keep.txt": "keep v2\n"])
+            try await fixture.commitAll("second")
+            let second = ObjectID(hex: try await fixture.head())!
+            try await pool.withWorktree(at: second) { worktree in
+                #expect(worktree.path == firstPath)
+                let root = worktree.path
+                #expect(try String(contentsOfFile: root + "/edit.txt", encoding: .utf8) == "original\n")
+                #expect(try String(contentsOfFile: root + "/gone.txt", encoding: .utf8) == "present\n")
+                #expect(try String(contentsOfFile: root + "/keep.txt", encoding: .utf8) == "keep v2\n")
+                #expect(!FileManager.default.fileExists(atPath: root + "/newdir"))
+                #expect(!FileManager.default.fileExists(atPath: root + "/junk.log"))
+                #expect(try worktree.headCommit() == second)
+                let status = try await GitFixture(root: root).git("status", "--porcelain", "--ignored", "--untracked-files=all")
+                #expect(status.isEmpty)
+            }
+            await pool.close()
+            let list = try await fixture.git("worktree", "list", "--porcelain")
+            #expect(list.components(separatedBy: "worktree ").count == 2)
+        }
+    }
+
+    @Test func worktreesAreDetachedAndLiveOutsideTheWorkingTree() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 2)
+            try await pool.withWorktree(at: head) { worktree in
+                #expect(worktree.path.hasPrefix(fixture.root + "/.git/stomper/worktrees/"))
+                let symbolic = try? await GitFixture(root: worktree.path).git("symbolic-ref", "-q", "HEAD")
+                #expect(symbolic == nil)
+                // No branch named after the worktree is left behind.
+                let branches = try await fixture.git("branch", "--list")
+                #expect(branches.trimmingCharacters(in: .whitespacesAndNewlines) == "* main")
+                #expect(try await fixture.git("status", "--porcelain").isEmpty)
+            }
+            await pool.close()
+        }
+    }
+
+    @Test func leasingMoreThanCapacityIsAnError() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            try await pool.withWorktree(at: head) { _ in
+                await #expect(throws: GitError.self) {
+                    try await pool.withWorktree(at: head) { _ in }
+                }
+            }
+            await pool.close()
+        }
+    }
+
+    /// Worktrees of a process that no longer exists are removed; half-created entries too.
+    @Test func staleWorktreesOfDeadProcessesAreRemoved() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
+            // pid 2^22+1 is above Linux's pid_max default, so no process has it.
+            let deadName = "stomper-wt-4194305-abc-0"
+            try await fixture.git("worktree", "add", "--detach", ".git/stomper/worktrees/\(deadName)")
+            try FileManager.default.createDirectory(atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1",
+                                                    withIntermediateDirectories: true)
+            let liveName = "stomper-wt-\(getpid())-live-0"
+            try await fixture.git("worktree", "add", "--detach", ".git/stomper/worktrees/\(liveName)")
+            let repository = try GitRepository.discover(from: fixture.root)
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            let removed = try await pool.removeStaleWorktrees()
+            #expect(removed == [deadName, "stomper-wt-4194305-half-1"].sorted())
+            #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.git/stomper/worktrees/\(deadName)"))
+            #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1"))
+            #expect(FileManager.default.fileExists(atPath: fixture.root + "/.git/stomper/worktrees/\(liveName)"))
+        }
+    }
+
+    @Test func changesIncludeNewDeletedBinaryAndModeChanges() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                "edit.txt": "one\n", "delete.txt": "bye\n", "script.sh": "#!/bin/sh\n",
+            ])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            try await pool.withWorktree(at: head) { worktree in
+                let root = worktree.path
+                try Data("two\n".utf8).write(to: URL(fileURLWithPath: root + "/edit.txt"))
+                try FileManager.default.removeItem(atPath: root + "/delete.txt")
+                try Data([0, 1, 2, 255]).write(to: URL(fileURLWithPath: root + "/new/blob.bin"
+                    .replacingOccurrences(of: "new/", with: "")))
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/script.sh")
+                let patch = try worktree.changes()
+                let kinds = Dictionary(uniqueKeysWithValues: patch.changes.map { ($0.path, $0.kind) })
+                #expect(kinds == ["edit.txt": .modified, "delete.txt": .deleted, "blob.bin": .added, "script.sh": .modeChanged])
+                let binary = try #require(patch.changes.first { $0.path == "blob.bin" })
+                #expect(binary.isBinary)
+                #expect(binary.new?.bytes == [0, 1, 2, 255])
+                #expect(patch.changes.first { $0.path == "script.sh" }?.new?.mode == .executable)
+                let diff = try worktree.unifiedDiff(paths: patch.paths)
+                #expect(diff.contains("+two"))
+                #expect(diff.contains("GIT binary patch"))
+                #expect(diff.contains("new mode 100755"))
+            }
+            await pool.close()
+        }
+    }
+}
