@@ -84,8 +84,8 @@ let package = Package(
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperTestSupport"], swiftSettings: strictSettings),
     ]
 )

@@ -13,6 +13,7 @@ public enum ProcessRunner {
     ///
     /// Cancelling the calling task tears the process group down the same way a timeout does.
     public static func run(_ spec: ProcessSpec) async throws -> ProcessResult {
+        _ = ignoreBrokenPipes
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true
@@ -24,6 +25,7 @@ public enum ProcessRunner {
         let executable: Executable = spec.executable.contains("/")
             ? .path(FilePath(spec.executable)) : .name(spec.executable)
         let limit = spec.outputLimit
+        let input = spec.input
         let timeout = spec.timeout
         let grace = spec.killGrace
         let outcome: ExecutionResult<Collected, SequenceOutput, SequenceOutput>
@@ -34,11 +36,20 @@ public enum ProcessRunner {
                 environment: .inherit.updating(updates),
                 workingDirectory: spec.workingDirectory.map { FilePath($0) },
                 platformOptions: options,
-                input: .array(spec.input),
+                input: .inputWriter,
                 output: .sequence,
                 error: .sequence
             ) { execution in
                 try await withThrowingTaskGroup(of: Part.self) { group in
+                    group.addTask {
+                        // A child that exits without reading stdin makes the write fail (EPIPE);
+                        // that is the child's business, not an error of the run. Closing always
+                        // happens, so the descriptor is never leaked.
+                        let writer = execution.standardInputWriter
+                        if !input.isEmpty { _ = try? await writer.write(input) }
+                        try? await writer.finish()
+                        return .inputDone
+                    }
                     group.addTask {
                         let (bytes, truncated) = try await collect(execution.standardOutput, limit: limit)
                         return .stdout(bytes, truncated)
@@ -65,6 +76,8 @@ public enum ProcessRunner {
                             collected.stderr = bytes
                             collected.truncated = collected.truncated || truncated
                             streamsOpen -= 1
+                        case .inputDone:
+                            continue
                         case .timedOut:
                             collected.timedOut = true
                             await execution.teardown(using: [
@@ -94,6 +107,13 @@ public enum ProcessRunner {
             outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start)
     }
 
+    /// A child that exits without reading its standard input makes our write fail with SIGPIPE,
+    /// whose default action kills this whole process. Ignoring it turns that into EPIPE, which the
+    /// write reports and the result shows. Done once, lazily.
+    private static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
     private struct Collected: Sendable {
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
@@ -105,6 +125,7 @@ public enum ProcessRunner {
         case stdout([UInt8], Bool)
         case stderr([UInt8], Bool)
         case timedOut
+        case inputDone
     }
 
     /// Reads a stream to its end, keeping the first `limit` bytes. Reading on past the limit keeps

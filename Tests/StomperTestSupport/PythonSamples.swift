@@ -9,7 +9,8 @@ public enum PythonSamples {
 
         """
 
-    /// Only autofixable errors: F401 ×2, I001, UP035, UP006, F541.
+    /// Only errors `ruff check --fix` removes: F401 ×2, I001, UP006, F541 have fixes; UP035 has none of
+    /// its own but goes away with the `typing` import.
     public static func fixable(_ index: Int) -> String {
         """
         import sys
@@ -25,9 +26,11 @@ public enum PythonSamples {
         """
     }
 
-    /// What `fixable(index)` becomes after `ruff check --fix`.
+    /// What `fixable(index)` becomes after `ruff check --fix` (the removed imports leave two blank lines).
     public static func fixed(_ index: Int) -> String {
         """
+
+
         def total_\(index)(values: list[int]) -> int:
             label = "total"
             print(label)

@@ -1,0 +1,78 @@
+import Foundation
+import StomperProcess
+import StomperTestSupport
+import Testing
+
+@Suite struct ProcessRunnerTests {
+    @Test func capturesOutputExitStatusAndStandardInput() async throws {
+        let result = try await ProcessRunner.run(ProcessSpec(
+            executable: "/bin/sh", arguments: ["-c", "cat; echo err >&2; exit 3"], input: Array("hello".utf8)))
+        #expect(result.termination == .exited(3))
+        #expect(result.stdoutText == "hello")
+        #expect(result.stderrText == "err\n")
+        #expect(!result.timedOut)
+    }
+
+    @Test func setsGitOptionalLocksAndExtraEnvironment() async throws {
+        let result = try await ProcessRunner.run(ProcessSpec(
+            executable: "/bin/sh", arguments: ["-c", "echo \"$GIT_OPTIONAL_LOCKS $EXTRA\""], environment: ["EXTRA": "yes"]))
+        #expect(result.stdoutText == "0 yes\n")
+    }
+
+    @Test func aMissingExecutableIsReportedAsSuch() async throws {
+        await #expect {
+            _ = try await ProcessRunner.run(ProcessSpec(executable: "stomper-no-such-tool-\(UUID().uuidString)"))
+        } throws: { ($0 as? ProcessError)?.code == .executableNotFound }
+    }
+
+    @Test func outputBeyondTheLimitIsDroppedNotFatal() async throws {
+        let result = try await ProcessRunner.run(ProcessSpec(
+            executable: "/bin/sh", arguments: ["-c", "head -c 200000 /dev/zero"], outputLimit: 1000))
+        #expect(result.standardOutput.count == 1000)
+        #expect(result.outputTruncated)
+        #expect(result.termination == .exited(0))
+    }
+
+    /// A timeout stops the whole process group, grandchildren included.
+    @Test func timeoutKillsTheProcessGroup() async throws {
+        try await withTemporaryDirectory { dir in
+            let pidFile = dir + "/child.pid"
+            let result = try await ProcessRunner.run(ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "sleep 600 & echo $! > \(pidFile); wait"],
+                timeout: .milliseconds(300), killGrace: .milliseconds(300)))
+            #expect(result.timedOut)
+            let childPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await ProcessProbe.waitUntilGone(childPID, deadline: .seconds(5)))
+        }
+    }
+
+    @Test func aProcessThatIgnoresSIGTERMIsKilled() async throws {
+        let result = try await ProcessRunner.run(ProcessSpec(
+            executable: "/bin/sh", arguments: ["-c", "trap '' TERM; while :; do sleep 1; done"],
+            timeout: .milliseconds(200), killGrace: .milliseconds(200)))
+        #expect(result.timedOut)
+        #expect(result.termination == .signaled(SIGKILL))
+    }
+}
+
+/// Reads process state from /proc.
+enum ProcessProbe {
+    /// True when the process no longer exists or is a zombie (dead, awaiting its parent).
+    static func isGone(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
+    }
+
+    /// Polls until the process is gone or the deadline passes. The kill is asynchronous in the
+    /// kernel, so a short bounded poll is the only way to observe it from outside.
+    static func waitUntilGone(_ pid: Int32, deadline: Duration) async -> Bool {
+        let end = ContinuousClock.now + deadline
+        while ContinuousClock.now < end {
+            if isGone(pid) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return isGone(pid)
+    }
+}
