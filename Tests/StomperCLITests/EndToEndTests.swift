@@ -1,1 +1,288 @@
+import Foundation
+import StomperProcess
+import StomperTestSupport
 import Testing
+
+/// Runs the built `stomper` binary on real git repositories with real ruff.
+@Suite struct FixEndToEndTests {
+    /// 30 autofixable files at --parallel 4: 30 commits, each touching exactly its file with both
+    /// trailers; ruff clean; no worktree left; fsck clean; the same tree as --parallel 1.
+    @Test func thirtyFilesInParallelGiveThirtyVerifiedCommits() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/p4", fixable: 30)
+            let serial = try await PythonRepository.create(at: dir + "/p1", fixable: 30)
+            let result = try await repo.stomper("fix", "--parallel", "4", "--json")
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let report = try repo.report(result)
+            let outcomes = try repo.outcomes(report)
+            #expect(outcomes.count == 30)
+            #expect(outcomes.values.allSatisfy { $0["status"] as? String == "fixed" })
+            #expect(try await repo.commitCount() == 31)
+
+            let runID = try #require(report["run_id"] as? String)
+            let log = try await repo.fixture.git("log", "-30", "--format=%H")
+            var touched: [String] = []
+            var keys = Set<String>()
+            for sha in log.split(separator: "\n") {
+                let files = try await repo.fixture.git("show", "--name-only", "--format=", String(sha))
+                    .split(separator: "\n").map(String.init)
+                #expect(files.count == 1)
+                touched += files
+                let message = try await repo.fixture.git("log", "-1", "--format=%B", String(sha))
+                #expect(message.hasPrefix("fix(ruff): \(files[0]): fix 6 diagnostics (F401, F541, I001, UP006, UP035)"))
+                let trailers = try await repo.fixture.git("log", "-1", "--format=%(trailers:only,unfold)", String(sha))
+                #expect(trailers.contains("Stomper-Run: \(runID)"))
+                let key = try #require(trailers.split(separator: "\n").first { $0.hasPrefix("Stomper-Key: ik:") })
+                keys.insert(String(key))
+            }
+            #expect(keys.count == 30)
+            #expect(Set(touched) == Set((0..<30).map { "src/pkg/fixable_\($0).py" }))
+            #expect(try await repo.ruffIsClean())
+            #expect(try await repo.worktreeCount() == 1)
+            #expect(try await repo.status().isEmpty)
+            let fsck = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["fsck", "--strict", "--no-progress"],
+                                                               workingDirectory: repo.root, timeout: .seconds(60)))
+            #expect(fsck.exitCode == 0 && fsck.stderrText.isEmpty && fsck.stdoutText.isEmpty)
+            #expect(try repo.fixture.read("src/pkg/fixable_7.py") == PythonSamples.fixed(7))
+
+            let serialResult = try await serial.stomper("fix", "--parallel", "1")
+            #expect(serialResult.exitCode == 0, "\(serialResult.stderrText)")
+            let tree4 = try await repo.fixture.git("rev-parse", "HEAD^{tree}")
+            let tree1 = try await serial.fixture.git("rev-parse", "HEAD^{tree}")
+            #expect(tree4 == tree1)
+        }
+    }
+
+    @Test func aDirtyFileKeepsItsContentAndIsReportedSkipped() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)
+            let mine = PythonSamples.fixable(1) + "# my unfinished work\n"
+            try repo.fixture.write(["src/pkg/fixable_1.py": mine])
+            let result = try await repo.stomper("fix", "-p", "2", "--json")
+            #expect(result.exitCode == 1)
+            let outcomes = try repo.outcomes(try repo.report(result))
+            #expect(outcomes["src/pkg/fixable_1.py"]?["status"] as? String == "skipped")
+            #expect(outcomes["src/pkg/fixable_1.py"]?["reason"] as? String == "uncommitted changes")
+            #expect(outcomes["src/pkg/fixable_0.py"]?["status"] as? String == "fixed")
+            #expect(try repo.fixture.read("src/pkg/fixable_1.py") == mine)
+            #expect(try await repo.status() == " M src/pkg/fixable_1.py\n")
+            #expect(try await repo.commitCount() == 3)
+        }
+    }
+
+    @Test func aFileWithOnlyUnfixableErrorsFailsWithItsDiagnosticsAndNothingIsCommitted() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, unfixable: 1)
+            let result = try await repo.stomper("fix", "--json")
+            #expect(result.exitCode == 1)
+            let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/unfixable_0.py"])
+            #expect(outcome["status"] as? String == "failed")
+            let remaining = try #require(outcome["remaining"] as? [[String: Any]])
+            #expect(remaining.compactMap { $0["code"] as? String } == ["E741", "F821"])
+            let landed = try await repo.fixture.git("log", "--format=", "--name-only", "HEAD~1..HEAD")
+            #expect(landed == "src/pkg/fixable_0.py\n")
+            #expect(try await repo.commitCount() == 2)
+            #expect(try repo.fixture.read("src/pkg/unfixable_0.py") == PythonSamples.unfixable(0))
+        }
+    }
+
+    @Test func aDryRunShowsDiffsAndCommitsNothing() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2)
+            let result = try await repo.stomper("fix", "--dry-run")
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("-import os"))
+            #expect(result.stdoutText.contains("2 would be fixed"))
+            #expect(try await repo.commitCount() == 1)
+            #expect(try await repo.status().isEmpty)
+            #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+
+    @Test func pathsRestrictWhatIsFixed() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, extra: ["other/x.py": PythonSamples.fixable(9)])
+            let result = try await StomperBinary.run(["fix", "pkg/fixable_1.py"], in: repo.root + "/src")
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let changed = try await repo.fixture.git("log", "--format=", "--name-only", "HEAD~1..HEAD")
+            #expect(changed == "src/pkg/fixable_1.py\n")
+            #expect(try await repo.commitCount() == 2)
+        }
+    }
+
+    @Test func nothingToDoExitsZero() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["ok.py": PythonSamples.clean])
+            let result = try await repo.stomper("fix")
+            #expect(result.exitCode == 0)
+            #expect(try await repo.commitCount() == 1)
+        }
+    }
+}
+
+/// Command agents that misbehave: each is caught, main stays untouched, the run carries on.
+@Suite struct MisbehavingAgentTests {
+    static let agentScript = """
+        #!/bin/sh
+        file="$1"
+        fix() { sed -i '/^import os$/d' "$file"; }
+        case "$file" in
+          *crash*) kill -SEGV $$ ;;
+          *hang*) sleep 600 ;;
+          *second*) fix; echo "x = 1" >> src/other.py ;;
+          *hook*) fix; printf '#!/bin/sh\\necho pwned\\n' > "$(git rev-parse --git-common-dir)/hooks/post-commit"; git config user.name Mallory ;;
+          *dotgit*) fix; rm -f .git; mkdir .git; echo evil > .git/evil ;;
+          *commit*) fix; git -c user.name=a -c user.email=a@b commit -qam "agent commit" ;;
+          *fails*) echo "model overloaded" >&2; exit 7 ;;
+          *) fix ;;
+        esac
+        """
+
+    @Test func everyMisbehaviourIsCaughtAndTheRunCarriesOn() async throws {
+        try await withTemporaryDirectory { dir in
+            var files = ["src/other.py": PythonSamples.clean]
+            for name in ["crash", "hang", "second", "hook", "dotgit", "commit", "fails", "good"] {
+                files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n"
+            }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let agent = dir + "/agent.sh"
+            try Data(Self.agentScript.utf8).write(to: URL(fileURLWithPath: agent))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+            let hooksBefore = try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted()
+            let configBefore = try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8)
+            let head = try await repo.fixture.head()
+
+            let result = try await repo.stomper("fix", "--parallel", "3", "--timeout", "2", "--json", environment: [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+            ])
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            let outcomes = try repo.outcomes(try repo.report(result))
+            func reason(_ name: String) -> String { outcomes["src/\(name).py"]?["reason"] as? String ?? "" }
+            func status(_ name: String) -> String { outcomes["src/\(name).py"]?["status"] as? String ?? "" }
+            #expect(status("good") == "fixed")
+            for name in ["crash", "hang", "second", "hook", "dotgit", "commit", "fails"] {
+                #expect(status(name) == "failed", "\(name): \(reason(name))")
+            }
+            #expect(reason("crash").contains("crashed (killed by signal 11)"))
+            #expect(reason("hang").contains("timed out after 2s"))
+            #expect(reason("second").contains("touches src/other.py"))
+            #expect(reason("hook").contains("agent wrote under .git") && reason("hook").contains("hooks/post-commit"))
+            #expect(reason("dotgit").contains("agent wrote under .git"))
+            #expect(reason("commit").contains("agent made a commit"))
+            #expect(reason("fails").contains("exited with status 7: model overloaded"))
+
+            // Main: exactly one new commit (good.py), nothing else touched, git dir restored.
+            #expect(try await repo.commitCount() == 2)
+            #expect(try await repo.fixture.git("rev-parse", "HEAD~1").trimmingCharacters(in: .whitespacesAndNewlines) == head)
+            #expect(try await repo.fixture.git("show", "--name-only", "--format=", "HEAD") == "src/good.py\n")
+            #expect(try await repo.status().isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted() == hooksBefore)
+            #expect(try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8) == configBefore)
+            #expect(try repo.fixture.read("src/other.py") == PythonSamples.clean)
+            #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+}
+
+@Suite struct UsageErrorTests {
+    @Test func outsideAGitRepositoryIsExitTwoWithAClearMessage() async throws {
+        try await withTemporaryDirectory { dir in
+            let result = try await StomperBinary.run(["fix"], in: dir)
+            #expect(result.exitCode == 2)
+            #expect(result.stderrText.contains("not inside a git repository"))
+        }
+    }
+
+    @Test func anUnknownConfigKeyIsExitTwoNamingTheKey() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            try repo.fixture.write(["stomper.toml": "[fix]\nparalel = 3\n"])
+            let result = try await repo.stomper("fix")
+            #expect(result.exitCode == 2)
+            #expect(result.stderrText.contains("unknown key \"paralel\" in [fix]"))
+            #expect(result.stderrText.contains("parallel"))
+            #expect(try await repo.commitCount() == 1)
+        }
+    }
+
+    @Test func aWronglyTypedConfigValueIsExitTwo() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            try repo.fixture.write(["stomper.toml": "[fix]\nparallel = \"four\"\n"])
+            let result = try await repo.stomper("fix")
+            #expect(result.exitCode == 2)
+            #expect(result.stderrText.contains("fix.parallel"))
+            #expect(result.stderrText.contains("expected an integer"))
+        }
+    }
+
+    @Test func aMissingRuffIsExitTwoNamingTheInstallCommand() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            let result = try await repo.stomper("fix", environment: ["STOMPER_LINTERS_RUFF_EXECUTABLE": "/nonexistent/ruff"])
+            #expect(result.exitCode == 2)
+            #expect(result.stderrText.contains("pip install ruff"))
+        }
+    }
+
+    @Test func aDetachedHeadIsExitTwo() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            try await repo.fixture.git("checkout", "-q", "--detach")
+            let result = try await repo.stomper("fix")
+            #expect(result.exitCode == 2)
+            #expect(result.stderrText.contains("HEAD is detached"))
+        }
+    }
+}
+
+@Suite struct CheckAndConfigTests {
+    @Test func checkListsDiagnosticsAndWhatFixWouldDo() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, unfixable: 1)
+            try repo.fixture.write(["src/pkg/unfixable_0.py": PythonSamples.unfixable(0) + "# edit\n"])
+            let result = try await repo.stomper("check")
+            #expect(result.exitCode == 1)
+            #expect(result.stdoutText.contains("src/pkg/fixable_0.py: 6 diagnostics, 5 autofixable — would be fixed"))
+            #expect(result.stdoutText.contains("src/pkg/unfixable_0.py: 2 diagnostics — skipped: uncommitted changes"))
+            let json = try await repo.stomper("check", "--json")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput)) as? [String: Any])
+            #expect((object["jobs"] as? [Any])?.count == 1)
+            #expect((object["skipped"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func configDumpShowsEveryLayerAndItsSource() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo")
+            try repo.fixture.write(["stomper.toml": "[fix]\nparallel = 3\nmax_attempts = 5\n"])
+            let result = try await repo.stomper("config", "dump", environment: ["STOMPER_FIX_MAX_ATTEMPTS": "2"])
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("parallel = 3  # stomper.toml"))
+            #expect(result.stdoutText.contains("max_attempts = 2  # environment"))
+            #expect(result.stdoutText.contains("agent = \"autofix\"  # default"))
+            let flagged = try await repo.stomper("fix", "--parallel", "0")
+            #expect(flagged.exitCode == 2)
+            #expect(flagged.stderrText.contains("fix.parallel = 0"))
+        }
+    }
+}
+
+/// The README's quick start, through the shipped demo script.
+@Suite struct DemoTests {
+    @Test func theDemoRepositoryIsFixedByTheQuickStartCommand() async throws {
+        try await withTemporaryDirectory { dir in
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Demos/make-demo-repo.sh").path
+            let made = try await ProcessRunner.run(ProcessSpec(executable: "/bin/bash", arguments: [script, dir + "/demo", "6", "2"],
+                                                               timeout: .seconds(60)))
+            #expect(made.exitCode == 0, "\(made.stderrText)")
+            let result = try await StomperBinary.run(["fix", "--parallel", "4"], in: dir + "/demo")
+            // Two files need a person or an AI agent, so not everything is fixed: exit 1.
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("9 files: 6 fixed, 3 failed, 0 skipped"))
+            let count = try await GitFixture(root: dir + "/demo").git("rev-list", "--count", "HEAD")
+            #expect(count == "7\n")
+        }
+    }
+}
