@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what stomper needs on a fresh Debian machine, skipping what is already there:
+# libgit2-dev (the git library), ruff (the default linter), and git itself.
+set -euo pipefail
+
+need_apt=()
+pkg-config --exists libgit2 2>/dev/null || need_apt+=(libgit2-dev pkg-config)
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${need_apt[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v ruff >/dev/null 2>&1; then
+  echo "install-deps: pip install ruff" >&2
+  python3 -m pip install -q ruff
+  hash -r
+fi
+command -v ruff >/dev/null 2>&1 || { echo "install-deps: ruff is installed but not on PATH" >&2; exit 1; }
