@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release --product stomper
-stomper="$PWD/.build/release/stomper"
+swift build --product stomper
+stomper="$(swift build --show-bin-path)/stomper"
 demo=${1:-$(mktemp -d /tmp/stomper-demo.XXXXXX)/repo}
 bash Demos/make-demo-repo.sh "$demo"
 cd "$demo"

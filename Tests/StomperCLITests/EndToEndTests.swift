@@ -286,3 +286,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ShippedConfigTests {
+    /// Config/stomper.toml documents every setting with its default: it must load, and every value
+    /// in it must equal the built-in default.
+    @Test func theDocumentedDefaultConfigIsValidAndMatchesTheDefaults() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo")
+            let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Config/stomper.toml").path
+            let withFile = try await repo.stomper("config", "dump", "--config", shipped)
+            let defaults = try await repo.stomper("config", "dump")
+            #expect(withFile.exitCode == 0, "\(withFile.stderrText)")
+            func values(_ text: String) -> [String] {
+                text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.components(separatedBy: "  #")[0] }
+            }
+            #expect(values(withFile.stdoutText) == values(defaults.stdoutText))
+            let documented = try String(contentsOfFile: shipped, encoding: .utf8)
+            for line in values(defaults.stdoutText) where line.contains(" = ") {
+                #expect(documented.contains(line + "\n"), "Config/stomper.toml lacks \(line)")
+            }
+        }
+    }
+}
