@@ -71,8 +71,11 @@ struct Fix: AsyncParsableCommand {
             for outcome in plan.skipped { display.report(outcome) }
         }
         let summary: RunSummary
+        let dryRun = self.dryRun
+        let work = Task { try await pipeline.run(plan, dryRun: dryRun) { event in display.handle(event) } }
+        let interrupts = Interrupts { work.cancel() }
         do {
-            summary = try await pipeline.run(plan, dryRun: dryRun) { event in display.handle(event) }
+            summary = try await work.value
         } catch {
             display.finish()
             throw Failure.exit(error)
@@ -89,6 +92,7 @@ struct Fix: AsyncParsableCommand {
             }
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
         }
+        if interrupts.interrupted { throw ExitCode(130) }
         if !summary.allFixed { throw ExitCode(1) }
     }
 }

@@ -113,6 +113,11 @@ public struct Pipeline: Sendable {
                 }
             }
         }
+        // Jobs never started because the run was cancelled.
+        for job in plan.jobs where summary.outcomes[job.path] == nil {
+            summary.add(FileOutcome(path: job.path, status: .skipped, reason: "interrupted before it started", key: job.key,
+                                    diagnosticsBefore: job.diagnostics.count))
+        }
         await pool.close()
         try? FileManager.default.removeItem(atPath: context.scratch)
         return summary
@@ -173,6 +178,11 @@ public struct Pipeline: Sendable {
         } catch {
             outcome.status = .failed
             outcome.reason = "\(error)"
+        }
+        if Task.isCancelled && outcome.status == .failed {
+            // Stopped from outside (Ctrl-C): the job's own result says nothing about the file.
+            outcome.status = .skipped
+            outcome.reason = "interrupted before the fix was verified"
         }
         outcome.totalSeconds = (ContinuousClock.now - start).seconds
         return outcome

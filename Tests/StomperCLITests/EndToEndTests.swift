@@ -309,3 +309,36 @@ import Testing
         }
     }
 }
+
+@Suite struct InterruptTests {
+    /// Ctrl-C during a run stops the agent's whole process group (agents run in their own session,
+    /// so the terminal's signal would not reach them), commits nothing half-done, removes the
+    /// worktrees, and exits 130.
+    @Test func anInterruptStopsAgentsAndCleansUp() async throws {
+        try await withTemporaryDirectory { dir in
+            var files: [String: String] = [:]
+            for name in ["a", "b", "c"] { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let agent = dir + "/agent.sh"
+            let pidFile = dir + "/agent.pid"
+            // The agent interrupts stomper (its parent) and then hangs, as a slow agent would.
+            try Data("#!/bin/sh\necho $$ > \(pidFile)\nkill -INT $PPID\nexec sleep 600\n".utf8).write(to: URL(fileURLWithPath: agent))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+            let result = try await repo.stomper("fix", "--parallel", "1", "--json", environment: [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+            ])
+            #expect(result.exitCode == 130, "\(result.stderrText)")
+            #expect(result.stderrText.contains("interrupted"))
+            let outcomes = try repo.outcomes(try repo.report(result))
+            #expect(outcomes.count == 3)
+            #expect(outcomes.values.allSatisfy { $0["status"] as? String == "skipped" })
+            let agentPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let stat = try? String(contentsOfFile: "/proc/\(agentPID)/stat", encoding: .utf8)
+            #expect(stat == nil || stat!.contains(") Z "), "the agent process is still running: \(stat ?? "")")
+            #expect(try await repo.commitCount() == 1)
+            #expect(try await repo.status().isEmpty)
+            #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+}
