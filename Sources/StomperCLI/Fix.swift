@@ -72,7 +72,26 @@ struct Fix: AsyncParsableCommand {
         }
         let summary: RunSummary
         let dryRun = self.dryRun
-        let work = Task { try await pipeline.run(plan, dryRun: dryRun) { event in display.handle(event) } }
+        let work = Task {
+            try await withThrowingTaskGroup(of: RunSummary?.self) { group in
+                group.addTask { try await pipeline.run(plan, dryRun: dryRun) { event in display.handle(event) } }
+                if display.live {
+                    // Keeps the elapsed time moving while agents work.
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(500))
+                            display.tick()
+                        }
+                        return nil
+                    }
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let summary = result { return summary }
+                }
+                throw CancellationError()
+            }
+        }
         let interrupts = Interrupts { work.cancel() }
         do {
             summary = try await work.value

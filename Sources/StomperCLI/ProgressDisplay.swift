@@ -14,7 +14,7 @@ final class ProgressDisplay: Sendable {
     }
 
     private let total: Int
-    private let live: Bool
+    let live: Bool
     private let quiet: Bool
     private let start = ContinuousClock.now
     private let state = Mutex(State())
@@ -48,6 +48,11 @@ final class ProgressDisplay: Sendable {
     func report(_ outcome: FileOutcome) {
         guard !quiet else { return }
         Terminal.out(Self.line(for: outcome))
+    }
+
+    /// Redraws the status line (called periodically so the elapsed time moves).
+    func tick() {
+        state.withLock { redraw(&$0) }
     }
 
     func finish() {

@@ -40,8 +40,25 @@ struct Session {
         case .autofix:
             return AutofixAgent(linters: [linter], toolVersions: toolVersions)
         case .command:
-            return try CommandAgent(argv: configuration.command)
+            let agent = try CommandAgent(argv: configuration.command)
+            guard let executable = configuration.command.first, Self.isRunnable(executable, from: repository.workdir) else {
+                throw ConfigError("the agent command `\(configuration.command.first ?? "")` was not found: "
+                                  + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)")
+            }
+            return agent
         }
+    }
+
+    /// Whether `executable` names a runnable file: a path (relative ones from the worktree root,
+    /// which mirrors `root`), or a name found on PATH.
+    static func isRunnable(_ executable: String, from root: String) -> Bool {
+        let fileManager = FileManager.default
+        if executable.contains("/") {
+            let path = executable.hasPrefix("/") ? executable : root + "/" + executable
+            return fileManager.isExecutableFile(atPath: path)
+        }
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return searchPath.split(separator: ":").contains { fileManager.isExecutableFile(atPath: "\($0)/\(executable)") }
     }
 
     /// Turns paths given on the command line (relative to the start directory) into paths relative

@@ -231,12 +231,14 @@ public struct Pipeline: Sendable {
             let request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: job.diagnostics, attempt: attempt,
                                      feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
                                      scratchDirectory: context.scratch)
+            let agentStart = Date()
             let agentOutcome = try await agent.fix(request)
+            let agentEnd = Date()
             tally.agentCalls += agentOutcome.calls
             tally.agentTime += agentOutcome.duration
 
             // Safety first, whatever the agent says about itself.
-            let touched = context.gitDirectory.restore() + dotGit.restoreIfChanged()
+            let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
             if !touched.isEmpty {
                 return .notFixed(.failed, reason: "agent wrote under .git (\(touched.joined(separator: ", "))); restored, nothing committed",
                                  delta: nil, changed: true, tally)

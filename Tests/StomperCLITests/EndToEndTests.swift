@@ -138,6 +138,8 @@ import Testing
         esac
         """
 
+    /// Run one file at a time so that each write under `.git` has exactly one possible author (in
+    /// parallel, every job whose agent ran at the moment of the write is held responsible).
     @Test func everyMisbehaviourIsCaughtAndTheRunCarriesOn() async throws {
         try await withTemporaryDirectory { dir in
             var files = ["src/other.py": PythonSamples.clean]
@@ -152,7 +154,7 @@ import Testing
             let configBefore = try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8)
             let head = try await repo.fixture.head()
 
-            let result = try await repo.stomper("fix", "--parallel", "3", "--timeout", "2", "--json", environment: [
+            let result = try await repo.stomper("fix", "--parallel", "1", "--timeout", "2", "--json", environment: [
                 "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
             ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
@@ -339,6 +341,28 @@ import Testing
             #expect(try await repo.commitCount() == 1)
             #expect(try await repo.status().isEmpty)
             #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+}
+
+@Suite struct AgentConfigurationErrorTests {
+    @Test func aMissingAgentCommandIsExitTwoBeforeAnythingRuns() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            let missing = try await repo.stomper("fix", "--agent", "command", environment: [
+                "STOMPER_AGENT_COMMAND": "[\"stomper-no-such-agent\", \"{file}\"]",
+            ])
+            #expect(missing.exitCode == 2)
+            #expect(missing.stderrText.contains("stomper-no-such-agent` was not found"))
+            let empty = try await repo.stomper("fix", "--agent", "command")
+            #expect(empty.exitCode == 2)
+            #expect(empty.stderrText.contains("agent.command"))
+            let badPlaceholder = try await repo.stomper("fix", "--agent", "command", environment: [
+                "STOMPER_AGENT_COMMAND": "[\"/bin/true\", \"{flie}\"]",
+            ])
+            #expect(badPlaceholder.exitCode == 2)
+            #expect(badPlaceholder.stderrText.contains("unknown placeholder {flie}"))
+            #expect(try await repo.commitCount() == 1)
         }
     }
 }
