@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +47,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "StomperLedger",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StomperQuality",
             dependencies: ["StomperProcess"],
             swiftSettings: strictSettings
@@ -58,7 +64,7 @@ let package = Package(
         .target(
             name: "StomperCore",
             dependencies: [
-                "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination",
+                "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination", "StomperLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
-                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents",
+                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -82,6 +88,7 @@ let package = Package(
         ),
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),

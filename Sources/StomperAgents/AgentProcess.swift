@@ -33,7 +33,9 @@ enum AgentProcess {
         }
     }
 
+    /// The end of `text`, with secrets removed.
     static func tail(_ text: String, limit: Int = 4000) -> String {
-        text.count > limit ? "…" + String(text.suffix(limit)) : text
+        let text = Redactor.process.redact(text)
+        return text.count > limit ? "…" + String(text.suffix(limit)) : text
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperCore
+import StomperLedger
 import StomperGit
 import StomperQuality
 
@@ -37,6 +38,12 @@ struct Fix: AsyncParsableCommand {
     @Flag(help: "Print one JSON report at the end instead of text.")
     var json = false
 
+    @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
+    var noCache = false
+
+    @Flag(help: "Mark an unfinished earlier run as aborted and start a new one.")
+    var abandon = false
+
     var flags: [String: SettingValue] {
         var flags: [String: SettingValue] = [:]
         if let parallel { flags["fix.parallel"] = .int(parallel) }
@@ -47,12 +54,14 @@ struct Fix: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let clock = ContinuousClock.now
         let session: Session
         let pipeline: Pipeline
         let plan: FixPlan
+        let ledger: Ledger
         do {
             session = try Session.open(global, flags: flags)
+            ledger = try session.openLedger()
+            try await RunGate.check(ledger, abandon: abandon)
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
             let linter = session.makeLinter()
             let version = try await linter.version()
@@ -63,56 +72,13 @@ struct Fix: AsyncParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
-        let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal, quiet: json)
         if !json {
             Terminal.out("stomper: \(plan.jobs.count) files to fix on \(plan.branch) (\(plan.skipped.count) skipped), "
                          + "\(session.configuration.maxParallelFiles) at a time, agent \(session.configuration.agent.rawValue)"
-                         + (dryRun ? ", dry run" : ""))
-            for outcome in plan.skipped { display.report(outcome) }
+                         + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
-        let summary: RunSummary
-        let dryRun = self.dryRun
-        let work = Task {
-            try await withThrowingTaskGroup(of: RunSummary?.self) { group in
-                group.addTask { try await pipeline.run(plan, dryRun: dryRun) { event in display.handle(event) } }
-                if display.live {
-                    // Keeps the elapsed time moving while agents work.
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: .milliseconds(500))
-                            display.tick()
-                        }
-                        return nil
-                    }
-                }
-                defer { group.cancelAll() }
-                while let result = try await group.next() {
-                    if let summary = result { return summary }
-                }
-                throw CancellationError()
-            }
-        }
-        let interrupts = Interrupts { work.cancel() }
-        do {
-            summary = try await work.value
-        } catch {
-            display.finish()
-            throw Failure.exit(error)
-        }
-        display.finish()
-        let elapsed = (ContinuousClock.now - clock)
-        if json {
-            Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
-                                    agent: session.configuration.agent.rawValue, toolVersions: plan.toolVersions,
-                                    elapsedSeconds: elapsed.secondsValue, summary: summary))
-        } else {
-            if dryRun {
-                for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
-            }
-            Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
-        }
-        if interrupts.interrupted { throw ExitCode(130) }
-        if !summary.allFixed { throw ExitCode(1) }
+        try await RunDriver(json: json, dryRun: dryRun, useCache: !noCache)
+            .drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
     }
 }
 
@@ -125,6 +91,7 @@ struct RunReport: Encodable {
     var agent: String
     var toolVersions: [String: String]
     var elapsedSeconds: Double
+    var interrupted: Bool
     var summary: RunSummary
 }
 

@@ -3,6 +3,7 @@ import Logging
 import StomperAgents
 import StomperCore
 import StomperGit
+import StomperLedger
 import StomperQuality
 
 /// Everything a subcommand needs after parsing: the repository, the merged configuration, the
@@ -28,6 +29,10 @@ struct Session {
             flags: flags)
         for warning in resolved.warnings { Terminal.warn(warning) }
         return Session(repository: repository, resolved: resolved, logger: logger)
+    }
+
+    func openLedger() throws -> Ledger {
+        try Ledger.open(commonDir: repository.commonDir, maxWait: configuration.interactive ? .seconds(1) : .seconds(10))
     }
 
     func makeLinter() -> RuffLinter {

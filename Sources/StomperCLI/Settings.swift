@@ -179,6 +179,13 @@ struct ResolvedConfiguration {
     var file: String?
     var warnings: [String] = []
 
+    init() {}
+
+    /// A configuration that was already resolved (a run's stored settings).
+    init(configuration: StomperConfiguration) {
+        self.configuration = configuration
+    }
+
     /// Loads the layers. `flags` are already-typed values from the command line.
     static func load(root: String, explicitFile: String?, environment: [String: String],
                      flags: [String: SettingValue]) throws -> ResolvedConfiguration {

@@ -9,6 +9,11 @@ public import StomperQuality
 public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertible {
     public let value: String
 
+    /// A key read back from the ledger or a commit trailer.
+    public init(stored value: String) {
+        self.value = value
+    }
+
     public init(path: String, baseBlob: ObjectID, diagnostics: [Diagnostic], agent: AgentIdentity,
                 toolVersions: [String: String], configurationHash: String) {
         let json = CanonicalJSON.object([

@@ -3,6 +3,8 @@ public import Logging
 public import StomperAgents
 public import StomperCoordination
 public import StomperGit
+public import StomperLedger
+import StomperProcess
 public import StomperQuality
 
 /// What the pipeline reports while it runs, for progress displays.
@@ -83,43 +85,93 @@ public struct Pipeline: Sendable {
 
     // MARK: Running
 
+    /// Records a new run in the ledger (run, snapshot manifest, planned jobs) and returns its recorder.
+    public func begin(_ plan: FixPlan, dryRun: Bool, ledger: Ledger) async throws -> RunRecorder {
+        let snapshot = Snapshot(runID: plan.runID, jobs: plan.jobs)
+        let now = Timestamp.now()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let run = RunRecord(
+            id: plan.runID, status: .running, branch: plan.branch, baseCommit: plan.base.hex,
+            configHash: configuration.resultHash,
+            configJSON: String(decoding: try encoder.encode(configuration), as: UTF8.self),
+            toolVersions: CanonicalJSON.object(plan.toolVersions.mapValues { .string($0) }).text,
+            agent: CanonicalJSON.object(["kind": .string(agent.identity.kind), "name": .string(agent.identity.name),
+                                         "settings": .string(agent.identity.settings)]).text,
+            snapshotID: snapshot.id, dryRun: dryRun, pid: getpid(), host: ProcessInfo.processInfo.hostName,
+            createdAt: now, updatedAt: now)
+        var jobs = try plan.jobs.map { job in
+            JobRecord(runID: plan.runID, path: job.path, key: job.key.value, baseBlob: job.baseBlob.hex,
+                      diagnostics: String(decoding: try encoder.encode(job.diagnostics), as: UTF8.self), state: .planned,
+                      updatedAt: now)
+        }
+        let recorder = RunRecorder(ledger: ledger, runID: plan.runID)
+        for skipped in plan.skipped {
+            jobs.append(JobRecord(runID: plan.runID, path: skipped.path, key: "", baseBlob: "", diagnostics: "[]",
+                                  state: .skipped(reason: skipped.reason ?? "skipped"), outcome: recorder.encode(skipped),
+                                  updatedAt: now))
+        }
+        try await ledger.createRun(run, manifest: snapshot.manifest, jobs: jobs)
+        try await recorder.event("run.started", step: "plan", [
+            "branch": .string(plan.branch), "base": .string(plan.base.hex), "jobs": .int(plan.jobs.count),
+            "skipped": .int(plan.skipped.count), "snapshot": .string(snapshot.id), "dry_run": .bool(dryRun),
+            "parallel": .int(configuration.maxParallelFiles), "agent": .string(agent.identity.description),
+        ])
+        return recorder
+    }
+
     /// Runs every job of `plan` and folds the outcomes into a summary. With `dryRun`, fixes are
-    /// verified but not committed, and each outcome carries its diff.
-    public func run(_ plan: FixPlan, dryRun: Bool, onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in })
-        async throws -> RunSummary
-    {
+    /// verified but not committed, and each outcome carries its diff. With a recorder, every step
+    /// goes to the ledger and verified fixes are cached under their keys (and reused, re-verified,
+    /// when `useCache`); the run ends `completed`, or `interrupted` if the task was cancelled.
+    public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
+                    onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> RunSummary {
         var summary = RunSummary(plan.skipped)
-        guard !plan.jobs.isEmpty else { return summary }
-        let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
-        let pool = WorktreePool(repository: repository, capacity: width)
-        let stale = try await pool.removeStaleWorktrees()
-        if !stale.isEmpty { logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(stale)"]) }
-        let context = JobContext(
-            plan: plan, dryRun: dryRun, pool: pool,
-            writer: BranchWriter(repository: repository, branch: plan.branch),
-            gitDirectory: GitDirectoryGuard(gitDirectory: repository.commonDir),
-            scratch: repository.commonDir + "/stomper/tmp/" + plan.runID)
-        await withTaskGroup(of: FileOutcome.self) { group in
-            var pending = plan.jobs.makeIterator()
-            for _ in 0..<width {
-                guard let job = pending.next() else { break }
-                group.addTask { await self.process(job, context, onEvent: onEvent) }
+        if !plan.jobs.isEmpty {
+            let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
+            let pool = WorktreePool(repository: repository, capacity: width)
+            let stale = try await pool.removeStaleWorktrees()
+            if !stale.isEmpty {
+                logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(stale)"])
+                try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(stale)])
             }
-            while let outcome = await group.next() {
-                summary.add(outcome)
-                onEvent(.finished(outcome))
-                if !Task.isCancelled, let job = pending.next() {
+            let context = JobContext(
+                plan: plan, dryRun: dryRun, pool: pool, recorder: recorder, useCache: useCache && recorder != nil,
+                writer: BranchWriter(repository: repository, branch: plan.branch),
+                gitDirectory: GitDirectoryGuard(gitDirectory: repository.commonDir),
+                scratch: repository.commonDir + "/stomper/tmp/" + plan.runID)
+            await withTaskGroup(of: FileOutcome.self) { group in
+                var pending = plan.jobs.makeIterator()
+                for _ in 0..<width {
+                    guard let job = pending.next() else { break }
                     group.addTask { await self.process(job, context, onEvent: onEvent) }
                 }
+                while let outcome = await group.next() {
+                    summary.add(outcome)
+                    onEvent(.finished(outcome))
+                    if !Task.isCancelled, let job = pending.next() {
+                        group.addTask { await self.process(job, context, onEvent: onEvent) }
+                    }
+                }
+            }
+            await pool.close()
+            try? FileManager.default.removeItem(atPath: context.scratch)
+            // Jobs never started because the run was cancelled stay `planned` in the ledger for resume.
+            for job in plan.jobs where summary.outcomes[job.path] == nil {
+                summary.add(FileOutcome(path: job.path, status: .skipped, reason: "interrupted before it started", key: job.key,
+                                        diagnosticsBefore: job.diagnostics.count))
             }
         }
-        // Jobs never started because the run was cancelled.
-        for job in plan.jobs where summary.outcomes[job.path] == nil {
-            summary.add(FileOutcome(path: job.path, status: .skipped, reason: "interrupted before it started", key: job.key,
-                                    diagnosticsBefore: job.diagnostics.count))
+        if let recorder {
+            let interrupted = Task.isCancelled
+            try await recorder.event(interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info, [
+                "fixed": .int(summary.count(.fixed)), "partially_fixed": .int(summary.count(.partiallyFixed)),
+                "would_fix": .int(summary.count(.wouldFix)), "failed": .int(summary.count(.failed)),
+                "skipped": .int(summary.count(.skipped)), "diagnostics_fixed": .int(summary.diagnosticsFixed),
+                "agent_calls": .int(summary.agentCalls),
+            ])
+            try await recorder.ledger.setRunStatus(plan.runID, interrupted ? .interrupted : .completed)
         }
-        await pool.close()
-        try? FileManager.default.removeItem(atPath: context.scratch)
         return summary
     }
 
@@ -127,6 +179,8 @@ public struct Pipeline: Sendable {
         var plan: FixPlan
         var dryRun: Bool
         var pool: WorktreePool
+        var recorder: RunRecorder?
+        var useCache: Bool
         var writer: BranchWriter
         var gitDirectory: GitDirectoryGuard
         var scratch: String
@@ -137,6 +191,7 @@ public struct Pipeline: Sendable {
         var patch: Patch
         var delta: DiagnosticDelta
         var diff: String
+        var fromCache: Bool
     }
 
     /// What the worktree phase of a job produced.
@@ -151,11 +206,24 @@ public struct Pipeline: Sendable {
         var agentTime: Duration = .zero
     }
 
+    /// What verifying the worktree's current state found.
+    enum Verification: Sendable {
+        case verified(VerifiedFix)
+        /// Not good enough yet; another attempt may do better.
+        case retry(AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String)
+        /// Must not land, and another attempt must not be made (a safety violation).
+        case rejected(reason: String)
+    }
+
     private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
         onEvent(.started(path: job.path))
         let start = ContinuousClock.now
         var outcome = FileOutcome(path: job.path, status: .failed, key: job.key, diagnosticsBefore: job.diagnostics.count)
+        let recorder = context.recorder
         do {
+            try await recorder?.event("job.started", step: "plan", job: job.path, [
+                "key": .string(job.key.value), "diagnostics": .int(job.diagnostics.count),
+            ])
             let result = try await context.pool.withWorktree(at: context.plan.base) { worktree in
                 try await self.fixInWorktree(job, worktree, context)
             }
@@ -173,11 +241,11 @@ public struct Pipeline: Sendable {
                 outcome.changed = true
                 outcome.fixed = fix.delta.fixed
                 outcome.remaining = fix.delta.remaining
-                try await land(fix, job, context, into: &outcome)
+                try await land(fix, job, context, into: &outcome, elapsed: ContinuousClock.now - start)
             }
         } catch {
             outcome.status = .failed
-            outcome.reason = "\(error)"
+            outcome.reason = Redactor.process.redact("\(error)")
         }
         if Task.isCancelled && outcome.status == .failed {
             // Stopped from outside (Ctrl-C): the job's own result says nothing about the file.
@@ -185,10 +253,44 @@ public struct Pipeline: Sendable {
             outcome.reason = "interrupted before the fix was verified"
         }
         outcome.totalSeconds = (ContinuousClock.now - start).seconds
+        await finish(job, outcome, context)
         return outcome
     }
 
-    private func land(_ fix: VerifiedFix, _ job: FileJob, _ context: JobContext, into outcome: inout FileOutcome) async throws {
+    /// Records how a job ended. An interrupted job goes back to `planned` so `resume` runs it again.
+    private func finish(_ job: FileJob, _ outcome: FileOutcome, _ context: JobContext) async {
+        guard let recorder = context.recorder else { return }
+        do {
+            let current = try await recorder.ledger.job(runID: recorder.runID, path: job.path)?.state
+            let next: JobState?
+            switch outcome.status {
+            case .fixed, .partiallyFixed:
+                next = nil  // recorded with the landing, in the same transaction as its receipt
+            case .wouldFix:
+                next = .skipped(reason: "dry run: verified fix not committed")
+            case .failed:
+                next = .failed(reason: outcome.reason ?? "not fixed")
+            case .skipped where Task.isCancelled:
+                next = current == .planned ? nil : .planned
+            case .skipped:
+                next = .skipped(reason: outcome.reason ?? "skipped")
+            }
+            if let next, let current, current != next {
+                try await recorder.transition(job.path, to: next, outcome: outcome)
+            }
+            try await recorder.event("job.finished", step: "summary", job: job.path,
+                                     level: outcome.status == .failed ? .warning : .info, [
+                "status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
+                "attempts": .int(outcome.attempts), "agent_calls": .int(outcome.agentCalls),
+                "ms": .milliseconds(outcome.totalSeconds),
+            ])
+        } catch {
+            logger.error("could not record the end of a job in the ledger", metadata: ["path": "\(job.path)", "error": "\(error)"])
+        }
+    }
+
+    private func land(_ fix: VerifiedFix, _ job: FileJob, _ context: JobContext, into outcome: inout FileOutcome,
+                      elapsed: Duration) async throws {
         let partial = !fix.delta.isComplete
         if context.dryRun {
             outcome.status = .wouldFix
@@ -199,24 +301,59 @@ public struct Pipeline: Sendable {
                                          runID: context.plan.runID, key: job.key)
         let writer = context.writer
         let patch = fix.patch
+        let recorder = context.recorder
+        // The intent is durable before the working tree is touched, so resume can undo a landing
+        // that was killed half-way.
+        try await recorder?.event("land.started", step: "land", job: job.path, [
+            "key": .string(job.key.value),
+            "changes": .array(patch.changes.map { change in
+                .object(["path": .string(change.path), "old_blob": .string(change.old?.id.hex),
+                         "old_mode": change.old.map { .int(Int($0.mode.rawValue)) } ?? .null,
+                         "new_blob": .string(change.new?.id.hex)])
+            }),
+        ])
+        Failpoint.hit("land.before")
         do {
             let commit = try await resourceGuard.withResources(
                 patch.paths.map(ResourceDescriptor.file), mode: configuration.interactive ? .interactive : .batch
             ) { _ in
                 try await writer.land(patch, message: message, author: nil)
             }
+            Failpoint.hit("land.after")
             outcome.status = partial ? .partiallyFixed : .fixed
             outcome.commit = commit
             if partial { outcome.reason = "\(plural(fix.delta.remaining.count, "diagnostic")) remain" }
+            if let recorder {
+                var landed = outcome
+                landed.totalSeconds = elapsed.seconds
+                try await recordLanding(landed, job, fix, commit, recorder)
+            }
         } catch let error as GitError where error.code == .uncommittedChanges {
             outcome.status = .skipped
             outcome.reason = "uncommitted changes"
             outcome.fixed = [:]
+            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning, ["result": .string("uncommitted changes")])
         } catch {
             outcome.status = .failed
             outcome.reason = "verified fix could not be committed: \(error)"
             outcome.fixed = [:]
+            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .error, ["result": .string("\(error)")])
         }
+    }
+
+    private func recordLanding(_ outcome: FileOutcome, _ job: FileJob, _ fix: VerifiedFix, _ commit: ObjectID,
+                               _ recorder: RunRecorder) async throws {
+        let receipt = ReceiptRecord(
+            runID: recorder.runID, path: job.path, key: job.key.value, commit: commit.hex,
+            patchSHA256: sha256Hex(fix.diff), diagnosticsFixed: CanonicalJSON.counts(outcome.fixed).text,
+            agentCalls: outcome.agentCalls, agentSeconds: outcome.agentSeconds, totalSeconds: outcome.totalSeconds,
+            cacheHit: fix.fromCache)
+        try await recorder.ledger.recordLanding(
+            runID: recorder.runID, path: job.path, state: .landed(commit: commit.hex), outcome: recorder.encode(outcome),
+            receipt: receipt,
+            event: EventRecord(runID: recorder.runID, job: job.path, type: "land.finished", step: "land",
+                               data: CanonicalJSON.object(["result": .string("landed"), "commit": .string(commit.hex),
+                                                           "key": .string(job.key.value)]).text))
     }
 
     private func fixInWorktree(_ job: FileJob, _ worktree: Worktree, _ context: JobContext) async throws -> WorktreeResult {
@@ -225,59 +362,121 @@ public struct Pipeline: Sendable {
         var lastDelta: DiagnosticDelta?
         var changed = false
         let dotGit = WorktreeLink(worktree: worktree.path)
-        let scope = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths)
+        let recorder = context.recorder
+        try await recorder?.transition(job.path, to: .running(attempt: 1))
+
+        if context.useCache, let recorder, let cached = try await recorder.ledger.cachedFix(key: job.key.value),
+           let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8)) {
+            try await BlockingIO.run { try worktree.apply(patch) }
+            switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: nil, fromCache: true) {
+            case .verified(let fix):
+                try await recorder.ledger.recordCacheHit(key: job.key.value)
+                try await recorder.event("cache.hit", step: "agent", job: job.path, ["key": .string(job.key.value)])
+                return .verified(fix, tally)
+            case .retry(_, _, _, let reason), .rejected(let reason):
+                // A cached fix that no longer verifies (new tool version, changed config) is dropped.
+                try await recorder.ledger.forgetFix(key: job.key.value)
+                try await recorder.event("cache.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
+                try await BlockingIO.run { try worktree.discardChanges() }
+            }
+        } else if let recorder {
+            try await recorder.event("cache.miss", step: "agent", job: job.path, ["key": .string(job.key.value)])
+        }
+
         for attempt in 1...max(1, configuration.maxAttempts) {
             tally.attempts = attempt
+            if attempt > 1 { try await recorder?.transition(job.path, to: .running(attempt: attempt)) }
             let request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: job.diagnostics, attempt: attempt,
                                      feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
                                      scratchDirectory: context.scratch)
+            try await recorder?.event("agent.started", step: "agent", job: job.path, ["attempt": .int(attempt), "agent": .string(agent.identity.description)])
             let agentStart = Date()
             let agentOutcome = try await agent.fix(request)
             let agentEnd = Date()
             tally.agentCalls += agentOutcome.calls
             tally.agentTime += agentOutcome.duration
-
-            // Safety first, whatever the agent says about itself.
-            let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
-            if !touched.isEmpty {
-                return .notFixed(.failed, reason: "agent wrote under .git (\(touched.joined(separator: ", "))); restored, nothing committed",
-                                 delta: nil, changed: true, tally)
-            }
-            let head = try await BlockingIO.run { try worktree.headCommit() }
-            if head != worktree.base {
-                return .notFixed(.failed, reason: "agent made a commit in its worktree; discarded, nothing committed",
-                                 delta: nil, changed: true, tally)
-            }
+            try await recorder?.event("agent.finished", step: "agent", job: job.path, level: agentOutcome.failureReason == nil ? .info : .warning, [
+                "attempt": .int(attempt), "calls": .int(agentOutcome.calls), "ms": .milliseconds(agentOutcome.duration.seconds),
+                "result": .string(agentOutcome.failureReason ?? "completed"),
+            ])
             if let reason = agentOutcome.failureReason {
+                // Even a failed agent may have written under .git; check before anything else.
+                let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
+                if !touched.isEmpty {
+                    return .notFixed(.failed, reason: Self.gitWriteReason(touched), delta: nil, changed: true, tally)
+                }
                 if attempt < configuration.maxAttempts {
                     feedback = AttemptFeedback(remaining: lastDelta?.remaining ?? job.diagnostics, notes: [reason])
                     continue
                 }
                 return .notFixed(.failed, reason: reason, delta: lastDelta, changed: changed, tally)
             }
-            let patch = try await BlockingIO.run { try worktree.changes() }
-            let violations = scope.violations(of: patch)
-            if !violations.isEmpty {
-                let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
+            switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd), fromCache: false) {
+            case .verified(let fix):
+                try await recorder?.transition(job.path, to: .verified)
+                if let recorder {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = .sortedKeys
+                    let text = String(decoding: try encoder.encode(fix.patch), as: UTF8.self)
+                    try await recorder.ledger.storeFix(key: job.key.value, path: job.path, patch: text, patchSHA256: sha256Hex(fix.diff))
+                }
+                return .verified(fix, tally)
+            case .rejected(let reason):
                 return .notFixed(.failed, reason: reason, delta: nil, changed: true, tally)
+            case .retry(let next, let delta, let didChange, let reason):
+                feedback = next
+                lastDelta = delta ?? lastDelta
+                changed = changed || didChange
+                if attempt == configuration.maxAttempts {
+                    return .notFixed(.failed, reason: reason, delta: lastDelta, changed: changed, tally)
+                }
             }
-            guard !patch.isEmpty else {
-                feedback = AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"])
-                if attempt < configuration.maxAttempts { continue }
-                return .notFixed(.failed, reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain",
-                                 delta: nil, changed: false, tally)
-            }
-            changed = true
-            let after = try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
-            let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.diagnostics, after: after)
-            lastDelta = delta
-            if delta.isComplete || (configuration.landPartial && delta.isImprovement) {
-                let diff = try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) }
-                return .verified(VerifiedFix(patch: patch, delta: delta, diff: diff), tally)
-            }
-            feedback = AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced)
         }
         return .notFixed(.failed, reason: Self.verificationFailure(lastDelta), delta: lastDelta, changed: changed, tally)
+    }
+
+    /// Checks what is in the worktree now: nothing written under `.git`, no commit, only allowed
+    /// paths changed, and the file's diagnostics gone (re-linted in the worktree).
+    private func verify(_ job: FileJob, _ worktree: Worktree, _ context: JobContext, dotGit: WorktreeLink,
+                        agentRun: (Date, Date)?, fromCache: Bool) async throws -> Verification {
+        let recorder = context.recorder
+        var touched = dotGit.restoreIfChanged()
+        if let (start, end) = agentRun {
+            touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
+        }
+        if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched)) }
+        let head = try await BlockingIO.run { try worktree.headCommit() }
+        if head != worktree.base {
+            return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed")
+        }
+        let patch = try await BlockingIO.run { try worktree.changes() }
+        let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
+        if !violations.isEmpty {
+            let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
+            try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
+            return .rejected(reason: reason)
+        }
+        guard !patch.isEmpty else {
+            return .retry(AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"]),
+                          delta: nil, changed: false,
+                          reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain")
+        }
+        let after = try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
+        let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.diagnostics, after: after)
+        try await recorder?.event("verify.finished", step: "verify", job: job.path, [
+            "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
+            "from_cache": .bool(fromCache),
+        ])
+        if delta.isComplete || (configuration.landPartial && delta.isImprovement) {
+            let diff = try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) }
+            return .verified(VerifiedFix(patch: patch, delta: delta, diff: diff, fromCache: fromCache))
+        }
+        return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
+                      reason: Self.verificationFailure(delta))
+    }
+
+    static func gitWriteReason(_ touched: [String]) -> String {
+        "agent wrote under .git (\(touched.joined(separator: ", "))); restored, nothing committed"
     }
 
     static func verificationFailure(_ delta: DiagnosticDelta?) -> String {

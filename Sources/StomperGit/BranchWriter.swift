@@ -84,6 +84,7 @@ public final class BranchWriter: Sendable {
         }
         let commit = try buildCommit(repo, parent: tip, parentTree: tipTree, patch: patch, message: message, author: author)
         try writeCheckout(repo, patch.changes)
+        Failpoint.hit("land.checkout")
         if try moveBranch(repo, from: tip, to: commit, message: message) {
             return commit
         }

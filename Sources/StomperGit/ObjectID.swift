@@ -62,7 +62,7 @@ public enum FileMode: UInt32, Sendable, Hashable, Codable {
 }
 
 /// One entry of a tree: what is stored at a path in a commit.
-public struct TreeEntry: Hashable, Sendable {
+public struct TreeEntry: Hashable, Sendable, Codable {
     public var id: ObjectID
     public var mode: FileMode
     public init(id: ObjectID, mode: FileMode) {

@@ -1,7 +1,7 @@
 /// The new state of one path in a worktree, relative to the job's base commit.
-public struct PathChange: Sendable, Hashable {
+public struct PathChange: Sendable, Hashable, Codable {
     /// The content written at the path: bytes, mode and their blob id.
-    public struct Content: Sendable, Hashable {
+    public struct Content: Sendable, Hashable, Codable {
         public var bytes: [UInt8]
         public var mode: FileMode
         public var id: ObjectID
@@ -45,7 +45,7 @@ public struct PathChange: Sendable, Hashable {
 }
 
 /// Everything a job changed in its worktree, and the commit it started from.
-public struct Patch: Sendable, Hashable {
+public struct Patch: Sendable, Hashable, Codable {
     public var base: ObjectID
     public var changes: [PathChange]
 

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import StomperCore
+import StomperGit
+import StomperLedger
+
+/// Runs a plan with progress display, Ctrl-C handling and the final report; shared by `fix` and
+/// `resume`.
+struct RunDriver {
+    var json: Bool
+    var dryRun: Bool
+    var useCache: Bool
+
+    func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
+               configuration: StomperConfiguration) async throws {
+        let clock = ContinuousClock.now
+        let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal, quiet: json)
+        for outcome in plan.skipped { display.report(outcome) }
+        let recorder: RunRecorder
+        do {
+            if let existing {
+                recorder = existing
+            } else {
+                recorder = try await pipeline.begin(plan, dryRun: dryRun, ledger: ledger)
+            }
+        } catch {
+            throw Failure.exit(error)
+        }
+        let dryRun = self.dryRun
+        let useCache = self.useCache
+        let work = Task {
+            try await withThrowingTaskGroup(of: RunSummary?.self) { group in
+                group.addTask {
+                    try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache) { event in display.handle(event) }
+                }
+                if display.live {
+                    // Keeps the elapsed time moving while agents work.
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(500))
+                            display.tick()
+                        }
+                        return nil
+                    }
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let summary = result { return summary }
+                }
+                throw CancellationError()
+            }
+        }
+        let interrupts = Interrupts { work.cancel() }
+        let summary: RunSummary
+        do {
+            summary = try await work.value
+        } catch {
+            display.finish()
+            try? await ledger.setRunStatus(plan.runID, .failed)
+            throw Failure.exit(error)
+        }
+        display.finish()
+        let elapsed = ContinuousClock.now - clock
+        if json {
+            Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
+                                    agent: configuration.agent.rawValue, toolVersions: plan.toolVersions,
+                                    elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary))
+        } else {
+            if dryRun {
+                for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
+            }
+            Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
+        }
+        if interrupts.interrupted {
+            Terminal.err("stomper: run \(plan.runID) was interrupted; finish it with `stomper resume`")
+            throw ExitCode(130)
+        }
+        if !summary.allFixed { throw ExitCode(1) }
+    }
+}
+
+/// Refuses to start a run while another is unfinished, unless asked to abandon it.
+enum RunGate {
+    static func check(_ ledger: Ledger, abandon: Bool) async throws {
+        guard let run = try await ledger.latestUnfinishedRun() else { return }
+        if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
+            throw ConfigError("another stomper run is in progress (run \(run.id), pid \(run.pid)); wait for it to finish")
+        }
+        if abandon {
+            try await ledger.setRunStatus(run.id, .aborted)
+            try await ledger.append(EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan",
+                                                data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
+            Terminal.warn("run \(run.id) abandoned")
+            return
+        }
+        let jobs = try await ledger.jobs(runID: run.id)
+        let left = jobs.filter { !$0.state.isTerminal }.count
+        throw ConfigError("run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
+                          + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over")
+    }
+}
+
+enum ProcessLiveness {
+    /// Whether `pid` is a live process on this host. A pid on another host is assumed alive.
+    static func isAlive(pid: Int32, host: String) -> Bool {
+        guard host == ProcessInfo.processInfo.hostName else { return true }
+        if pid == getpid() { return true }
+        if kill(pid, 0) != 0 && errno != EPERM { return false }
+        // A zombie is dead for our purposes.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { return false }
+        return true
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import StomperGit
+import StomperAgents
+public import StomperLedger
+import StomperQuality
+
+/// What `resume` found and did before continuing a run.
+public struct ResumeReport: Sendable {
+    public var plan: FixPlan
+    public var recorder: RunRecorder
+    /// Jobs found landed in git history though the ledger had not recorded it.
+    public var reconciled: [String] = []
+    /// Paths a half-finished landing had written, put back.
+    public var repaired: [String] = []
+    /// Jobs whose file changed since the snapshot, planned again with a new key.
+    public var replanned: [String] = []
+    /// Jobs that were running or verified when the process died, queued again.
+    public var requeued: [String] = []
+    public var removedIndexLock = false
+}
+
+extension Pipeline {
+    /// Makes an unfinished run ready to continue: takes it over, repairs what a killed landing
+    /// left, reconciles the ledger with git history (a commit carrying a job's `Stomper-Key`
+    /// means that job landed), re-queues unfinished jobs, re-plans files that changed since the
+    /// snapshot, and returns the plan of what is left.
+    public func prepareResume(of run: RunRecord, ledger: Ledger) async throws -> ResumeReport {
+        let repository = self.repository
+        let head = try await BlockingIO.run { try repository.head() }
+        guard case .branch(let branch, let tip) = head, branch == run.branch else {
+            throw CoreError(.repositoryState, "run \(run.id) commits to \(run.branch), but HEAD is not on it: `git switch \(run.branch)` and resume again")
+        }
+        let recorder = RunRecorder(ledger: ledger, runID: run.id)
+        try await ledger.adoptRun(run.id, pid: getpid(), host: ProcessInfo.processInfo.hostName)
+        try await recorder.event("run.resumed", step: "resume", ["previous_pid": .int(Int(run.pid)), "tip": .string(tip.hex)])
+        var report = ResumeReport(plan: FixPlan(runID: run.id, branch: branch, base: tip, jobs: [], skipped: [], toolVersions: [:]),
+                                  recorder: recorder)
+
+        // 1. Landings the dead process started and did not finish.
+        let interrupted = try await interruptedLandings(run.id, ledger: ledger)
+        if !interrupted.isEmpty {
+            let lock = repository.commonDir + "/index.lock"
+            if FileManager.default.fileExists(atPath: lock) {
+                // The dead process held the index while landing; no live git command owns this lock.
+                try FileManager.default.removeItem(atPath: lock)
+                report.removedIndexLock = true
+                try await recorder.event("lock.removed", step: "resume", level: .warning, ["path": .string(".git/index.lock")])
+            }
+            for changes in interrupted {
+                let restored = try await BlockingIO.run { try repository.repairInterruptedLanding(branch: branch, changes: changes) }
+                report.repaired += restored
+            }
+            if !report.repaired.isEmpty {
+                try await recorder.event("landing.repaired", step: "resume", level: .warning, ["paths": .strings(report.repaired)])
+            }
+        }
+
+        // 2. Git history is the truth about what landed.
+        let base = ObjectID(hex: run.baseCommit)
+        let landedKeys = try await BlockingIO.run { try repository.trailerValues("Stomper-Key", from: tip, excluding: base) }
+        var jobs = try await ledger.jobs(runID: run.id)
+        for (index, job) in jobs.enumerated() where !job.state.isTerminal {
+            if let commit = landedKeys[job.key] {
+                try await recorder.transition(job.path, to: .landed(commit: commit.hex))
+                try await recorder.event("job.reconciled", step: "resume", job: job.path, [
+                    "commit": .string(commit.hex), "key": .string(job.key),
+                ])
+                jobs[index].state = .landed(commit: commit.hex)
+                report.reconciled.append(job.path)
+            } else if job.state != .planned {
+                try await recorder.transition(job.path, to: .planned)
+                try await recorder.event("job.requeued", step: "resume", job: job.path, ["was": .string(job.state.name)])
+                jobs[index].state = .planned
+                report.requeued.append(job.path)
+            }
+        }
+
+        // 3. What is left, re-planned where the file changed since the snapshot.
+        let planned = jobs.filter { $0.state == .planned }
+        let paths = planned.map(\.path)
+        let entries = try await BlockingIO.run { try repository.entries(at: paths, in: tip) }
+        let dirty = paths.isEmpty ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
+        let changed = planned.filter { entries[$0.path]?.id.hex != $0.baseBlob }.map(\.path)
+        let relinted = changed.isEmpty ? [:] : try await linter.lintGrouped(paths: changed.filter { entries[$0] != nil }, root: repository.workdir)
+        let toolVersions = (try? JSONDecoder().decode([String: String].self, from: Data(run.toolVersions.utf8))) ?? [:]
+        report.plan.toolVersions = toolVersions
+        for job in planned {
+            if dirty.contains(job.path) {
+                try await recorder.transition(job.path, to: .skipped(reason: "uncommitted changes"))
+                report.plan.skipped.append(.skipped(job.path, "uncommitted changes", diagnostics: 0))
+                continue
+            }
+            guard let entry = entries[job.path] else {
+                try await recorder.transition(job.path, to: .skipped(reason: "the file no longer exists on \(branch)"))
+                report.plan.skipped.append(.skipped(job.path, "the file no longer exists on \(branch)", diagnostics: 0))
+                continue
+            }
+            if entry.id.hex == job.baseBlob {
+                let diagnostics = try JSONDecoder().decode([Diagnostic].self, from: Data(job.diagnostics.utf8))
+                report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics,
+                                                key: IdempotencyKey(stored: job.key)))
+                continue
+            }
+            let diagnostics = relinted[job.path] ?? []
+            guard !diagnostics.isEmpty else {
+                try await recorder.transition(job.path, to: .skipped(reason: "no diagnostics left: the file changed since the run started"))
+                report.plan.skipped.append(.skipped(job.path, "no diagnostics left: the file changed since the run started", diagnostics: 0))
+                continue
+            }
+            let key = IdempotencyKey(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, agent: agent.identity,
+                                     toolVersions: toolVersions, configurationHash: configuration.resultHash)
+            var updated = job
+            updated.key = key.value
+            updated.baseBlob = entry.id.hex
+            updated.diagnostics = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
+            try await ledger.replan(updated)
+            try await recorder.event("job.replanned", step: "resume", job: job.path, [
+                "reason": .string("the file changed since the snapshot"), "old_blob": .string(job.baseBlob),
+                "new_blob": .string(entry.id.hex), "old_key": .string(job.key), "new_key": .string(key.value),
+            ])
+            report.replanned.append(job.path)
+            report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key))
+        }
+        return report
+    }
+
+    /// The change lists of `land.started` events with no `land.finished` after them, per job.
+    private func interruptedLandings(_ runID: String, ledger: Ledger) async throws -> [[(path: String, old: TreeEntry?, new: ObjectID?)]] {
+        var open: [String: String] = [:]
+        for event in try await ledger.events(runID: runID) where event.type.hasPrefix("land.") {
+            guard let job = event.job else { continue }
+            if event.type == "land.started" { open[job] = event.data } else if event.type == "land.finished" { open[job] = nil }
+        }
+        struct Started: Decodable {
+            struct Change: Decodable {
+                var path: String
+                var old_blob: String?
+                var old_mode: UInt32?
+                var new_blob: String?
+            }
+            var changes: [Change]
+        }
+        return open.keys.sorted().compactMap { job in
+            guard let started = try? JSONDecoder().decode(Started.self, from: Data(open[job]!.utf8)) else { return nil }
+            return started.changes.map { change in
+                let old: TreeEntry? = change.old_blob.flatMap(ObjectID.init(hex:)).map { id in
+                    TreeEntry(id: id, mode: change.old_mode.flatMap(FileMode.init(rawValue:)) ?? .regular)
+                }
+                return (change.path, old, change.new_blob.flatMap(ObjectID.init(hex:)))
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+internal import Clibgit2
+import Foundation
+
+extension GitRepository {
+    /// For every commit reachable from `tip` but not from `base`, the value of each `key:`
+    /// trailer line in its message, mapped to the commit that carries it (the newest wins).
+    ///
+    /// Resume uses it to learn which jobs landed even if the process died before recording them.
+    public func trailerValues(_ key: String, from tip: ObjectID, excluding base: ObjectID?) throws(GitError) -> [String: ObjectID] {
+        let repo = try open()
+        var walk: OpaquePointer?
+        try LibGit2.check(git_revwalk_new(&walk, repo.pointer), "starting a history walk")
+        defer { git_revwalk_free(walk) }
+        var tipOid = tip.oid
+        try LibGit2.check(git_revwalk_push(walk, &tipOid), "walking from \(tip.short)")
+        if let base {
+            var baseOid = base.oid
+            try LibGit2.check(git_revwalk_hide(walk, &baseOid), "hiding \(base.short)")
+        }
+        let prefix = key + ":"
+        var values: [String: ObjectID] = [:]
+        var oid = git_oid()
+        while git_revwalk_next(&oid, walk) == 0 {
+            let id = ObjectID(oid)
+            let commit = try repo.commit(id)
+            guard let raw = git_commit_message(commit.pointer) else { continue }
+            for line in String(cString: raw).split(separator: "\n") where line.hasPrefix(prefix) {
+                let value = line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                if values[value] == nil { values[value] = id }
+            }
+        }
+        return values
+    }
+
+    /// Puts back what a landing that was killed half-way wrote to the main working tree and index.
+    ///
+    /// For each path, `old` is what the branch held and `new` what the landing was writing. If the
+    /// branch already holds `new`, the landing completed and nothing is touched. Otherwise a file
+    /// whose working-tree content is `new` (written by the dead landing, not by a person) is
+    /// restored to `old`, in the working tree and in the index. A file holding anything else is
+    /// someone's edit and is left alone. Returns the paths restored.
+    public func repairInterruptedLanding(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
+        throws(GitError) -> [String]
+    {
+        let repo = try open()
+        var tipOid = git_oid()
+        try LibGit2.check(git_reference_name_to_id(&tipOid, repo.pointer, "refs/heads/\(branch)"), "reading \(branch)")
+        let tree = try repo.tree(ofCommit: ObjectID(tipOid))
+        var restore: [(String, PathChange.Content?)] = []
+        for change in changes {
+            let onBranch = try tree.entry(at: change.path)
+            if onBranch?.id == change.new && change.new != nil { continue }
+            if change.new == nil && onBranch == nil { continue }
+            let working = try WorkingFile.read(root: workdir, relativePath: change.path)
+            let indexHolds = try repo.indexEntryID(change.path)
+            let wroteWorking = working?.id == change.new && !(working == nil && change.new == nil)
+            let wroteIndex = indexHolds == change.new && indexHolds != onBranch?.id
+            guard wroteWorking || wroteIndex || (change.new == nil && working == nil && onBranch != nil) else { continue }
+            if let old = change.old {
+                restore.append((change.path, PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id)))
+            } else {
+                restore.append((change.path, nil))
+            }
+        }
+        guard !restore.isEmpty else { return [] }
+        let index = try repo.index()
+        try LibGit2.check(git_index_read(index.pointer, 1), "reading the main index")
+        for (path, content) in restore {
+            if let content {
+                try CheckoutFile.write(content, to: workdir + "/" + path, relativePath: path)
+                try LibGit2.check(git_index_add_bypath(index.pointer, path), "adding to the index", path: path)
+            } else {
+                unlink(workdir + "/" + path)
+                try LibGit2.check(git_index_remove_bypath(index.pointer, path), "removing from the index", path: path)
+            }
+        }
+        try LibGit2.check(git_index_write(index.pointer), "writing the main index")
+        return restore.map(\.0)
+    }
+}
+
+extension RepositoryHandle {
+    /// The blob id the index holds for `path`, or nil.
+    func indexEntryID(_ path: String) throws(GitError) -> ObjectID? {
+        let index = try self.index()
+        guard let entry = git_index_get_bypath(index.pointer, path, 0) else { return nil }
+        return ObjectID(entry.pointee.id)
+    }
+}
+
+extension Worktree {
+    /// Throws away everything written in the worktree since it was leased: back to `base`.
+    public func discardChanges() throws(GitError) {
+        try WorktreeSlots.reset(path: path, to: base, from: base)
+    }
+
+    /// Writes a patch's new contents into the worktree (a cached fix being re-applied).
+    /// The worktree must be at the patch's base.
+    public func apply(_ patch: Patch) throws(GitError) {
+        for change in patch.changes {
+            let full = path + "/" + change.path
+            if let new = change.new {
+                try CheckoutFile.write(new, to: full, relativePath: change.path)
+            } else if unlink(full) != 0 && errno != ENOENT {
+                throw GitError(.io, "cannot delete a file in the worktree", path: change.path)
+            }
+        }
+    }
+}

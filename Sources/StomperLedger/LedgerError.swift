@@ -1,0 +1,32 @@
+/// The one error type of StomperLedger.
+public struct LedgerError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// The database is locked by another writer for longer than the maximum wait (CRIT_DB).
+        public static let busy = Code("busy")
+        /// A job transition the state machine forbids.
+        public static let illegalTransition = Code("illegalTransition")
+        /// A run or job that does not exist.
+        public static let notFound = Code("notFound")
+        /// The database could not be opened, migrated or written.
+        public static let storage = Code("storage")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    public var underlying: (any Error)?
+    public var file: String
+    public var line: UInt
+
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { message }
+}
