@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "StomperGit",
-            dependencies: ["Clibgit2"],
+            dependencies: ["Clibgit2", "StomperProcess"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
-                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger",
+                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -19,3 +19,9 @@ if ! command -v ruff >/dev/null 2>&1; then
   hash -r
 fi
 command -v ruff >/dev/null 2>&1 || { echo "install-deps: ruff is installed but not on PATH" >&2; exit 1; }
+
+# The tests check the ledger's records against Config/schemas with Python's jsonschema.
+if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
+  echo "install-deps: pip install jsonschema" >&2
+  python3 -m pip install -q jsonschema
+fi

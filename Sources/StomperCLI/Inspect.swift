@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperLedger
+import StomperProcess
 
 /// Shared by the commands that read the ledger.
 struct LedgerReader {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StomperCore
 import StomperLedger
+import StomperProcess
 
 struct Resume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import StomperCore
 import StomperGit
 import StomperLedger
+import StomperProcess
 
 /// Runs a plan with progress display, Ctrl-C handling and the final report; shared by `fix` and
 /// `resume`.
@@ -97,17 +98,5 @@ enum RunGate {
         let left = jobs.filter { !$0.state.isTerminal }.count
         throw ConfigError("run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
                           + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over")
-    }
-}
-
-enum ProcessLiveness {
-    /// Whether `pid` is a live process on this host. A pid on another host is assumed alive.
-    static func isAlive(pid: Int32, host: String) -> Bool {
-        guard host == ProcessInfo.processInfo.hostName else { return true }
-        if pid == getpid() { return true }
-        if kill(pid, 0) != 0 && errno != EPERM { return false }
-        // A zombie is dead for our purposes.
-        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { return false }
-        return true
     }
 }

@@ -39,12 +39,12 @@ extension Pipeline {
         // 1. Landings the dead process started and did not finish.
         let interrupted = try await interruptedLandings(run.id, ledger: ledger)
         if !interrupted.isEmpty {
-            let lock = repository.commonDir + "/index.lock"
-            if FileManager.default.fileExists(atPath: lock) {
-                // The dead process held the index while landing; no live git command owns this lock.
-                try FileManager.default.removeItem(atPath: lock)
+            // The dead process was landing: a lock on the index or the branch ref is its own.
+            for lock in ["index.lock", "refs/heads/\(branch).lock"]
+            where FileManager.default.fileExists(atPath: repository.commonDir + "/" + lock) {
+                try FileManager.default.removeItem(atPath: repository.commonDir + "/" + lock)
                 report.removedIndexLock = true
-                try await recorder.event("lock.removed", step: "resume", level: .warning, ["path": .string(".git/index.lock")])
+                try await recorder.event("lock.removed", step: "resume", level: .warning, ["path": .string(".git/" + lock)])
             }
             for changes in interrupted {
                 let restored = try await BlockingIO.run { try repository.repairInterruptedLanding(branch: branch, changes: changes) }

@@ -127,14 +127,15 @@ public struct Pipeline: Sendable {
     public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
                     onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> RunSummary {
         var summary = RunSummary(plan.skipped)
+        let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
+        let pool = WorktreePool(repository: repository, capacity: width)
+        // Worktrees of a killed run go first, even when nothing is left to do.
+        let stale = try await pool.removeStaleWorktrees()
+        if !stale.isEmpty {
+            logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(stale)"])
+            try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(stale)])
+        }
         if !plan.jobs.isEmpty {
-            let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
-            let pool = WorktreePool(repository: repository, capacity: width)
-            let stale = try await pool.removeStaleWorktrees()
-            if !stale.isEmpty {
-                logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(stale)"])
-                try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(stale)])
-            }
             let context = JobContext(
                 plan: plan, dryRun: dryRun, pool: pool, recorder: recorder, useCache: useCache && recorder != nil,
                 writer: BranchWriter(repository: repository, branch: plan.branch),

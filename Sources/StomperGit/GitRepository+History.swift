@@ -43,6 +43,13 @@ extension GitRepository {
         throws(GitError) -> [String]
     {
         let repo = try open()
+        // A landing killed while writing a file leaves its temporary file beside it.
+        for folder in Set(changes.map { (workdir + "/" + $0.path as NSString).deletingLastPathComponent }) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where name.hasPrefix(".stomper-") && name.hasSuffix(".tmp") {
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            }
+        }
         var tipOid = git_oid()
         try LibGit2.check(git_reference_name_to_id(&tipOid, repo.pointer, "refs/heads/\(branch)"), "reading \(branch)")
         let tree = try repo.tree(ofCommit: ObjectID(tipOid))

@@ -1,5 +1,6 @@
 internal import Clibgit2
 import Foundation
+import StomperProcess
 
 /// Creating, recycling and removing the linked worktrees of a pool. Blocking; no state.
 enum WorktreeSlots {
@@ -175,7 +176,6 @@ enum WorktreeSlots {
     static func isOwnerAlive(_ name: String) -> Bool {
         let fields = name.dropFirst(prefix.count).split(separator: "-")
         guard let first = fields.first, let pid = pid_t(first) else { return false }
-        if pid == getpid() { return true }
-        return kill(pid, 0) == 0 || errno == EPERM
+        return ProcessLiveness.isAlive(pid: pid)
     }
 }

@@ -85,7 +85,7 @@ import Testing
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
             // pid 2^22+1 is above Linux's pid_max default, so no process has it.
             let deadName = "stomper-wt-4194305-abc-0"
-            try await fixture.git("worktree", "add", "--detach", ".git/stomper/worktrees/\(deadName)")
+            try await fixture.git("worktree", "add", "--lock", "--detach", ".git/stomper/worktrees/\(deadName)")
             try FileManager.default.createDirectory(atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1",
                                                     withIntermediateDirectories: true)
             let liveName = "stomper-wt-\(getpid())-live-0"

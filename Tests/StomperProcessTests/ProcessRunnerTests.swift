@@ -56,23 +56,15 @@ import Testing
     }
 }
 
-/// Reads process state from /proc.
+/// Waits, bounded, for a process to die: the kernel delivers SIGKILL asynchronously, so a short
+/// poll is the only way to observe it from outside.
 enum ProcessProbe {
-    /// True when the process no longer exists or is a zombie (dead, awaiting its parent).
-    static func isGone(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        guard let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(close, offsetBy: 2)] == "Z"
-    }
-
-    /// Polls until the process is gone or the deadline passes. The kill is asynchronous in the
-    /// kernel, so a short bounded poll is the only way to observe it from outside.
     static func waitUntilGone(_ pid: Int32, deadline: Duration) async -> Bool {
         let end = ContinuousClock.now + deadline
         while ContinuousClock.now < end {
-            if isGone(pid) { return true }
+            if !ProcessLiveness.isAlive(pid: pid) { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }
-        return isGone(pid)
+        return !ProcessLiveness.isAlive(pid: pid)
     }
 }
