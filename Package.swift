@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stomper", targets: ["StomperCLI"]),
+        .executable(name: "stomper-mock-agent", targets: ["StomperMockAgent"]),
+        .executable(name: "stomper-bench", targets: ["StomperBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,6 +79,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StomperMockAgent",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StomperBench",
+            dependencies: [
+                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
+                "StomperCoordination",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

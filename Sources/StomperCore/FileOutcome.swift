@@ -35,6 +35,8 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     public var totalSeconds: Double
     /// The unified diff of the fix, kept for dry runs.
     public var diff: String?
+    /// Seconds spent per phase: worktree, agent, verify, diff, land, ledger.
+    public var phases: [String: Double] = [:]
 
     public init(path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
                 diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],

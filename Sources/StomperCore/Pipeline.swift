@@ -217,6 +217,14 @@ public struct Pipeline: Sendable {
     }
 
     private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
+        let clock = PhaseClock()
+        return await PhaseClock.$current.withValue(clock) {
+            await process(job, context, clock: clock, onEvent: onEvent)
+        }
+    }
+
+    private func process(_ job: FileJob, _ context: JobContext, clock: PhaseClock,
+                         onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
         onEvent(.started(path: job.path))
         let start = ContinuousClock.now
         var outcome = FileOutcome(path: job.path, status: .failed, key: job.key, diagnosticsBefore: job.diagnostics.count)
@@ -225,8 +233,10 @@ public struct Pipeline: Sendable {
             try await recorder?.event("job.started", step: "plan", job: job.path, [
                 "key": .string(job.key.value), "diagnostics": .int(job.diagnostics.count),
             ])
+            let leaseStart = ContinuousClock.now
             let result = try await context.pool.withWorktree(at: context.plan.base) { worktree in
-                try await self.fixInWorktree(job, worktree, context)
+                clock.add("worktree", ContinuousClock.now - leaseStart)
+                return try await self.fixInWorktree(job, worktree, context)
             }
             switch result {
             case .notFixed(let status, let reason, let delta, let changed, let tally):
@@ -255,6 +265,7 @@ public struct Pipeline: Sendable {
         }
         outcome.totalSeconds = (ContinuousClock.now - start).seconds
         await finish(job, outcome, context)
+        outcome.phases = clock.seconds
         return outcome
     }
 
@@ -262,7 +273,7 @@ public struct Pipeline: Sendable {
     private func finish(_ job: FileJob, _ outcome: FileOutcome, _ context: JobContext) async {
         guard let recorder = context.recorder else { return }
         do {
-            let current = try await recorder.ledger.job(runID: recorder.runID, path: job.path)?.state
+            let current = try await recorder.state(of: job.path)
             let next: JobState?
             switch outcome.status {
             case .fixed, .partiallyFixed:
@@ -318,7 +329,7 @@ public struct Pipeline: Sendable {
             let commit = try await resourceGuard.withResources(
                 patch.paths.map(ResourceDescriptor.file), mode: configuration.interactive ? .interactive : .batch
             ) { _ in
-                try await writer.land(patch, message: message, author: nil)
+                try await PhaseClock.current!.measure("land") { try await writer.land(patch, message: message, author: nil) }
             }
             Failpoint.hit("land.after")
             outcome.status = partial ? .partiallyFixed : .fixed
@@ -349,9 +360,8 @@ public struct Pipeline: Sendable {
             patchSHA256: sha256Hex(fix.diff), diagnosticsFixed: CanonicalJSON.counts(outcome.fixed).text,
             agentCalls: outcome.agentCalls, agentSeconds: outcome.agentSeconds, totalSeconds: outcome.totalSeconds,
             cacheHit: fix.fromCache)
-        try await recorder.ledger.recordLanding(
-            runID: recorder.runID, path: job.path, state: .landed(commit: commit.hex), outcome: recorder.encode(outcome),
-            receipt: receipt,
+        try await recorder.recordLanding(
+            path: job.path, commit: commit.hex, outcome: outcome, receipt: receipt,
             event: EventRecord(runID: recorder.runID, job: job.path, type: "land.finished", step: "land",
                                data: CanonicalJSON.object(["result": .string("landed"), "commit": .string(commit.hex),
                                                            "key": .string(job.key.value)]).text))
@@ -366,17 +376,17 @@ public struct Pipeline: Sendable {
         let recorder = context.recorder
         try await recorder?.transition(job.path, to: .running(attempt: 1))
 
-        if context.useCache, let recorder, let cached = try await recorder.ledger.cachedFix(key: job.key.value),
+        if context.useCache, let recorder, let cached = try await recorder.cachedFix(key: job.key),
            let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8)) {
             try await BlockingIO.run { try worktree.apply(patch) }
             switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: nil, fromCache: true) {
             case .verified(let fix):
-                try await recorder.ledger.recordCacheHit(key: job.key.value)
+                try await recorder.cacheHit(key: job.key)
                 try await recorder.event("cache.hit", step: "agent", job: job.path, ["key": .string(job.key.value)])
                 return .verified(fix, tally)
             case .retry(_, _, _, let reason), .rejected(let reason):
                 // A cached fix that no longer verifies (new tool version, changed config) is dropped.
-                try await recorder.ledger.forgetFix(key: job.key.value)
+                try await recorder.forgetFix(key: job.key)
                 try await recorder.event("cache.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
                 try await BlockingIO.run { try worktree.discardChanges() }
             }
@@ -392,7 +402,7 @@ public struct Pipeline: Sendable {
                                      scratchDirectory: context.scratch)
             try await recorder?.event("agent.started", step: "agent", job: job.path, ["attempt": .int(attempt), "agent": .string(agent.identity.description)])
             let agentStart = Date()
-            let agentOutcome = try await agent.fix(request)
+            let agentOutcome = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
             let agentEnd = Date()
             tally.agentCalls += agentOutcome.calls
             tally.agentTime += agentOutcome.duration
@@ -419,7 +429,7 @@ public struct Pipeline: Sendable {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = .sortedKeys
                     let text = String(decoding: try encoder.encode(fix.patch), as: UTF8.self)
-                    try await recorder.ledger.storeFix(key: job.key.value, path: job.path, patch: text, patchSHA256: sha256Hex(fix.diff))
+                    try await recorder.storeFix(key: job.key, path: job.path, patch: text, patchSHA256: sha256Hex(fix.diff))
                 }
                 return .verified(fix, tally)
             case .rejected(let reason):
@@ -446,11 +456,13 @@ public struct Pipeline: Sendable {
             touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
         }
         if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched)) }
-        let head = try await BlockingIO.run { try worktree.headCommit() }
+        let clock = PhaseClock.current!
+        let (head, patch) = try await clock.measure("diff") {
+            try await BlockingIO.run { (try worktree.headCommit(), try worktree.changes()) }
+        }
         if head != worktree.base {
             return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed")
         }
-        let patch = try await BlockingIO.run { try worktree.changes() }
         let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
         if !violations.isEmpty {
             let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
@@ -462,14 +474,16 @@ public struct Pipeline: Sendable {
                           delta: nil, changed: false,
                           reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain")
         }
-        let after = try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
+        let after = try await clock.measure("verify") {
+            try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
+        }
         let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.diagnostics, after: after)
         try await recorder?.event("verify.finished", step: "verify", job: job.path, [
             "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
             "from_cache": .bool(fromCache),
         ])
         if delta.isComplete || (configuration.landPartial && delta.isImprovement) {
-            let diff = try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) }
+            let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) } }
             return .verified(VerifiedFix(patch: patch, delta: delta, diff: diff, fromCache: fromCache))
         }
         return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,

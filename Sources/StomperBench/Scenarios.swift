@@ -1,0 +1,269 @@
+import Synchronization
+import Foundation
+import Logging
+import StomperAgents
+import StomperCoordination
+import StomperCore
+import StomperGit
+import StomperLedger
+import StomperProcess
+import StomperQuality
+
+/// The pieces every scenario needs: where repositories live, the mock agent, the output.
+struct BenchContext {
+    let workDirectory: String
+    let mockAgent: String
+    let report: Report
+
+    func repository(files: Int, fixable: Int) async throws -> SyntheticRepository {
+        try await SyntheticRepository.make(at: workDirectory + "/repo-\(files)-\(fixable)", files: files, fixable: fixable)
+    }
+
+    /// A command agent running the scripted mock agent: sleep `latency`, then remove the unused import.
+    func agent(latencyMilliseconds: Int) throws -> CommandAgent {
+        let script = workDirectory + "/mock-\(latencyMilliseconds).json"
+        var steps: [[String: Any]] = []
+        if latencyMilliseconds > 0 { steps.append(["sleep_ms": latencyMilliseconds]) }
+        steps.append(["delete_lines_containing": SyntheticRepository.marker])
+        try JSONSerialization.data(withJSONObject: ["files": ["*": steps]]).write(to: URL(fileURLWithPath: script))
+        return try CommandAgent(argv: [mockAgent, "--script", script, "{file}"])
+    }
+
+    /// Runs the real pipeline (plan, ledger, worktree pool, verify, land) over `paths`.
+    func runPipeline(_ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
+                     onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> PipelineRun {
+        var configuration = StomperConfiguration()
+        configuration.maxParallelFiles = parallel
+        configuration.agent = .command
+        configuration.interactive = false
+        let git = try GitRepository.discover(from: repository.root)
+        var logger = Logger(label: "stomper-bench")
+        logger.logLevel = .error
+        let pipeline = Pipeline(repository: git, configuration: configuration, linter: RuffLinter(),
+                                agent: try agent(latencyMilliseconds: latencyMilliseconds), logger: logger)
+        let planStart = ContinuousClock.now
+        let plan = try await pipeline.plan(paths: paths)
+        let planTime = ContinuousClock.now - planStart
+        let ledger = try Ledger.open(commonDir: git.commonDir)
+        let recorder = try await pipeline.begin(plan, dryRun: false, ledger: ledger)
+        let start = ContinuousClock.now
+        let summary = try await pipeline.run(plan, dryRun: false, recorder: recorder, useCache: false, onEvent: onEvent)
+        let wall = ContinuousClock.now - start
+        guard summary.count(.fixed) == plan.jobs.count else {
+            let failed = summary.files(.failed).prefix(3).map { "\($0.path): \($0.reason ?? "")" }
+            throw BenchError("only \(summary.count(.fixed)) of \(plan.jobs.count) files were fixed: \(failed)")
+        }
+        return PipelineRun(jobs: plan.jobs.count, plan: planTime.seconds, wall: wall.seconds, summary: summary)
+    }
+}
+
+struct PipelineRun {
+    var jobs: Int
+    var plan: Double
+    var wall: Double
+    var summary: RunSummary
+
+    /// Mean seconds per job of each phase; phases of parallel jobs overlap, so they do not add up to wall / N.
+    var phaseMeans: [String: Double] {
+        var totals: [String: Double] = [:]
+        for outcome in summary.outcomes.values {
+            for (phase, seconds) in outcome.phases { totals[phase, default: 0] += seconds }
+        }
+        return totals.mapValues { $0 / Double(max(1, jobs)) }
+    }
+
+    func phase(_ name: String) -> [Double] {
+        summary.outcomes.values.compactMap { $0.phases[name] }
+    }
+}
+
+enum Scenarios {
+    /// Per-file cost with an instant agent at P=4, and where it goes.
+    static func overhead(_ context: BenchContext, sizes: [Int], jobs: Int) async throws {
+        for size in sizes {
+            let repository = try await context.repository(files: size, fixable: jobs)
+            let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0)
+            let worktree = run.phase("worktree")
+            context.report.emit([
+                "scenario": "overhead", "files": size, "jobs": run.jobs, "parallel": 4,
+                "plan_ms": Stats.ms(run.plan), "wall_ms": Stats.ms(run.wall),
+                "per_file_ms": Stats.ms(run.wall / Double(run.jobs)),
+                "phase_mean_ms": run.phaseMeans.mapValues(Stats.ms),
+                "worktree_recycle_p50_ms": Stats.ms(Stats.percentile(worktree, 50)),
+                "worktree_create_max_ms": Stats.ms(worktree.max() ?? 0),
+                "land_p50_ms": Stats.ms(Stats.percentile(run.phase("land"), 50)),
+            ])
+            try await repository.reset()
+        }
+    }
+
+    /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU).
+    static func scaling(_ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int) async throws {
+        let repository = try await context.repository(files: size, fixable: jobs)
+        for parallel in parallels {
+            let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: parallel,
+                                                    latencyMilliseconds: latency)
+            let ideal = Double(run.jobs) * Double(latency) / 1000 / Double(parallel)
+            context.report.emit([
+                "scenario": "scaling", "files": size, "jobs": run.jobs, "parallel": parallel, "latency_ms": latency,
+                "wall_ms": Stats.ms(run.wall), "ideal_ms": Stats.ms(ideal),
+                "efficiency": (ideal / run.wall * 1000).rounded() / 1000,
+            ])
+            try await repository.reset()
+        }
+    }
+
+    /// The serialized critical section alone: one landing after another on the main checkout.
+    static func landing(_ context: BenchContext, sizes: [Int], landings: Int) async throws {
+        for size in sizes {
+            let repository = try await context.repository(files: size, fixable: landings)
+            let git = try GitRepository.discover(from: repository.root)
+            let writer = BranchWriter(repository: git, branch: "main")
+            var durations: [Double] = []
+            for path in repository.fixablePaths {
+                let tip = try git.branchTip("main")!
+                let old = try git.entry(at: path, in: tip)!
+                let text = String(decoding: try git.blob(old.id), as: UTF8.self)
+                    .replacingOccurrences(of: "import os  # \(SyntheticRepository.marker)\n", with: "")
+                let bytes = Array(text.utf8)
+                let patch = Patch(base: tip, changes: [PathChange(path: path, old: old,
+                                                                  new: .init(bytes: bytes, mode: old.mode, id: try blobID(bytes, git)))])
+                let start = ContinuousClock.now
+                _ = try await writer.land(patch, message: "bench: \(path)", author: Signature(name: "Bench", email: "bench@localhost"))
+                durations.append((ContinuousClock.now - start).seconds)
+            }
+            context.report.emit([
+                "scenario": "landing", "files": size, "landings": durations.count,
+                "p50_ms": Stats.ms(Stats.percentile(durations, 50)), "p99_ms": Stats.ms(Stats.percentile(durations, 99)),
+                "max_ms": Stats.ms(durations.max() ?? 0),
+            ])
+            try await repository.reset()
+        }
+    }
+
+    static func blobID(_ bytes: [UInt8], _ git: GitRepository) throws -> ObjectID {
+        // The landing writes the blob itself; the id here only has to be right for the patch.
+        let result = Process()
+        result.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        result.arguments = ["git", "-C", git.workdir, "hash-object", "--stdin"]
+        let input = Pipe(), output = Pipe()
+        result.standardInput = input
+        result.standardOutput = output
+        try result.run()
+        input.fileHandleForWriting.write(Data(bytes))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        result.waitUntilExit()
+        return ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))!
+    }
+
+    /// Lease acquire+release: in-process (uncontended, contended) and across processes.
+    static func locks(_ context: BenchContext, iterations: Int) async throws {
+        let inProcess = InProcessGuard()
+        let resource = ResourceDescriptor.file("a.py")
+        let start = ContinuousClock.now
+        for _ in 0..<iterations {
+            _ = try await inProcess.withResources([resource], mode: .batch) { $0 }
+        }
+        let uncontended = (ContinuousClock.now - start).seconds / Double(iterations)
+        let contendedStart = ContinuousClock.now
+        let tasks = 8
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<tasks {
+                group.addTask {
+                    for _ in 0..<(iterations / tasks) {
+                        _ = try await inProcess.withResources([resource], mode: .batch) { $0 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let contended = ContinuousClock.now - contendedStart
+        // Across processes: the ledger's single-writer transaction (BEGIN IMMEDIATE … COMMIT) is
+        // the lock every stomper process on a repository shares today.
+        let folder = context.workDirectory + "/locks"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let ledger = try Ledger.open(commonDir: folder)
+        let crossIterations = max(50, iterations / 20)
+        let crossStart = ContinuousClock.now
+        for _ in 0..<crossIterations {
+            try await ledger.append(EventRecord(level: .debug, runID: nil, type: "bench.lock", step: "plan"))
+        }
+        let cross = (ContinuousClock.now - crossStart).seconds / Double(crossIterations)
+        context.report.emit([
+            "scenario": "locks", "iterations": iterations,
+            "in_process_uncontended_us": (uncontended * 1e7).rounded() / 10,
+            "in_process_contended_ops_per_s": Int(Double(iterations / tasks * tasks) / contended.seconds),
+            "cross_process_transaction_ms": Stats.ms(cross),
+        ])
+    }
+
+    /// The same jobs done the naive way, through the git CLI, one file at a time.
+    static func baseline(_ context: BenchContext, sizes: [Int], jobs: Int, stomperJobs: Int) async throws {
+        for size in sizes {
+            let repository = try await context.repository(files: size, fixable: stomperJobs)
+            let stomper = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0)
+            try await repository.reset()
+            let script = context.workDirectory + "/mock-0.json"
+            var durations: [Double] = []
+            for (index, path) in repository.fixablePaths.prefix(jobs).enumerated() {
+                let worktree = context.workDirectory + "/baseline-wt-\(index)"
+                let start = ContinuousClock.now
+                try await SyntheticRepository.git(["worktree", "add", "-q", "--detach", worktree, "HEAD"], in: repository.root)
+                _ = try await ProcessRunner.run(ProcessSpec(executable: context.mockAgent, arguments: ["--script", script, path],
+                                                            workingDirectory: worktree, timeout: .seconds(60)))
+                _ = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: ["check", "--no-cache", "-q", path],
+                                                            workingDirectory: worktree, timeout: .seconds(60)))
+                let diff = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["diff", "--binary"],
+                                                                   workingDirectory: worktree, timeout: .seconds(60)))
+                let apply = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["apply", "--index", "-"],
+                                                                    workingDirectory: repository.root, input: diff.standardOutput,
+                                                                    timeout: .seconds(60)))
+                guard apply.exitCode == 0 else { throw BenchError("git apply failed: \(apply.stderrText)") }
+                try await SyntheticRepository.git(["commit", "-q", "--no-verify", "-m", "fix \(path)"], in: repository.root)
+                try await SyntheticRepository.git(["worktree", "remove", "--force", worktree], in: repository.root)
+                durations.append((ContinuousClock.now - start).seconds)
+            }
+            let naive = Stats.mean(durations)
+            let ours = stomper.wall / Double(stomper.jobs)
+            context.report.emit([
+                "scenario": "baseline", "files": size, "baseline_jobs": durations.count, "stomper_jobs": stomper.jobs,
+                "baseline_per_file_ms": Stats.ms(naive), "stomper_per_file_ms": Stats.ms(ours),
+                "ratio": (naive / ours * 10).rounded() / 10,
+            ])
+            try await repository.reset()
+        }
+    }
+
+    /// Peak RSS of a long run; run in a child process so other scenarios do not count.
+    static func memory(_ context: BenchContext, size: Int, jobs: Int) async throws {
+        let repository = try await context.repository(files: size, fixable: jobs)
+        let samples = RSSSamples()
+        let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0) { event in
+            if case .finished = event { samples.record() }
+        }
+        context.report.emit([
+            "scenario": "memory", "files": size, "jobs": run.jobs, "wall_ms": Stats.ms(run.wall),
+            "peak_rss_mb": (Stats.peakRSSMegabytes() * 10).rounded() / 10,
+            "rss_after_first_quarter_mb": (samples.at(fraction: 0.25) * 10).rounded() / 10,
+            "rss_at_end_mb": (samples.at(fraction: 1) * 10).rounded() / 10,
+        ])
+        try await repository.reset()
+    }
+}
+
+/// Resident set size after each finished job.
+final class RSSSamples: Sendable {
+    private let values = Mutex<[Double]>([])
+    func record() {
+        let rss = Stats.currentRSSMegabytes()
+        values.withLock { $0.append(rss) }
+    }
+    func at(fraction: Double) -> Double {
+        values.withLock { values in
+            guard !values.isEmpty else { return 0 }
+            return values[min(values.count - 1, Int(Double(values.count) * fraction) - (fraction >= 1 ? 1 : 0))]
+        }
+    }
+}

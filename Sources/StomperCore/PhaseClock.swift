@@ -1,0 +1,26 @@
+import Synchronization
+
+/// Adds up where one job's time goes: `worktree` (lease: create or recycle), `agent`, `verify`
+/// (re-lint), `diff` (reading changes, scope checks, the unified diff), `land` (the critical
+/// section) and `ledger` (every ledger transaction of the job). Reported per file in outcomes and
+/// used by the benchmarks.
+final class PhaseClock: Sendable {
+    /// The clock of the job the current task works on; ledger writes add to it.
+    @TaskLocal static var current: PhaseClock?
+
+    private let totals = Mutex<[String: Duration]>([:])
+
+    func add(_ phase: String, _ duration: Duration) {
+        totals.withLock { $0[phase, default: .zero] += duration }
+    }
+
+    func measure<T>(_ phase: String, _ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { add(phase, ContinuousClock.now - start) }
+        return try await body()
+    }
+
+    var seconds: [String: Double] {
+        totals.withLock { $0.mapValues(\.seconds) }
+    }
+}
