@@ -1,13 +1,25 @@
 import Foundation
+import Synchronization
 public import StomperLedger
 import StomperProcess
 
 /// Writes one run's records to the ledger: job transitions, events, receipts, cached fixes.
 /// Every text that may carry agent output goes through the `Redactor` first.
+///
+/// A job's informational events are buffered and written with the job's next state change (one
+/// transaction instead of several per file); events that must be durable before what follows —
+/// `agent.started` (so `tail -f` shows a long agent call) and `land.started` (before the working
+/// tree is touched) — flush the buffer at once, as does any event without a job.
 public struct RunRecorder: Sendable {
     public let ledger: Ledger
     public let runID: String
     let redactor: Redactor
+    private let buffer = EventBuffer()
+
+    /// Event types written at once, with whatever the job had buffered.
+    static let flushingTypes: Set<String> = [
+        "agent.started", "land.started", "job.finished", "job.reconciled", "job.requeued", "job.replanned",
+    ]
 
     public init(ledger: Ledger, runID: String) {
         self.ledger = ledger
@@ -25,11 +37,23 @@ public struct RunRecorder: Sendable {
     public func event(_ type: String, step: String, job: String? = nil, level: EventRecord.Level = .info,
                       _ data: [String: CanonicalJSON] = [:]) async throws {
         let text = redactor.redact(CanonicalJSON.object(data).text)
-        try await timed { try await ledger.append(EventRecord(level: level, runID: runID, job: job, type: type, step: step, data: text)) }
+        let record = EventRecord(level: level, runID: runID, job: job, type: type, step: step, data: text)
+        guard let job else {
+            try await timed { try await ledger.append(record) }
+            return
+        }
+        buffer.add(record, for: job)
+        if Self.flushingTypes.contains(type) || level >= .warning {
+            let events = buffer.take(job)
+            try await timed { try await ledger.append(events) }
+        }
     }
 
     public func transition(_ path: String, to state: JobState, outcome: FileOutcome? = nil) async throws {
-        try await timed { try await ledger.transition(runID: runID, path: path, to: redacted(state), outcome: outcome.map(encode)) }
+        let events = buffer.take(path)
+        try await timed {
+            try await ledger.transition(runID: runID, path: path, to: redacted(state), outcome: outcome.map(encode), events: events)
+        }
     }
 
     func state(of path: String) async throws -> JobState? {
@@ -53,6 +77,8 @@ public struct RunRecorder: Sendable {
     }
 
     func recordLanding(path: String, commit: String, outcome: FileOutcome, receipt: ReceiptRecord, event: EventRecord) async throws {
+        let buffered = buffer.take(path)
+        if !buffered.isEmpty { try await timed { try await ledger.append(buffered) } }
         try await timed {
             try await ledger.recordLanding(runID: runID, path: path, state: .landed(commit: commit), outcome: encode(outcome),
                                            receipt: receipt, event: event)
@@ -83,4 +109,17 @@ extension CanonicalJSON {
     static func strings(_ values: [String]) -> CanonicalJSON { .array(values.map { .string($0) }) }
     static func counts(_ values: [String: Int]) -> CanonicalJSON { .object(values.mapValues { .int($0) }) }
     static func milliseconds(_ seconds: Double) -> CanonicalJSON { .int(Int((seconds * 1000).rounded())) }
+}
+
+/// Events waiting for their job's next transaction.
+final class EventBuffer: Sendable {
+    private let pending = Mutex<[String: [EventRecord]]>([:])
+
+    func add(_ event: EventRecord, for job: String) {
+        pending.withLock { $0[job, default: []].append(event) }
+    }
+
+    func take(_ job: String) -> [EventRecord] {
+        pending.withLock { $0.removeValue(forKey: job) ?? [] }
+    }
 }

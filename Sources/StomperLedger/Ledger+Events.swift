@@ -2,6 +2,14 @@ import Foundation
 import GRDB
 
 extension Ledger {
+    /// Appends several events in one transaction, in order.
+    public func append(_ events: [EventRecord]) async throws {
+        guard !events.isEmpty else { return }
+        try await write { db in
+            for event in events { try Self.insert(event, db) }
+        }
+    }
+
     /// Appends an event and returns its sequence number.
     @discardableResult
     public func append(_ event: EventRecord) async throws -> Int64 {

@@ -15,9 +15,11 @@ extension Ledger {
     }
 
     /// Moves a job to `next`, refusing transitions the state machine forbids. `outcome` (JSON)
-    /// replaces the stored one when given.
-    public func transition(runID: String, path: String, to next: JobState, outcome: String? = nil) async throws {
+    /// replaces the stored one when given. `events` are appended in the same transaction, first.
+    public func transition(runID: String, path: String, to next: JobState, outcome: String? = nil,
+                           events: [EventRecord] = []) async throws {
         try await write { db in
+            for event in events { try Self.insert(event, db) }
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE run_id = ? AND path = ?", arguments: [runID, path]) else {
                 throw LedgerError(.notFound, "no job \(path) in run \(runID)")
             }
