@@ -3,4 +3,9 @@
 
 #include <git2.h>
 
+#if defined(__linux__)
+/* The worktree pool watches its worktrees with inotify to learn what a job changed. */
+#include <sys/inotify.h>
+#endif
+
 #endif

@@ -193,7 +193,9 @@ public final class BranchWriter: Sendable {
 
     private func apply(_ states: [(path: String, content: PathChange.Content?)], repo: RepositoryHandle) throws(GitError) {
         let index = try repo.index()
-        try LibGit2.check(git_index_read(index.pointer, 1), "reading the main index")
+        // Reloads only if another process rewrote the file since this handle read it (the status
+        // check of the touched paths already loaded it): one parse of the index per landing.
+        try LibGit2.check(git_index_read(index.pointer, 0), "reading the main index")
         for state in states {
             let full = repository.workdir + "/" + state.path
             if let content = state.content {

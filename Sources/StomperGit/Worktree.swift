@@ -5,13 +5,35 @@ import Foundation
 ///
 /// A value: it names the worktree on disk. Its methods open their own handle and block; call them
 /// through `BlockingIO.run`.
-public struct Worktree: Sendable, Hashable {
+public struct Worktree: Sendable {
     /// The worktree's git name (`.git/worktrees/<name>`).
     public let name: String
     /// Absolute path of the worktree's root.
     public let path: String
     /// The commit the worktree was reset to when it was leased.
     public let base: ObjectID
+    /// What has been written in the worktree since it was leased, when inotify can tell.
+    let watcher: ChangeWatcher?
+    /// The worktree index as the pool left it; a different one means someone staged something.
+    let indexStamp: FileStamp?
+    let gitDirectory: String
+
+    init(name: String, path: String, base: ObjectID, watcher: ChangeWatcher? = nil, indexStamp: FileStamp? = nil,
+         gitDirectory: String) {
+        self.name = name
+        self.path = path
+        self.base = base
+        self.watcher = watcher
+        self.indexStamp = indexStamp
+        self.gitDirectory = gitDirectory
+    }
+
+    /// The paths written since the lease, if the watcher knows them and nobody touched the index.
+    func observedPaths() -> Set<String>? {
+        guard let watcher, let indexStamp, FileStamp(gitDirectory + "/index") == indexStamp,
+              case .paths(let touched) = watcher.observe() else { return nil }
+        return touched
+    }
 
     func open() throws(GitError) -> RepositoryHandle {
         try RepositoryHandle.open(path)
@@ -25,22 +47,62 @@ public struct Worktree: Sendable, Hashable {
     /// Every path whose content or mode differs from `base`: tracked files that were edited,
     /// deleted or had their mode changed, and untracked (not ignored) files, each with its new
     /// content. Ignored files are not part of a change; recycling removes them.
+    ///
+    /// When the pool's watcher knows which paths were written, only those are examined; otherwise
+    /// the whole worktree is scanned. Both give the same patch.
     public func changes() throws(GitError) -> Patch {
         let repo = try open()
-        let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        let entries = try StatusScan.run(repo, flags: flags, paths: [])
         let tree = try repo.tree(ofCommit: base)
+        let candidates: [String]
+        if let observed = observedPaths() {
+            candidates = try expand(observed, repo: repo, tree: tree)
+        } else {
+            let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+                | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+            candidates = try StatusScan.run(repo, flags: flags, paths: []).map(\.path)
+        }
         var seen = Set<String>()
         var changes: [PathChange] = []
-        for entry in entries where seen.insert(entry.path).inserted {
-            let old = try tree.entry(at: entry.path)
-            let new = try WorkingFile.read(root: path, relativePath: entry.path)
+        for candidate in candidates where seen.insert(candidate).inserted {
+            let old = try tree.entry(at: candidate)
+            let new = try WorkingFile.read(root: path, relativePath: candidate)
             if let old, let new, old.id == new.id, old.mode == new.mode { continue }
             if old == nil && new == nil { continue }
-            changes.append(PathChange(path: entry.path, old: old, new: new))
+            if old?.mode == .tree { continue }
+            changes.append(PathChange(path: candidate, old: old, new: new))
         }
         return Patch(base: base, changes: changes)
+    }
+
+    /// The files behind observed paths: new folders are walked, the worktree's `.git` link and
+    /// untracked files that `.gitignore` ignores are left out, as a status scan would.
+    private func expand(_ observed: Set<String>, repo: RepositoryHandle, tree: TreeHandle) throws(GitError) -> [String] {
+        var files: [String] = []
+        for candidate in observed.sorted() where candidate != ".git" && !candidate.hasPrefix(".git/") {
+            var info = stat()
+            if lstat(path + "/" + candidate, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                let enumerator = FileManager.default.enumerator(atPath: path + "/" + candidate)
+                while let child = enumerator?.nextObject() as? String {
+                    var childInfo = stat()
+                    let relative = candidate + "/" + child
+                    if lstat(path + "/" + relative, &childInfo) == 0, childInfo.st_mode & S_IFMT != S_IFDIR {
+                        files.append(relative)
+                    }
+                }
+            } else {
+                files.append(candidate)
+            }
+        }
+        var kept: [String] = []
+        for file in files {
+            if try tree.entry(at: file) == nil {
+                var ignored: Int32 = 0
+                try LibGit2.check(git_ignore_path_is_ignored(&ignored, repo.pointer, file), "checking .gitignore", path: file)
+                if ignored == 1 { continue }
+            }
+            kept.append(file)
+        }
+        return kept
     }
 
     /// A unified diff (git format, binary patches included) of `paths` against `base`.
@@ -109,5 +171,22 @@ enum WorkingFile {
         let result = storage.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, bytes.count, GIT_OBJECT_BLOB) }
         try LibGit2.check(result, "hashing file content")
         return ObjectID(oid)
+    }
+}
+
+/// Identity of a file's current version: changes whenever someone rewrites it.
+struct FileStamp: Hashable, Sendable {
+    var inode: UInt64
+    var size: Int64
+    var seconds: Int
+    var nanoseconds: Int
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        seconds = info.st_mtim.tv_sec
+        nanoseconds = info.st_mtim.tv_nsec
     }
 }

@@ -15,7 +15,14 @@ public actor WorktreePool {
         var path: String
         /// The commit the slot was last reset to.
         var base: ObjectID
+        /// Tells what a job wrote, so recycling need not scan (nil: scan).
+        var watcher: ChangeWatcher?
+        /// The worktree index as the last reset left it.
+        var indexStamp: FileStamp?
     }
+
+    /// Whether slots watch their files with inotify (on Linux) instead of scanning them.
+    private let watchChanges: Bool
 
     private var idle: [Slot] = []
     private var leased = 0
@@ -23,10 +30,14 @@ public actor WorktreePool {
     private var names: [String] = []
     private let runTag: String
 
-    public init(repository: GitRepository, capacity: Int) {
+    /// - Parameter watchChanges: learn what each job wrote from inotify (Linux) rather than by
+    ///   scanning the worktree; the result is the same, the cost follows the job instead of the
+    ///   repository's size. Scans are used whenever the watcher cannot be sure.
+    public init(repository: GitRepository, capacity: Int, watchChanges: Bool = true) {
         precondition(capacity > 0, "a worktree pool needs at least one slot")
         self.repository = repository
         self.capacity = capacity
+        self.watchChanges = watchChanges
         self.runTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max) & 0xffffff)"
     }
 
@@ -46,7 +57,8 @@ public actor WorktreePool {
     ) async throws -> T {
         var slot = try await lease(at: base)
         do {
-            let result = try await body(Worktree(name: slot.name, path: slot.path, base: base))
+            let result = try await body(Worktree(name: slot.name, path: slot.path, base: base, watcher: slot.watcher,
+                                                 indexStamp: slot.indexStamp, gitDirectory: gitDirectory(slot.name)))
             slot.base = base
             idle.append(slot)
             leased -= 1
@@ -68,7 +80,16 @@ public actor WorktreePool {
             if var slot = idle.popLast() {
                 let path = slot.path
                 let previous = slot.base
-                try await BlockingIO.run { try WorktreeSlots.reset(path: path, to: base, from: previous) }
+                let watcher = slot.watcher
+                let indexFile = gitDirectory(slot.name) + "/index"
+                let untouchedIndex = slot.indexStamp != nil && FileStamp(indexFile) == slot.indexStamp
+                slot.indexStamp = try await BlockingIO.run { () throws -> FileStamp? in
+                    var observed: Set<String>?
+                    if untouchedIndex, case .paths(let paths) = watcher?.observe() { observed = paths }
+                    try WorktreeSlots.reset(path: path, to: base, from: previous, observed: observed)
+                    watcher?.reset()
+                    return FileStamp(indexFile)
+                }
                 slot.base = base
                 return slot
             }
@@ -76,14 +97,22 @@ public actor WorktreePool {
             created += 1
             names.append(name)
             let repository = self.repository
-            let path = try await BlockingIO.run {
-                try WorktreeSlots.create(in: repository, name: name, at: base)
+            let watch = watchChanges
+            let indexFile = gitDirectory(name) + "/index"
+            return try await BlockingIO.run {
+                let path = try WorktreeSlots.create(in: repository, name: name, at: base)
+                let watcher = watch ? ChangeWatcher.start(root: path) : nil
+                watcher?.reset()
+                return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile))
             }
-            return Slot(name: name, path: path, base: base)
         } catch {
             leased -= 1
             throw error
         }
+    }
+
+    private func gitDirectory(_ name: String) -> String {
+        repository.commonDir + "/worktrees/" + name
     }
 
     /// Removes every worktree this pool created. Safe to call more than once.

@@ -66,8 +66,12 @@ enum WorktreeSlots {
     ///
     /// Only changed paths are rewritten (reference §2, c3): cost follows what the job did, not the
     /// size of the repository, apart from one status scan.
-    static func reset(path: String, to commit: ObjectID, from previous: ObjectID?) throws(GitError) {
+    static func reset(path: String, to commit: ObjectID, from previous: ObjectID?, observed: Set<String>? = nil) throws(GitError) {
         let repo = try RepositoryHandle.open(path)
+        if let observed, let previous, try repo.headCommitID() == previous {
+            try resetObserved(repo, path: path, to: commit, from: previous, observed: observed)
+            return
+        }
         let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
             | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         let entries = try StatusScan.run(repo, flags: flags, paths: [])
@@ -97,6 +101,44 @@ enum WorktreeSlots {
                 options.paths = array
                 try LibGit2.check(git_checkout_tree(repo.pointer, target.pointer, &options),
                                   "resetting worktree files", path: path)
+            }
+        }
+        var oid = commit.oid
+        try LibGit2.check(git_repository_set_head_detached(repo.pointer, &oid), "detaching worktree HEAD", path: path)
+    }
+
+    /// The same reset without a status scan, for a worktree whose written paths are known
+    /// (`ChangeWatcher`) and whose HEAD and index nobody else touched.
+    static func resetObserved(_ repo: RepositoryHandle, path: String, to commit: ObjectID, from previous: ObjectID,
+                              observed: Set<String>) throws(GitError) {
+        let target = try repo.tree(ofCommit: commit)
+        let current = previous == commit ? target : try repo.tree(ofCommit: previous)
+        var paths = previous == commit ? [] : try changedPaths(repo, from: current, to: target)
+        for candidate in observed where candidate != ".git" {
+            var tracked = try target.entry(at: candidate)
+            if tracked == nil { tracked = try current.entry(at: candidate) }
+            if let tracked {
+                if tracked.mode != .tree { paths.insert(candidate) }
+                continue
+            }
+            // Not in either tree: something the job created (file or folder). Remove it.
+            do {
+                try FileManager.default.removeItem(atPath: path + "/" + candidate)
+            } catch let error as CocoaError where error.code == .fileNoSuchFile {
+                continue
+            } catch {
+                throw GitError(.worktree, "cannot remove a file left in a worktree", path: candidate, underlying: error)
+            }
+        }
+        if !paths.isEmpty {
+            var options = git_checkout_options()
+            try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
+                              "initialising checkout options")
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+            var pathspec = CStringArray(paths.sorted())
+            try pathspec.withStrArray { (array) throws(GitError) in
+                options.paths = array
+                try LibGit2.check(git_checkout_tree(repo.pointer, target.pointer, &options), "resetting worktree files", path: path)
             }
         }
         var oid = commit.oid

@@ -5,15 +5,17 @@ import Testing
 
 @Suite struct WorktreePoolTests {
     /// A worktree handed to a second job holds no trace of the first: edits, deletions, new files,
-    /// new folders and ignored files are all gone, and HEAD is the new base.
-    @Test func recycledWorktreeHoldsNoTraceOfThePreviousJob() async throws {
+    /// new folders, ignored files and staged changes are all gone, and HEAD is the new base —
+    /// whether the pool learns what changed from inotify or by scanning.
+    @Test(arguments: [true, false])
+    func recycledWorktreeHoldsNoTraceOfThePreviousJob(watchChanges: Bool) async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: [
                 ".gitignore": "*.log\n", "keep.txt": "keep\n", "edit.txt": "original\n", "gone.txt": "present\n",
             ])
             let repository = try GitRepository.discover(from: fixture.root)
             let first = ObjectID(hex: try await fixture.head())!
-            let pool = WorktreePool(repository: repository, capacity: 1)
+            let pool = WorktreePool(repository: repository, capacity: 1, watchChanges: watchChanges)
             let firstPath = try await pool.withWorktree(at: first) { worktree in
                 let root = worktree.path
                 try Data("edited\n".utf8).write(to: URL(fileURLWithPath: root + "/edit.txt"))
@@ -21,7 +23,13 @@ import Testing
                 try FileManager.default.createDirectory(atPath: root + "/newdir/deeper", withIntermediateDirectories: true)
                 try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/newdir/deeper/file.txt"))
                 try Data("junk".utf8).write(to: URL(fileURLWithPath: root + "/junk.log"))
+                let patch = try worktree.changes()
+                #expect(patch.paths == ["edit.txt", "gone.txt", "newdir/deeper/file.txt"])
                 return root
+            }
+            // A second job stages a change without touching the file: only the index knows.
+            try await pool.withWorktree(at: first) { worktree in
+                try await GitFixture(root: worktree.path).git("rm", "-q", "--cached", "keep.txt")
             }
             // A new commit on main: the next job starts from it.
             try fixture.write(["keep.txt": "keep v2\n"])

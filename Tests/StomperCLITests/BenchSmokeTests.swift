@@ -1,0 +1,30 @@
+import Foundation
+import StomperProcess
+import StomperTestSupport
+import Testing
+
+/// The benchmark is not part of the test suite, but a tiny run of it is, so it cannot rot.
+@Suite struct BenchSmokeTests {
+    @Test func everyScenarioRunsAtTinySizes() async throws {
+        try await withTemporaryDirectory { dir in
+            let bench = (StomperBinary.path as NSString).deletingLastPathComponent + "/stomper-bench"
+            let result = try await ProcessRunner.run(ProcessSpec(
+                executable: bench, arguments: ["all", "--quick", "--work-directory", dir + "/bench"], timeout: .seconds(600)))
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let rows = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let scenarios = Dictionary(grouping: rows) { $0["scenario"] as? String ?? "" }
+            #expect(Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory"])
+            #expect(scenarios["overhead"]?.count == 2)
+            for row in scenarios["overhead"] ?? [] {
+                #expect((row["per_file_ms"] as? Double ?? 0) > 0)
+                let phases = row["phase_mean_ms"] as? [String: Double] ?? [:]
+                #expect(Set(phases.keys).isSuperset(of: ["worktree", "agent", "verify", "diff", "land", "ledger"]))
+            }
+            #expect((scenarios["baseline"]?.first?["ratio"] as? Double ?? 0) > 0)
+            #expect((scenarios["memory"]?.first?["peak_rss_mb"] as? Double ?? 0) > 0)
+            #expect(result.stdoutText.contains("stomper-bench: all done in"))
+        }
+    }
+}
