@@ -45,7 +45,8 @@ final class Report: @unchecked Sendable {
     func emit(_ object: [String: Any]) {
         rows.append(object)
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-            print(String(decoding: data, as: UTF8.self))
+            // Written straight to the descriptor: a line per result even when stdout is a file.
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
         }
     }
 }

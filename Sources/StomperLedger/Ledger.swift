@@ -139,10 +139,15 @@ public final class Ledger: Sendable {
         try await read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    /// Runs blocking database work on a Dispatch thread and waits for it, ignoring cancellation.
+    /// The ledger's own serial queue. A queue of its own (not a global one) gets a thread even
+    /// when long libgit2 calls occupy the global queues' few threads, so ledger writes never wait
+    /// behind them; GRDB serializes writes anyway.
+    private static let queue = DispatchQueue(label: "stomper.ledger", qos: .userInitiated)
+
+    /// Runs blocking database work on the ledger's queue and waits for it, ignoring cancellation.
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            queue.async {
                 continuation.resume(with: Result { try work() })
             }
         }
