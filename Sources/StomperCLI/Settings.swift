@@ -36,18 +36,10 @@ enum SettingValue: Equatable, Sendable {
         }
     }
 
+    /// A TOML basic string. JSON's string escapes are all valid in TOML basic strings, so the
+    /// canonical JSON encoding serves.
     static func quoted(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return "\"" + escaped + "\""
+        CanonicalJSON.string(text).text
     }
 
     var json: Any {

@@ -91,20 +91,7 @@ enum WorktreeSlots {
         if let head, head != commit {
             paths.formUnion(try changedPaths(repo, from: repo.tree(ofCommit: head), to: target))
         }
-        if !paths.isEmpty {
-            var options = git_checkout_options()
-            try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
-                              "initialising checkout options")
-            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
-            var pathspec = CStringArray(paths.sorted())
-            try pathspec.withStrArray { (array) throws(GitError) in
-                options.paths = array
-                try LibGit2.check(git_checkout_tree(repo.pointer, target.pointer, &options),
-                                  "resetting worktree files", path: path)
-            }
-        }
-        var oid = commit.oid
-        try LibGit2.check(git_repository_set_head_detached(repo.pointer, &oid), "detaching worktree HEAD", path: path)
+        try checkOut(paths, of: target, at: commit, in: repo, path: path)
     }
 
     /// The same reset without a status scan, for a worktree whose written paths are known
@@ -130,6 +117,13 @@ enum WorktreeSlots {
                 throw GitError(.worktree, "cannot remove a file left in a worktree", path: candidate, underlying: error)
             }
         }
+        try checkOut(paths, of: target, at: commit, in: repo, path: path)
+    }
+
+    /// Forces `paths` of the worktree (files and index entries) to what `target` holds, then
+    /// detaches HEAD at `commit`.
+    private static func checkOut(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
+                                 path: String) throws(GitError) {
         if !paths.isEmpty {
             var options = git_checkout_options()
             try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),

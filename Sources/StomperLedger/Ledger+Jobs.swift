@@ -20,19 +20,24 @@ extension Ledger {
                            events: [EventRecord] = []) async throws {
         try await write { db in
             for event in events { try Self.insert(event, db) }
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE run_id = ? AND path = ?", arguments: [runID, path]) else {
-                throw LedgerError(.notFound, "no job \(path) in run \(runID)")
-            }
-            let current = Self.job(row).state
-            guard current.canTransition(to: next) else {
-                throw LedgerError(.illegalTransition, "job \(path) cannot go from \(current.name) to \(next.name)")
-            }
-            let columns = Self.columns(next)
-            try db.execute(sql: """
-                UPDATE job SET state = ?, attempt = ?, commit_id = ?, reason = ?, outcome = COALESCE(?, outcome), updated_at = ?
-                WHERE run_id = ? AND path = ?
-                """, arguments: [next.name, columns.attempt, columns.commit, columns.reason, outcome, Timestamp.now(), runID, path])
+            try Self.move(runID: runID, path: path, to: next, outcome: outcome, db)
         }
+    }
+
+    /// Checks and applies one transition inside the caller's transaction.
+    static func move(runID: String, path: String, to next: JobState, outcome: String?, _ db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE run_id = ? AND path = ?", arguments: [runID, path]) else {
+            throw LedgerError(.notFound, "no job \(path) in run \(runID)")
+        }
+        let current = Self.job(row).state
+        guard current.canTransition(to: next) else {
+            throw LedgerError(.illegalTransition, "job \(path) cannot go from \(current.name) to \(next.name)")
+        }
+        let columns = Self.columns(next)
+        try db.execute(sql: """
+            UPDATE job SET state = ?, attempt = ?, commit_id = ?, reason = ?, outcome = COALESCE(?, outcome), updated_at = ?
+            WHERE run_id = ? AND path = ?
+            """, arguments: [next.name, columns.attempt, columns.commit, columns.reason, outcome, Timestamp.now(), runID, path])
     }
 
     /// Replaces a job's plan (resume re-plans a file that changed): new key, base blob and
@@ -71,18 +76,7 @@ extension Ledger {
     public func recordLanding(runID: String, path: String, state: JobState, outcome: String, receipt: ReceiptRecord,
                               event: EventRecord) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE run_id = ? AND path = ?", arguments: [runID, path]) else {
-                throw LedgerError(.notFound, "no job \(path) in run \(runID)")
-            }
-            let current = Self.job(row).state
-            guard current.canTransition(to: state) else {
-                throw LedgerError(.illegalTransition, "job \(path) cannot go from \(current.name) to \(state.name)")
-            }
-            let columns = Self.columns(state)
-            try db.execute(sql: """
-                UPDATE job SET state = ?, attempt = ?, commit_id = ?, reason = ?, outcome = ?, updated_at = ?
-                WHERE run_id = ? AND path = ?
-                """, arguments: [state.name, columns.attempt, columns.commit, columns.reason, outcome, Timestamp.now(), runID, path])
+            try Self.move(runID: runID, path: path, to: state, outcome: outcome, db)
             try Self.insert(receipt, db)
             try Self.insert(event, db)
         }

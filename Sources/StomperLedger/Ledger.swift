@@ -139,13 +139,14 @@ public final class Ledger: Sendable {
         try await read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    /// The ledger's own serial queue. A queue of its own (not a global one) gets a thread even
+    /// This ledger's own serial queue. A queue of its own (not a global one) gets a thread even
     /// when long libgit2 calls occupy the global queues' few threads, so ledger writes never wait
-    /// behind them; GRDB serializes writes anyway.
-    private static let queue = DispatchQueue(label: "stomper.ledger", qos: .userInitiated)
+    /// behind them; GRDB serializes writes anyway. One per ledger: another connection's wait (a
+    /// second process, or a second ledger in a test) must not block this one.
+    private let queue = DispatchQueue(label: "stomper.ledger", qos: .userInitiated)
 
     /// Runs blocking database work on the ledger's queue and waits for it, ignoring cancellation.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try work() })
@@ -162,7 +163,7 @@ public final class Ledger: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let pool = self.pool
         do {
-            return try await Self.offPool {
+            return try await offPool {
                 try pool.writeWithoutTransaction { db in
                     var result: T?
                     try db.inTransaction(.immediate) {
@@ -184,7 +185,7 @@ public final class Ledger: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let pool = self.pool
         do {
-            return try await Self.offPool { try pool.read(body) }
+            return try await offPool { try pool.read(body) }
         } catch let error as LedgerError {
             throw error
         } catch {
