@@ -4,7 +4,7 @@ import StomperTestSupport
 import Testing
 
 /// Runs the built `stomper` binary on real git repositories with real ruff.
-@Suite struct FixEndToEndTests {
+@Suite(.timeLimit(.minutes(10))) struct FixEndToEndTests {
     /// 30 autofixable files at --parallel 4: 30 commits, each touching exactly its file with both
     /// trailers; ruff clean; no worktree left; fsck clean; the same tree as --parallel 1.
     @Test func thirtyFilesInParallelGiveThirtyVerifiedCommits() async throws {
@@ -121,7 +121,7 @@ import Testing
 }
 
 /// Command agents that misbehave: each is caught, main stays untouched, the run carries on.
-@Suite struct MisbehavingAgentTests {
+@Suite(.timeLimit(.minutes(10))) struct MisbehavingAgentTests {
     static let agentScript = """
         #!/bin/sh
         file="$1"
@@ -271,7 +271,7 @@ import Testing
 }
 
 /// The README's quick start, through the shipped demo script.
-@Suite struct DemoTests {
+@Suite(.timeLimit(.minutes(10))) struct DemoTests {
     @Test func theDemoRepositoryIsFixedByTheQuickStartCommand() async throws {
         try await withTemporaryDirectory { dir in
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -312,7 +312,7 @@ import Testing
     }
 }
 
-@Suite struct InterruptTests {
+@Suite(.timeLimit(.minutes(10))) struct InterruptTests {
     /// Ctrl-C during a run stops the agent's whole process group (agents run in their own session,
     /// so the terminal's signal would not reach them), commits nothing half-done, removes the
     /// worktrees, and exits 130.

@@ -36,7 +36,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite struct LedgerRecordsTests {
+@Suite(.timeLimit(.minutes(10))) struct LedgerRecordsTests {
     /// Every kind of record the ledger emits matches its JSON Schema in Config/schemas.
     @Test func emittedRecordsMatchTheirSchemas() async throws {
         try await withTemporaryDirectory { dir in
@@ -118,7 +118,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite struct FixCacheTests {
+@Suite(.timeLimit(.minutes(10))) struct FixCacheTests {
     /// A verified fix is paid for once: after a dry run, the real run lands every file with zero
     /// agent calls, still verifying each cached patch; a run with nothing left to fix lands nothing.
     @Test func aSecondRunReusesVerifiedFixesWithoutCallingTheAgent() async throws {
@@ -190,7 +190,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite struct ResumeTests {
+@Suite(.timeLimit(.minutes(10))) struct ResumeTests {
     @Test func fixRefusesWhileARunIsUnfinishedAndAbandonStartsOver() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)

@@ -29,7 +29,7 @@ import Testing
     }
 }
 
-@Suite struct InProcessGuardTests {
+@Suite(.timeLimit(.minutes(5))) struct InProcessGuardTests {
     /// Records how many holders each key has at every instant.
     final class Occupancy: Sendable {
         private let state = Mutex<(current: [String: Int], worst: Int)>(([:], 0))

@@ -26,7 +26,7 @@ import Testing
     }
 }
 
-@Suite struct LedgerTests {
+@Suite(.timeLimit(.minutes(5))) struct LedgerTests {
     func makeRun(_ id: String = "run-20261122-000000-00000001") -> RunRecord {
         RunRecord(id: id, status: .running, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
                   configJSON: "{}", toolVersions: "{\"ruff\":\"ruff 0.17.6\"}", agent: "{}", snapshotID: "snap-000000000000",
