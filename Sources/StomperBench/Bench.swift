@@ -31,24 +31,30 @@ struct Bench: AsyncParsableCommand {
             throw BenchError("stomper-mock-agent not found beside stomper-bench (\(mockAgent)): build both with `swift build -c release`")
         }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        let context = BenchContext(workDirectory: workDirectory, mockAgent: mockAgent, report: Report())
         let sizes = quick ? [200, 600] : [1_000, 10_000, 50_000]
         let jobs = quick ? 8 : 200
+        let memorySize = quick ? 600 : 50_000
+        let memoryJobs = quick ? 40 : 2_000
+        var fixable = Dictionary(uniqueKeysWithValues: sizes.map { ($0, jobs) })
+        fixable[memorySize] = memoryJobs
+        let context = BenchContext(workDirectory: workDirectory, mockAgent: mockAgent, report: Report(), fixablePerSize: fixable)
         if childMemory {
-            try await Scenarios.memory(context, size: quick ? 600 : 50_000, jobs: quick ? 40 : 2_000)
+            try await Scenarios.memory(context, size: memorySize, jobs: memoryJobs)
             return
         }
         let all = scenario == "all"
         let start = ContinuousClock.now
         if all || scenario == "locks" { try await Scenarios.locks(context, iterations: quick ? 1_000 : 20_000) }
         if all || scenario == "landing" { try await Scenarios.landing(context, sizes: sizes, landings: quick ? 10 : 50) }
-        if all || scenario == "overhead" { try await Scenarios.overhead(context, sizes: sizes, jobs: jobs) }
+        var overheadPerFile: [Int: Double] = [:]
+        if all || scenario == "overhead" { overheadPerFile = try await Scenarios.overhead(context, sizes: sizes, jobs: jobs) }
         if all || scenario == "scaling" {
             try await Scenarios.scaling(context, size: sizes[0], jobs: jobs, parallels: quick ? [1, 4] : [1, 4, 8, 16],
                                         latency: quick ? 100 : 500)
         }
         if all || scenario == "baseline" {
-            try await Scenarios.baseline(context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs)
+            try await Scenarios.baseline(context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs,
+                                         stomperPerFile: overheadPerFile)
         }
         if all || scenario == "memory" {
             // A child process, so its peak RSS is its own.

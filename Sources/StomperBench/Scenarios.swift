@@ -14,9 +14,13 @@ struct BenchContext {
     let workDirectory: String
     let mockAgent: String
     let report: Report
+    /// How many files to make fixable in the repository of each size: every scenario takes the
+    /// first ones it needs, so one repository per size serves them all (generating is slow).
+    let fixablePerSize: [Int: Int]
 
-    func repository(files: Int, fixable: Int) async throws -> SyntheticRepository {
-        try await SyntheticRepository.make(at: workDirectory + "/repo-\(files)-\(fixable)", files: files, fixable: fixable)
+    func repository(files: Int) async throws -> SyntheticRepository {
+        let fixable = fixablePerSize[files] ?? 200
+        return try await SyntheticRepository.make(at: workDirectory + "/repo-\(files)-\(fixable)", files: files, fixable: fixable)
     }
 
     /// A command agent running the scripted mock agent: sleep `latency`, then remove the unused import.
@@ -79,14 +83,18 @@ struct PipelineRun {
 
 enum Scenarios {
     /// Per-file cost with an instant agent at P=4, and where it goes.
-    static func overhead(_ context: BenchContext, sizes: [Int], jobs: Int) async throws {
+    @discardableResult
+    static func overhead(_ context: BenchContext, sizes: [Int], jobs: Int) async throws -> [Int: Double] {
+        var perFile: [Int: Double] = [:]
         for size in sizes {
-            let repository = try await context.repository(files: size, fixable: jobs)
+            let repository = try await context.repository(files: size)
             let finishes = FinishTimes()
-            let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0) { event in
+            let run = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: 4,
+                                                    latencyMilliseconds: 0) { event in
                 if case .finished = event { finishes.record() }
             }
             let worktree = run.phase("worktree")
+            perFile[size] = run.wall / Double(run.jobs)
             context.report.emit([
                 "scenario": "overhead", "files": size, "jobs": run.jobs, "parallel": 4,
                 "plan_ms": Stats.ms(run.plan), "wall_ms": Stats.ms(run.wall),
@@ -100,13 +108,14 @@ enum Scenarios {
             ])
             try await repository.reset()
         }
+        return perFile
     }
 
     /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU).
     static func scaling(_ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int) async throws {
-        let repository = try await context.repository(files: size, fixable: jobs)
+        let repository = try await context.repository(files: size)
         for parallel in parallels {
-            let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: parallel,
+            let run = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: parallel,
                                                     latencyMilliseconds: latency)
             let ideal = Double(run.jobs) * Double(latency) / 1000 / Double(parallel)
             context.report.emit([
@@ -121,11 +130,11 @@ enum Scenarios {
     /// The serialized critical section alone: one landing after another on the main checkout.
     static func landing(_ context: BenchContext, sizes: [Int], landings: Int) async throws {
         for size in sizes {
-            let repository = try await context.repository(files: size, fixable: landings)
+            let repository = try await context.repository(files: size)
             let git = try GitRepository.discover(from: repository.root)
             let writer = BranchWriter(repository: git, branch: "main")
             var durations: [Double] = []
-            for path in repository.fixablePaths {
+            for path in repository.fixablePaths.prefix(landings) {
                 let tip = try git.branchTip("main")!
                 let old = try git.entry(at: path, in: tip)!
                 let text = String(decoding: try git.blob(old.id), as: UTF8.self)
@@ -205,11 +214,19 @@ enum Scenarios {
     }
 
     /// The same jobs done the naive way, through the git CLI, one file at a time.
-    static func baseline(_ context: BenchContext, sizes: [Int], jobs: Int, stomperJobs: Int) async throws {
+    /// `stomperPerFile` reuses the overhead scenario's figures (same jobs) when it ran first.
+    static func baseline(_ context: BenchContext, sizes: [Int], jobs: Int, stomperJobs: Int, stomperPerFile: [Int: Double]) async throws {
         for size in sizes {
-            let repository = try await context.repository(files: size, fixable: stomperJobs)
-            let stomper = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0)
-            try await repository.reset()
+            let repository = try await context.repository(files: size)
+            let ours: Double
+            if let known = stomperPerFile[size] {
+                ours = known
+            } else {
+                let stomper = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(stomperJobs)),
+                                                            parallel: 4, latencyMilliseconds: 0)
+                ours = stomper.wall / Double(stomper.jobs)
+                try await repository.reset()
+            }
             let script = context.workDirectory + "/mock-0.json"
             var durations: [Double] = []
             for (index, path) in repository.fixablePaths.prefix(jobs).enumerated() {
@@ -231,9 +248,8 @@ enum Scenarios {
                 durations.append((ContinuousClock.now - start).seconds)
             }
             let naive = Stats.mean(durations)
-            let ours = stomper.wall / Double(stomper.jobs)
             context.report.emit([
-                "scenario": "baseline", "files": size, "baseline_jobs": durations.count, "stomper_jobs": stomper.jobs,
+                "scenario": "baseline", "files": size, "baseline_jobs": durations.count, "stomper_jobs": stomperJobs,
                 "baseline_per_file_ms": Stats.ms(naive), "stomper_per_file_ms": Stats.ms(ours),
                 "ratio": (naive / ours * 10).rounded() / 10,
             ])
@@ -243,13 +259,15 @@ enum Scenarios {
 
     /// Peak RSS of a long run; run in a child process so other scenarios do not count.
     static func memory(_ context: BenchContext, size: Int, jobs: Int) async throws {
-        let repository = try await context.repository(files: size, fixable: jobs)
+        let repository = try await context.repository(files: size)
         let samples = RSSSamples()
-        let run = try await context.runPipeline(repository, paths: repository.fixablePaths, parallel: 4, latencyMilliseconds: 0) { event in
+        // P = 8: the run is CPU-bound either way, and a wider pool keeps the whole suite under 10 minutes.
+        let run = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: 8,
+                                                latencyMilliseconds: 0) { event in
             if case .finished = event { samples.record() }
         }
         context.report.emit([
-            "scenario": "memory", "files": size, "jobs": run.jobs, "wall_ms": Stats.ms(run.wall),
+            "scenario": "memory", "files": size, "jobs": run.jobs, "parallel": 8, "wall_ms": Stats.ms(run.wall),
             "peak_rss_mb": (Stats.peakRSSMegabytes() * 10).rounded() / 10,
             "rss_after_first_quarter_mb": (samples.at(fraction: 0.25) * 10).rounded() / 10,
             "rss_at_end_mb": (samples.at(fraction: 1) * 10).rounded() / 10,
