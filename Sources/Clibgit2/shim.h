@@ -8,4 +8,13 @@
 #include <sys/inotify.h>
 #endif
 
+/* git_libgit2_opts is variadic, which Swift cannot call; these fix its arguments. */
+static inline int stomper_git_set_mwindow_mapped_limit(size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, bytes);
+}
+
+static inline int stomper_git_set_cache_max_size(ssize_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
+}
+
 #endif

@@ -7,6 +7,11 @@ enum LibGit2 {
     /// enough, and a lazily initialised static gives exactly-once semantics without a lock of ours.
     private static let initialised: Bool = {
         git_libgit2_init()
+        // libgit2 keeps pack files mapped (up to 8 GiB on 64-bit) and caches up to 256 MiB of
+        // objects; touched pages count as resident memory. stomper reads few objects per job, so
+        // small bounds cost nothing and keep a long run's memory flat.
+        _ = stomper_git_set_mwindow_mapped_limit(64 << 20)
+        _ = stomper_git_set_cache_max_size(32 << 20)
         return true
     }()
 
