@@ -22,11 +22,7 @@ struct Check: AsyncParsableCommand {
         do {
             let session = try Session.open(global, flags: [:])
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            let linter = session.makeLinter()
-            let version = try await linter.version()
-            let agent = try session.makeAgent(linter: linter, toolVersions: [linter.name: version])
-            let pipeline = Pipeline(repository: session.repository, configuration: session.configuration, linter: linter,
-                                    agent: agent, logger: session.logger)
+            let pipeline = try await session.makePipeline()
             plan = try await pipeline.plan(paths: selection)
         } catch {
             throw Failure.exit(error)

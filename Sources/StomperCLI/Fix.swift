@@ -63,11 +63,7 @@ struct Fix: AsyncParsableCommand {
             ledger = try session.openLedger()
             try await RunGate.check(ledger, abandon: abandon)
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            let linter = session.makeLinter()
-            let version = try await linter.version()
-            let agent = try session.makeAgent(linter: linter, toolVersions: [linter.name: version])
-            pipeline = Pipeline(repository: session.repository, configuration: session.configuration, linter: linter,
-                                agent: agent, logger: session.logger)
+            pipeline = try await session.makePipeline()
             plan = try await pipeline.plan(paths: selection)
         } catch {
             throw Failure.exit(error)

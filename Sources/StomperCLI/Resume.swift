@@ -45,11 +45,8 @@ struct Resume: AsyncParsableCommand {
             configuration = stored
             let resumed = Session(repository: session.repository, resolved: ResolvedConfiguration(configuration: stored),
                                   logger: session.logger)
-            let linter = resumed.makeLinter()
             let versions = (try? JSONDecoder().decode([String: String].self, from: Data(record.toolVersions.utf8))) ?? [:]
-            let agent = try resumed.makeAgent(linter: linter, toolVersions: versions)
-            pipeline = Pipeline(repository: session.repository, configuration: stored, linter: linter, agent: agent,
-                                logger: session.logger)
+            pipeline = try await resumed.makePipeline(toolVersions: versions)
             report = try await pipeline.prepareResume(of: record, ledger: ledger)
             if !json {
                 Terminal.out("stomper: resuming \(record.id): \(report.plan.jobs.count) files left"

@@ -35,6 +35,16 @@ struct Session {
         try Ledger.open(commonDir: repository.commonDir, maxWait: configuration.interactive ? .seconds(1) : .seconds(10))
     }
 
+    /// The pipeline this session's configuration describes. `toolVersions` are asked of the tools
+    /// unless given (a resumed run keeps the versions it started with, which are part of its keys).
+    func makePipeline(toolVersions: [String: String]? = nil) async throws -> Pipeline {
+        let linter = makeLinter()
+        var versions = toolVersions ?? [:]
+        if toolVersions == nil { versions[linter.name] = try await linter.version() }
+        return Pipeline(repository: repository, configuration: configuration, linter: linter,
+                        agent: try makeAgent(linter: linter, toolVersions: versions), logger: logger)
+    }
+
     func makeLinter() -> RuffLinter {
         RuffLinter(executable: configuration.ruffExecutable, extraArguments: configuration.ruffArguments,
                    unsafeFixes: configuration.unsafeFixes)
