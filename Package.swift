@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "StomperLedger",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StomperCoordination", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -61,6 +61,14 @@ let package = Package(
         .target(
             name: "StomperAgents",
             dependencies: ["StomperProcess", "StomperQuality"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StomperDocs",
+            dependencies: [
+                "StomperCoordination", "StomperGit", "StomperProcess", "StomperQuality",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -76,6 +84,7 @@ let package = Package(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
+                "StomperCoordination", "StomperDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -105,7 +114,9 @@ let package = Package(
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination", "StomperLedger", "StomperTestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),

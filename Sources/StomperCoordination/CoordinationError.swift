@@ -1,27 +1,46 @@
 /// The one error type of StomperCoordination.
 public struct CoordinationError: Error, CustomStringConvertible, Sendable {
-    public enum Code: Sendable, Hashable {
+    public enum Code: String, Sendable, Hashable {
         /// Another holder kept the resource longer than the caller may wait.
-        case resourceBusy
-        /// The fencing token is older than the last write to the resource.
-        case staleVersion
+        case resourceBusy = "ResourceBusy"
+        /// The database stayed locked by another writer longer than the maximum wait.
+        case dbBusy = "DbBusy"
+        /// The source changed while its doc was being generated; the doc was not written.
+        case docgenStale = "DocgenStale"
+        /// The fencing token is older than the last grant or write of the resource.
+        case staleVersion = "StaleVersion"
         /// A broken invariant inside the coordination layer.
-        case `internal`
+        case `internal` = "Internal"
     }
 
     public var code: Code
     public var resource: ResourceDescriptor
+    /// Who held the resource (ResourceBusy) or took it over (StaleVersion).
+    public var holder: LeaseHolder?
     public var waited: Duration?
     public var maxWait: Duration?
     public var message: String
 
-    public init(_ code: Code, resource: ResourceDescriptor, message: String, waited: Duration? = nil, maxWait: Duration? = nil) {
+    public init(_ code: Code, resource: ResourceDescriptor, message: String, holder: LeaseHolder? = nil,
+                waited: Duration? = nil, maxWait: Duration? = nil) {
         self.code = code
         self.resource = resource
         self.message = message
+        self.holder = holder
         self.waited = waited
         self.maxWait = maxWait
     }
 
-    public var description: String { "\(message) (\(resource))" }
+    public var description: String {
+        var text = "\(code.rawValue): \(message) (\(resource)"
+        if let holder { text += ", holder \(holder)" }
+        if let waited { text += ", waited \(Self.milliseconds(waited)) ms" }
+        if let maxWait { text += " of at most \(Self.milliseconds(maxWait)) ms" }
+        return text + ")"
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

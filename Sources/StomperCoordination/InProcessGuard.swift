@@ -4,18 +4,21 @@
 /// Only mutual exclusion inside this process is guaranteed; leases do not survive the process.
 public final class InProcessGuard: ResourceGuard {
     private let table = MutexTable()
+    private let policy: CoordinationPolicy
 
-    public init() {}
+    public init(policy: CoordinationPolicy = CoordinationPolicy()) {
+        self.policy = policy
+    }
 
     public func withResources<T: Sendable>(
         _ resources: [ResourceDescriptor], mode: OperationMode,
-        _ body: @Sendable (FencingToken) async throws -> T
+        _ body: @Sendable (LeaseGrant) async throws -> T
     ) async throws -> T {
         let ordered = Array(Set(resources)).sorted()
         var held: [(ResourceDescriptor, UInt64)] = []
         do {
             for resource in ordered {
-                let id = try await table.acquire(resource, maxWait: resource.resourceClass.maxWait(mode))
+                let id = try await table.acquire(resource, maxWait: policy[resource.resourceClass].maxWait(mode))
                 held.append((resource, id))
             }
         } catch {
@@ -24,7 +27,7 @@ public final class InProcessGuard: ResourceGuard {
         }
         let token = await table.nextToken()
         do {
-            let result = try await body(token)
+            let result = try await body(.unfenced(token: token))
             for (resource, id) in held.reversed() { await table.release(resource, id: id) }
             return result
         } catch {
@@ -53,7 +56,7 @@ actor MutexTable {
 
     /// Waits for the resource; throws `ResourceBusy` after `maxWait`, `CancellationError` if the
     /// task is cancelled. Returns the waiter id that now holds the key.
-    func acquire(_ resource: ResourceDescriptor, maxWait: Duration) async throws -> UInt64 {
+    func acquire(_ resource: ResourceDescriptor, maxWait: Duration, holder: LeaseHolder? = nil) async throws -> UInt64 {
         nextID += 1
         let id = nextID
         let key = resource.description
@@ -65,8 +68,8 @@ actor MutexTable {
                 group.addTask {
                     try await Task.sleep(for: maxWait)
                     throw CoordinationError(.resourceBusy, resource: resource,
-                                            message: "resource is busy: another holder kept it longer than the maximum wait",
-                                            waited: ContinuousClock.now - start, maxWait: maxWait)
+                                            message: "another task of this process kept the resource longer than the maximum wait",
+                                            holder: holder, waited: ContinuousClock.now - start, maxWait: maxWait)
                 }
                 defer { group.cancelAll() }
                 try await group.next()

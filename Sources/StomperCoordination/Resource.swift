@@ -10,19 +10,6 @@ public enum ResourceClass: String, Sendable, Hashable, Codable, CaseIterable, Co
     case idempDocs = "IDEMP_DOCS"
 
     public static func < (lhs: ResourceClass, rhs: ResourceClass) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    /// The longest a caller waits for the resource before `ResourceBusy`, per operation mode.
-    public func maxWait(_ mode: OperationMode) -> Duration {
-        switch (self, mode) {
-        case (.critCode, .interactive): return .milliseconds(500)
-        case (.critCode, .batch): return .seconds(3)
-        case (.critDB, .interactive): return .seconds(1)
-        case (.critDB, .batch): return .seconds(10)
-        case (.mergeMeta, _): return .milliseconds(500)
-        case (.idempDocs, .interactive): return .milliseconds(500)
-        case (.idempDocs, .batch): return .seconds(5)
-        }
-    }
 }
 
 /// Whether a person is waiting (short waits) or a batch job is (longer waits).
@@ -31,7 +18,7 @@ public enum OperationMode: String, Sendable, Hashable, Codable {
 }
 
 /// One resource: a class and a key within it (a path for CRIT_CODE).
-public struct ResourceDescriptor: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct ResourceDescriptor: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var resourceClass: ResourceClass
     public var key: String
 
@@ -43,6 +30,17 @@ public struct ResourceDescriptor: Sendable, Hashable, Comparable, CustomStringCo
     /// CRIT_CODE on one file.
     public static func file(_ path: String) -> ResourceDescriptor { ResourceDescriptor(.critCode, path) }
 
+    /// IDEMP_DOCS: the repository's generated documentation, one resource for the whole repository.
+    public static let docs = ResourceDescriptor(.idempDocs, "docs")
+
+    /// Parses `CLASS:key` as printed by `description`.
+    public init?(parsing text: String) {
+        guard let colon = text.firstIndex(of: ":"), let resourceClass = ResourceClass(rawValue: String(text[..<colon])) else {
+            return nil
+        }
+        self.init(resourceClass, String(text[text.index(after: colon)...]))
+    }
+
     /// Resources are always acquired in this order, so overlapping sets cannot deadlock.
     public static func < (lhs: ResourceDescriptor, rhs: ResourceDescriptor) -> Bool {
         (lhs.resourceClass, lhs.key) < (rhs.resourceClass, rhs.key)
@@ -52,7 +50,7 @@ public struct ResourceDescriptor: Sendable, Hashable, Comparable, CustomStringCo
 }
 
 /// A number that grows with every grant. A write checks its token against the last one recorded
-/// for the resource, so a holder whose lease lapsed cannot write after a newer holder did.
+/// for the resource, so a holder whose lease lapsed cannot write after a newer holder was granted it.
 public struct FencingToken: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var value: UInt64
     public init(_ value: UInt64) { self.value = value }

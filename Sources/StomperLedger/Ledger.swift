@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Synchronization
 
 /// The durable record of every run: SQLite through GRDB, in `.git/stomper/state.sqlite` of the
 /// repository's common git directory, so every worktree and every process on the repository
@@ -14,6 +15,8 @@ import GRDB
 public final class Ledger: Sendable {
     public let path: String
     private let pool: DatabasePool
+    /// CRIT_DB telemetry of this process since the last flush (see `flushWriteStatistics`).
+    let writeStatistics = Mutex(WriteStatistics())
 
     /// Opens (creating and migrating if needed) the ledger of the repository whose common git
     /// directory is `commonDir`. The folder is created 0700 and the database 0600.
@@ -131,6 +134,32 @@ public final class Ledger: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: leases and fencing tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE lease (
+                    resource TEXT PRIMARY KEY,
+                    class TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    holder_id TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    run_id TEXT,
+                    token INTEGER NOT NULL,
+                    acquired_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE TABLE lease_fence (
+                    resource TEXT PRIMARY KEY,
+                    token INTEGER NOT NULL
+                );
+                CREATE TABLE lease_counter (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO lease_counter (id, value) VALUES (1, 0);
+                CREATE INDEX event_step_type ON event(step, type);
+                """)
+        }
         return migrator
     }
 
@@ -161,19 +190,25 @@ public final class Ledger: Sendable {
     /// Not cancellable on purpose: a run that is being stopped still records how it stopped, and a
     /// transaction is short. The blocking call runs on a Dispatch thread, off the cooperative pool.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let pool = self.pool
+        try await offPool { try self.writeNow(body) }
+    }
+
+    /// `write`, blocking the calling thread (for a check inside another component's critical section).
+    func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        let start = ContinuousClock.now
         do {
-            return try await offPool {
-                try pool.writeWithoutTransaction { db in
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try body(db)
-                        return .commit
-                    }
-                    return result!
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    // The writer lock is ours from here: what came before was the wait for CRIT_DB.
+                    writeStatistics.withLock { $0.record(wait: ContinuousClock.now - start) }
+                    result = try body(db)
+                    return .commit
                 }
+                return result!
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            writeStatistics.withLock { $0.busy += 1 }
             throw LedgerError(.busy, "the ledger is busy: another stomper process kept it locked too long; try again", underlying: error)
         } catch let error as LedgerError {
             throw error

@@ -90,7 +90,7 @@ import Testing
             } throws: { error in
                 guard let error = error as? CoordinationError else { return false }
                 return error.code == .resourceBusy && error.resource == .file("a.py")
-                    && (error.waited ?? .zero) >= ResourceClass.critCode.maxWait(.interactive)
+                    && (error.waited ?? .zero) >= ResourcePolicy.defaults(for: .critCode).maxWait(.interactive)
             }
             releaseContinuation.yield()
             try await group.waitForAll()
@@ -100,8 +100,8 @@ import Testing
 
     @Test func fencingTokensIncrease() async throws {
         let resourceGuard = InProcessGuard()
-        let first = try await resourceGuard.withResources([.file("a")], mode: .batch) { $0 }
-        let second = try await resourceGuard.withResources([.file("b")], mode: .batch) { $0 }
+        let first = try await resourceGuard.withResources([.file("a")], mode: .batch) { $0.token }
+        let second = try await resourceGuard.withResources([.file("b")], mode: .batch) { $0.token }
         #expect(first < second)
     }
 
