@@ -84,7 +84,7 @@ let package = Package(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination", "StomperDocs",
+                "StomperCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -120,7 +120,8 @@ let package = Package(
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport"],
+        .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
+                                                          "StomperLedger", "StomperCoordination"],
                     swiftSettings: strictSettings),
     ]
 )

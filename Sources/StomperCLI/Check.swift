@@ -22,7 +22,7 @@ struct Check: AsyncParsableCommand {
         do {
             let session = try Session.open(global, flags: [:])
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            let pipeline = try await session.makePipeline()
+            let pipeline = try await session.makePipeline(ledger: nil)
             plan = try await pipeline.plan(paths: selection)
         } catch {
             throw Failure.exit(error)

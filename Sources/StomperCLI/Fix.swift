@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperCoordination
 import StomperCore
 import StomperLedger
 import StomperGit
@@ -61,9 +62,9 @@ struct Fix: AsyncParsableCommand {
         do {
             session = try Session.open(global, flags: flags)
             ledger = try session.openLedger()
-            try await RunGate.check(ledger, abandon: abandon)
+            try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            pipeline = try await session.makePipeline()
+            pipeline = try await session.makePipeline(ledger: ledger)
             plan = try await pipeline.plan(paths: selection)
         } catch {
             throw Failure.exit(error)
@@ -104,6 +105,7 @@ enum SummaryText {
         if summary.count(.partiallyFixed) > 0 { parts.append("\(summary.count(.partiallyFixed)) partially fixed") }
         parts.append("\(summary.count(.failed)) failed")
         parts.append("\(summary.count(.skipped)) skipped")
+        if !summary.leftToOthers.isEmpty { parts.append("\(summary.leftToOthers.count) left to another writer") }
         let codes = summary.fixedByCode.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
         var text = "stomper: \(summary.total) files: " + parts.joined(separator: ", ")
         text += String(format: "; %d diagnostics fixed%@; %d agent calls; %.1fs (run %@)",

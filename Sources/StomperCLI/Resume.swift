@@ -46,7 +46,7 @@ struct Resume: AsyncParsableCommand {
             let resumed = Session(repository: session.repository, resolved: ResolvedConfiguration(configuration: stored),
                                   logger: session.logger)
             let versions = (try? JSONDecoder().decode([String: String].self, from: Data(record.toolVersions.utf8))) ?? [:]
-            pipeline = try await resumed.makePipeline(toolVersions: versions)
+            pipeline = try await resumed.makePipeline(ledger: ledger, toolVersions: versions)
             report = try await pipeline.prepareResume(of: record, ledger: ledger)
             if !json {
                 Terminal.out("stomper: resuming \(record.id): \(report.plan.jobs.count) files left"
@@ -67,8 +67,12 @@ struct Resume: AsyncParsableCommand {
             guard let found = try await ledger.run(id) else { throw ConfigError("no run \(id) in the ledger: `stomper runs` lists them") }
             record = found
         } else {
-            guard let found = try await ledger.latestUnfinishedRun() else {
-                throw ConfigError("nothing to resume: no unfinished run (`stomper runs` lists them)")
+            // Runs of live processes are running beside this one, not waiting to be resumed.
+            let candidates = try await ledger.unfinishedRuns().filter { run in
+                !(run.status == .running && ProcessLiveness.isAlive(pid: run.pid, host: run.host))
+            }
+            guard let found = candidates.first else {
+                throw ConfigError("nothing to resume: no unfinished run of a stopped process (`stomper runs` lists them)")
             }
             record = found
         }

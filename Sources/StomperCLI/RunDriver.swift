@@ -61,6 +61,7 @@ struct RunDriver {
             throw Failure.exit(error)
         }
         display.finish()
+        try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         if json {
             Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
@@ -80,23 +81,28 @@ struct RunDriver {
     }
 }
 
-/// Refuses to start a run while another is unfinished, unless asked to abandon it.
+/// Refuses to start a run while a run of a dead process is unfinished, unless asked to abandon
+/// it. Runs of live processes may run beside this one when the anti-stomp layer is on (leases keep
+/// them off each other's files); with `maasl.enabled = false` one run at a time is enforced here.
 enum RunGate {
-    static func check(_ ledger: Ledger, abandon: Bool) async throws {
-        guard let run = try await ledger.latestUnfinishedRun() else { return }
-        if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
-            throw ConfigError("another stomper run is in progress (run \(run.id), pid \(run.pid)); wait for it to finish")
+    static func check(_ ledger: Ledger, abandon: Bool, concurrentRunsAllowed: Bool) async throws {
+        for run in try await ledger.unfinishedRuns() {
+            if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
+                if concurrentRunsAllowed { continue }
+                throw ConfigError("another stomper run is in progress (run \(run.id), pid \(run.pid)) and maasl.enabled = false; "
+                                  + "wait for it to finish, or enable the anti-stomp layer to run both")
+            }
+            if abandon {
+                try await ledger.setRunStatus(run.id, .aborted)
+                try await ledger.append(EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan",
+                                                    data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
+                Terminal.warn("run \(run.id) abandoned")
+                continue
+            }
+            let jobs = try await ledger.jobs(runID: run.id)
+            let left = jobs.filter { !$0.state.isTerminal }.count
+            throw ConfigError("run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
+                              + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over")
         }
-        if abandon {
-            try await ledger.setRunStatus(run.id, .aborted)
-            try await ledger.append(EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan",
-                                                data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
-            Terminal.warn("run \(run.id) abandoned")
-            return
-        }
-        let jobs = try await ledger.jobs(runID: run.id)
-        let left = jobs.filter { !$0.state.isTerminal }.count
-        throw ConfigError("run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
-                          + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over")
     }
 }

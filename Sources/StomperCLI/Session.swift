@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import StomperAgents
+import StomperCoordination
 import StomperCore
 import StomperGit
 import StomperLedger
+import StomperProcess
 import StomperQuality
 
 /// Everything a subcommand needs after parsing: the repository, the merged configuration, the
@@ -31,18 +33,28 @@ struct Session {
         return Session(repository: repository, resolved: resolved, logger: logger)
     }
 
+    /// The ledger, waiting for another process's write at most CRIT_DB's maximum wait.
     func openLedger() throws -> Ledger {
-        try Ledger.open(commonDir: repository.commonDir, maxWait: configuration.interactive ? .seconds(1) : .seconds(10))
+        try Ledger.open(commonDir: repository.commonDir,
+                        maxWait: configuration.coordination[.critDB].maxWait(configuration.operationMode))
     }
 
     /// The pipeline this session's configuration describes. `toolVersions` are asked of the tools
     /// unless given (a resumed run keeps the versions it started with, which are part of its keys).
-    func makePipeline(toolVersions: [String: String]? = nil) async throws -> Pipeline {
+    func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil) async throws -> Pipeline {
         let linter = makeLinter()
         var versions = toolVersions ?? [:]
         if toolVersions == nil { versions[linter.name] = try await linter.version() }
         return Pipeline(repository: repository, configuration: configuration, linter: linter,
-                        agent: try makeAgent(linter: linter, toolVersions: versions), logger: logger)
+                        agent: try makeAgent(linter: linter, toolVersions: versions), resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
+                        logger: logger)
+    }
+
+    /// The anti-stomp layer for this repository: leases and fencing tokens in the ledger, shared by
+    /// every stomper process on it. A lease whose holder process is gone is taken over at once.
+    func makeGuard(ledger: Ledger) -> StompGuard {
+        StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination,
+                   isAlive: { ProcessLiveness.isAlive(pid: $0.pid, host: $0.host) })
     }
 
     func makeLinter() -> RuffLinter {

@@ -1,4 +1,5 @@
 import Foundation
+import StomperCoordination
 import StomperCore
 import TOMLKit
 
@@ -158,7 +159,31 @@ enum Settings {
                 read: { .string($0.ruffExecutable) }, write: { if case .string(let v) = $1 { $0.ruffExecutable = v } }),
         Setting(key: "linters.ruff.args", kind: .strings, help: "extra arguments for ruff check",
                 read: { .strings($0.ruffArguments) }, write: { if case .strings(let v) = $1 { $0.ruffArguments = v } }),
-    ]
+    ] + coordination
+
+    /// `[maasl]`: the anti-stomp layer's switch and mode, and `[maasl.resource.<CLASS>]` per class.
+    static let coordination: [Setting] = [
+        Setting(key: "maasl.enabled", kind: .bool, help: "take leases and fence writes (off: one run at a time)",
+                read: { .bool($0.coordination.enabled) }, write: { if case .bool(let v) = $1 { $0.coordination.enabled = v } }),
+        Setting(key: "maasl.mode", kind: .choice(CoordinationPolicy.Enforcement.allCases.map(\.rawValue)),
+                help: "enforce leases, or only observe and record would-be waits",
+                read: { .string($0.coordination.enforcement.rawValue) },
+                write: { if case .string(let v) = $1, let mode = CoordinationPolicy.Enforcement(rawValue: v) { $0.coordination.enforcement = mode } }),
+    ] + ResourceClass.allCases.flatMap { resourceClass -> [Setting] in
+        let section = "maasl.resource.\(resourceClass.rawValue)"
+        return [
+            Setting(key: section + ".lease_ttl_sec", kind: .int(1...86_400), help: "\(resourceClass.rawValue) lease lifetime without renewal",
+                    read: { .int($0.coordination[resourceClass].leaseTTLMilliseconds / 1000) },
+                    write: { if case .int(let v) = $1 { $0.coordination[resourceClass].leaseTTLMilliseconds = v * 1000 } }),
+            Setting(key: section + ".interactive_max_wait_ms", kind: .int(0...3_600_000),
+                    help: "\(resourceClass.rawValue) longest wait in interactive mode",
+                    read: { .int($0.coordination[resourceClass].interactiveMaxWaitMilliseconds) },
+                    write: { if case .int(let v) = $1 { $0.coordination[resourceClass].interactiveMaxWaitMilliseconds = v } }),
+            Setting(key: section + ".batch_max_wait_ms", kind: .int(0...3_600_000), help: "\(resourceClass.rawValue) longest wait in batch mode",
+                    read: { .int($0.coordination[resourceClass].batchMaxWaitMilliseconds) },
+                    write: { if case .int(let v) = $1 { $0.coordination[resourceClass].batchMaxWaitMilliseconds = v } }),
+        ]
+    }
 
     static func setting(_ key: String) -> Setting? { all.first { $0.key == key } }
 }

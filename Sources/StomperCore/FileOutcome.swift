@@ -37,6 +37,9 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     public var diff: String?
     /// Seconds spent per phase: worktree, agent, verify, diff, land, ledger.
     public var phases: [String: Double] = [:]
+    /// The other writer this file was left to: another stomper process holding it, or whoever
+    /// changed it on the branch since planning. Nil when this run dealt with the file itself.
+    public var leftTo: String?
 
     public init(path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
                 diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],

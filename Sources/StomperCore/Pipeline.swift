@@ -127,6 +127,7 @@ public struct Pipeline: Sendable {
     public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
                     onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> RunSummary {
         var summary = RunSummary(plan.skipped)
+        resourceGuard.attach(runID: plan.runID)
         let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
         let pool = WorktreePool(repository: repository, capacity: width)
         // Worktrees of a killed run go first, even when nothing is left to do.
@@ -233,27 +234,16 @@ public struct Pipeline: Sendable {
             try await recorder?.event("job.started", step: "plan", job: job.path, [
                 "key": .string(job.key.value), "diagnostics": .int(job.diagnostics.count),
             ])
-            let leaseStart = ContinuousClock.now
-            let result = try await context.pool.withWorktree(at: context.plan.base) { worktree in
-                clock.add("worktree", ContinuousClock.now - leaseStart)
-                return try await self.fixInWorktree(job, worktree, context)
+            // The file is claimed (CRIT_CODE) for the whole job: another stomper process on the
+            // repository waits for it, or leaves it to this one.
+            let claimed = outcome
+            outcome = try await resourceGuard.withResources([.file(job.path)], mode: configuration.operationMode) { grant in
+                try await self.work(on: job, context, grant: grant, outcome: claimed, start: start, clock: clock)
             }
-            switch result {
-            case .notFixed(let status, let reason, let delta, let changed, let tally):
-                outcome.status = status
-                outcome.reason = reason
-                outcome.remaining = delta?.remaining ?? job.diagnostics
-                outcome.introduced = delta?.introduced ?? []
-                outcome.fixed = [:]
-                outcome.changed = changed
-                outcome.record(tally)
-            case .verified(let fix, let tally):
-                outcome.record(tally)
-                outcome.changed = true
-                outcome.fixed = fix.delta.fixed
-                outcome.remaining = fix.delta.remaining
-                try await land(fix, job, context, into: &outcome, elapsed: ContinuousClock.now - start)
-            }
+        } catch let error as CoordinationError where error.code == .resourceBusy {
+            outcome.status = .skipped
+            outcome.leftTo = error.holder?.description ?? "another writer"
+            outcome.reason = "being fixed by \(outcome.leftTo!): left to it"
         } catch {
             outcome.status = .failed
             outcome.reason = Redactor.process.redact("\(error)")
@@ -267,6 +257,55 @@ public struct Pipeline: Sendable {
         await finish(job, outcome, context)
         outcome.phases = clock.seconds
         return outcome
+    }
+
+    /// The job once its file is claimed: skip it if the branch changed it since planning (another
+    /// writer got there first), else fix it in a worktree and land the verified fix.
+    private func work(on job: FileJob, _ context: JobContext, grant: LeaseGrant, outcome start: FileOutcome,
+                      start startTime: ContinuousClock.Instant, clock: PhaseClock) async throws -> FileOutcome {
+        var outcome = start
+        if let changed = try await changedSincePlanning(job, context) {
+            outcome.status = .skipped
+            outcome.leftTo = changed
+            outcome.reason = "changed on \(context.plan.branch) since this run planned it: left to \(changed)"
+            return outcome
+        }
+        let leaseStart = ContinuousClock.now
+        let result = try await context.pool.withWorktree(at: context.plan.base) { worktree in
+            clock.add("worktree", ContinuousClock.now - leaseStart)
+            return try await self.fixInWorktree(job, worktree, context)
+        }
+        switch result {
+        case .notFixed(let status, let reason, let delta, let changed, let tally):
+            outcome.status = status
+            outcome.reason = reason
+            outcome.remaining = delta?.remaining ?? job.diagnostics
+            outcome.introduced = delta?.introduced ?? []
+            outcome.fixed = [:]
+            outcome.changed = changed
+            outcome.record(tally)
+        case .verified(let fix, let tally):
+            outcome.record(tally)
+            outcome.changed = true
+            outcome.fixed = fix.delta.fixed
+            outcome.remaining = fix.delta.remaining
+            try await land(fix, job, context, grant: grant, into: &outcome, elapsed: ContinuousClock.now - startTime)
+        }
+        return outcome
+    }
+
+    /// Who changed the file on the branch since planning, if anyone did: the commit that carries
+    /// a newer version (another stomper process's fix, or a person's commit).
+    private func changedSincePlanning(_ job: FileJob, _ context: JobContext) async throws -> String? {
+        let repository = self.repository
+        let branch = context.plan.branch
+        let base = context.plan.base
+        return try await BlockingIO.run { () throws -> String? in
+            guard let tip = try repository.branchTip(branch), tip != base else { return nil }
+            let entry = try repository.entry(at: job.path, in: tip)
+            guard entry?.id != job.baseBlob else { return nil }
+            return "the writer of \(branch) at \(tip.hex.prefix(12))"
+        }
     }
 
     /// Records how a job ended. An interrupted job goes back to `planned` so `resume` runs it again.
@@ -301,8 +340,8 @@ public struct Pipeline: Sendable {
         }
     }
 
-    private func land(_ fix: VerifiedFix, _ job: FileJob, _ context: JobContext, into outcome: inout FileOutcome,
-                      elapsed: Duration) async throws {
+    private func land(_ fix: VerifiedFix, _ job: FileJob, _ context: JobContext, grant: LeaseGrant,
+                      into outcome: inout FileOutcome, elapsed: Duration) async throws {
         let partial = !fix.delta.isComplete
         if context.dryRun {
             outcome.status = .wouldFix
@@ -326,10 +365,16 @@ public struct Pipeline: Sendable {
         ])
         Failpoint.hit("land.before")
         do {
-            let commit = try await resourceGuard.withResources(
-                patch.paths.map(ResourceDescriptor.file), mode: configuration.interactive ? .interactive : .batch
-            ) { _ in
-                try await PhaseClock.current!.measure("land") { try await writer.land(patch, message: message, author: nil) }
+            // The job's own file is already claimed; other paths the patch may touch are taken now.
+            let others = patch.paths.filter { $0 != job.path }.map(ResourceDescriptor.file)
+            let commit = try await resourceGuard.withResources(others, mode: configuration.operationMode) { extra in
+                try await PhaseClock.current!.measure("land") {
+                    // Fencing at the write: refused (StaleVersion) if a newer holder was granted a path.
+                    try await writer.land(patch, message: message, author: nil, fence: {
+                        try grant.checkWrite()
+                        try extra.checkWrite()
+                    })
+                }
             }
             Failpoint.hit("land.after")
             outcome.status = partial ? .partiallyFixed : .fixed
@@ -340,6 +385,13 @@ public struct Pipeline: Sendable {
                 landed.totalSeconds = elapsed.seconds
                 try await recordLanding(landed, job, fix, commit, recorder)
             }
+        } catch let error as CoordinationError where error.code == .staleVersion {
+            outcome.status = .failed
+            outcome.reason = "verified fix refused: \(error)"
+            outcome.leftTo = error.holder?.description ?? "a newer lease holder"
+            outcome.fixed = [:]
+            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning,
+                                       ["result": .string("stale"), "error": .string("\(error)")])
         } catch let error as GitError where error.code == .uncommittedChanges {
             outcome.status = .skipped
             outcome.reason = "uncommitted changes"

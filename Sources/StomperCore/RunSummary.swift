@@ -63,9 +63,15 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var agentSeconds: Double { outcomes.values.map(\.agentSeconds).sorted().reduce(0, +) }
     public var jobSeconds: Double { outcomes.values.map(\.totalSeconds).sorted().reduce(0, +) }
 
-    /// True when every file with diagnostics was fixed (or nothing needed fixing).
+    /// True when every file with diagnostics was fixed (or nothing needed fixing), counting files
+    /// left to another writer that held or changed them (that writer reports them).
     public var allFixed: Bool {
-        outcomes.values.allSatisfy { $0.status == .fixed || $0.status == .wouldFix }
+        outcomes.values.allSatisfy { $0.status == .fixed || $0.status == .wouldFix || ($0.status == .skipped && $0.leftTo != nil) }
+    }
+
+    /// Files this run left to another writer (another stomper process, or a commit made meanwhile).
+    public var leftToOthers: [FileOutcome] {
+        outcomes.values.filter { $0.leftTo != nil }.sorted { $0.path < $1.path }
     }
 }
 
@@ -74,7 +80,7 @@ extension RunSummary {
         case files, fixed, partiallyFixed = "partially_fixed", wouldFix = "would_fix", failed, skipped
         case diagnosticsFixed = "diagnostics_fixed", diagnosticsRemaining = "diagnostics_remaining"
         case fixedByCode = "fixed_by_code", agentCalls = "agent_calls", agentSeconds = "agent_seconds"
-        case jobSeconds = "job_seconds"
+        case jobSeconds = "job_seconds", leftToOthers = "left_to_others"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -91,6 +97,7 @@ extension RunSummary {
         try container.encode(agentCalls, forKey: .agentCalls)
         try container.encode(agentSeconds, forKey: .agentSeconds)
         try container.encode(jobSeconds, forKey: .jobSeconds)
+        try container.encode(leftToOthers.map(\.path), forKey: .leftToOthers)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,3 +1,4 @@
+public import StomperCoordination
 /// The finished configuration of a run: defaults, `stomper.toml`, `STOMPER_*` variables and flags
 /// already merged by the CLI. The library never reads configuration sources itself.
 public struct StomperConfiguration: Sendable, Hashable, Codable {
@@ -27,6 +28,10 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var ruffArguments: [String] = []
     /// Short lock waits for a person at a terminal, longer ones for CI.
     public var interactive: Bool = true
+    /// The anti-stomp layer's policy registry (`[maasl]`).
+    public var coordination = CoordinationPolicy()
+
+    public var operationMode: OperationMode { interactive ? .interactive : .batch }
 
     public init() {}
 

@@ -43,23 +43,30 @@ public final class BranchWriter: Sendable {
     /// Throws `.uncommittedChanges` if a touched path has uncommitted changes in the main checkout
     /// (nothing is written), `.baseChanged` if the branch changed a touched path since
     /// `patch.base`, `.indexLocked` if another git process holds the index.
-    public func land(_ patch: Patch, message: String, author: Signature?) async throws -> ObjectID {
+    ///
+    /// `fence` is called at the start of every landing attempt, inside the critical section that
+    /// other stomper processes' landings share (see `LandingLock`), before anything is written:
+    /// the caller's fencing-token check. Whatever it throws is rethrown and nothing is written.
+    public func land(_ patch: Patch, message: String, author: Signature?,
+                     fence: (@Sendable () throws -> Void)? = nil) async throws -> ObjectID {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.landNow(patch, message: message, author: author) })
+                continuation.resume(with: Result { try self.landNow(patch, message: message, author: author, fence: fence) })
             }
         }
     }
 
     private var refName: String { "refs/heads/\(branch)" }
 
-    private func landNow(_ patch: Patch, message: String, author: Signature?) throws(GitError) -> ObjectID {
+    private func landNow(_ patch: Patch, message: String, author: Signature?, fence: (() throws -> Void)?) throws -> ObjectID {
         precondition(!patch.isEmpty, "an empty patch must not be landed")
         let repo = try repository.open()
         for _ in 0..<attempts {
-            if let commit = try landOnce(patch, repo: repo, message: message, author: author) {
-                return commit
+            let landed = try LandingLock.withLock(commonDir: repository.commonDir) { () throws -> ObjectID? in
+                try fence?()
+                return try landOnce(patch, repo: repo, message: message, author: author)
             }
+            if let landed { return landed }
         }
         throw GitError(.branchMoved, "the branch \(branch) kept moving while stomper was landing; run stomper again")
     }

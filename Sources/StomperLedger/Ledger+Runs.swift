@@ -66,6 +66,14 @@ extension Ledger {
     }
 
     /// The newest run that is `running` or `interrupted`.
+    /// Every running or interrupted run, newest first.
+    public func unfinishedRuns() async throws -> [RunRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run WHERE status IN ('running', 'interrupted') ORDER BY created_at DESC, id DESC")
+                .map(Self.run)
+        }
+    }
+
     public func latestUnfinishedRun() async throws -> RunRecord? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM run WHERE status IN ('running', 'interrupted') ORDER BY created_at DESC, id DESC LIMIT 1")

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import StomperCoordination
+import StomperLedger
+import StomperProcess
+
+/// `stomper locks`: the leases held on this repository right now.
+struct Locks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show active leases: resource, holder process and run, fencing token, age, expiry.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let leases: [Lease]
+        do {
+            let reader = try LedgerReader.open(global)
+            leases = try await LedgerLeaseStore(ledger: reader.ledger).leases()
+        } catch {
+            throw Failure.exit(error)
+        }
+        let now = SystemLeaseClock().now()
+        let rows: [[String: Any]] = leases.map { lease in
+            [
+                "resource": lease.resource.description, "class": lease.resource.resourceClass.rawValue, "key": lease.resource.key,
+                "holder": ["pid": Int(lease.holder.pid), "host": lease.holder.host, "id": lease.holder.id,
+                           "alive": ProcessLiveness.isAlive(pid: lease.holder.pid, host: lease.holder.host)],
+                "run": lease.holder.runID.map { $0 as Any } ?? NSNull(), "token": Int(lease.token.value),
+                "age_ms": Int(now - lease.acquiredAt), "expires_in_ms": Int(lease.expiresAt - now),
+                "expired": lease.isExpired(at: now),
+            ]
+        }
+        if json {
+            Terminal.json(["leases": rows])
+            return
+        }
+        guard !leases.isEmpty else {
+            Terminal.out("stomper: no leases held")
+            return
+        }
+        var table = [["RESOURCE", "HOLDER", "RUN", "TOKEN", "AGE", "EXPIRES"]]
+        for lease in leases {
+            let alive = ProcessLiveness.isAlive(pid: lease.holder.pid, host: lease.holder.host)
+            let remaining = lease.expiresAt - now
+            table.append([
+                lease.resource.description,
+                "pid \(lease.holder.pid)@\(lease.holder.host)" + (alive ? "" : " (dead)"),
+                lease.holder.runID ?? "-",
+                "\(lease.token)",
+                TextTable.milliseconds(now - lease.acquiredAt),
+                remaining > 0 ? "in " + TextTable.milliseconds(remaining) : "expired " + TextTable.milliseconds(-remaining) + " ago",
+            ])
+        }
+        Terminal.out(TextTable.render(table))
+    }
+}
+
+/// `stomper stats`: contention per resource class, from the ledger's coordination events.
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show contention per resource class: acquisitions, waits, expiries, refusals.",
+        discussion: """
+            Lease classes are counted from their ledger events; CRIT_DB from the write statistics each \
+            run records when it ends. Wait percentiles are bucket upper bounds (0, 1, 2, 5, 10, 20, 50 ms…).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this run's acquisitions.") var run: String?
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let stats: CoordinationStats
+        do {
+            let reader = try LedgerReader.open(global)
+            stats = try await reader.ledger.coordinationStats(runID: run)
+        } catch {
+            throw Failure.exit(error)
+        }
+        if json {
+            var classes: [String: Any] = [:]
+            for resourceClass in ResourceClass.allCases {
+                let entry = stats.classes[resourceClass] ?? ClassStats()
+                classes[resourceClass.rawValue] = [
+                    "acquisitions": entry.acquisitions, "contended": entry.contended,
+                    "wait_ms": ["p50": Int(entry.waits.percentile(0.5)), "p95": Int(entry.waits.percentile(0.95)),
+                                "max": Int(entry.waits.max)],
+                    "expiries": entry.expiries, "stale_refusals": entry.staleRefusals, "busy_errors": entry.busyErrors,
+                    "lost": entry.lost, "would_wait": entry.wouldWait, "would_refuse": entry.wouldRefuse,
+                ]
+            }
+            Terminal.json(["classes": classes, "run": run.map { $0 as Any } ?? NSNull()])
+            return
+        }
+        var table = [["CLASS", "ACQUIRED", "CONTENDED", "WAIT P50", "P95", "MAX", "EXPIRED", "STALE", "BUSY", "OBSERVED"]]
+        for resourceClass in ResourceClass.allCases {
+            let entry = stats.classes[resourceClass] ?? ClassStats()
+            table.append([
+                resourceClass.rawValue, "\(entry.acquisitions)", "\(entry.contended)",
+                TextTable.milliseconds(entry.waits.percentile(0.5)), TextTable.milliseconds(entry.waits.percentile(0.95)),
+                TextTable.milliseconds(entry.waits.max), "\(entry.expiries)", "\(entry.staleRefusals)", "\(entry.busyErrors)",
+                entry.wouldWait + entry.wouldRefuse == 0 ? "-" : "\(entry.wouldWait) waits, \(entry.wouldRefuse) refusals",
+            ])
+        }
+        Terminal.out(TextTable.render(table))
+    }
+}
+
+/// Left-aligned columns for terminal tables.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func milliseconds(_ value: Int64) -> String {
+        value < 1000 ? "\(value) ms" : String(format: "%.1f s", Double(value) / 1000)
+    }
+}
