@@ -164,6 +164,10 @@ public struct Pipeline: Sendable {
                                         diagnosticsBefore: job.diagnostics.count))
             }
         }
+        if !summary.conflicts.isEmpty {
+            logger.warning("a file was reported twice; kept one outcome deterministically", metadata: ["conflicts": "\(summary.conflicts.sorted())"])
+            try await recorder?.event("summary.conflicts", step: "summary", level: .warning, ["conflicts": .strings(summary.conflicts.sorted())])
+        }
         if let recorder {
             let interrupted = Task.isCancelled
             try await recorder.event(interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info, [

@@ -15,15 +15,27 @@ public struct RunSummary: Sendable, Hashable, Codable {
         for outcome in outcomes { add(outcome) }
     }
 
+    /// Paths reported more than once with different outcomes, and which outcome was kept (MERGE_META:
+    /// the merge never blocks and never fails; it picks deterministically and records the conflict).
+    /// The same set whatever the order of the outcomes.
+    public private(set) var conflicts: Set<String> = []
+
     public mutating func add(_ outcome: FileOutcome) {
-        if let existing = outcomes[outcome.path], Self.precedence(existing) >= Self.precedence(outcome) { return }
-        outcomes[outcome.path] = outcome
+        guard let existing = outcomes[outcome.path] else {
+            outcomes[outcome.path] = outcome
+            return
+        }
+        guard existing != outcome else { return }
+        let (kept, dropped) = Self.precedence(existing) >= Self.precedence(outcome) ? (existing, outcome) : (outcome, existing)
+        conflicts.insert("\(outcome.path): kept \(kept.status.rawValue) over \(dropped.status.rawValue)")
+        outcomes[outcome.path] = kept
     }
 
     /// Combines two partial summaries (for example from two workers).
     public func merging(_ other: RunSummary) -> RunSummary {
         var result = self
         for outcome in other.outcomes.values { result.add(outcome) }
+        result.conflicts.formUnion(other.conflicts)
         return result
     }
 

@@ -66,5 +66,20 @@ import Testing
         let first = FileOutcome(path: "x.py", status: .failed, reason: "a")
         let second = FileOutcome(path: "x.py", status: .failed, reason: "b")
         #expect(RunSummary([first, second]) == RunSummary([second, first]))
+        #expect(RunSummary([first, second]).conflicts == ["x.py: kept failed over failed"])
+    }
+
+    /// Parallel workers' partial summaries merge (MERGE_META) to the same result in any grouping,
+    /// conflicts included, and a file left to another writer does not count as a failure.
+    @Test func mergesAreCommutativeAndLogConflicts() {
+        let fixed = FileOutcome(path: "a.py", status: .fixed)
+        let failed = FileOutcome(path: "a.py", status: .failed, reason: "x")
+        var left = FileOutcome(path: "b.py", status: .skipped, reason: "left to another writer")
+        left.leftTo = "stomper pid 1"
+        let one = RunSummary([fixed, left]), two = RunSummary([failed])
+        #expect(one.merging(two) == two.merging(one))
+        #expect(one.merging(two).conflicts.count == 1)
+        #expect(one.allFixed)
+        #expect(one.leftToOthers.map(\.path) == ["b.py"])
     }
 }
