@@ -75,6 +75,7 @@ let package = Package(
             name: "StomperCore",
             dependencies: [
                 "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination", "StomperLedger",
+                "StomperDocs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,7 +85,7 @@ let package = Package(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination",
+                "StomperCoordination", "StomperDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

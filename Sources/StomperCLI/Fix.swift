@@ -90,6 +90,8 @@ struct RunReport: Encodable {
     var elapsedSeconds: Double
     var interrupted: Bool
     var summary: RunSummary
+    /// Docs regenerated after the run (nil when docgen did not run).
+    var docs: DocgenRun.Output?
 }
 
 extension Duration {

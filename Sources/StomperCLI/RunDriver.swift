@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperCore
+import StomperDocs
 import StomperGit
 import StomperLedger
 import StomperProcess
@@ -61,13 +62,16 @@ struct RunDriver {
             throw Failure.exit(error)
         }
         display.finish()
+        let docs = interrupts.interrupted ? nil : await regenerateDocs(pipeline, plan: plan, summary: summary, ledger: ledger)
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         if json {
             Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
                                     agent: configuration.agent.rawValue, toolVersions: plan.toolVersions,
-                                    elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary))
+                                    elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
+                                    docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) }))
         } else {
+            if let docs, !docs.results.isEmpty { Terminal.out(DocgenRun.summary(docs)) }
             if dryRun {
                 for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
             }
@@ -78,6 +82,23 @@ struct RunDriver {
             throw ExitCode(130)
         }
         if !summary.allFixed { throw ExitCode(1) }
+    }
+}
+
+extension RunDriver {
+    /// Regenerates the docs of the files the run landed (one docs commit), if `docs.enabled`.
+    /// A docgen failure is reported but does not change the run's outcome: the fixes are in.
+    func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, summary: RunSummary, ledger: Ledger) async -> DocgenReport? {
+        let landed = (summary.files(.fixed) + summary.files(.partiallyFixed)).map(\.path)
+        guard !dryRun, pipeline.configuration.docs.enabled, !landed.isEmpty else { return nil }
+        do {
+            let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch).regenerate(landed, runID: plan.runID)
+            try await DocgenRun.record(report, ledger: ledger)
+            return report
+        } catch {
+            Terminal.warn("docs were not regenerated: \(error)")
+            return nil
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import StomperCoordination
 import StomperCore
+import StomperDocs
 import TOMLKit
 
 /// Where a setting's value came from, lowest precedence first.
@@ -159,7 +160,24 @@ enum Settings {
                 read: { .string($0.ruffExecutable) }, write: { if case .string(let v) = $1 { $0.ruffExecutable = v } }),
         Setting(key: "linters.ruff.args", kind: .strings, help: "extra arguments for ruff check",
                 read: { .strings($0.ruffArguments) }, write: { if case .strings(let v) = $1 { $0.ruffArguments = v } }),
-    ] + coordination
+    ] + docs + coordination
+
+    /// `[docs]`: docgen after fix runs and for `stomper docgen`.
+    static let docs: [Setting] = [
+        Setting(key: "docs.enabled", kind: .bool, help: "regenerate docs of changed files after a fix run",
+                read: { .bool($0.docs.enabled) }, write: { if case .bool(let v) = $1 { $0.docs.enabled = v } }),
+        Setting(key: "docs.folder", kind: .string, help: "folder of generated docs, relative to the root",
+                read: { .string($0.docs.folder) }, write: { if case .string(let v) = $1 { $0.docs.folder = v } }),
+        Setting(key: "docs.generator", kind: .choice(DocgenSettings.GeneratorKind.allCases.map(\.rawValue)),
+                help: "outline (built in) or command", read: { .string($0.docs.generator.rawValue) },
+                write: { if case .string(let v) = $1, let kind = DocgenSettings.GeneratorKind(rawValue: v) { $0.docs.generator = kind } }),
+        Setting(key: "docs.command", kind: .strings, help: "argv of the command generator",
+                read: { .strings($0.docs.command) }, write: { if case .strings(let v) = $1 { $0.docs.command = v } }),
+        Setting(key: "docs.timeout_sec", kind: .int(1...86_400), help: "longest one command generator run may take",
+                read: { .int($0.docs.timeoutSeconds) }, write: { if case .int(let v) = $1 { $0.docs.timeoutSeconds = v } }),
+        Setting(key: "docs.history_size", kind: .int(1...100_000), help: "docgen results kept in history",
+                read: { .int($0.docs.historySize) }, write: { if case .int(let v) = $1 { $0.docs.historySize = v } }),
+    ]
 
     /// `[maasl]`: the anti-stomp layer's switch and mode, and `[maasl.resource.<CLASS>]` per class.
     static let coordination: [Setting] = [

@@ -14,7 +14,7 @@ struct Stomper: AsyncParsableCommand {
             fixed, 2 usage, configuration or environment error.
             """,
         version: StomperVersion.current,
-        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Config.self]
+        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self]
     )
 }
 

@@ -1,4 +1,5 @@
 public import StomperCoordination
+public import StomperDocs
 /// The finished configuration of a run: defaults, `stomper.toml`, `STOMPER_*` variables and flags
 /// already merged by the CLI. The library never reads configuration sources itself.
 public struct StomperConfiguration: Sendable, Hashable, Codable {
@@ -30,6 +31,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var interactive: Bool = true
     /// The anti-stomp layer's policy registry (`[maasl]`).
     public var coordination = CoordinationPolicy()
+    /// Docs regenerated for changed files after a run (`[docs]`).
+    public var docs = DocgenSettings()
 
     public var operationMode: OperationMode { interactive ? .interactive : .batch }
 

@@ -47,24 +47,29 @@ public final class BranchWriter: Sendable {
     /// `fence` is called at the start of every landing attempt, inside the critical section that
     /// other stomper processes' landings share (see `LandingLock`), before anything is written:
     /// the caller's fencing-token check. Whatever it throws is rethrown and nothing is written.
-    public func land(_ patch: Patch, message: String, author: Signature?,
+    /// With `durable`, each file written to the main working tree is fsynced before its rename and
+    /// its folder after (generated docs: a crash leaves the old file or the new one, on disk).
+    public func land(_ patch: Patch, message: String, author: Signature?, durable: Bool = false,
                      fence: (@Sendable () throws -> Void)? = nil) async throws -> ObjectID {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.landNow(patch, message: message, author: author, fence: fence) })
+                continuation.resume(with: Result {
+                    try self.landNow(patch, message: message, author: author, durable: durable, fence: fence)
+                })
             }
         }
     }
 
     private var refName: String { "refs/heads/\(branch)" }
 
-    private func landNow(_ patch: Patch, message: String, author: Signature?, fence: (() throws -> Void)?) throws -> ObjectID {
+    private func landNow(_ patch: Patch, message: String, author: Signature?, durable: Bool,
+                         fence: (() throws -> Void)?) throws -> ObjectID {
         precondition(!patch.isEmpty, "an empty patch must not be landed")
         let repo = try repository.open()
         for _ in 0..<attempts {
             let landed = try LandingLock.withLock(commonDir: repository.commonDir) { () throws -> ObjectID? in
                 try fence?()
-                return try landOnce(patch, repo: repo, message: message, author: author)
+                return try landOnce(patch, repo: repo, message: message, author: author, durable: durable)
             }
             if let landed { return landed }
         }
@@ -73,7 +78,8 @@ public final class BranchWriter: Sendable {
 
     /// One landing attempt. Returns nil when the branch moved between reading its tip and the
     /// compare-and-swap; the checkout has then been restored and the caller may try again.
-    private func landOnce(_ patch: Patch, repo: RepositoryHandle, message: String, author: Signature?) throws(GitError) -> ObjectID? {
+    private func landOnce(_ patch: Patch, repo: RepositoryHandle, message: String, author: Signature?,
+                          durable: Bool) throws(GitError) -> ObjectID? {
         if FileManager.default.fileExists(atPath: repository.commonDir + "/index.lock") {
             throw GitError(.indexLocked,
                            "the main index is locked by another git process; if no git command is running, remove .git/index.lock",
@@ -90,7 +96,7 @@ public final class BranchWriter: Sendable {
             }
         }
         let commit = try buildCommit(repo, parent: tip, parentTree: tipTree, patch: patch, message: message, author: author)
-        try writeCheckout(repo, patch.changes)
+        try writeCheckout(repo, patch.changes, durable: durable)
         Failpoint.hit("land.checkout")
         if try moveBranch(repo, from: tip, to: commit, message: message) {
             return commit
@@ -177,9 +183,9 @@ public final class BranchWriter: Sendable {
 
     /// Writes the patch's paths into the main working tree and index. On failure, puts back what
     /// the branch tip holds (which is what the clean checkout held) and rethrows.
-    private func writeCheckout(_ repo: RepositoryHandle, _ changes: [PathChange]) throws(GitError) {
+    private func writeCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], durable: Bool) throws(GitError) {
         do throws(GitError) {
-            try apply(changes.map { ($0.path, $0.new) }, repo: repo)
+            try apply(changes.map { ($0.path, $0.new) }, repo: repo, durable: durable)
         } catch {
             try? restoreCheckout(repo, changes)
             throw error
@@ -198,7 +204,8 @@ public final class BranchWriter: Sendable {
         try apply(states, repo: repo)
     }
 
-    private func apply(_ states: [(path: String, content: PathChange.Content?)], repo: RepositoryHandle) throws(GitError) {
+    private func apply(_ states: [(path: String, content: PathChange.Content?)], repo: RepositoryHandle,
+                       durable: Bool = false) throws(GitError) {
         let index = try repo.index()
         // Reloads only if another process rewrote the file since this handle read it (the status
         // check of the touched paths already loaded it): one parse of the index per landing.
@@ -206,7 +213,7 @@ public final class BranchWriter: Sendable {
         for state in states {
             let full = repository.workdir + "/" + state.path
             if let content = state.content {
-                try CheckoutFile.write(content, to: full, relativePath: state.path)
+                try CheckoutFile.write(content, to: full, relativePath: state.path, durable: durable)
                 try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
             } else {
                 if unlink(full) != 0 && errno != ENOENT {
@@ -237,7 +244,7 @@ public final class BranchWriter: Sendable {
 /// Writes one file of the main working tree atomically: a temporary file in the same folder,
 /// then `rename`, so a reader sees the old content or the new one, never a partial file.
 enum CheckoutFile {
-    static func write(_ content: PathChange.Content, to path: String, relativePath: String) throws(GitError) {
+    static func write(_ content: PathChange.Content, to path: String, relativePath: String, durable: Bool = false) throws(GitError) {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -268,16 +275,26 @@ enum CheckoutFile {
             }
             // Permissions follow the mode, not the umask.
             fchmod(fd, mode)
+            let synced = !durable || fsync(fd) == 0
             close(fd)
-            guard ok else {
+            guard ok, synced else {
                 unlink(temporary)
                 throw GitError(.io, "cannot write a file", path: relativePath)
             }
         }
+        if durable { Failpoint.hit("docs.write") }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw GitError(.io, "cannot replace a file: \(reason)", path: relativePath)
+        }
+        if durable {
+            // The rename is on disk only once the folder is.
+            let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if folderDescriptor >= 0 {
+                fsync(folderDescriptor)
+                close(folderDescriptor)
+            }
         }
     }
 }

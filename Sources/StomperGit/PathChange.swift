@@ -10,6 +10,11 @@ public struct PathChange: Sendable, Hashable, Codable {
             self.mode = mode
             self.id = id
         }
+
+        /// Content whose blob id is computed from the bytes (as git would, without writing).
+        public init(bytes: [UInt8], mode: FileMode = .regular) throws(GitError) {
+            self.init(bytes: bytes, mode: mode, id: try WorkingFile.hash(bytes))
+        }
     }
 
     public enum Kind: String, Sendable, Codable {

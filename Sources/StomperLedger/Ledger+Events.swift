@@ -41,15 +41,24 @@ extension Ledger {
             }
             sql += " ORDER BY sequence LIMIT ?"
             arguments.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-                var event = EventRecord(level: EventRecord.Level(rawValue: row["level"]) ?? .info, runID: row["run_id"],
-                                        job: row["job"], type: row["type"], step: row["step"], data: row["data"],
-                                        timestamp: row["timestamp"])
-                event.sequence = row["sequence"]
-                event.schemaVersion = row["schema_version"]
-                return event
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map (Self.event)
         }
+    }
+
+    /// The last `limit` events of one type, oldest first.
+    public func events(type: String, last limit: Int) async throws -> [EventRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE type = ? ORDER BY sequence DESC LIMIT ?", arguments: [type, limit])
+                .reversed().map (Self.event)
+        }
+    }
+
+    static func event(_ row: Row) -> EventRecord {
+        var event = EventRecord(level: EventRecord.Level(rawValue: row["level"]) ?? .info, runID: row["run_id"], job: row["job"],
+                                type: row["type"], step: row["step"], data: row["data"], timestamp: row["timestamp"])
+        event.sequence = row["sequence"]
+        event.schemaVersion = row["schema_version"]
+        return event
     }
 
     /// Events of one type in one run (resume uses `land.started` to find interrupted landings).

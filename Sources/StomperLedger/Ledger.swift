@@ -49,6 +49,11 @@ public final class Ledger: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Processes opening a new ledger together must not both run a migration: the first
+            // migrates, the others then find it applied.
+            let lock = Foundation.open(path + ".migrate-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if lock >= 0 { flock(lock, LOCK_EX) }
+            defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
             try Self.migrator.migrate(pool)
         } catch {
             throw LedgerError(.storage, "cannot open the ledger \(path): \(error)", underlying: error)

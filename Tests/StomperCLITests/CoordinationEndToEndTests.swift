@@ -70,11 +70,13 @@ import Testing
             let ledger = try Ledger.open(commonDir: repo.root + "/.git")
             let store = LedgerLeaseStore(ledger: ledger)
             let paused = Task { try await repo.stomper("fix", "--json", environment: Self.slowFixer("2")) }
-            // Wait until the first run holds the file, then stop it.
+            // Wait until the first run holds the file and its agent is at work, then stop the run.
             var holder: LeaseHolder?
-            while holder == nil {
+            while true {
                 holder = try await store.leases().first { $0.resource == .file(path) }?.holder
-                if holder == nil { try await Task.sleep(for: .milliseconds(20)) }
+                let started = try await ledger.events(type: "agent.started", last: 1)
+                if holder != nil, !started.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(20))
             }
             let pid = try #require(holder?.pid)
             #expect(kill(pid, SIGSTOP) == 0)

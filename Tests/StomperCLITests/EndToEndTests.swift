@@ -283,8 +283,10 @@ import Testing
             // Two files need a person or an AI agent, so not everything is fixed: exit 1.
             #expect(result.exitCode == 1, "\(result.stderrText)")
             #expect(result.stdoutText.contains("9 files: 6 fixed, 3 failed, 0 skipped"))
+            #expect(result.stdoutText.contains("docs: 6 generated"), "\(result.stdoutText)")
+            // The initial commit, one per fixed file, and one docs commit.
             let count = try await GitFixture(root: dir + "/demo").git("rev-list", "--count", "HEAD")
-            #expect(count == "7\n")
+            #expect(count == "8\n")
         }
     }
 }
@@ -297,8 +299,8 @@ import Testing
             let repo = try await PythonRepository.create(at: dir + "/repo")
             let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("Config/stomper.toml").path
-            let withFile = try await repo.stomper("config", "dump", "--config", shipped)
-            let defaults = try await repo.stomper("config", "dump")
+            let withFile = try await repo.stomper("config", "dump", "--config", shipped, environment: ["STOMPER_DOCS_ENABLED": nil])
+            let defaults = try await repo.stomper("config", "dump", environment: ["STOMPER_DOCS_ENABLED": nil])
             #expect(withFile.exitCode == 0, "\(withFile.stderrText)")
             func values(_ text: String) -> [String] {
                 text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.components(separatedBy: "  #")[0] }
