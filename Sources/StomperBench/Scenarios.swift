@@ -43,12 +43,15 @@ struct BenchContext {
         let git = try GitRepository.discover(from: repository.root)
         var logger = Logger(label: "stomper-bench")
         logger.logLevel = .error
+        let ledger = try Ledger.open(commonDir: git.commonDir)
+        // The real anti-stomp layer: every job claims its file with a durable lease, every landing is fenced.
         let pipeline = Pipeline(repository: git, configuration: configuration, linter: RuffLinter(),
-                                agent: try agent(latencyMilliseconds: latencyMilliseconds), logger: logger)
+                                agent: try agent(latencyMilliseconds: latencyMilliseconds),
+                                resourceGuard: StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination),
+                                logger: logger)
         let planStart = ContinuousClock.now
         let plan = try await pipeline.plan(paths: paths)
         let planTime = ContinuousClock.now - planStart
-        let ledger = try Ledger.open(commonDir: git.commonDir)
         let recorder = try await pipeline.begin(plan, dryRun: false, ledger: ledger)
         let start = ContinuousClock.now
         let summary = try await pipeline.run(plan, dryRun: false, recorder: recorder, useCache: false, onEvent: onEvent)
@@ -171,45 +174,55 @@ enum Scenarios {
         return ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))!
     }
 
-    /// Lease acquire+release: in-process (uncontended, contended) and across processes.
+    /// Lease acquire+release, uncontended and contended: in-process (the mutex alone, and the
+    /// StompGuard over an in-memory store) and durable across processes (StompGuard over the ledger;
+    /// "processes" are separate ledger connections, which is what separates processes in SQLite).
     static func locks(_ context: BenchContext, iterations: Int) async throws {
-        let inProcess = InProcessGuard()
         let resource = ResourceDescriptor.file("a.py")
-        let start = ContinuousClock.now
-        for _ in 0..<iterations {
-            _ = try await inProcess.withResources([resource], mode: .batch) { $0 }
-        }
-        let uncontended = (ContinuousClock.now - start).seconds / Double(iterations)
-        let contendedStart = ContinuousClock.now
-        let tasks = 8
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<tasks {
-                group.addTask {
-                    for _ in 0..<(iterations / tasks) {
-                        _ = try await inProcess.withResources([resource], mode: .batch) { $0 }
-                    }
+        func perOperation(_ guards: [any ResourceGuard], iterations: Int) async throws -> Double {
+            let start = ContinuousClock.now
+            for index in 0..<iterations {
+                _ = try await guards[index % guards.count].withResources([resource], mode: .batch) { grant in
+                    try grant.checkWrite()
+                    return grant.token
                 }
             }
-            try await group.waitForAll()
+            return (ContinuousClock.now - start).seconds / Double(iterations)
         }
-        let contended = ContinuousClock.now - contendedStart
-        // Across processes: the ledger's single-writer transaction (BEGIN IMMEDIATE … COMMIT) is
-        // the lock every stomper process on a repository shares today.
+        /// Operations per second with `tasks` tasks spread over `guards`, all on one key.
+        func contended(_ guards: [any ResourceGuard], tasks: Int, iterations: Int) async throws -> Int {
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<tasks {
+                    group.addTask {
+                        for _ in 0..<(iterations / tasks) {
+                            _ = try await guards[task % guards.count].withResources([resource], mode: .batch) { $0.token }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            return Int(Double(iterations / tasks * tasks) / (ContinuousClock.now - start).seconds)
+        }
+        var policy = CoordinationPolicy()
+        policy[.critCode].batchMaxWaitMilliseconds = 600_000
+        let mutexOnly = InProcessGuard(policy: policy)
+        let inMemory = StompGuard(store: InMemoryLeaseStore(), policy: policy)
         let folder = context.workDirectory + "/locks"
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let ledger = try Ledger.open(commonDir: folder)
-        let crossIterations = max(50, iterations / 20)
-        let crossStart = ContinuousClock.now
-        for _ in 0..<crossIterations {
-            try await ledger.append(EventRecord(level: .debug, runID: nil, type: "bench.lock", step: "plan"))
+        let processes = try (0..<2).map { index in
+            StompGuard(store: LedgerLeaseStore(ledger: try Ledger.open(commonDir: folder)), policy: policy,
+                       holder: LeaseHolder(id: "bench-\(index)", pid: getpid(), host: "bench"))
         }
-        let cross = (ContinuousClock.now - crossStart).seconds / Double(crossIterations)
+        let durableIterations = max(50, iterations / 20)
         context.report.emit([
-            "scenario": "locks", "iterations": iterations,
-            "in_process_uncontended_us": (uncontended * 1e7).rounded() / 10,
-            "in_process_contended_ops_per_s": Int(Double(iterations / tasks * tasks) / contended.seconds),
-            "cross_process_transaction_ms": Stats.ms(cross),
+            "scenario": "locks", "iterations": iterations, "durable_iterations": durableIterations,
+            "in_process_mutex_uncontended_us": (try await perOperation([mutexOnly], iterations: iterations) * 1e7).rounded() / 10,
+            "in_process_lease_uncontended_us": (try await perOperation([inMemory], iterations: iterations) * 1e7).rounded() / 10,
+            "in_process_contended_ops_per_s": try await contended([inMemory], tasks: 8, iterations: iterations),
+            "cross_process_uncontended_ms": Stats.ms(try await perOperation(processes, iterations: durableIterations)),
+            "cross_process_contended_ops_per_s": try await contended(processes, tasks: 8, iterations: durableIterations),
         ])
     }
 

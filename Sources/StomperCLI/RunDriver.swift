@@ -5,10 +5,11 @@ import StomperDocs
 import StomperGit
 import StomperLedger
 import StomperProcess
+import Synchronization
 
 /// Runs a plan with progress display, Ctrl-C handling and the final report; shared by `fix` and
 /// `resume`.
-struct RunDriver {
+struct RunDriver: Sendable {
     var json: Bool
     var dryRun: Bool
     var useCache: Bool
@@ -30,10 +31,17 @@ struct RunDriver {
         }
         let dryRun = self.dryRun
         let useCache = self.useCache
+        let docsReport = DocsBox()
         let work = Task {
             try await withThrowingTaskGroup(of: RunSummary?.self) { group in
                 group.addTask {
-                    try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache) { event in display.handle(event) }
+                    try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache,
+                                           onEvent: { event in display.handle(event) },
+                                           beforeCompletion: { _ in
+                                               docsReport.value.withLock { $0 = nil }
+                                               let report = await self.regenerateDocs(pipeline, plan: plan, ledger: ledger)
+                                               docsReport.value.withLock { $0 = report }
+                                           })
                 }
                 if display.live {
                     // Keeps the elapsed time moving while agents work.
@@ -62,7 +70,7 @@ struct RunDriver {
             throw Failure.exit(error)
         }
         display.finish()
-        let docs = interrupts.interrupted ? nil : await regenerateDocs(pipeline, plan: plan, summary: summary, ledger: ledger)
+        let docs = docsReport.value.withLock { $0 }
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         if json {
@@ -85,13 +93,20 @@ struct RunDriver {
     }
 }
 
+/// The docgen report of a run, handed from the pipeline's completion hook to the report.
+final class DocsBox: Sendable {
+    let value = Mutex<DocgenReport?>(nil)
+}
+
 extension RunDriver {
-    /// Regenerates the docs of the files the run landed (one docs commit), if `docs.enabled`.
-    /// A docgen failure is reported but does not change the run's outcome: the fixes are in.
-    func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, summary: RunSummary, ledger: Ledger) async -> DocgenReport? {
-        let landed = (summary.files(.fixed) + summary.files(.partiallyFixed)).map(\.path)
-        guard !dryRun, pipeline.configuration.docs.enabled, !landed.isEmpty else { return nil }
+    /// Regenerates the docs of every file the run landed, by this process or before a resume (one
+    /// docs commit), if `docs.enabled`. A docgen failure is reported but does not change the run's
+    /// outcome: the fixes are in.
+    func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger) async -> DocgenReport? {
+        guard !dryRun, pipeline.configuration.docs.enabled else { return nil }
         do {
+            let landed = try await ledger.jobs(runID: plan.runID).filter { $0.state.name == "landed" }.map(\.path)
+            guard !landed.isEmpty else { return nil }
             let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch).regenerate(landed, runID: plan.runID)
             try await DocgenRun.record(report, ledger: ledger)
             return report

@@ -124,8 +124,12 @@ public struct Pipeline: Sendable {
     /// verified but not committed, and each outcome carries its diff. With a recorder, every step
     /// goes to the ledger and verified fixes are cached under their keys (and reused, re-verified,
     /// when `useCache`); the run ends `completed`, or `interrupted` if the task was cancelled.
+    ///
+    /// `beforeCompletion` runs after the last job, unless the run was cancelled, and before the run
+    /// is recorded `completed` (docgen goes there: a run killed during it is resumed, not lost).
     public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
-                    onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> RunSummary {
+                    onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
+                    beforeCompletion: (@Sendable (RunSummary) async -> Void)? = nil) async throws -> RunSummary {
         var summary = RunSummary(plan.skipped)
         resourceGuard.attach(runID: plan.runID)
         let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
@@ -164,6 +168,7 @@ public struct Pipeline: Sendable {
                                         diagnosticsBefore: job.diagnostics.count))
             }
         }
+        if !Task.isCancelled, let beforeCompletion { await beforeCompletion(summary) }
         if !summary.conflicts.isEmpty {
             logger.warning("a file was reported twice; kept one outcome deterministically", metadata: ["conflicts": "\(summary.conflicts.sorted())"])
             try await recorder?.event("summary.conflicts", step: "summary", level: .warning, ["conflicts": .strings(summary.conflicts.sorted())])

@@ -132,9 +132,9 @@ public final class DocgenCoordinator: Sendable {
                                              runID: runID, generator: generatorName)
                 continue
             }
-            let (source, doc, docDirty) = try await BlockingIO.run {
+            let (source, doc) = try await BlockingIO.run {
                 let entries = try repository.entries(at: [path, docPath], in: tip)
-                return (entries[path], entries[docPath], try repository.hasUncommittedChanges(docPath))
+                return (entries[path], entries[docPath])
             }
             func skip(_ reason: String) {
                 results[path] = DocgenResult(path: path, docPath: docPath, status: .skipped, reason: reason, durationSeconds: 0,
@@ -142,10 +142,6 @@ public final class DocgenCoordinator: Sendable {
             }
             guard let source, source.mode == .regular || source.mode == .executable else {
                 skip("not a file on \(branch) (deleted, a link or a folder)")
-                continue
-            }
-            guard !docDirty else {
-                skip("the doc \(docPath) has uncommitted changes; commit or discard them first")
                 continue
             }
             items.append(Item(path: path, docPath: docPath, source: source, doc: doc))
@@ -199,6 +195,28 @@ public final class DocgenCoordinator: Sendable {
                     generated[item.path] = nil
                     changes.removeAll { $0.path == item.docPath }
                 }
+            }
+            if !changes.isEmpty {
+                // A docgen killed half-way through its commit left some of these very docs in the
+                // working tree or index: put those back (they are byte for byte what is about to be
+                // written). A doc that holds anything else was edited by a person and is left alone.
+                let repairs = changes.map { (path: $0.path, old: $0.old, new: $0.new?.id) }
+                let workdir = repository.workdir
+                let edited = try await BlockingIO.run { () throws -> Set<String> in
+                    _ = try repository.repairInterruptedLanding(branch: branch, changes: repairs)
+                    return Set(try repairs.filter { change in
+                        change.old == nil ? FileManager.default.fileExists(atPath: workdir + "/" + change.path)
+                            : try repository.hasUncommittedChanges(change.path)
+                    }.map(\.path))
+                }
+                for item in items where edited.contains(item.docPath) {
+                    results[item.path] = DocgenResult(path: item.path, docPath: item.docPath, status: .skipped,
+                                                      reason: "the doc \(item.docPath) has uncommitted changes; commit or discard them first",
+                                                      sourceHash: generated[item.path]?.hash, durationSeconds: 0, runID: runID,
+                                                      generator: generatorName)
+                    generated[item.path] = nil
+                }
+                changes.removeAll { edited.contains($0.path) }
             }
             if !changes.isEmpty {
                 let text = message ?? Self.message(count: changes.count, runID: runID)

@@ -72,6 +72,27 @@ import Testing
         }
     }
 
+    /// A doc a person is editing is never overwritten: docgen skips it and says why.
+    @Test func aDocWithUncommittedEditsIsLeftAlone() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["src/app.py": PythonSamples.clean])
+            #expect(try await repo.stomper("docgen", "src/app.py").exitCode == 0)
+            let docPath = repo.root + "/" + Self.docName("src/app.py")
+            try repo.fixture.write(["src/app.py": PythonSamples.clean + "\n\ndef added() -> int:\n    return 2\n"])
+            _ = try await repo.fixture.git("commit", "-qam", "change app")
+            let edited = try String(contentsOfFile: docPath, encoding: .utf8) + "\nA note by hand.\n"
+            try Data(edited.utf8).write(to: URL(fileURLWithPath: docPath))
+
+            let result = try await repo.stomper("docgen", "src/app.py", "--json")
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let output = try #require(try repo.json(result) as? [String: Any])
+            let first = try #require((output["results"] as? [[String: Any]])?.first)
+            #expect(first["status"] as? String == "skipped")
+            #expect((first["reason"] as? String ?? "").contains("uncommitted changes"))
+            #expect(try String(contentsOfFile: docPath, encoding: .utf8) == edited)
+        }
+    }
+
     /// A kill in the middle of writing a doc (after the temporary file, before the rename) leaves the
     /// old doc whole; the next docgen cleans up and writes the new one.
     @Test func aKillDuringADocWriteLeavesTheOldDocWhole() async throws {
