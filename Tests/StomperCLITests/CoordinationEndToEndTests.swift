@@ -56,6 +56,17 @@ import Testing
             #expect(try await repo.worktreeCount() == 1)
             let leases = try await LedgerLeaseStore(ledger: try Ledger.open(commonDir: repo.root + "/.git")).leases()
             #expect(leases.isEmpty, "leases left behind: \(leases)")
+
+            // Introspection: no lease held now; the contention of the two runs is in the statistics.
+            let locks = try #require(try repo.json(try await repo.stomper("locks", "--json")) as? [String: Any])
+            #expect((locks["leases"] as? [Any])?.isEmpty == true)
+            let stats = try #require(try repo.json(try await repo.stomper("stats", "--json")) as? [String: Any])
+            let classes = try #require(stats["classes"] as? [String: [String: Any]])
+            let code = try #require(classes["CRIT_CODE"])
+            #expect((code["acquisitions"] as? Int ?? 0) >= all.count)
+            #expect((code["contended"] as? Int ?? 0) + (code["busy_errors"] as? Int ?? 0) >= 1, "\(code)")
+            #expect((classes["CRIT_DB"]?["acquisitions"] as? Int ?? 0) > 0)
+            #expect((classes["IDEMP_DOCS"]?["acquisitions"] as? Int) == 0, "docgen is off in these runs")
         }
     }
 
@@ -80,6 +91,11 @@ import Testing
             }
             let pid = try #require(holder?.pid)
             #expect(kill(pid, SIGSTOP) == 0)
+            // `stomper locks` names the stopped holder.
+            let locks = try #require(try repo.json(try await repo.stomper("locks", "--json")) as? [String: Any])
+            let held = try #require((locks["leases"] as? [[String: Any]])?.first { $0["resource"] as? String == "CRIT_CODE:" + path })
+            #expect((held["holder"] as? [String: Any])?["pid"] as? Int == Int(pid))
+            #expect((held["token"] as? Int ?? 0) > 0)
             let second = try await repo.stomper("fix", "--json", environment: ["STOMPER_FIX_MODE": "batch"])
             #expect(kill(pid, SIGCONT) == 0)
             let first = try await paused.value
@@ -99,6 +115,10 @@ import Testing
             let kinds = try await ledger.coordinationEvents().map(\.kind)
             #expect(kinds.contains(.expired))
             #expect(kinds.contains(.stale))
+            let stats = try #require(try repo.json(try await repo.stomper("stats", "--json")) as? [String: Any])
+            let code = try #require((stats["classes"] as? [String: [String: Any]])?["CRIT_CODE"])
+            #expect(code["expiries"] as? Int == 1)
+            #expect(code["stale_refusals"] as? Int == 1)
         }
     }
 }
