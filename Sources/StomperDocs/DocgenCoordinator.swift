@@ -94,8 +94,6 @@ public final class DocgenCoordinator: Sendable {
         let folder = settings.folder
         let paths = Array(Set(sources)).sorted().filter { !DocPath.isInside($0, folder: folder) }
         guard !paths.isEmpty else { return DocgenReport(results: [], commit: nil) }
-        // A writer killed between its temporary file and the rename leaves the temporary behind.
-        _ = try? AtomicFile.removeStaleTemporaries(in: repository.workdir + "/" + folder)
         let statuses = await lintStatus(paths)
         let report = try await resourceGuard.withResources([.docs], mode: mode) { grant in
             try await self.regenerateHolding(grant, paths, statuses: statuses, runID: runID, message: message)
@@ -118,6 +116,9 @@ public final class DocgenCoordinator: Sendable {
         let branch = self.branch
         let folder = settings.folder
         let generatorName = generator.name
+        // A docs writer killed between its temporary file and the rename leaves the temporary
+        // behind; only a holder of IDEMP_DOCS writes in the docs folder, so it is safe to remove now.
+        _ = try? AtomicFile.removeStaleTemporaries(in: repository.workdir + "/" + folder)
         guard let tip = try await BlockingIO.run({ try repository.branchTip(branch) }) else {
             throw GitError(.unbornBranch, "branch \(branch) has no commits yet: nothing to document")
         }

@@ -39,7 +39,18 @@ extension GitRepository {
     /// whose working-tree content is `new` (written by the dead landing, not by a person) is
     /// restored to `old`, in the working tree and in the index. A file holding anything else is
     /// someone's edit and is left alone. Returns the paths restored.
+    ///
+    /// Runs inside the landing lock every process's landings share, so a live process's landing is
+    /// never mid-write (its temporary files are not taken for a dead one's).
     public func repairInterruptedLanding(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
+        throws -> [String]
+    {
+        try LandingLock.withLock(commonDir: commonDir) { () throws(GitError) -> [String] in
+            try repairLocked(branch: branch, changes: changes)
+        }
+    }
+
+    private func repairLocked(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
         throws(GitError) -> [String]
     {
         let repo = try open()
