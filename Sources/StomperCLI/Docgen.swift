@@ -16,7 +16,7 @@ struct Docgen: AsyncParsableCommand {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
-            abstract: "Regenerate the docs of PATHS (files, or folders: every tracked file in them).",
+            abstract: "Regenerate the docs of PATHS (files, or folders: every tracked file in them; default: everything).",
             discussion: """
                 Docs describe the files as committed on the current branch. A doc whose first line names \
                 the source's SHA-256 is current and left alone. New docs are written atomically and \
@@ -24,22 +24,20 @@ struct Docgen: AsyncParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Files or folders to document.") var paths: [String] = []
+        @Argument(help: "Files or folders to document (default: the whole repository).") var paths: [String] = []
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
             let report: DocgenReport
             do {
-                guard !paths.isEmpty else {
-                    throw ConfigError("name the files or folders to document, e.g. `stomper docgen src/` (`.` documents everything)")
-                }
                 let session = try Session.open(global, flags: [:])
                 let ledger = try session.openLedger()
                 let pipeline = try await session.makePipeline(ledger: ledger)
                 guard case .branch(let branch, _) = try session.repository.head() else {
                     throw ConfigError("HEAD is not on a branch: check out the branch the docs should be committed to")
                 }
-                let selection = try DocgenRun.expand(try session.repositoryPaths(paths, from: global.startDirectory),
+                // Like `stomper fix`: no paths means the whole repository.
+                let selection = try DocgenRun.expand(paths.isEmpty ? ["."] : try session.repositoryPaths(paths, from: global.startDirectory),
                                                      repository: session.repository, branch: branch)
                 let coordinator = try DocgenRun.coordinator(for: pipeline, branch: branch)
                 report = try await coordinator.regenerate(selection, runID: nil)
