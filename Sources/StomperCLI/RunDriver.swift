@@ -38,7 +38,6 @@ struct RunDriver: Sendable {
                     try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache,
                                            onEvent: { event in display.handle(event) },
                                            beforeCompletion: { _ in
-                                               docsReport.value.withLock { $0 = nil }
                                                let report = await self.regenerateDocs(pipeline, plan: plan, ledger: ledger)
                                                docsReport.value.withLock { $0 = report }
                                            })

@@ -21,27 +21,24 @@ extension ResourceGuard {
 /// fencing check to call at the write itself.
 public struct LeaseGrant: Sendable {
     public let leases: [Lease]
+    /// The newest of the grant's tokens.
+    public let token: FencingToken
     private let fence: (@Sendable ([ResourceDescriptor]?) throws -> Void)?
 
     public init(leases: [Lease], fence: (@Sendable ([ResourceDescriptor]?) throws -> Void)?) {
         self.leases = leases
+        self.token = leases.map(\.token).max() ?? FencingToken(0)
         self.fence = fence
     }
 
+    private init(token: FencingToken) {
+        self.leases = []
+        self.token = token
+        self.fence = nil
+    }
+
     /// A grant that fences nothing (coordination disabled, or a guard for one process).
-    public static func unfenced(token: FencingToken) -> LeaseGrant {
-        LeaseGrant(leases: [], fence: nil).with(token: token)
-    }
-
-    private var fixedToken: FencingToken?
-    private func with(token: FencingToken) -> LeaseGrant {
-        var copy = self
-        copy.fixedToken = token
-        return copy
-    }
-
-    /// The newest of the grant's tokens.
-    public var token: FencingToken { leases.map(\.token).max() ?? fixedToken ?? FencingToken(0) }
+    public static func unfenced(token: FencingToken) -> LeaseGrant { LeaseGrant(token: token) }
 
     /// The fencing check: call it inside the write's critical section, right before writing.
     /// Throws `StaleVersion` if a newer holder was granted (or wrote) any of `resources` (all of

@@ -128,19 +128,11 @@ public final class LedgerLeaseStore: LeaseStore {
 }
 
 extension Ledger {
-    /// Every coordination event recorded, optionally from `since` (ISO-8601 timestamp) on.
+    /// Every coordination event recorded, optionally of one run.
     public func coordinationEvents(runID: String? = nil) async throws -> [CoordinationEvent] {
-        try await read { db in
-            var sql = "SELECT data FROM event WHERE step = 'coordination' AND type LIKE 'lease.%'"
-            var arguments: StatementArguments = []
-            if let runID {
-                sql += " AND run_id = ?"
-                arguments += [runID]
-            }
-            let decoder = JSONDecoder()
-            return try String.fetchAll(db, sql: sql, arguments: arguments).compactMap {
-                try? decoder.decode(CoordinationEvent.self, from: Data($0.utf8))
-            }
+        let decoder = JSONDecoder()
+        return try await coordinationData(typePattern: "lease.%", runID: runID).compactMap {
+            try? decoder.decode(CoordinationEvent.self, from: Data($0.utf8))
         }
     }
 
@@ -148,23 +140,27 @@ extension Ledger {
     /// process flushes at the end of its run. Merged by addition, so the order of runs is irrelevant.
     public func coordinationStats(runID: String? = nil) async throws -> CoordinationStats {
         var stats = CoordinationStats(try await coordinationEvents(runID: runID))
-        let flushed = try await read { db in
-            var sql = "SELECT data FROM event WHERE step = 'coordination' AND type = 'db.stats'"
-            var arguments: StatementArguments = []
-            if let runID {
-                sql += " AND run_id = ?"
-                arguments += [runID]
-            }
-            return try String.fetchAll(db, sql: sql, arguments: arguments)
-        }
         let decoder = JSONDecoder()
-        for text in flushed {
+        for text in try await coordinationData(typePattern: "db.stats", runID: runID) {
             guard let database = try? decoder.decode(ClassStats.self, from: Data(text.utf8)) else { continue }
             var merged = CoordinationStats()
             merged.classes[.critDB] = database
             stats.merge(merged)
         }
         return stats
+    }
+
+    /// The data of coordination events whose type matches `typePattern` (SQL LIKE), oldest first.
+    private func coordinationData(typePattern: String, runID: String?) async throws -> [String] {
+        try await read { db in
+            var sql = "SELECT data FROM event WHERE step = 'coordination' AND type LIKE ?"
+            var arguments: StatementArguments = [typePattern]
+            if let runID {
+                sql += " AND run_id = ?"
+                arguments += [runID]
+            }
+            return try String.fetchAll(db, sql: sql + " ORDER BY sequence", arguments: arguments)
+        }
     }
 
     /// Records this process's CRIT_DB telemetry since the last flush as one `db.stats` event.
