@@ -38,11 +38,55 @@ public struct AttemptFeedback: Sendable, Hashable {
     public var remaining: [Diagnostic]
     public var introduced: [Diagnostic]
     public var notes: [String]
+    /// The end of the test command's output when the tests failed after the previous attempt.
+    public var testOutput: String?
 
-    public init(remaining: [Diagnostic] = [], introduced: [Diagnostic] = [], notes: [String] = []) {
+    public init(remaining: [Diagnostic] = [], introduced: [Diagnostic] = [], notes: [String] = [], testOutput: String? = nil) {
         self.remaining = remaining
         self.introduced = introduced
         self.notes = notes
+        self.testOutput = testOutput
+    }
+}
+
+/// A verified fix of the same code made earlier in this repository, shown to the agent as an
+/// example when the code is a difficult one.
+public struct FixExample: Sendable, Hashable, Codable {
+    /// The rule code it fixed (`F821`).
+    public var code: String
+    public var path: String
+    /// The unified diff that landed.
+    public var diff: String
+
+    public init(code: String, path: String, diff: String) {
+        self.code = code
+        self.path = path
+        self.diff = diff
+    }
+}
+
+/// What an agent reports it consumed, when it reports it (tokens, cost).
+public struct AgentUsage: Sendable, Hashable, Codable {
+    public var inputTokens: Int?
+    public var outputTokens: Int?
+    public var costUSD: Double?
+
+    public init(inputTokens: Int? = nil, outputTokens: Int? = nil, costUSD: Double? = nil) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
+    }
+
+    /// Adds what two calls consumed; a figure unknown on both sides stays unknown.
+    public static func + (lhs: AgentUsage, rhs: AgentUsage) -> AgentUsage {
+        func sum<T: AdditiveArithmetic>(_ a: T?, _ b: T?) -> T? {
+            switch (a, b) {
+            case (nil, nil): return nil
+            default: return (a ?? .zero) + (b ?? .zero)
+            }
+        }
+        return AgentUsage(inputTokens: sum(lhs.inputTokens, rhs.inputTokens), outputTokens: sum(lhs.outputTokens, rhs.outputTokens),
+                          costUSD: sum(lhs.costUSD, rhs.costUSD))
     }
 }
 
@@ -61,9 +105,11 @@ public struct FixRequest: Sendable {
     public var timeout: Duration
     /// A private folder outside the worktree for prompt files and the like.
     public var scratchDirectory: String
+    /// Earlier verified fixes of this file's difficult codes, for the prompt.
+    public var examples: [FixExample]
 
     public init(worktree: String, path: String, diagnostics: [Diagnostic], attempt: Int = 1,
-                feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String) {
+                feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String, examples: [FixExample] = []) {
         self.worktree = worktree
         self.path = path
         self.diagnostics = diagnostics
@@ -71,6 +117,7 @@ public struct FixRequest: Sendable {
         self.feedback = feedback
         self.timeout = timeout
         self.scratchDirectory = scratchDirectory
+        self.examples = examples
     }
 }
 
@@ -86,7 +133,9 @@ public struct AgentOutcome: Sendable, Hashable {
         case timedOut(after: Duration)
         /// The agent was killed by a signal it did not ask for.
         case crashed(signal: Int32)
-        /// The agent could not be started.
+        /// The agent could not be used because of its infrastructure: the executable is missing,
+        /// the endpoint refused the connection or the key, or it kept failing (5xx, rate limits)
+        /// after its retries. These count towards the circuit breaker.
         case unavailable(reason: String)
     }
 
@@ -95,12 +144,21 @@ public struct AgentOutcome: Sendable, Hashable {
     public var output: String
     public var duration: Duration
     public var calls: Int
+    /// Tokens and cost, when the agent reports them.
+    public var usage: AgentUsage?
 
-    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1) {
+    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1, usage: AgentUsage? = nil) {
         self.status = status
         self.output = output
         self.duration = duration
         self.calls = calls
+        self.usage = usage
+    }
+
+    /// Whether the failure was the agent's infrastructure (counts towards the circuit breaker).
+    public var isInfrastructureFailure: Bool {
+        if case .unavailable = status { return true }
+        return false
     }
 
     /// A one-line reason when the attempt did not complete.

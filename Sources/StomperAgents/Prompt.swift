@@ -43,4 +43,12 @@ public enum Prompt {
         }
         return text
     }
+
+    /// The system and user messages for a chat endpoint: the task, the whole file in one fenced
+    /// block, and the instruction to answer with the whole corrected file in one fenced block.
+    public static func chatMessages(for request: FixRequest, source: String) -> (system: String, user: String) {
+        let system = "You fix lint and type errors. Reply with the whole corrected file in one fenced code block and nothing else."
+        let user = build(for: request) + "\nThe whole file `\(request.path)`:\n```\n" + source + (source.hasSuffix("\n") ? "" : "\n") + "```\n"
+        return (system, user)
+    }
 }
