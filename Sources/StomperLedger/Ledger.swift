@@ -165,6 +165,34 @@ public final class Ledger: Sendable {
                 CREATE INDEX event_step_type ON event(step, type);
                 """)
         }
+        migrator.registerMigration("v3: learning from verified attempts") { db in
+            try db.execute(sql: """
+                CREATE TABLE attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    agent TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    input_tokens INTEGER,
+                    output_tokens INTEGER,
+                    cost_usd REAL,
+                    diff TEXT,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX attempt_run ON attempt(run_id);
+                CREATE TABLE attempt_code (
+                    attempt_id INTEGER NOT NULL REFERENCES attempt(id) ON DELETE CASCADE,
+                    linter TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    targeted INTEGER NOT NULL,
+                    fixed INTEGER NOT NULL,
+                    PRIMARY KEY (attempt_id, linter, code)
+                );
+                CREATE INDEX attempt_code_code ON attempt_code(code);
+                """)
+        }
         return migrator
     }
 
