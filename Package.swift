@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "stomper", targets: ["StomperCLI"]),
         .executable(name: "stomper-mock-agent", targets: ["StomperMockAgent"]),
         .executable(name: "stomper-bench", targets: ["StomperBench"]),
+        .executable(name: "stomper-chat-stub", targets: ["StomperChatStubTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,15 @@ let package = Package(
             name: "StomperMockAgent",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "StomperChatStub",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StomperChatStubTool",
+            dependencies: ["StomperChatStub"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StomperBench",
             dependencies: [
@@ -119,10 +129,10 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
-                                                          "StomperLedger", "StomperCoordination"],
+                                                          "StomperLedger", "StomperCoordination", "StomperChatStub"],
                     swiftSettings: strictSettings),
     ]
 )
