@@ -10,6 +10,12 @@ public struct QualityError: Error, CustomStringConvertible, Sendable {
         public static let toolFailed = Code("toolFailed")
         /// The linter's output could not be parsed.
         public static let unreadableOutput = Code("unreadableOutput")
+        /// The installed tool is older than the oldest version stomper can read (mypy < 1.11).
+        public static let unsupportedVersion = Code("unsupportedVersion")
+        /// The linter's own settings are unusable (a bad pattern, duplicate names, an empty command).
+        public static let badConfiguration = Code("badConfiguration")
+        /// A report the linter reads (a SARIF file) does not exist.
+        public static let inputMissing = Code("inputMissing")
         public var description: String { name }
     }
 

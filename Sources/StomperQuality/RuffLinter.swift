@@ -32,6 +32,11 @@ public struct RuffLinter: Linter {
     }
 
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
+        // A named file of another language (a shell script beside ruff in a linter set) would come
+        // back as a Python syntax error: only folders and Python files go to ruff.
+        let named = !paths.isEmpty
+        let paths = MypyLinter.pythonPaths(paths, root: root) ?? []
+        if named && paths.isEmpty { return [] }
         let spec = ProcessSpec(
             executable: executable,
             arguments: ["check", "--output-format", "json", "--no-cache", "--force-exclude"] + extraArguments
