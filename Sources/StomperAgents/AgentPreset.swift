@@ -1,0 +1,142 @@
+/// The AI coding CLIs stomper knows how to run headless, each as a `CommandAgent` with its
+/// verified flags (see docs/reference: linters-agents.md §0.2 and §2).
+///
+/// Every preset lets the agent edit files, stops it committing where the CLI can (and the
+/// pipeline checks `HEAD` anyway), restricts its tools where the CLI allows, and gives it the
+/// prompt on standard input or in a file. cursor-agent documents no other way than an argument,
+/// so it gets the prompt as one argument and refuses prompts over
+/// `CommandAgent.argumentPromptLimit`.
+public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
+    case claude
+    case codex
+    case aider
+    case cursorAgent = "cursor-agent"
+    case gemini
+    case opencode
+
+    /// The short instruction given where a CLI needs a prompt argument while the real prompt
+    /// arrives on standard input (Gemini appends `-p` after stdin, opencode stdin after the message).
+    static let followStandardInputAbove = "Carry out the task described above."
+    static let followStandardInputBelow = "Carry out the task described below."
+
+    /// The program run, looked up in `PATH`.
+    public var executable: String {
+        switch self {
+        case .claude: return "claude"
+        case .codex: return "codex"
+        case .aider: return "aider"
+        case .cursorAgent: return "cursor-agent"
+        case .gemini: return "gemini"
+        case .opencode: return "opencode"
+        }
+    }
+
+    /// How to install it.
+    public var installHint: String {
+        switch self {
+        case .claude: return "npm install -g @anthropic-ai/claude-code"
+        case .codex: return "npm install -g @openai/codex"
+        case .aider: return "pip install aider-chat"
+        case .cursorAgent: return "curl https://cursor.com/install -fsS | bash (newer installs name the program `agent`: set agent.executable)"
+        case .gemini: return "npm install -g @google/gemini-cli"
+        case .opencode: return "npm install -g opencode-ai"
+        }
+    }
+
+    /// Environment variables that give it credentials, for documentation: any one inner list,
+    /// all of its variables set, is enough.
+    public var requiredEnvironment: [[String]] {
+        switch self {
+        case .claude: return [["ANTHROPIC_API_KEY"], ["CLAUDE_CODE_OAUTH_TOKEN"], ["ANTHROPIC_AUTH_TOKEN"]]
+        case .codex: return [["CODEX_API_KEY"], ["OPENAI_API_KEY"]]
+        case .aider: return [["OPENAI_API_KEY"], ["ANTHROPIC_API_KEY"], ["OLLAMA_API_BASE"]]
+        case .cursorAgent: return [["CURSOR_API_KEY"]]
+        case .gemini: return [["GEMINI_API_KEY"], ["GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"]]
+        case .opencode: return [["ANTHROPIC_API_KEY"], ["OPENAI_API_KEY"]]
+        }
+    }
+
+    /// Other ways to authenticate, and caveats, for documentation.
+    public var notes: String {
+        switch self {
+        case .claude: return "Or a stored login (`claude login`). Tools are limited to Read and Edit; Bash is denied."
+        case .codex: return "Or a stored login (`codex login`). Runs in the workspace-write sandbox, which still allows `git commit`; stomper checks HEAD."
+        case .aider: return "Exits 0 even when it failed and prints nothing machine-readable: verification alone decides. Model keys per provider (`--model openai/NAME` with OPENAI_API_BASE for any OpenAI-compatible endpoint)."
+        case .cursorAgent: return "Takes the prompt only as an argument (visible in the process list), so prompts over 100 kB are refused. `--force` allows any command not denied in its permission config."
+        case .gemini: return "Exit 42 means a rejected prompt or flag (older versions lack --skip-trust); 53 the turn limit. Shell commands need approval and are denied headless."
+        case .opencode: return "Or `opencode auth login`; the free opencode/* models need no key. Bash is denied through OPENCODE_CONFIG_CONTENT."
+        }
+    }
+
+    /// What its standard input receives.
+    public var stdin: CommandAgent.Input {
+        switch self {
+        case .claude, .codex, .gemini, .opencode: return .prompt
+        case .aider, .cursorAgent: return .empty
+        }
+    }
+
+    /// Variables set for every run (no secrets: they are part of the identity).
+    public var environment: [String: String] {
+        switch self {
+        case .opencode: return ["OPENCODE_CONFIG_CONTENT": #"{"permission":{"bash":"deny"}}"#]
+        default: return [:]
+        }
+    }
+
+    public var reportFormat: AgentReport.Format {
+        switch self {
+        case .claude, .cursorAgent: return .resultObject
+        case .codex: return .codexEvents
+        case .aider: return .none
+        case .gemini: return .geminiObject
+        case .opencode: return .opencodeEvents
+        }
+    }
+
+    /// The argv template, with `model` inserted with the CLI's own flag; also what the README shows.
+    public func commandLine(model: String? = nil) -> [String] {
+        let model = model.flatMap { $0.isEmpty ? nil : $0 }
+        switch self {
+        case .claude:
+            return ["claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
+                    "--allowedTools", "Read,Edit", "--disallowedTools", "Bash"]
+                + (model.map { ["--model", $0] } ?? [])
+        case .codex:
+            // `-` reads the prompt from stdin, which is then closed.
+            return ["codex", "exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json"]
+                + (model.map { ["-m", $0] } ?? []) + ["-"]
+        case .aider:
+            return ["aider", "--message-file", "{prompt_file}", "--yes-always", "--no-auto-commits", "--no-dirty-commits",
+                    "--no-gitignore", "--no-stream", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
+                    "--analytics-disable", "--no-auto-lint", "--chat-history-file", "/dev/null",
+                    "--input-history-file", "/dev/null", "--map-tokens", "0"]
+                + (model.map { ["--model", $0] } ?? []) + ["{file}"]
+        case .cursorAgent:
+            return ["cursor-agent", "-p", "--force", "--trust", "--output-format", "json"]
+                + (model.map { ["--model", $0] } ?? []) + ["{prompt}"]
+        case .gemini:
+            return ["gemini", "-p", Self.followStandardInputAbove, "--output-format", "json", "--approval-mode", "auto_edit",
+                    "--skip-trust"]
+                + (model.map { ["-m", $0] } ?? [])
+        case .opencode:
+            return ["opencode", "run", "--format", "json", "--dir", "{worktree}"]
+                + (model.map { ["-m", $0] } ?? []) + [Self.followStandardInputBelow]
+        }
+    }
+
+    /// The preset as an agent. `environment` is added to the preset's own (and wins); an
+    /// `executable` replaces the program name (a path, or `agent` for newer cursor installs).
+    public func agent(model: String? = nil, executable: String? = nil, environment: [String: String] = [:],
+                      template: PromptTemplate = .task) throws -> CommandAgent {
+        var argv = commandLine(model: model)
+        if let executable, !executable.isEmpty { argv[0] = executable }
+        let merged = self.environment.merging(environment) { _, new in new }
+        var agent = try CommandAgent(argv: argv, environment: merged, stdin: stdin, identityKind: rawValue,
+                                     reportFormat: reportFormat, installHint: installHint, template: template)
+        // The preset's own variables change what the agent may do, so their values are part of the key.
+        let fixed = self.environment.keys.sorted().map { "\($0)=\(merged[$0] ?? "")" }
+        if !fixed.isEmpty { agent.identity.settings += "\u{1f}" + fixed.joined(separator: "\u{1f}") }
+        return agent
+    }
+}
