@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperAgents
 import StomperCoordination
 import StomperCore
 import StomperLedger
@@ -24,8 +25,50 @@ struct Fix: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Files worked on at once (fix.parallel, default 4).")
     var parallel: Int?
 
-    @Option(help: "The fixer: autofix (the linters' own fixes) or command (agent.command). (fix.agent)")
+    @Option(help: "The fixer: autofix, command, claude, codex, aider, cursor-agent, gemini, opencode or chat (fix.agent).")
     var agent: String?
+
+    @Option(help: "A fallback chain, comma-separated, e.g. autofix,claude: each agent gets only what the previous left (agent.chain).")
+    var chain: String?
+
+    @Option(help: "The model a preset or the chat agent uses (agent.model).")
+    var model: String?
+
+    @Option(name: .customLong("pattern"), help: "Only files matching this glob (repeatable; ** crosses folders).")
+    var patterns: [String] = []
+
+    @Option(name: .customLong("exclude"), help: "Leave out files matching this glob (repeatable).")
+    var excludes: [String] = []
+
+    @Flag(help: "Only files with uncommitted changes (they are reported, not touched: commit them first).")
+    var gitChanged = false
+
+    @Flag(help: "Only files staged in the index (reported, not touched, like --git-changed).")
+    var gitStaged = false
+
+    @Option(name: .customLong("git-diff"), help: "Only files changed since this revision (e.g. origin/main).")
+    var gitDiff: String?
+
+    @Option(name: .customLong("error-type"), help: "Only these codes or code prefixes, comma-separated (F401,E7,arg-type).")
+    var errorTypes: [String] = []
+
+    @Option(name: .customLong("ignore"), help: "Leave out these codes or code prefixes, comma-separated.")
+    var ignoredCodes: [String] = []
+
+    @Option(help: "Fix at most this many files (the first in path order).")
+    var maxFiles: Int?
+
+    @Option(help: "Fix files until this many diagnostics are taken on (whole files only).")
+    var maxErrors: Int?
+
+    @Option(help: "Stop starting agent attempts after this many in the run (agent.max_calls).")
+    var maxAgentCalls: Int?
+
+    @Option(help: "Start no agent attempt after this long: seconds, or 90s, 15m, 2h (agent.time_budget_sec).")
+    var timeBudget: String?
+
+    @Flag(help: "Switch off the anti-suppression gate for this run (verify.gate).")
+    var noGate = false
 
     @Option(help: "Attempts per file (fix.max_attempts).")
     var maxAttempts: Int?
@@ -51,7 +94,42 @@ struct Fix: AsyncParsableCommand {
         if let agent { flags["fix.agent"] = .string(agent) }
         if let maxAttempts { flags["fix.max_attempts"] = .int(maxAttempts) }
         if let timeout { flags["agent.timeout_sec"] = .int(timeout) }
+        if let chain { flags["agent.chain"] = .strings(chain.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        if let model { flags["agent.model"] = .string(model) }
+        if let maxAgentCalls { flags["agent.max_calls"] = .int(maxAgentCalls) }
+        if noGate { flags["verify.gate"] = .bool(false) }
         return flags
+    }
+
+    /// Seconds from `90`, `90s`, `15m` or `2h`.
+    static func seconds(_ text: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+        var unit = 1
+        if let last = digits.last, let factor = units[last] {
+            unit = factor
+            digits = digits.dropLast()
+        }
+        guard let value = Int(digits), value > 0 else {
+            throw ConfigError("--time-budget \(text) is not a duration: use seconds (600) or 90s, 15m, 2h")
+        }
+        return value * unit
+    }
+
+    /// What the selection flags describe; git-based ones ask the repository.
+    func selection(_ session: Session) throws -> FileSelection {
+        func codes(_ values: [String]) -> [String] {
+            values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let maxFiles, maxFiles < 1 { throw ConfigError("--max-files \(maxFiles) must be at least 1") }
+        if let maxErrors, maxErrors < 1 { throw ConfigError("--max-errors \(maxErrors) must be at least 1") }
+        var only: Set<String>?
+        let repository = session.repository
+        if gitChanged { only = (only ?? []).union(try repository.changedPaths()) }
+        if gitStaged { only = (only ?? []).union(try repository.stagedPaths()) }
+        if let gitDiff { only = (only ?? []).union(try repository.pathsChanged(since: gitDiff)) }
+        return FileSelection(patterns: patterns, excludes: excludes, onlyPaths: only, errorTypes: codes(errorTypes),
+                             ignore: codes(ignoredCodes), maxFiles: maxFiles, maxErrors: maxErrors)
     }
 
     func run() async throws {
@@ -60,18 +138,22 @@ struct Fix: AsyncParsableCommand {
         let plan: FixPlan
         let ledger: Ledger
         do {
+            var flags = self.flags
+            if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
             session = try Session.open(global, flags: flags)
             ledger = try session.openLedger()
             try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
-            let selection = try session.repositoryPaths(paths, from: global.startDirectory)
+            let targets = try session.repositoryPaths(paths, from: global.startDirectory)
+            let selection = try selection(session)
             pipeline = try await session.makePipeline(ledger: ledger)
-            plan = try await pipeline.plan(paths: selection)
+            plan = try await pipeline.plan(paths: targets, selection: selection)
         } catch {
             throw Failure.exit(error)
         }
         if !json {
             Terminal.out("stomper: \(plan.jobs.count) files to fix on \(plan.branch) (\(plan.skipped.count) skipped), "
-                         + "\(session.configuration.maxParallelFiles) at a time, agent \(session.configuration.agent.rawValue)"
+                         + (plan.excluded.isEmpty ? "" : ", \(plan.excluded.count) left out by --max-files/--max-errors")
+                         + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
         try await RunDriver(json: json, dryRun: dryRun, useCache: !noCache)

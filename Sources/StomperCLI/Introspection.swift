@@ -68,8 +68,11 @@ struct Stats: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this run's acquisitions.") var run: String?
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Flag(help: "Show what stomper learnt: success per code and agent, mastered and difficult codes, cost per agent.")
+    var learning = false
 
     func run() async throws {
+        if learning { return try await showLearning() }
         let stats: CoordinationStats
         do {
             let reader = try LedgerReader.open(global)
@@ -103,6 +106,62 @@ struct Stats: AsyncParsableCommand {
             ])
         }
         Terminal.out(TextTable.render(table))
+    }
+}
+
+extension Stats {
+    func showLearning() async throws {
+        let report: LearningReport
+        do {
+            let reader = try LedgerReader.open(global)
+            report = LearningReport(figures: try await reader.ledger.learningFigures(), agents: try await reader.ledger.agentFigures())
+        } catch {
+            throw Failure.exit(error)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            struct Output: Encodable {
+                struct Code: Encodable {
+                    var linter, code, agent: String
+                    var attempts, successes, targeted, fixed: Int
+                    var successRate, meanMs: Double
+                }
+                var codes: [Code]
+                var agents: [AgentFigure]
+                var mastered: [String]
+                var difficult: [String]
+            }
+            let output = Output(codes: report.figures.map {
+                .init(linter: $0.linter, code: $0.code, agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
+                      targeted: $0.targeted, fixed: $0.fixed, successRate: $0.successRate, meanMs: $0.meanMilliseconds)
+            }, agents: report.agents, mastered: report.mastered, difficult: report.difficult)
+            Terminal.out(String(decoding: try encoder.encode(output), as: UTF8.self))
+            return
+        }
+        guard !report.figures.isEmpty else {
+            Terminal.out("stomper: nothing learnt yet: run `stomper fix` (learning is recorded for every verified attempt)")
+            return
+        }
+        var table = [["LINTER", "CODE", "AGENT", "ATTEMPTS", "SUCCESS", "RATE", "FIXED/TARGETED", "MEAN"]]
+        for figure in report.figures {
+            table.append([figure.linter, figure.code, figure.agent, "\(figure.attempts)", "\(figure.successes)",
+                          String(format: "%.0f%%", figure.successRate * 100), "\(figure.fixed)/\(figure.targeted)",
+                          TextTable.milliseconds(Int64(figure.meanMilliseconds.rounded()))])
+        }
+        Terminal.out(TextTable.render(table))
+        var agents = [["AGENT", "ATTEMPTS", "ACCEPTED", "MEAN", "TOKENS IN", "TOKENS OUT", "COST"]]
+        for agent in report.agents {
+            agents.append([agent.agent, "\(agent.attempts)", "\(agent.accepted)", TextTable.milliseconds(Int64(agent.meanMilliseconds.rounded())),
+                           agent.inputTokens.map(String.init) ?? "-", agent.outputTokens.map(String.init) ?? "-",
+                           agent.costUSD.map { String(format: "$%.4f", $0) } ?? "-"])
+        }
+        Terminal.out("\n" + TextTable.render(agents))
+        Terminal.out("\nmastered (≥ \(Int(LearningReport.masteredRate * 100))% over ≥ \(LearningReport.minimumAttempts) attempts): "
+                     + (report.mastered.isEmpty ? "none yet" : report.mastered.joined(separator: ", ")))
+        Terminal.out("difficult (< \(Int(LearningReport.difficultRate * 100))% for every agent): "
+                     + (report.difficult.isEmpty ? "none" : report.difficult.joined(separator: ", ")))
     }
 }
 

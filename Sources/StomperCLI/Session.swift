@@ -42,12 +42,19 @@ struct Session {
     /// The pipeline this session's configuration describes. `toolVersions` are asked of the tools
     /// unless given (a resumed run keeps the versions it started with, which are part of its keys).
     func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil) async throws -> Pipeline {
-        let linter = makeLinter()
+        let linters = try makeLinters()
+        let linter: any Linter = linters.count == 1 ? linters[0] : try LinterSet(linters)
         var versions = toolVersions ?? [:]
-        if toolVersions == nil { versions[linter.name] = try await linter.version() }
-        return Pipeline(repository: repository, configuration: configuration, linter: linter,
-                        agent: try makeAgent(linter: linter, toolVersions: versions), resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
-                        logger: logger)
+        if toolVersions == nil { versions = try await Pipeline.versions(of: linter) }
+        let configuration = self.configuration
+        return Pipeline(
+            repository: repository, configuration: configuration, linter: linter,
+            agents: try configuration.chain.map { try makeAgent($0, linters: linters, toolVersions: versions) },
+            resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
+            gate: configuration.gate ? try makeGate() : nil,
+            tests: configuration.testCommand.isEmpty ? nil
+                : try TestCommand(argv: configuration.testCommand, timeout: .seconds(configuration.testTimeoutSeconds)),
+            logger: logger)
     }
 
     /// The anti-stomp layer for this repository: leases and fencing tokens in the ledger, shared by
@@ -57,20 +64,115 @@ struct Session {
                    isAlive: { ProcessLiveness.isAlive(pid: $0.pid, host: $0.host) })
     }
 
-    func makeLinter() -> RuffLinter {
+    /// Every enabled linter, in the order autofix should apply their fixes: ruff's fixes, then
+    /// ruff format, then the checkers without fixes, then the `[[quality.*]]` tools.
+    func makeLinters() throws -> [any Linter] {
+        let configuration = self.configuration
+        let order = ["ruff", "ruff-format", "mypy", "shellcheck"]
+        var linters: [any Linter] = []
+        for name in order where configuration.linters.contains(name) {
+            switch name {
+            case "ruff":
+                linters.append(makeRuff())
+            case "ruff-format":
+                linters.append(RuffFormatLinter(executable: configuration.ruffExecutable))
+            case "mypy":
+                linters.append(MypyLinter(executable: configuration.mypyExecutable, extraArguments: configuration.mypyArguments))
+            default:
+                linters.append(ShellcheckLinter(executable: configuration.shellcheckExecutable,
+                                                extraArguments: configuration.shellcheckArguments))
+            }
+        }
+        for tool in configuration.sarif {
+            linters.append(SarifLinter(name: tool.name, source: tool.command.isEmpty ? .file(tool.file) : .command(tool.command),
+                                       versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
+        }
+        for tool in configuration.patterns {
+            linters.append(try PatternLinter(name: tool.name, command: tool.command,
+                                             pattern: tool.pattern.isEmpty ? PatternLinter.defaultPattern : tool.pattern,
+                                             versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
+        }
+        guard !linters.isEmpty else {
+            throw ConfigError("no linter is enabled: set linters.enabled in stomper.toml (e.g. [\"ruff\"]) or add a [[quality.sarif]] tool")
+        }
+        return linters
+    }
+
+    func makeRuff() -> RuffLinter {
         RuffLinter(executable: configuration.ruffExecutable, extraArguments: configuration.ruffArguments,
                    unsafeFixes: configuration.unsafeFixes)
     }
 
-    func makeAgent(linter: RuffLinter, toolVersions: [String: String]) throws -> any Agent {
-        switch configuration.agent {
+    /// The gate with the rules `verify.gate_allow` lets through.
+    func makeGate() throws -> SuppressionGate {
+        var allowed: Set<SuppressionGate.Rule> = []
+        for name in configuration.gateAllow {
+            guard let rule = SuppressionGate.Rule(rawValue: name) else {
+                throw ConfigError("verify.gate_allow names an unknown rule \"\(name)\": use \(SuppressionGate.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            allowed.insert(rule)
+        }
+        return SuppressionGate(allowed: allowed)
+    }
+
+    /// The project's prompt template (`agent.prompt_template`), or the built-in one.
+    func promptTemplate() throws -> PromptTemplate {
+        let path = configuration.promptTemplate
+        guard !path.isEmpty else { return .task }
+        let full = path.hasPrefix("/") ? path : repository.workdir + "/" + path
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw ConfigError("agent.prompt_template: cannot read \(path) (relative to the repository root); fix the path or remove the setting")
+        }
+        do {
+            return try PromptTemplate(text: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigError("agent.prompt_template \(path): \(error)")
+        }
+    }
+
+    /// The chat agent: `agent.model` names the model, the key comes from the variable named by
+    /// `agent.chat.api_key_env` (read here, never stored or logged).
+    func makeChatAgent() throws -> any Agent {
+        var settings = configuration.chat
+        if !configuration.agentModel.isEmpty { settings.model = configuration.agentModel }
+        settings.timeoutSeconds = Double(configuration.agentTimeoutSeconds)
+        guard !settings.model.isEmpty else {
+            throw ConfigError("the chat agent needs a model: set agent.model in stomper.toml or pass --model (e.g. --model qwen2.5-coder:7b)")
+        }
+        var key: String?
+        if let variable = settings.apiKeyVariable {
+            key = ProcessInfo.processInfo.environment[variable]
+            guard let key, !key.isEmpty else {
+                throw ConfigError("the chat agent's key variable \(variable) is not set: export \(variable)=<key>, "
+                                  + "or set agent.chat.api_key_env = \"\" for an endpoint without a key")
+            }
+        }
+        do {
+            return try ChatAgent(settings: settings, apiKey: key)
+        } catch let error as AgentError {
+            throw ConfigError("agent.chat: \(error)")
+        }
+    }
+
+    func makeAgent(_ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String]) throws -> any Agent {
+        let model = configuration.agentModel.isEmpty ? nil : configuration.agentModel
+        switch kind {
         case .autofix:
-            return AutofixAgent(linters: [linter], toolVersions: toolVersions)
+            return AutofixAgent(linters: linters.filter { $0.fixCommand(path: "{file}", root: "{worktree}") != nil },
+                                toolVersions: toolVersions)
         case .command:
-            let agent = try CommandAgent(argv: configuration.command)
             guard let executable = configuration.command.first, Self.isRunnable(executable, from: repository.workdir) else {
                 throw ConfigError("the agent command `\(configuration.command.first ?? "")` was not found: "
                                   + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)")
+            }
+            return try CommandAgent(argv: configuration.command, template: try promptTemplate())
+        case .chat:
+            return try makeChatAgent()
+        case .claude, .codex, .aider, .cursorAgent, .gemini, .opencode:
+            let preset = AgentPreset(rawValue: kind.rawValue)!
+            let agent = try preset.agent(model: model, template: try promptTemplate())
+            guard Self.isRunnable(agent.argv[0], from: repository.workdir) else {
+                throw ConfigError("the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)")
             }
             return agent
         }

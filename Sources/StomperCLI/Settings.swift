@@ -1,4 +1,5 @@
 import Foundation
+import StomperAgents
 import StomperCoordination
 import StomperCore
 import StomperDocs
@@ -80,6 +81,19 @@ struct Setting: Sendable {
                 throw ConfigError("\(key) = \(number) in \(source) is out of range: use a number from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
+        case (.strings, .strings(let values)) where key == "agent.chain":
+            let known = StomperConfiguration.AgentKind.allCases.map(\.rawValue)
+            if let bad = values.first(where: { !known.contains($0) }) {
+                throw ConfigError("agent.chain in \(source) names an unknown agent \"\(bad)\": use \(known.joined(separator: ", "))")
+            }
+            return value
+        case (.strings, .strings(let values)) where key == "linters.enabled":
+            let known = ["ruff", "ruff-format", "mypy", "shellcheck"]
+            if let bad = values.first(where: { !known.contains($0) }) {
+                throw ConfigError("linters.enabled in \(source) names an unknown linter \"\(bad)\": use \(known.joined(separator: ", ")), "
+                                  + "or add the tool as [[quality.sarif]] or [[quality.pattern]]")
+            }
+            return value
         case (.bool, .bool), (.string, .string), (.strings, .strings):
             return value
         case (.choice(let choices), .string(let text)):
@@ -123,7 +137,7 @@ struct Setting: Sendable {
             guard let data = text.data(using: .utf8), let array = try? JSONDecoder().decode([String].self, from: data) else {
                 throw ConfigError("\(source) must be a JSON array of strings, e.g. [\"a\", \"b\"]")
             }
-            return .strings(array)
+            return try validate(.strings(array), source: source)
         }
     }
 }
@@ -156,11 +170,83 @@ enum Settings {
                 read: { .strings($0.command) }, write: { if case .strings(let v) = $1 { $0.command = v } }),
         Setting(key: "agent.unsafe_fixes", kind: .bool, help: "let autofix apply unsafe fixes",
                 read: { .bool($0.unsafeFixes) }, write: { if case .bool(let v) = $1 { $0.unsafeFixes = v } }),
+    ] + agents + verification + linters + docs + coordination
+
+    static func kinds(_ values: [String]) -> [StomperConfiguration.AgentKind] {
+        values.compactMap(StomperConfiguration.AgentKind.init(rawValue:))
+    }
+
+    /// `[agent]`: the chain, presets' model, retries, budgets, circuit breaker, learning.
+    static let agents: [Setting] = [
+        Setting(key: "agent.chain", kind: .strings, help: "fallback chain, e.g. [\"autofix\", \"claude\"] (empty: fix.agent)",
+                read: { .strings($0.agentChain.map(\.rawValue)) }, write: { if case .strings(let v) = $1 { $0.agentChain = kinds(v) } }),
+        Setting(key: "agent.model", kind: .string, help: "model for a preset or the chat agent (empty: the tool's default)",
+                read: { .string($0.agentModel) }, write: { if case .string(let v) = $1 { $0.agentModel = v } }),
+        Setting(key: "agent.prompt_template", kind: .string, help: "project prompt template file replacing the built-in one",
+                read: { .string($0.promptTemplate) }, write: { if case .string(let v) = $1 { $0.promptTemplate = v } }),
+        Setting(key: "agent.retry_from", kind: .choice(StomperConfiguration.RetryStart.allCases.map(\.rawValue)),
+                help: "a retry continues from the last attempt or starts clean", read: { .string($0.retryFrom.rawValue) },
+                write: { if case .string(let v) = $1, let start = StomperConfiguration.RetryStart(rawValue: v) { $0.retryFrom = start } }),
+        Setting(key: "agent.max_calls", kind: .int(0...1_000_000), help: "agent attempts allowed per run (0: no limit)",
+                read: { .int($0.maxAgentCalls) }, write: { if case .int(let v) = $1 { $0.maxAgentCalls = v } }),
+        Setting(key: "agent.time_budget_sec", kind: .int(0...604_800), help: "no attempt starts after this many seconds (0: no limit)",
+                read: { .int($0.timeBudgetSeconds) }, write: { if case .int(let v) = $1 { $0.timeBudgetSeconds = v } }),
+        Setting(key: "agent.breaker_threshold", kind: .int(0...1000), help: "consecutive infrastructure failures that stop dispatching (0: never)",
+                read: { .int($0.breakerThreshold) }, write: { if case .int(let v) = $1 { $0.breakerThreshold = v } }),
+        Setting(key: "agent.breaker_cooldown_sec", kind: .int(0...86_400), help: "pause before one probe attempt after the breaker opens",
+                read: { .int($0.breakerCooldownSeconds) }, write: { if case .int(let v) = $1 { $0.breakerCooldownSeconds = v } }),
+        Setting(key: "agent.backoff_base_ms", kind: .int(0...600_000), help: "first backoff delay after an infrastructure failure",
+                read: { .int($0.backoffBaseMilliseconds) }, write: { if case .int(let v) = $1 { $0.backoffBaseMilliseconds = v } }),
+        Setting(key: "agent.learning", kind: .bool, help: "record attempts per code; reorder the chain and add examples from them",
+                read: { .bool($0.learning) }, write: { if case .bool(let v) = $1 { $0.learning = v } }),
+        Setting(key: "agent.learning_examples", kind: .int(0...10), help: "past fixes shown per difficult code",
+                read: { .int($0.learningExamples) }, write: { if case .int(let v) = $1 { $0.learningExamples = v } }),
+        Setting(key: "agent.chat.base_url", kind: .string, help: "OpenAI-compatible endpoint; POST {base_url}/chat/completions",
+                read: { .string($0.chat.baseURL) }, write: { if case .string(let v) = $1 { $0.chat.baseURL = v } }),
+        Setting(key: "agent.chat.api_key_env", kind: .string, help: "environment variable holding the API key (empty: no key)",
+                read: { .string($0.chat.apiKeyVariable ?? "") },
+                write: { if case .string(let v) = $1 { $0.chat.apiKeyVariable = v.isEmpty ? nil : v } }),
+        Setting(key: "agent.chat.max_tokens", kind: .int(0...1_000_000), help: "reply token limit sent (0: none)",
+                read: { .int($0.chat.maxTokens ?? 0) }, write: { if case .int(let v) = $1 { $0.chat.maxTokens = v == 0 ? nil : v } }),
+        Setting(key: "agent.chat.max_tokens_field", kind: .choice(ChatSettings.TokenLimitField.allCases.map(\.rawValue)),
+                help: "max_tokens (most servers) or max_completion_tokens (newer OpenAI models)",
+                read: { .string($0.chat.maxTokensField.rawValue) },
+                write: { if case .string(let v) = $1, let field = ChatSettings.TokenLimitField(rawValue: v) { $0.chat.maxTokensField = field } }),
+        Setting(key: "agent.chat.send_temperature", kind: .bool, help: "send temperature 0 (off for reasoning models that refuse it)",
+                read: { .bool($0.chat.temperature != nil) }, write: { if case .bool(let v) = $1 { $0.chat.temperature = v ? 0 : nil } }),
+        Setting(key: "agent.chat.max_retries", kind: .int(0...20), help: "HTTP retries of 429 and 5xx, with backoff",
+                read: { .int($0.chat.maxRetries) }, write: { if case .int(let v) = $1 { $0.chat.maxRetries = v } }),
+    ]
+
+    /// `[verify]`: the test command and the anti-suppression gate.
+    static let verification: [Setting] = [
+        Setting(key: "verify.test_command", kind: .strings, help: "run after each fix, {file} is the file (empty: none)",
+                read: { .strings($0.testCommand) }, write: { if case .strings(let v) = $1 { $0.testCommand = v } }),
+        Setting(key: "verify.test_timeout_sec", kind: .int(1...86_400), help: "longest the test command may run",
+                read: { .int($0.testTimeoutSeconds) }, write: { if case .int(let v) = $1 { $0.testTimeoutSeconds = v } }),
+        Setting(key: "verify.gate", kind: .bool, help: "reject added suppressions, config edits, deleted or skipped tests",
+                read: { .bool($0.gate) }, write: { if case .bool(let v) = $1 { $0.gate = v } }),
+        Setting(key: "verify.gate_allow", kind: .strings, help: "gate rules to let through (see docs/AGENTS.md)",
+                read: { .strings($0.gateAllow) }, write: { if case .strings(let v) = $1 { $0.gateAllow = v } }),
+    ]
+
+    /// `[linters]`: which linters run, and the tools' executables and arguments.
+    static let linters: [Setting] = [
+        Setting(key: "linters.enabled", kind: .strings, help: "ruff, ruff-format, mypy, shellcheck (plus [[quality.*]] tools)",
+                read: { .strings($0.linters) }, write: { if case .strings(let v) = $1 { $0.linters = v } }),
         Setting(key: "linters.ruff.executable", kind: .string, help: "ruff executable",
                 read: { .string($0.ruffExecutable) }, write: { if case .string(let v) = $1 { $0.ruffExecutable = v } }),
         Setting(key: "linters.ruff.args", kind: .strings, help: "extra arguments for ruff check",
                 read: { .strings($0.ruffArguments) }, write: { if case .strings(let v) = $1 { $0.ruffArguments = v } }),
-    ] + docs + coordination
+        Setting(key: "linters.mypy.executable", kind: .string, help: "mypy executable",
+                read: { .string($0.mypyExecutable) }, write: { if case .string(let v) = $1 { $0.mypyExecutable = v } }),
+        Setting(key: "linters.mypy.args", kind: .strings, help: "extra arguments for mypy",
+                read: { .strings($0.mypyArguments) }, write: { if case .strings(let v) = $1 { $0.mypyArguments = v } }),
+        Setting(key: "linters.shellcheck.executable", kind: .string, help: "shellcheck executable",
+                read: { .string($0.shellcheckExecutable) }, write: { if case .string(let v) = $1 { $0.shellcheckExecutable = v } }),
+        Setting(key: "linters.shellcheck.args", kind: .strings, help: "extra arguments for shellcheck",
+                read: { .strings($0.shellcheckArguments) }, write: { if case .strings(let v) = $1 { $0.shellcheckArguments = v } }),
+    ]
 
     /// `[docs]`: docgen after fix runs and for `stomper docgen`.
     static let docs: [Setting] = [
@@ -229,9 +315,12 @@ struct ResolvedConfiguration {
         let path = explicitFile ?? root + "/stomper.toml"
         if FileManager.default.fileExists(atPath: path) {
             resolved.file = path
-            for (key, value) in try fileValues(path) {
+            let (values, tools) = try fileValues(path)
+            for (key, value) in values {
                 resolved.set(key, value, from: .file)
             }
+            resolved.configuration.sarif = tools.sarif
+            resolved.configuration.patterns = tools.patterns
         } else if let explicitFile {
             throw ConfigError("config file \(explicitFile) does not exist: check the --config path")
         }
@@ -257,7 +346,7 @@ struct ResolvedConfiguration {
     }
 
     /// Reads `stomper.toml`, rejecting unknown sections and keys, and values of the wrong type.
-    static func fileValues(_ path: String) throws -> [(String, SettingValue)] {
+    static func fileValues(_ path: String) throws -> ([(String, SettingValue)], QualityTools) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -271,12 +360,16 @@ struct ResolvedConfiguration {
             throw ConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
         var values: [(String, SettingValue)] = []
+        var tools = QualityTools()
+        if let quality = table["quality"] {
+            tools = try QualityTools(quality, path: path)
+        }
         try collect(table, prefix: "", path: path, into: &values)
-        return values
+        return (values, tools)
     }
 
     private static func collect(_ table: TOMLTable, prefix: String, path: String, into values: inout [(String, SettingValue)]) throws {
-        for key in table.keys.sorted() {
+        for key in table.keys.sorted() where !(prefix.isEmpty && key == "quality") {
             let fullKey = prefix.isEmpty ? key : prefix + "." + key
             guard let value = table[key] else { continue }
             if let nested = value.table {

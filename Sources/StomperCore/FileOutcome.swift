@@ -1,3 +1,4 @@
+public import StomperAgents
 public import StomperGit
 public import StomperQuality
 
@@ -40,6 +41,11 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     /// The other writer this file was left to: another stomper process holding it, or whoever
     /// changed it on the branch since planning. Nil when this run dealt with the file itself.
     public var leftTo: String?
+    /// Not attempted because the run's agent work stopped (circuit breaker, call or time budget):
+    /// left planned, for `stomper resume`.
+    public var deferred: Bool = false
+    /// Tokens and cost the agents reported for this file.
+    public var usage: AgentUsage?
 
     public init(path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
                 diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],

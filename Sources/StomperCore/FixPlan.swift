@@ -9,6 +9,10 @@ public struct FileJob: Sendable, Hashable, Codable {
     public var baseBlob: ObjectID
     public var diagnostics: [Diagnostic]
     public var key: IdempotencyKey
+    /// Every diagnostic the file had at planning, including codes the selection left out
+    /// (`--error-type`, `--ignore`): verification counts only what goes beyond it as introduced.
+    /// Nil means `diagnostics` (a resumed job).
+    public var baseline: [Diagnostic]? = nil
 }
 
 /// Everything a run will do, decided before any agent runs.
@@ -22,6 +26,19 @@ public struct FixPlan: Sendable {
     /// Files with diagnostics that will not be attempted, with the reason.
     public var skipped: [FileOutcome]
     public var toolVersions: [String: String]
+    /// Files with diagnostics the selection left out (`--max-files`, `--max-errors`), with the reason.
+    public var excluded: [String: String]
+
+    public init(runID: String, branch: String, base: ObjectID, jobs: [FileJob], skipped: [FileOutcome],
+                toolVersions: [String: String], excluded: [String: String] = [:]) {
+        self.runID = runID
+        self.branch = branch
+        self.base = base
+        self.jobs = jobs
+        self.skipped = skipped
+        self.toolVersions = toolVersions
+        self.excluded = excluded
+    }
 
     /// The id of a new run, from the current time (UTC) and 32 random bits.
     public static func newRunID(now: Date = Date()) -> String {

@@ -8,6 +8,8 @@ public struct PatchScope: Sendable {
         case gitDirectory(path: String)
         case unsafePath(path: String)
         case escapingSymlink(path: String, target: String)
+        /// The file being fixed was deleted: its diagnostics vanish, but nothing was fixed.
+        case deletedTarget(path: String)
 
         public var description: String {
             switch self {
@@ -16,14 +18,17 @@ public struct PatchScope: Sendable {
             case .unsafePath(let path): return "uses a path that is absolute or leaves the repository (\(path))"
             case .escapingSymlink(let path, let target):
                 return "adds a symbolic link \(path) that points outside the repository (\(target))"
+            case .deletedTarget(let path): return "deletes \(path), the file being fixed"
             }
         }
     }
 
     public var allowedPaths: Set<String>
+    public var target: String
 
     /// `target` is the file being fixed; `extraAllowed` are further paths a fix may touch.
     public init(target: String, extraAllowed: [String] = []) {
+        self.target = target
         allowedPaths = Set([target] + extraAllowed)
     }
 
@@ -42,6 +47,10 @@ public struct PatchScope: Sendable {
             }
             if !allowedPaths.contains(change.path) {
                 found.append(.outsideScope(path: change.path))
+                continue
+            }
+            if change.path == target && change.new == nil {
+                found.append(.deletedTarget(path: change.path))
                 continue
             }
             if let new = change.new, new.mode == .symlink {

@@ -107,7 +107,7 @@ extension Pipeline {
                 report.plan.skipped.append(.skipped(job.path, "no diagnostics left: the file changed since the run started", diagnostics: 0))
                 continue
             }
-            let key = IdempotencyKey(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, agent: agent.identity,
+            let key = IdempotencyKey(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, agent: agentIdentity,
                                      toolVersions: toolVersions, configurationHash: configuration.resultHash)
             var updated = job
             updated.key = key.value

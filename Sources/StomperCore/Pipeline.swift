@@ -18,19 +18,44 @@ public enum PipelineEvent: Sendable {
 public struct Pipeline: Sendable {
     public let repository: GitRepository
     public let configuration: StomperConfiguration
+    /// Every enabled linter (a `LinterSet` when there are several): planning lints with it once,
+    /// verification re-lints each fixed file with it.
     public let linter: any Linter
-    public let agent: any Agent
+    /// The fallback chain: each agent gets only what the ones before it left.
+    public let agents: [any Agent]
     public let resourceGuard: any ResourceGuard
     public let logger: Logger
+    /// The anti-suppression gate; nil when it is switched off.
+    public let gate: SuppressionGate?
+    /// Run after each attempt that the linters accept; nil when none is configured.
+    public let tests: TestCommand?
 
-    public init(repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agent: any Agent,
-                resourceGuard: any ResourceGuard = InProcessGuard(), logger: Logger) {
+    public init(repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agents: [any Agent],
+                resourceGuard: any ResourceGuard = InProcessGuard(), gate: SuppressionGate? = SuppressionGate(),
+                tests: TestCommand? = nil, logger: Logger) {
+        precondition(!agents.isEmpty, "a pipeline needs at least one agent")
         self.repository = repository
         self.configuration = configuration
         self.linter = linter
-        self.agent = agent
+        self.agents = agents
         self.resourceGuard = resourceGuard
+        self.gate = gate
+        self.tests = tests
         self.logger = logger
+    }
+
+    public init(repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agent: any Agent,
+                resourceGuard: any ResourceGuard = InProcessGuard(), logger: Logger) {
+        self.init(repository: repository, configuration: configuration, linter: linter, agents: [agent],
+                  resourceGuard: resourceGuard, logger: logger)
+    }
+
+    /// The identity of the whole chain (part of every idempotency key).
+    public var agentIdentity: AgentIdentity {
+        if agents.count == 1 { return agents[0].identity }
+        return AgentIdentity(kind: "chain", name: agents.map(\.identity.description).joined(separator: " then "),
+                             settings: agents.map { "\($0.identity.kind)\u{1e}\($0.identity.name)\u{1e}\($0.identity.settings)" }
+                                 .joined(separator: "\u{1d}"))
     }
 
     // MARK: Planning
@@ -39,7 +64,7 @@ public struct Pipeline: Sendable {
     /// job, or into a skipped outcome when it must not be touched.
     ///
     /// - Parameter paths: files or folders relative to the repository root; empty means everything.
-    public func plan(paths: [String]) async throws -> FixPlan {
+    public func plan(paths: [String], selection: FileSelection = FileSelection()) async throws -> FixPlan {
         let repository = self.repository
         let head = try await BlockingIO.run { try repository.head() }
         let branch: String
@@ -52,8 +77,10 @@ public struct Pipeline: Sendable {
         case .unborn(let name):
             throw CoreError(.repositoryState, "branch \(name) has no commits yet: commit the files to fix first")
         }
-        let toolVersions = [linter.name: try await linter.version()]
-        let byFile = try await linter.lintGrouped(paths: paths, root: repository.workdir)
+        let toolVersions = try await Self.versions(of: linter)
+        let linted = try await linter.lintGrouped(paths: paths, root: repository.workdir)
+        let selected = selection.apply(linted)
+        let byFile = selected.files
         let files = byFile.keys.sorted()
         let entries = try await BlockingIO.run { try repository.entries(at: files, in: base) }
         let dirty = files.isEmpty ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
@@ -75,12 +102,20 @@ public struct Pipeline: Sendable {
                 skipped.append(.skipped(path, "uncommitted changes", diagnostics: diagnostics.count))
                 continue
             }
-            let key = IdempotencyKey(path: path, baseBlob: entry.id, diagnostics: diagnostics, agent: agent.identity,
+            let key = IdempotencyKey(path: path, baseBlob: entry.id, diagnostics: diagnostics, agent: agentIdentity,
                                      toolVersions: toolVersions, configurationHash: configurationHash)
-            jobs.append(FileJob(path: path, baseBlob: entry.id, diagnostics: diagnostics, key: key))
+            let all = linted[path] ?? diagnostics
+            jobs.append(FileJob(path: path, baseBlob: entry.id, diagnostics: diagnostics, key: key,
+                                baseline: all.count == diagnostics.count ? nil : all))
         }
         return FixPlan(runID: FixPlan.newRunID(), branch: branch, base: base, jobs: jobs, skipped: skipped,
-                       toolVersions: toolVersions)
+                       toolVersions: toolVersions, excluded: selected.excluded)
+    }
+
+    /// Each linter's version, by name (a set of linters reports every member's).
+    public static func versions(of linter: any Linter) async throws -> [String: String] {
+        if let set = linter as? LinterSet { return try await set.versions() }
+        return [linter.name: try await linter.version()]
     }
 
     // MARK: Running
@@ -96,8 +131,8 @@ public struct Pipeline: Sendable {
             configHash: configuration.resultHash,
             configJSON: String(decoding: try encoder.encode(configuration), as: UTF8.self),
             toolVersions: CanonicalJSON.object(plan.toolVersions.mapValues { .string($0) }).text,
-            agent: CanonicalJSON.object(["kind": .string(agent.identity.kind), "name": .string(agent.identity.name),
-                                         "settings": .string(agent.identity.settings)]).text,
+            agent: CanonicalJSON.object(["kind": .string(agentIdentity.kind), "name": .string(agentIdentity.name),
+                                         "settings": .string(agentIdentity.settings)]).text,
             snapshotID: snapshot.id, dryRun: dryRun, pid: getpid(), host: ProcessInfo.processInfo.hostName,
             createdAt: now, updatedAt: now)
         var jobs = try plan.jobs.map { job in
@@ -115,7 +150,8 @@ public struct Pipeline: Sendable {
         try await recorder.event("run.started", step: "plan", [
             "branch": .string(plan.branch), "base": .string(plan.base.hex), "jobs": .int(plan.jobs.count),
             "skipped": .int(plan.skipped.count), "snapshot": .string(snapshot.id), "dry_run": .bool(dryRun),
-            "parallel": .int(configuration.maxParallelFiles), "agent": .string(agent.identity.description),
+            "parallel": .int(configuration.maxParallelFiles), "agent": .string(agentIdentity.description),
+            "excluded": .int(plan.excluded.count),
         ])
         return recorder
     }
@@ -132,6 +168,10 @@ public struct Pipeline: Sendable {
                     beforeCompletion: (@Sendable (RunSummary) async -> Void)? = nil) async throws -> RunSummary {
         var summary = RunSummary(plan.skipped)
         resourceGuard.attach(runID: plan.runID)
+        let governor = AgentGovernor(
+            threshold: configuration.breakerThreshold, cooldown: .seconds(configuration.breakerCooldownSeconds),
+            maxCalls: configuration.maxAgentCalls > 0 ? configuration.maxAgentCalls : nil,
+            timeBudget: configuration.timeBudgetSeconds > 0 ? .seconds(configuration.timeBudgetSeconds) : nil)
         let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
         let pool = WorktreePool(repository: repository, capacity: width)
         // Worktrees of a killed run go first, even when nothing is left to do.
@@ -141,11 +181,17 @@ public struct Pipeline: Sendable {
             try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(stale)])
         }
         if !plan.jobs.isEmpty {
+            var learning: LearningReport?
+            if configuration.learning, let recorder {
+                learning = LearningReport(figures: try await recorder.ledger.learningFigures())
+            }
             let context = JobContext(
                 plan: plan, dryRun: dryRun, pool: pool, recorder: recorder, useCache: useCache && recorder != nil,
                 writer: BranchWriter(repository: repository, branch: plan.branch),
                 gitDirectory: GitDirectoryGuard(gitDirectory: repository.commonDir),
-                scratch: repository.commonDir + "/stomper/tmp/" + plan.runID)
+                scratch: repository.commonDir + "/stomper/tmp/" + plan.runID, governor: governor,
+                backoff: Backoff(base: .milliseconds(configuration.backoffBaseMilliseconds), cap: .seconds(60)),
+                learning: learning, tests: tests)
             await withTaskGroup(of: FileOutcome.self) { group in
                 var pending = plan.jobs.makeIterator()
                 for _ in 0..<width {
@@ -155,17 +201,22 @@ public struct Pipeline: Sendable {
                 while let outcome = await group.next() {
                     summary.add(outcome)
                     onEvent(.finished(outcome))
-                    if !Task.isCancelled, let job = pending.next() {
+                    // Once the governor stopped agent work, the jobs not started stay planned.
+                    if !Task.isCancelled, await governor.stopReason == nil, let job = pending.next() {
                         group.addTask { await self.process(job, context, onEvent: onEvent) }
                     }
                 }
             }
             await pool.close()
             try? FileManager.default.removeItem(atPath: context.scratch)
-            // Jobs never started because the run was cancelled stay `planned` in the ledger for resume.
+            // Jobs never started because the run was cancelled or its agent work stopped stay
+            // `planned` in the ledger for resume.
+            let stopReason = await governor.stopReason
             for job in plan.jobs where summary.outcomes[job.path] == nil {
-                summary.add(FileOutcome(path: job.path, status: .skipped, reason: "interrupted before it started", key: job.key,
-                                        diagnosticsBefore: job.diagnostics.count))
+                var outcome = FileOutcome(path: job.path, status: .skipped, reason: stopReason ?? "interrupted before it started",
+                                          key: job.key, diagnosticsBefore: job.diagnostics.count)
+                outcome.deferred = stopReason != nil
+                summary.add(outcome)
             }
         }
         if !Task.isCancelled, let beforeCompletion { await beforeCompletion(summary) }
@@ -173,8 +224,13 @@ public struct Pipeline: Sendable {
             logger.warning("a file was reported twice; kept one outcome deterministically", metadata: ["conflicts": "\(summary.conflicts.sorted())"])
             try await recorder?.event("summary.conflicts", step: "summary", level: .warning, ["conflicts": .strings(summary.conflicts.sorted())])
         }
+        if let reason = await governor.stopReason {
+            logger.warning("agent work stopped", metadata: ["reason": "\(reason)"])
+            try await recorder?.event("run.agents_stopped", step: "agent", level: .warning, ["reason": .string(reason)])
+        }
         if let recorder {
-            let interrupted = Task.isCancelled
+            // A run whose agent work stopped early is left `interrupted`: `stomper resume` finishes it.
+            let interrupted = Task.isCancelled || summary.outcomes.values.contains { $0.deferred }
             try await recorder.event(interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info, [
                 "fixed": .int(summary.count(.fixed)), "partially_fixed": .int(summary.count(.partiallyFixed)),
                 "would_fix": .int(summary.count(.wouldFix)), "failed": .int(summary.count(.failed)),
@@ -195,6 +251,10 @@ public struct Pipeline: Sendable {
         var writer: BranchWriter
         var gitDirectory: GitDirectoryGuard
         var scratch: String
+        var governor: AgentGovernor
+        var backoff: Backoff
+        var learning: LearningReport?
+        var tests: TestCommand?
     }
 
     /// A fix that passed verification and scope checks, ready to land.
@@ -209,21 +269,30 @@ public struct Pipeline: Sendable {
     enum WorktreeResult: Sendable {
         case verified(VerifiedFix, Tally)
         case notFixed(FileOutcome.Status, reason: String, delta: DiagnosticDelta?, changed: Bool, Tally)
+        /// No attempt could start (circuit breaker, budgets): the job is left planned for resume.
+        case deferred(reason: String, Tally)
     }
 
     struct Tally: Sendable {
         var attempts = 0
         var agentCalls = 0
         var agentTime: Duration = .zero
+        var usage: AgentUsage?
+        /// The agents that made an accepted change, in order (for the commit message).
+        var agents: [String] = []
     }
 
     /// What verifying the worktree's current state found.
     enum Verification: Sendable {
+        /// Every target fixed, nothing introduced, gate and tests passed.
         case verified(VerifiedFix)
+        /// Some targets fixed, nothing introduced, gate and tests passed; the rest is left.
+        case improved(VerifiedFix)
         /// Not good enough yet; another attempt may do better.
         case retry(AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String)
-        /// Must not land, and another attempt must not be made (a safety violation).
-        case rejected(reason: String)
+        /// Must not land. `final`: this agent gets no further attempt (it committed or wrote under
+        /// .git); otherwise its changes are thrown away and it may try again, told why.
+        case rejected(reason: String, final: Bool)
     }
 
     private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
@@ -293,6 +362,11 @@ public struct Pipeline: Sendable {
             outcome.fixed = [:]
             outcome.changed = changed
             outcome.record(tally)
+        case .deferred(let reason, let tally):
+            outcome.record(tally)
+            outcome.status = .skipped
+            outcome.deferred = true
+            outcome.reason = reason
         case .verified(let fix, let tally):
             outcome.record(tally)
             outcome.changed = true
@@ -330,7 +404,7 @@ public struct Pipeline: Sendable {
                 next = .skipped(reason: "dry run: verified fix not committed")
             case .failed:
                 next = .failed(reason: outcome.reason ?? "not fixed")
-            case .skipped where Task.isCancelled:
+            case .skipped where Task.isCancelled || outcome.deferred:
                 next = current == .planned ? nil : .planned
             case .skipped:
                 next = .skipped(reason: outcome.reason ?? "skipped")
@@ -428,129 +502,6 @@ public struct Pipeline: Sendable {
                                                            "key": .string(job.key.value)]).text))
     }
 
-    private func fixInWorktree(_ job: FileJob, _ worktree: Worktree, _ context: JobContext) async throws -> WorktreeResult {
-        var tally = Tally()
-        var feedback: AttemptFeedback?
-        var lastDelta: DiagnosticDelta?
-        var changed = false
-        let dotGit = WorktreeLink(worktree: worktree.path)
-        let recorder = context.recorder
-        try await recorder?.transition(job.path, to: .running(attempt: 1))
-
-        if context.useCache, let recorder, let cached = try await recorder.cachedFix(key: job.key),
-           let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8)) {
-            try await BlockingIO.run { try worktree.apply(patch) }
-            switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: nil, fromCache: true) {
-            case .verified(let fix):
-                try await recorder.cacheHit(key: job.key)
-                try await recorder.event("cache.hit", step: "agent", job: job.path, ["key": .string(job.key.value)])
-                return .verified(fix, tally)
-            case .retry(_, _, _, let reason), .rejected(let reason):
-                // A cached fix that no longer verifies (new tool version, changed config) is dropped.
-                try await recorder.forgetFix(key: job.key)
-                try await recorder.event("cache.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
-                try await BlockingIO.run { try worktree.discardChanges() }
-            }
-        } else if let recorder {
-            try await recorder.event("cache.miss", step: "agent", job: job.path, ["key": .string(job.key.value)])
-        }
-
-        for attempt in 1...max(1, configuration.maxAttempts) {
-            tally.attempts = attempt
-            if attempt > 1 { try await recorder?.transition(job.path, to: .running(attempt: attempt)) }
-            let request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: job.diagnostics, attempt: attempt,
-                                     feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
-                                     scratchDirectory: context.scratch)
-            try await recorder?.event("agent.started", step: "agent", job: job.path, ["attempt": .int(attempt), "agent": .string(agent.identity.description)])
-            let agentStart = Date()
-            let agentOutcome = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
-            let agentEnd = Date()
-            tally.agentCalls += agentOutcome.calls
-            tally.agentTime += agentOutcome.duration
-            try await recorder?.event("agent.finished", step: "agent", job: job.path, level: agentOutcome.failureReason == nil ? .info : .warning, [
-                "attempt": .int(attempt), "calls": .int(agentOutcome.calls), "ms": .milliseconds(agentOutcome.duration.seconds),
-                "result": .string(agentOutcome.failureReason ?? "completed"),
-            ])
-            if let reason = agentOutcome.failureReason {
-                // Even a failed agent may have written under .git; check before anything else.
-                let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
-                if !touched.isEmpty {
-                    return .notFixed(.failed, reason: Self.gitWriteReason(touched), delta: nil, changed: true, tally)
-                }
-                if attempt < configuration.maxAttempts {
-                    feedback = AttemptFeedback(remaining: lastDelta?.remaining ?? job.diagnostics, notes: [reason])
-                    continue
-                }
-                return .notFixed(.failed, reason: reason, delta: lastDelta, changed: changed, tally)
-            }
-            switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd), fromCache: false) {
-            case .verified(let fix):
-                try await recorder?.transition(job.path, to: .verified)
-                if let recorder {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = .sortedKeys
-                    let text = String(decoding: try encoder.encode(fix.patch), as: UTF8.self)
-                    try await recorder.storeFix(key: job.key, path: job.path, patch: text, patchSHA256: sha256Hex(fix.diff))
-                }
-                return .verified(fix, tally)
-            case .rejected(let reason):
-                return .notFixed(.failed, reason: reason, delta: nil, changed: true, tally)
-            case .retry(let next, let delta, let didChange, let reason):
-                feedback = next
-                lastDelta = delta ?? lastDelta
-                changed = changed || didChange
-                if attempt == configuration.maxAttempts {
-                    return .notFixed(.failed, reason: reason, delta: lastDelta, changed: changed, tally)
-                }
-            }
-        }
-        return .notFixed(.failed, reason: Self.verificationFailure(lastDelta), delta: lastDelta, changed: changed, tally)
-    }
-
-    /// Checks what is in the worktree now: nothing written under `.git`, no commit, only allowed
-    /// paths changed, and the file's diagnostics gone (re-linted in the worktree).
-    private func verify(_ job: FileJob, _ worktree: Worktree, _ context: JobContext, dotGit: WorktreeLink,
-                        agentRun: (Date, Date)?, fromCache: Bool) async throws -> Verification {
-        let recorder = context.recorder
-        var touched = dotGit.restoreIfChanged()
-        if let (start, end) = agentRun {
-            touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
-        }
-        if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched)) }
-        let clock = PhaseClock.current!
-        let (head, patch) = try await clock.measure("diff") {
-            try await BlockingIO.run { (try worktree.headCommit(), try worktree.changes()) }
-        }
-        if head != worktree.base {
-            return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed")
-        }
-        let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
-        if !violations.isEmpty {
-            let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
-            try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
-            return .rejected(reason: reason)
-        }
-        guard !patch.isEmpty else {
-            return .retry(AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"]),
-                          delta: nil, changed: false,
-                          reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain")
-        }
-        let after = try await clock.measure("verify") {
-            try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
-        }
-        let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.diagnostics, after: after)
-        try await recorder?.event("verify.finished", step: "verify", job: job.path, [
-            "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
-            "from_cache": .bool(fromCache),
-        ])
-        if delta.isComplete || (configuration.landPartial && delta.isImprovement) {
-            let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) } }
-            return .verified(VerifiedFix(patch: patch, delta: delta, diff: diff, fromCache: fromCache))
-        }
-        return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
-                      reason: Self.verificationFailure(delta))
-    }
-
     static func gitWriteReason(_ touched: [String]) -> String {
         "agent wrote under .git (\(touched.joined(separator: ", "))); restored, nothing committed"
     }
@@ -575,6 +526,7 @@ extension FileOutcome {
         attempts = tally.attempts
         agentCalls = tally.agentCalls
         agentSeconds = tally.agentTime.seconds
+        usage = tally.usage
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+public import StomperAgents
 public import StomperCoordination
 public import StomperDocs
 /// The finished configuration of a run: defaults, `stomper.toml`, `STOMPER_*` variables and flags
@@ -8,13 +10,94 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         case autofix
         /// An executable with an argv template.
         case command
+        /// Presets of the command agent for AI coding CLIs run headless.
+        case claude, codex, aider, cursorAgent = "cursor-agent", gemini, opencode
+        /// An OpenAI-compatible Chat Completions endpoint.
+        case chat
+    }
+
+    /// Where a retry starts.
+    public enum RetryStart: String, Sendable, Hashable, Codable, CaseIterable {
+        /// From what the previous attempt left (with its feedback).
+        case `continue`
+        /// From a clean worktree (the base plus any accepted improvement).
+        case clean
+    }
+
+    /// A SARIF 2.1.0 producer (`[[quality.sarif]]`): a command printing SARIF, or a file.
+    public struct SarifSource: Sendable, Hashable, Codable {
+        public var name: String
+        public var command: [String] = []
+        public var file: String = ""
+        public var versionCommand: [String] = []
+
+        public init(name: String, command: [String] = [], file: String = "", versionCommand: [String] = []) {
+            self.name = name
+            self.command = command
+            self.file = file
+            self.versionCommand = versionCommand
+        }
+    }
+
+    /// A tool printing `file:line:col: code message` lines (`[[quality.pattern]]`).
+    public struct PatternSource: Sendable, Hashable, Codable {
+        public var name: String
+        public var command: [String]
+        /// A regular expression with named groups file, line, col, code, message; empty = the default.
+        public var pattern: String = ""
+        public var versionCommand: [String] = []
+
+        public init(name: String, command: [String], pattern: String = "", versionCommand: [String] = []) {
+            self.name = name
+            self.command = command
+            self.pattern = pattern
+            self.versionCommand = versionCommand
+        }
     }
 
     /// How many files are worked on at once (worktrees in the pool, agents running).
     public var maxParallelFiles: Int = 4
     public var agent: AgentKind = .autofix
+    /// The fallback chain (`agent.chain`): agents tried in order, each getting only what the
+    /// previous ones left. Empty means just `agent`.
+    public var agentChain: [AgentKind] = []
+    /// The model a preset or the chat agent asks for (empty: the tool's default).
+    public var agentModel: String = ""
     /// The argv template of the command agent.
     public var command: [String] = []
+    /// A project prompt template file (relative to the root) replacing the built-in task prompt.
+    public var promptTemplate: String = ""
+    /// Where a retry starts: from the previous attempt's state, or clean.
+    public var retryFrom: RetryStart = .continue
+    /// The chat agent's endpoint settings (`[agent.chat]`).
+    public var chat = ChatSettings()
+    /// Agent attempts allowed in one run (0 = no limit).
+    public var maxAgentCalls: Int = 0
+    /// Seconds after which no agent attempt starts (0 = no limit).
+    public var timeBudgetSeconds: Int = 0
+    /// Consecutive infrastructure failures that open the circuit breaker (0 = never).
+    public var breakerThreshold: Int = 3
+    public var breakerCooldownSeconds: Int = 30
+    /// First delay of the exponential backoff between attempts after an infrastructure failure.
+    public var backoffBaseMilliseconds: Int = 1000
+    /// Record every attempt's outcome per code, reorder the chain and add examples from it.
+    public var learning: Bool = true
+    /// Past verified fixes shown per difficult code (0 = none).
+    public var learningExamples: Int = 2
+    /// The test command run after each verified attempt (`{file}` placeholder; empty = none).
+    public var testCommand: [String] = []
+    public var testTimeoutSeconds: Int = 300
+    /// The anti-suppression gate, and the rules it lets through.
+    public var gate: Bool = true
+    public var gateAllow: [String] = []
+    /// Linters run, in order (`linters.enabled`): ruff, ruff-format, mypy, shellcheck.
+    public var linters: [String] = ["ruff"]
+    public var mypyExecutable: String = "mypy"
+    public var mypyArguments: [String] = []
+    public var shellcheckExecutable: String = "shellcheck"
+    public var shellcheckArguments: [String] = []
+    public var sarif: [SarifSource] = []
+    public var patterns: [PatternSource] = []
     /// The longest one agent attempt may run.
     public var agentTimeoutSeconds: Int = 300
     /// Attempts per file; each later attempt continues in the same worktree with feedback.
@@ -36,19 +119,46 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
 
     public var operationMode: OperationMode { interactive ? .interactive : .batch }
 
+    /// The agents tried for each file, in order.
+    public var chain: [AgentKind] { agentChain.isEmpty ? [agent] : agentChain }
+
     public init() {}
+
+    /// Decodes a configuration a run stored, filling settings an older stomper did not know with
+    /// today's defaults (a run started before an upgrade can still be resumed).
+    public static func decodeStored(_ json: String) throws -> StomperConfiguration {
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(StomperConfiguration()))
+        let stored = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        func merge(_ base: Any, _ over: Any) -> Any {
+            guard let base = base as? [String: Any], let over = over as? [String: Any] else { return over }
+            return base.merging(over) { merge($0, $1) }
+        }
+        let merged = try JSONSerialization.data(withJSONObject: merge(defaults, stored))
+        return try JSONDecoder().decode(StomperConfiguration.self, from: merged)
+    }
 
     /// Hash of the settings that can change what a fix produces (part of every idempotency key).
     /// Parallelism and display settings are left out: they do not change results.
     public var resultHash: String {
         let json = CanonicalJSON.object([
             "agent": .string(agent.rawValue),
+            "chain": .array(chain.map { .string($0.rawValue) }),
+            "model": .string(agentModel),
+            "retry_from": .string(retryFrom.rawValue),
+            "test_command": .array(testCommand.map { .string($0) }),
+            "gate": .bool(gate),
+            "gate_allow": .array(gateAllow.sorted().map { .string($0) }),
+            "linters": .array(linters.map { .string($0) }),
+            "mypy_arguments": .array(mypyArguments.map { .string($0) }),
+            "shellcheck_arguments": .array(shellcheckArguments.map { .string($0) }),
             "command": .array(command.map { .string($0) }),
             "max_attempts": .int(maxAttempts),
             "unsafe_fixes": .bool(unsafeFixes),
             "land_partial": .bool(landPartial),
             "allowed_paths": .array(allowedPaths.sorted().map { .string($0) }),
             "ruff_arguments": .array(ruffArguments.map { .string($0) }),
+            "sarif": .array(sarif.map { .array([.string($0.name), .string($0.file)] + $0.command.map { .string($0) }) }),
+            "patterns": .array(patterns.map { .array([.string($0.name), .string($0.pattern)] + $0.command.map { .string($0) }) }),
         ])
         return sha256Hex(json.text)
     }

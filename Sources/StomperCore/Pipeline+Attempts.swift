@@ -1,0 +1,288 @@
+import Foundation
+import StomperAgents
+import StomperGit
+import StomperLedger
+import StomperProcess
+import StomperQuality
+
+extension Pipeline {
+    /// An accepted improvement the worktree holds: later attempts and agents start from it and
+    /// get only what it left.
+    struct Kept: Sendable {
+        var fix: VerifiedFix
+        var remaining: [Diagnostic] { fix.delta.remaining }
+    }
+
+    /// The worktree phase of a job: a cached fix if one still verifies, else the agent chain, each
+    /// agent with up to `maxAttempts` attempts, each attempt verified. The next agent gets only what
+    /// the accepted attempts left.
+    func fixInWorktree(_ job: FileJob, _ worktree: Worktree, _ context: JobContext) async throws -> WorktreeResult {
+        var tally = Tally()
+        let dotGit = WorktreeLink(worktree: worktree.path)
+        let recorder = context.recorder
+        try await recorder?.transition(job.path, to: .running(attempt: 1))
+        let original = FileManager.default.contents(atPath: worktree.path + "/" + job.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+
+        if context.useCache, let recorder, let cached = try await recorder.cachedFix(key: job.key),
+           let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8)) {
+            try await BlockingIO.run { try worktree.apply(patch) }
+            switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: nil, fromCache: true, original: original) {
+            case .verified(let fix):
+                try await recorder.cacheHit(key: job.key)
+                try await recorder.event("cache.hit", step: "agent", job: job.path, ["key": .string(job.key.value)])
+                return .verified(fix, tally)
+            case .improved(let fix) where configuration.landPartial:
+                try await recorder.cacheHit(key: job.key)
+                try await recorder.event("cache.hit", step: "agent", job: job.path, ["key": .string(job.key.value)])
+                return .verified(fix, tally)
+            case .improved, .retry, .rejected:
+                // A cached fix that no longer verifies (new tool version, changed config) is dropped.
+                try await recorder.forgetFix(key: job.key)
+                try await recorder.event("cache.rejected", step: "verify", job: job.path, level: .warning,
+                                         ["reason": .string("the cached fix no longer verifies")])
+                try await BlockingIO.run { try worktree.discardChanges() }
+            }
+        } else if let recorder {
+            try await recorder.event("cache.miss", step: "agent", job: job.path, ["key": .string(job.key.value)])
+        }
+
+        var kept: Kept?
+        var lastDelta: DiagnosticDelta?
+        var lastReason = "not fixed"
+        var changed = false
+        var stopped: String?
+        var infrastructureOnly = true
+        let chain = orderedChain(for: job, context)
+        let examples = try await examples(for: job, context)
+        chainLoop: for (index, agent) in chain.enumerated() {
+            if index > 0 { try await restore(worktree, to: kept) }
+            var feedback: AttemptFeedback?
+            for agentAttempt in 1...max(1, configuration.maxAttempts) {
+                if case .stop(let reason) = await context.governor.permit() {
+                    if tally.attempts == 0 { return .deferred(reason: reason, tally) }
+                    stopped = reason
+                    break chainLoop
+                }
+                tally.attempts += 1
+                if tally.attempts > 1 { try await recorder?.transition(job.path, to: .running(attempt: tally.attempts)) }
+                if agentAttempt > 1 && configuration.retryFrom == .clean { try await restore(worktree, to: kept) }
+                let request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: kept?.remaining ?? job.diagnostics,
+                                         attempt: agentAttempt, feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
+                                         scratchDirectory: context.scratch, examples: examples)
+                try await recorder?.event("agent.started", step: "agent", job: job.path, [
+                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description),
+                ])
+                let agentStart = Date()
+                let result = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
+                let agentEnd = Date()
+                await context.governor.record(infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
+                tally.agentCalls += result.calls
+                tally.agentTime += result.duration
+                if let usage = result.usage { tally.usage = (tally.usage ?? AgentUsage()) + usage }
+                if !result.isInfrastructureFailure { infrastructureOnly = false }
+                try await recorder?.event("agent.finished", step: "agent", job: job.path,
+                                          level: result.failureReason == nil ? .info : .warning, [
+                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description), "calls": .int(result.calls),
+                    "ms": .milliseconds(result.duration.seconds), "result": .string(result.failureReason ?? "completed"),
+                    "input_tokens": result.usage?.inputTokens.map { .int($0) } ?? .null,
+                    "output_tokens": result.usage?.outputTokens.map { .int($0) } ?? .null,
+                ])
+                let learn = { (outcome: AttemptOutcome, delta: DiagnosticDelta?, diff: String?) in
+                    try await self.learn(job, request: request, agent: agent, result: result, outcome: outcome, delta: delta, diff: diff,
+                                         attempt: tally.attempts, context)
+                }
+                if let reason = result.failureReason {
+                    // Even a failed agent may have written under .git; check before anything else.
+                    let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
+                    if !touched.isEmpty {
+                        return .notFixed(.failed, reason: Self.gitWriteReason(touched), delta: nil, changed: true, tally)
+                    }
+                    if !result.isInfrastructureFailure { try await learn(.agentFailed, nil, nil) }
+                    lastReason = reason
+                    feedback = AttemptFeedback(remaining: kept?.remaining ?? job.diagnostics, notes: [reason])
+                    if result.isInfrastructureFailure, agentAttempt < configuration.maxAttempts {
+                        var random = SystemRandomNumberGenerator()
+                        try? await Task.sleep(for: context.backoff.delay(forRetry: agentAttempt, using: &random))
+                    }
+                    continue
+                }
+                switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd), fromCache: false,
+                                        original: original) {
+                case .verified(let fix):
+                    try await learn(.fixed, fix.delta, fix.diff)
+                    try await recorder?.transition(job.path, to: .verified)
+                    try await store(fix, job, context)
+                    tally.agents.append(agent.identity.description)
+                    return .verified(fix, tally)
+                case .improved(let fix):
+                    try await learn(.improved, fix.delta, fix.diff)
+                    kept = Kept(fix: fix)
+                    lastDelta = fix.delta
+                    changed = true
+                    tally.agents.append(agent.identity.description)
+                    lastReason = Self.verificationFailure(fix.delta)
+                    feedback = AttemptFeedback(remaining: fix.delta.remaining,
+                                               notes: ["the previous attempt fixed \(plural(fix.delta.fixedCount, "diagnostic")); the rest remain"])
+                case .retry(let next, let delta, let didChange, let reason):
+                    try await learn(.notFixed, delta, nil)
+                    feedback = next
+                    lastDelta = delta ?? lastDelta
+                    changed = changed || didChange
+                    lastReason = reason
+                case .rejected(let reason, let final):
+                    try await learn(.rejected, nil, nil)
+                    changed = true
+                    lastReason = reason
+                    try await restore(worktree, to: kept)
+                    if final { continue chainLoop }
+                    feedback = AttemptFeedback(remaining: kept?.remaining ?? job.diagnostics,
+                                               notes: ["the previous attempt was rejected and thrown away: \(reason)"])
+                }
+            }
+        }
+        if let kept {
+            if configuration.landPartial {
+                try await restore(worktree, to: kept)
+                try await recorder?.transition(job.path, to: .verified)
+                try await store(kept.fix, job, context)
+                return .verified(kept.fix, tally)
+            }
+            lastReason += "; an improvement was verified but not committed (fix.land_partial is off)"
+        }
+        if let stopped { lastReason += "; stopped: \(stopped)" }
+        if infrastructureOnly && kept == nil && !changed {
+            // Nothing was learnt about the file: its agents could not be reached. Left for resume.
+            return .deferred(reason: "no agent could be reached (\(lastReason)); left for `stomper resume`", tally)
+        }
+        return .notFixed(.failed, reason: lastReason, delta: lastDelta, changed: changed, tally)
+    }
+
+    /// The chain in the order to try it for this job: the configured order, reordered per the
+    /// file's codes by measured success when learning has evidence.
+    func orderedChain(for job: FileJob, _ context: JobContext) -> [any Agent] {
+        guard agents.count > 1, let learning = context.learning else { return agents }
+        let names = agents.map(\.identity.description)
+        let order = learning.order(names, for: Set(job.diagnostics.map(\.code)))
+        return order.compactMap { name in agents.first { $0.identity.description == name } }
+    }
+
+    /// Past verified fixes of the job's difficult codes, from this repository's ledger.
+    func examples(for job: FileJob, _ context: JobContext) async throws -> [FixExample] {
+        guard configuration.learningExamples > 0, let learning = context.learning, let ledger = context.recorder?.ledger else { return [] }
+        var examples: [FixExample] = []
+        for code in Set(job.diagnostics.map(\.code)).sorted() where learning.isDifficult(code: code) {
+            for example in try await ledger.fixExamples(code: code, limit: configuration.learningExamples) where example.path != job.path {
+                examples.append(FixExample(code: code, path: example.path, diff: example.diff))
+            }
+        }
+        return Array(examples.prefix(configuration.learningExamples * 2))
+    }
+
+    /// Puts the worktree back to the base, plus the kept improvement if there is one.
+    func restore(_ worktree: Worktree, to kept: Kept?) async throws {
+        try await BlockingIO.run {
+            try worktree.discardChanges()
+            if let kept { try worktree.apply(kept.fix.patch) }
+        }
+    }
+
+    /// Caches a verified fix under the job's key.
+    func store(_ fix: VerifiedFix, _ job: FileJob, _ context: JobContext) async throws {
+        guard let recorder = context.recorder else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(fix.patch), as: UTF8.self)
+        try await recorder.storeFix(key: job.key, path: job.path, patch: text, patchSHA256: sha256Hex(fix.diff))
+    }
+
+    /// Records what an attempt did, per code, once verification decided it (learning).
+    func learn(_ job: FileJob, request: FixRequest, agent: any Agent, result: AgentOutcome, outcome: AttemptOutcome,
+               delta: DiagnosticDelta?, diff: String?, attempt: Int, _ context: JobContext) async throws {
+        guard configuration.learning, let recorder = context.recorder else { return }
+        let targeted = Dictionary(grouping: request.diagnostics) { "\($0.tool)\u{1f}\($0.code)" }
+        let codes = targeted.keys.sorted().map { key -> AttemptRecord.CodeResult in
+            let parts = key.split(separator: "\u{1f}", maxSplits: 1).map(String.init)
+            let count = targeted[key]!.count
+            // Fixed: the targets of this code that are no longer reported after the attempt.
+            let left = delta?.remaining.filter { $0.tool == parts[0] && $0.code == parts[1] }.count
+                ?? (outcome == .fixed ? 0 : count)
+            return .init(linter: parts[0], code: parts[1], targeted: count, fixed: max(0, count - left))
+        }
+        try await recorder.ledger.recordAttempt(AttemptRecord(
+            runID: recorder.runID, path: job.path, attempt: attempt, agent: agent.identity.description, outcome: outcome,
+            durationMilliseconds: Int((result.duration.seconds * 1000).rounded()), inputTokens: result.usage?.inputTokens,
+            outputTokens: result.usage?.outputTokens, costUSD: result.usage?.costUSD, diff: diff, codes: codes))
+    }
+
+    /// Checks what is in the worktree now: nothing written under `.git`, no commit, only allowed
+    /// paths changed, no suppression or configuration edit (the gate), the file's diagnostics gone
+    /// when re-linted with every enabled linter, and the tests passing.
+    func verify(_ job: FileJob, _ worktree: Worktree, _ context: JobContext, dotGit: WorktreeLink,
+                agentRun: (Date, Date)?, fromCache: Bool, original: String) async throws -> Verification {
+        let recorder = context.recorder
+        var touched = dotGit.restoreIfChanged()
+        if let (start, end) = agentRun {
+            touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
+        }
+        if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true) }
+        let clock = PhaseClock.current!
+        let (head, patch) = try await clock.measure("diff") {
+            try await BlockingIO.run { (try worktree.headCommit(), try worktree.changes()) }
+        }
+        if head != worktree.base {
+            return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed", final: true)
+        }
+        let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
+        if !violations.isEmpty {
+            let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
+            try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
+            return .rejected(reason: reason, final: false)
+        }
+        guard !patch.isEmpty else {
+            return .retry(AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"]),
+                          delta: nil, changed: false,
+                          reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain")
+        }
+        if let gate {
+            let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original
+            let found = gate.check(path: job.path, before: original, after: after,
+                                   otherChangedPaths: patch.paths.filter { $0 != job.path })
+            if !found.isEmpty {
+                let reason = "suppression gate: " + found.map(\.description).joined(separator: "; ")
+                try await recorder?.event("gate.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
+                return .rejected(reason: reason, final: false)
+            }
+        }
+        let after = try await clock.measure("verify") {
+            try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
+        }
+        let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.baseline ?? job.diagnostics, after: after)
+        try await recorder?.event("verify.finished", step: "verify", job: job.path, [
+            "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
+            "from_cache": .bool(fromCache),
+        ])
+        guard delta.isComplete || delta.isImprovement else {
+            return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
+                          reason: Self.verificationFailure(delta))
+        }
+        if let tests = context.tests {
+            let result = await clock.measure("verify") { await tests.run(path: job.path, in: worktree.path) }
+            // Whatever the tests wrote (caches, reports) is not part of the fix.
+            try await BlockingIO.run {
+                try worktree.discardChanges()
+                try worktree.apply(patch)
+            }
+            try await recorder?.event("tests.finished", step: "verify", job: job.path, level: result.passed ? .info : .warning, [
+                "passed": .bool(result.passed), "ms": .milliseconds(result.seconds),
+            ])
+            if !result.passed {
+                return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced,
+                                              notes: ["the tests failed after the change"], testOutput: result.output),
+                              delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)")
+            }
+        }
+        let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) } }
+        let fix = VerifiedFix(patch: patch, delta: delta, diff: diff, fromCache: fromCache)
+        return delta.isComplete ? .verified(fix) : .improved(fix)
+    }
+}
