@@ -190,6 +190,8 @@ enum SummaryText {
         parts.append("\(summary.count(.failed)) failed")
         parts.append("\(summary.count(.skipped)) skipped")
         if !summary.leftToOthers.isEmpty { parts.append("\(summary.leftToOthers.count) left to another writer") }
+        if !summary.changedNotFixed.isEmpty { parts.append("\(summary.changedNotFixed.count) changed but not fixed") }
+        if !summary.deferred.isEmpty { parts.append("\(summary.deferred.count) left for resume") }
         let codes = summary.fixedByCode.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
         var text = "stomper: \(summary.total) files: " + parts.joined(separator: ", ")
         text += String(format: "; %d diagnostics fixed%@; %d agent calls; %.1fs (run %@)",

@@ -37,7 +37,7 @@ struct Resume: AsyncParsableCommand {
             let session = try Session.open(global, flags: [:])
             ledger = try session.openLedger()
             let record = try await Self.findRun(run, ledger: ledger)
-            var stored = try StomperConfiguration.decodeStored(record.configJSON)
+            var stored = try StomperConfiguration.decodeStored(record.configJSON).resuming(with: session.configuration)
             if let parallel {
                 guard (1...64).contains(parallel) else { throw ConfigError("--parallel \(parallel) is out of range: use 1 to 64") }
                 stored.maxParallelFiles = parallel

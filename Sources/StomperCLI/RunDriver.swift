@@ -84,6 +84,9 @@ struct RunDriver: Sendable {
             }
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
         }
+        if let reason = summary.deferred.first?.reason {
+            Terminal.err("stomper: \(summary.deferred.count) files were not attempted: \(reason); finish them with `stomper resume`")
+        }
         if interrupts.interrupted {
             Terminal.err("stomper: run \(plan.runID) was interrupted; finish it with `stomper resume`")
             throw ExitCode(130)

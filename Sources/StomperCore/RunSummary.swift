@@ -81,6 +81,17 @@ public struct RunSummary: Sendable, Hashable, Codable {
         outcomes.values.allSatisfy { $0.status == .fixed || $0.status == .wouldFix || ($0.status == .skipped && $0.leftTo != nil) }
     }
 
+    /// Files where an agent produced a diff that did not pass verification: "a diff exists" is not
+    /// "the errors are fixed".
+    public var changedNotFixed: [FileOutcome] {
+        outcomes.values.filter { $0.status == .failed && $0.changed }.sorted { $0.path < $1.path }
+    }
+
+    /// Files left planned because the run's agent work stopped (circuit breaker, budgets).
+    public var deferred: [FileOutcome] {
+        outcomes.values.filter(\.deferred).sorted { $0.path < $1.path }
+    }
+
     /// Files this run left to another writer (another stomper process, or a commit made meanwhile).
     public var leftToOthers: [FileOutcome] {
         outcomes.values.filter { $0.leftTo != nil }.sorted { $0.path < $1.path }
@@ -93,6 +104,7 @@ extension RunSummary {
         case diagnosticsFixed = "diagnostics_fixed", diagnosticsRemaining = "diagnostics_remaining"
         case fixedByCode = "fixed_by_code", agentCalls = "agent_calls", agentSeconds = "agent_seconds"
         case jobSeconds = "job_seconds", leftToOthers = "left_to_others"
+        case changedNotFixed = "changed_not_fixed", deferred
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,6 +122,8 @@ extension RunSummary {
         try container.encode(agentSeconds, forKey: .agentSeconds)
         try container.encode(jobSeconds, forKey: .jobSeconds)
         try container.encode(leftToOthers.map(\.path), forKey: .leftToOthers)
+        try container.encode(changedNotFixed.map(\.path), forKey: .changedNotFixed)
+        try container.encode(deferred.map(\.path), forKey: .deferred)
     }
 
     public init(from decoder: any Decoder) throws {

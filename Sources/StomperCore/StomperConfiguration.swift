@@ -124,6 +124,28 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// The configuration to resume a run with: everything that decides what a fix is (the run's
+    /// idempotency keys depend on it) comes from the run as stored; how to reach the agents and
+    /// how much to spend (endpoint, key variable, timeouts, retries, breaker, budgets, waits) comes
+    /// from today's settings, so a run stopped by a dead endpoint resumes against a working one.
+    public func resuming(with current: StomperConfiguration) -> StomperConfiguration {
+        var resumed = self
+        resumed.chat.baseURL = current.chat.baseURL
+        resumed.chat.apiKeyVariable = current.chat.apiKeyVariable
+        resumed.chat.maxRetries = current.chat.maxRetries
+        resumed.chat.retryBaseDelayMilliseconds = current.chat.retryBaseDelayMilliseconds
+        resumed.agentTimeoutSeconds = current.agentTimeoutSeconds
+        resumed.maxAgentCalls = current.maxAgentCalls
+        resumed.timeBudgetSeconds = current.timeBudgetSeconds
+        resumed.breakerThreshold = current.breakerThreshold
+        resumed.breakerCooldownSeconds = current.breakerCooldownSeconds
+        resumed.backoffBaseMilliseconds = current.backoffBaseMilliseconds
+        resumed.testTimeoutSeconds = current.testTimeoutSeconds
+        resumed.interactive = current.interactive
+        resumed.coordination = current.coordination
+        return resumed
+    }
+
     /// Decodes a configuration a run stored, filling settings an older stomper did not know with
     /// today's defaults (a run started before an upgrade can still be resumed).
     public static func decodeStored(_ json: String) throws -> StomperConfiguration {
