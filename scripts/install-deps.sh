@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what stomper needs on a fresh Debian machine, skipping what is already there:
-# libgit2-dev (the git library), ruff (the default linter), and git itself.
+# libgit2-dev (the git library), git itself, shellcheck, ruff (the default linter) and mypy
+# (the tests run the real tools).
 set -euo pipefail
 
 need_apt=()
 pkg-config --exists libgit2 2>/dev/null || need_apt+=(libgit2-dev pkg-config)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -19,6 +21,19 @@ if ! command -v ruff >/dev/null 2>&1; then
   hash -r
 fi
 command -v ruff >/dev/null 2>&1 || { echo "install-deps: ruff is installed but not on PATH" >&2; exit 1; }
+
+# mypy 1.11 or newer (`-O json`).
+if ! mypy --version >/dev/null 2>&1 || ! python3 - <<'PY'
+import re, subprocess, sys
+out = subprocess.run(["mypy", "--version"], capture_output=True, text=True).stdout
+m = re.search(r"(\d+)\.(\d+)", out)
+sys.exit(0 if m and (int(m.group(1)), int(m.group(2))) >= (1, 11) else 1)
+PY
+then
+  echo "install-deps: pip install 'mypy>=1.11'" >&2
+  python3 -m pip install -q 'mypy>=1.11'
+  hash -r
+fi
 
 # The tests check the ledger's records against Config/schemas with Python's jsonschema.
 if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
