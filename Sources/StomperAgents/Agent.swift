@@ -107,6 +107,9 @@ public struct FixRequest: Sendable {
     public var scratchDirectory: String
     /// Earlier verified fixes of this file's difficult codes, for the prompt.
     public var examples: [FixExample]
+    /// Diagnostics the file has that the selection left out (`--error-type`, `--ignore`): an agent
+    /// must not fix them (autofix excludes their rules).
+    public var leaveAlone: [Diagnostic] = []
 
     public init(worktree: String, path: String, diagnostics: [Diagnostic], attempt: Int = 1,
                 feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String, examples: [FixExample] = []) {

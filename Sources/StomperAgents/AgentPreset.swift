@@ -1,5 +1,6 @@
 /// The AI coding CLIs stomper knows how to run headless, each as a `CommandAgent` with its
-/// verified flags (see docs/reference: linters-agents.md §0.2 and §2).
+/// flags from the reference (linters-agents.md §0.2 and §2; only aider's were run there, the others
+/// come from their documentation).
 ///
 /// Every preset lets the agent edit files, stops it committing where the CLI can (and the
 /// pipeline checks `HEAD` anyway), restricts its tools where the CLI allows, and gives it the

@@ -20,7 +20,12 @@ public struct AutofixAgent: Agent {
     public func fix(_ request: FixRequest) async throws -> AgentOutcome {
         var total = AgentOutcome(status: .completed, calls: 0)
         for linter in linters {
-            guard let command = linter.fixCommand(path: request.path, root: request.worktree) else { continue }
+            // No tool none of whose diagnostics is targeted (ruff format when `unformatted` was
+            // left out), and no fix of a rule the selection left out.
+            if !request.diagnostics.isEmpty && !request.diagnostics.contains(where: { $0.tool == linter.name }) { continue }
+            let leaving = Set(request.leaveAlone.filter { $0.tool == linter.name }.map(\.code))
+                .subtracting(request.diagnostics.filter { $0.tool == linter.name }.map(\.code))
+            guard let command = linter.fixCommand(path: request.path, root: request.worktree, leaving: leaving) else { continue }
             var spec = command.spec
             spec.timeout = request.timeout
             let outcome = await AgentProcess.run(spec, what: "\(linter.name) --fix", successExitCodes: command.successExitCodes)

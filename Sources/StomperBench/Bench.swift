@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperProcess
 
 @main
 struct Bench: AsyncParsableCommand {
@@ -25,6 +26,8 @@ struct Bench: AsyncParsableCommand {
     var childMemory = false
 
     func run() async throws {
+        // As the stomper executable does; MALLOC_ARENA_MAX in the environment overrides it.
+        MallocArenas.limit()
         let mockAgent = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("stomper-mock-agent").path
         guard FileManager.default.isExecutableFile(atPath: mockAgent) else {

@@ -151,8 +151,8 @@ struct Fix: AsyncParsableCommand {
             throw Failure.exit(error)
         }
         if !json {
-            Terminal.out("stomper: \(plan.jobs.count) files to fix on \(plan.branch) (\(plan.skipped.count) skipped), "
-                         + (plan.excluded.isEmpty ? "" : ", \(plan.excluded.count) left out by --max-files/--max-errors")
+            Terminal.out("stomper: \(plan.jobs.count) files to fix on \(plan.branch) (\(plan.skipped.count) skipped"
+                         + (plan.excluded.isEmpty ? ")" : ", \(plan.excluded.count) left out by the selection)")
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }

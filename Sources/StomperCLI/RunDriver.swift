@@ -1,3 +1,4 @@
+import StomperAgents
 import ArgumentParser
 import Foundation
 import StomperCore
@@ -74,7 +75,7 @@ struct RunDriver: Sendable {
         let elapsed = ContinuousClock.now - clock
         if json {
             Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
-                                    agent: configuration.agent.rawValue, toolVersions: plan.toolVersions,
+                                    agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
                                     elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
                                     docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) }))
         } else {
@@ -85,7 +86,7 @@ struct RunDriver: Sendable {
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
         }
         if let reason = summary.deferred.first?.reason {
-            Terminal.err("stomper: \(summary.deferred.count) files were not attempted: \(reason); finish them with `stomper resume`")
+            Terminal.err("stomper: \(summary.deferred.count) files left for `stomper resume`: \(reason)")
         }
         if interrupts.interrupted {
             Terminal.err("stomper: run \(plan.runID) was interrupted; finish it with `stomper resume`")

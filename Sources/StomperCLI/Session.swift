@@ -170,7 +170,7 @@ struct Session {
             return try makeChatAgent()
         case .claude, .codex, .aider, .cursorAgent, .gemini, .opencode:
             let preset = AgentPreset(rawValue: kind.rawValue)!
-            let agent = try preset.agent(model: model, template: try promptTemplate())
+            let agent = try preset.agent(model: model, executable: configuration.agentExecutable, template: try promptTemplate())
             guard Self.isRunnable(agent.argv[0], from: repository.workdir) else {
                 throw ConfigError("the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)")
             }

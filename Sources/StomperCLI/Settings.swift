@@ -182,6 +182,8 @@ enum Settings {
                 read: { .strings($0.agentChain.map(\.rawValue)) }, write: { if case .strings(let v) = $1 { $0.agentChain = kinds(v) } }),
         Setting(key: "agent.model", kind: .string, help: "model for a preset or the chat agent (empty: the tool's default)",
                 read: { .string($0.agentModel) }, write: { if case .string(let v) = $1 { $0.agentModel = v } }),
+        Setting(key: "agent.executable", kind: .string, help: "program a preset runs instead of its default (empty: the preset's)",
+                read: { .string($0.agentExecutable) }, write: { if case .string(let v) = $1 { $0.agentExecutable = v } }),
         Setting(key: "agent.prompt_template", kind: .string, help: "project prompt template file replacing the built-in one",
                 read: { .string($0.promptTemplate) }, write: { if case .string(let v) = $1 { $0.promptTemplate = v } }),
         Setting(key: "agent.retry_from", kind: .choice(StomperConfiguration.RetryStart.allCases.map(\.rawValue)),
@@ -214,7 +216,7 @@ enum Settings {
                 write: { if case .string(let v) = $1, let field = ChatSettings.TokenLimitField(rawValue: v) { $0.chat.maxTokensField = field } }),
         Setting(key: "agent.chat.send_temperature", kind: .bool, help: "send temperature 0 (off for reasoning models that refuse it)",
                 read: { .bool($0.chat.temperature != nil) }, write: { if case .bool(let v) = $1 { $0.chat.temperature = v ? 0 : nil } }),
-        Setting(key: "agent.chat.max_retries", kind: .int(0...20), help: "HTTP retries of 429 and 5xx, with backoff",
+        Setting(key: "agent.chat.max_retries", kind: .int(0...20), help: "HTTP retries of 408, 429, 5xx and dropped connections, with backoff",
                 read: { .int($0.chat.maxRetries) }, write: { if case .int(let v) = $1 { $0.chat.maxRetries = v } }),
     ]
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StomperProcess
 
 @main
 struct Stomper: AsyncParsableCommand {
@@ -16,6 +17,12 @@ struct Stomper: AsyncParsableCommand {
         version: StomperVersion.current,
         subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self]
     )
+
+    /// Caps glibc's malloc arenas before anything runs (see `MallocArenas`), then parses and runs.
+    static func main() async {
+        MallocArenas.limit()
+        await main(nil)
+    }
 }
 
 enum StomperVersion {

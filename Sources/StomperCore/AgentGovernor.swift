@@ -1,7 +1,7 @@
 /// Run-wide limits on agent use, shared by every job of a run: a circuit breaker over
 /// infrastructure failures, a cap on agent calls, and a time budget.
 ///
-/// Every attempt asks `permit()` first and reports how it ended with `record(_:)`.
+/// Every attempt asks `permit()` first and reports how it ended with `record(_:infrastructureFailure:reason:)`.
 ///
 /// The breaker: after `threshold` consecutive infrastructure failures (a missing binary, a refused
 /// connection or key, an endpoint that kept failing after its retries) it opens, and no attempt
@@ -10,9 +10,15 @@
 /// agent work for good. Jobs refused a permit are left planned, so `stomper resume` finishes them.
 public actor AgentGovernor {
     public enum Permit: Sendable, Equatable {
-        case go
+        /// Start the attempt, and report it with this ticket.
+        case go(Ticket)
         /// No more attempts in this run; the reason says why and what to do.
         case stop(String)
+    }
+
+    /// Names one permitted attempt, so that only the probe's own result decides the probe.
+    public struct Ticket: Sendable, Hashable {
+        let number: Int
     }
 
     enum Breaker {
@@ -34,6 +40,7 @@ public actor AgentGovernor {
     private var calls = 0
     private var stopped: String?
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var probe: Ticket?
 
     /// - Parameters:
     ///   - threshold: consecutive infrastructure failures that open the breaker (0 = never).
@@ -66,7 +73,7 @@ public actor AgentGovernor {
             switch breaker {
             case .closed:
                 calls += 1
-                return .go
+                return .go(Ticket(number: calls))
             case .probing:
                 await withCheckedContinuation { waiting.append($0) }
             case .open(let until):
@@ -78,13 +85,15 @@ public actor AgentGovernor {
                 breaker = .probing
                 if let stopped { return .stop(stopped) }
                 calls += 1
-                return .go
+                probe = Ticket(number: calls)
+                return .go(probe!)
             }
         }
     }
 
-    /// Reports how a permitted attempt ended.
-    public func record(infrastructureFailure: Bool, reason: String = "") {
+    /// Reports how a permitted attempt ended. While the breaker waits for its probe, only the
+    /// probe's result counts (attempts that were already running when it opened do not decide).
+    public func record(_ ticket: Ticket, infrastructureFailure: Bool, reason: String = "") {
         if infrastructureFailure {
             consecutiveFailures += 1
             lastFailure = reason
@@ -92,10 +101,13 @@ public actor AgentGovernor {
             consecutiveFailures = 0
         }
         switch breaker {
+        case .probing where ticket != probe:
+            break
         case .probing where infrastructureFailure:
             stop("the agent's infrastructure kept failing after a cooldown (last: \(lastFailure))")
         case .probing:
             breaker = .closed
+            probe = nil
             wakeAll()
         case .closed where threshold > 0 && consecutiveFailures >= threshold:
             breaker = .open(until: ContinuousClock.now + cooldown)

@@ -58,7 +58,11 @@ extension Pipeline {
             if index > 0 { try await restore(worktree, to: kept) }
             var feedback: AttemptFeedback?
             for agentAttempt in 1...max(1, configuration.maxAttempts) {
-                if case .stop(let reason) = await context.governor.permit() {
+                let ticket: AgentGovernor.Ticket
+                switch await context.governor.permit() {
+                case .go(let granted):
+                    ticket = granted
+                case .stop(let reason):
                     if tally.attempts == 0 { return .deferred(reason: reason, tally) }
                     stopped = reason
                     break chainLoop
@@ -66,16 +70,20 @@ extension Pipeline {
                 tally.attempts += 1
                 if tally.attempts > 1 { try await recorder?.transition(job.path, to: .running(attempt: tally.attempts)) }
                 if agentAttempt > 1 && configuration.retryFrom == .clean { try await restore(worktree, to: kept) }
-                let request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: kept?.remaining ?? job.diagnostics,
+                var request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: kept?.remaining ?? job.diagnostics,
                                          attempt: agentAttempt, feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
                                          scratchDirectory: context.scratch, examples: examples)
+                if let baseline = job.baseline {
+                    let targeted = Set(job.diagnostics.map { $0.tool + "\u{1f}" + $0.code })
+                    request.leaveAlone = baseline.filter { !targeted.contains($0.tool + "\u{1f}" + $0.code) }
+                }
                 try await recorder?.event("agent.started", step: "agent", job: job.path, [
                     "attempt": .int(tally.attempts), "agent": .string(agent.identity.description),
                 ])
                 let agentStart = Date()
                 let result = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
                 let agentEnd = Date()
-                await context.governor.record(infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
+                await context.governor.record(ticket, infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
                 tally.agentCalls += result.calls
                 tally.agentTime += result.duration
                 if let usage = result.usage { tally.usage = (tally.usage ?? AgentUsage()) + usage }
@@ -107,7 +115,7 @@ extension Pipeline {
                     continue
                 }
                 switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd), fromCache: false,
-                                        original: original) {
+                                        original: original, kept: kept) {
                 case .verified(let fix):
                     try await learn(.fixed, fix.delta, fix.diff)
                     try await recorder?.transition(job.path, to: .verified)
@@ -218,7 +226,7 @@ extension Pipeline {
     /// paths changed, no suppression or configuration edit (the gate), the file's diagnostics gone
     /// when re-linted with every enabled linter, and the tests passing.
     func verify(_ job: FileJob, _ worktree: Worktree, _ context: JobContext, dotGit: WorktreeLink,
-                agentRun: (Date, Date)?, fromCache: Bool, original: String) async throws -> Verification {
+                agentRun: (Date, Date)?, fromCache: Bool, original: String, kept: Kept? = nil) async throws -> Verification {
         let recorder = context.recorder
         var touched = dotGit.restoreIfChanged()
         if let (start, end) = agentRun {
@@ -238,10 +246,12 @@ extension Pipeline {
             try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
             return .rejected(reason: reason, final: false)
         }
-        guard !patch.isEmpty else {
-            return .retry(AttemptFeedback(remaining: job.diagnostics, notes: ["the previous attempt changed nothing"]),
-                          delta: nil, changed: false,
-                          reason: "agent made no change; \(plural(job.diagnostics.count, "diagnostic")) remain")
+        // Nothing beyond the base, or beyond the improvement already kept, is no change at all.
+        guard !patch.isEmpty, patch != kept?.fix.patch else {
+            let remaining = kept?.remaining ?? job.diagnostics
+            return .retry(AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
+                          delta: kept?.fix.delta, changed: kept != nil,
+                          reason: "agent made no change; \(plural(remaining.count, "diagnostic")) remain")
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original

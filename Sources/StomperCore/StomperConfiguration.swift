@@ -63,6 +63,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var agentChain: [AgentKind] = []
     /// The model a preset or the chat agent asks for (empty: the tool's default).
     public var agentModel: String = ""
+    /// The program a preset runs instead of its default name (a path, or `agent` for newer cursor installs).
+    public var agentExecutable: String = ""
     /// The argv template of the command agent.
     public var command: [String] = []
     /// A project prompt template file (relative to the root) replacing the built-in task prompt.

@@ -16,15 +16,26 @@ public struct LearningReport: Sendable, Hashable, Codable {
         self.agents = agents
     }
 
-    /// `linter/code` of every code some agent fixes reliably, sorted.
+    /// `linter/code` of every code some agent fixed in at least `masteredRate` of at least
+    /// `minimumAttempts` attempts, sorted.
     public var mastered: [String] {
-        codesWhere { best in best.attempts >= Self.minimumAttempts && best.successRate >= Self.masteredRate }
+        byCode.filter { _, figures in figures.contains { Self.isMeasured($0) && $0.successRate >= Self.masteredRate } }
+            .keys.sorted()
     }
 
-    /// `linter/code` of every code no agent fixes reliably yet, sorted.
+    /// `linter/code` of every code tried at least `minimumAttempts` times for which no agent
+    /// reaches `difficultRate` over at least `minimumAttempts` attempts, sorted.
     public var difficult: [String] {
-        codesWhere { best in best.successRate < Self.difficultRate }
-            .filter { name in attempts(of: name) >= Self.minimumAttempts }
+        byCode.filter { _, figures in
+            figures.reduce(0) { $0 + $1.attempts } >= Self.minimumAttempts
+                && !figures.contains { Self.isMeasured($0) && $0.successRate >= Self.difficultRate }
+        }.keys.sorted()
+    }
+
+    private static func isMeasured(_ figure: LearningFigure) -> Bool { figure.attempts >= minimumAttempts }
+
+    private var byCode: [String: [LearningFigure]] {
+        Dictionary(grouping: figures) { "\($0.linter)/\($0.code)" }
     }
 
     /// Whether `code` is difficult (any linter).
@@ -49,17 +60,5 @@ public struct LearningReport: Sendable, Hashable, Codable {
         var result = agents
         for (slot, entry) in zip(measured.map(\.0), sorted) { result[slot] = entry.1 }
         return result
-    }
-
-    private func attempts(of name: String) -> Int {
-        figures.filter { "\($0.linter)/\($0.code)" == name }.reduce(0) { $0 + $1.attempts }
-    }
-
-    private func codesWhere(_ predicate: (LearningFigure) -> Bool) -> [String] {
-        let byCode = Dictionary(grouping: figures) { "\($0.linter)/\($0.code)" }
-        return byCode.compactMap { name, figures in
-            let best = figures.max { ($0.successRate, $0.attempts) < ($1.successRate, $1.attempts) }!
-            return predicate(best) ? name : nil
-        }.sorted()
     }
 }

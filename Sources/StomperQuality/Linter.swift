@@ -14,6 +14,12 @@ public protocol Linter: Sendable {
 
     /// The command that applies the tool's own fixes to one file, or nil if it has none.
     func fixCommand(path: String, root: String) -> FixCommand?
+
+    /// The command that applies the tool's fixes except those of `codes`: rules the file already
+    /// breaks that the selection left out (`--error-type`, `--ignore`), so the fix honours the
+    /// selection. Rules a fix itself triggers (an import it made unused) are still fixed. By
+    /// default the tool's whole fix, for tools that cannot limit it.
+    func fixCommand(path: String, root: String, leaving codes: Set<String>) -> FixCommand?
 }
 
 /// How to run a linter's own fixer on one file.
@@ -29,6 +35,10 @@ public struct FixCommand: Sendable, Hashable {
 }
 
 extension Linter {
+    public func fixCommand(path: String, root: String, leaving codes: Set<String>) -> FixCommand? {
+        fixCommand(path: path, root: root)
+    }
+
     /// Lints once and groups the diagnostics by file, each file's list sorted.
     public func lintGrouped(paths: [String], root: String) async throws -> [String: [Diagnostic]] {
         Dictionary(grouping: try await lint(paths: paths, root: root), by: \.path).mapValues { $0.sorted() }

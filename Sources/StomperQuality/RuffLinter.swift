@@ -52,6 +52,15 @@ public struct RuffLinter: Linter {
         }
     }
 
+    /// `ruff check --fix --unfixable CODES`: the rules left out keep their findings.
+    public func fixCommand(path: String, root: String, leaving codes: Set<String>) -> FixCommand? {
+        let rules = codes.filter { $0.first?.isLetter == true && $0.contains(where: \.isNumber) }.sorted()
+        guard var command = fixCommand(path: path, root: root), !rules.isEmpty else { return fixCommand(path: path, root: root) }
+        let separator = command.spec.arguments.firstIndex(of: "--")!
+        command.spec.arguments.insert(contentsOf: ["--unfixable", rules.joined(separator: ",")], at: separator)
+        return command
+    }
+
     public func fixCommand(path: String, root: String) -> FixCommand? {
         let spec = ProcessSpec(
             executable: executable,

@@ -46,6 +46,12 @@ import Testing
         #expect(report.mastered == ["ruff/F401"])
         #expect(report.difficult == ["ruff/F821"])
         #expect(report.isDifficult(code: "F821") && !report.isDifficult(code: "E741"))
+        // One lucky attempt neither hides a reliable agent nor rescues a difficult code.
+        let mixed = LearningReport(figures: [
+            figure("X1", "lucky", 1, 1), figure("X1", "steady", 20, 19), figure("Y1", "lucky", 1, 1), figure("Y1", "steady", 5, 0),
+        ])
+        #expect(mixed.mastered == ["ruff/X1"])
+        #expect(mixed.difficult == ["ruff/Y1"])
     }
 
     @Test func aChainIsReorderedOnlyOnMeasuredSuccess() {
