@@ -42,20 +42,15 @@ public struct MypyLinter: Linter {
 
     /// `mypy --version`, e.g. `mypy 2.4.1 (compiled: yes)`. Throws `.unsupportedVersion` below 1.11.
     public func version() async throws -> String {
-        let spec = ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout)
-        let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
-        guard result.exitCode == 0 else {
-            throw ToolProcess.failure("`\(executable) --version` failed", tool: name, spec: spec, result: result)
-        }
-        let text = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try await ToolProcess.versionOutput(executable, tool: name, timeout: timeout, missing: missingMessage)
         guard let found = ToolVersion(in: text) else {
             throw QualityError(.unreadableOutput, "cannot read a version number in `\(text)`", tool: name,
-                               commandLine: spec.commandLine)
+                               commandLine: "\(executable) --version")
         }
         guard let minimum = ToolVersion(in: Self.minimumVersion), found >= minimum else {
             throw QualityError(.unsupportedVersion,
                                "mypy \(found) is too old: stomper needs mypy ≥ \(Self.minimumVersion) for `-O json`; upgrade with `pip install -U 'mypy>=\(Self.minimumVersion)'`",
-                               tool: name, commandLine: spec.commandLine)
+                               tool: name, commandLine: "\(executable) --version")
         }
         return text
     }

@@ -31,12 +31,7 @@ public struct RuffFormatLinter: Linter {
     }
 
     public func version() async throws -> String {
-        let spec = ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout)
-        let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
-        guard result.exitCode == 0 else {
-            throw ToolProcess.failure("`\(executable) --version` failed", tool: name, spec: spec, result: result)
-        }
-        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await ToolProcess.versionOutput(executable, tool: name, timeout: timeout, missing: missingMessage)
     }
 
     /// Named files that are not Python (`.py`, `.pyi`, `.ipynb`) are left out: ruff would try to

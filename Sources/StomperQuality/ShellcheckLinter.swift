@@ -36,15 +36,11 @@ public struct ShellcheckLinter: Linter {
 
     /// `shellcheck 0.9.0`, from the `version: 0.9.0` line of `shellcheck --version`.
     public func version() async throws -> String {
-        let spec = ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout)
-        let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
-        guard result.exitCode == 0 else {
-            throw ToolProcess.failure("`\(executable) --version` failed", tool: name, spec: spec, result: result)
-        }
-        let line = result.stdoutText.split(separator: "\n").first { $0.hasPrefix("version:") }
+        let output = try await ToolProcess.versionOutput(executable, tool: name, timeout: timeout, missing: missingMessage)
+        let line = output.split(separator: "\n").first { $0.hasPrefix("version:") }
         guard let number = line?.dropFirst("version:".count).trimmingCharacters(in: .whitespaces), !number.isEmpty else {
             throw QualityError(.unreadableOutput, "`\(executable) --version` printed no `version:` line", tool: name,
-                               commandLine: spec.commandLine, standardError: trimmed(result.stdoutText))
+                               commandLine: "\(executable) --version", standardError: trimmed(output))
         }
         return "shellcheck \(number)"
     }

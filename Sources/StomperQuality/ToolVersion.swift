@@ -53,6 +53,17 @@ enum ToolProcess {
         }
     }
 
+    /// `EXECUTABLE --version`'s trimmed standard output; a missing program is `.toolMissing` with
+    /// `missing` (which names the install command), a failing one `.toolFailed`.
+    static func versionOutput(_ executable: String, tool: String, timeout: Duration, missing: String) async throws -> String {
+        let spec = ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout)
+        let result = try await run(spec, tool: tool, missing: missing)
+        guard result.exitCode == 0 else {
+            throw failure("`\(executable) --version` failed", tool: tool, spec: spec, result: result)
+        }
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Runs `command` (program and arguments) in `root` and returns its trimmed standard output,
     /// for the `versionCommand` of configurable linters.
     static func versionText(_ command: [String], root: String?, tool: String, timeout: Duration) async throws -> String {
