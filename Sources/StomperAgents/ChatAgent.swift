@@ -83,13 +83,15 @@ public struct ChatSettings: Sendable, Hashable, Codable {
 public struct ChatAgent: Agent {
     public let settings: ChatSettings
     public let identity: AgentIdentity
+    /// The user message's template: the built-in one, or the project's (`agent.prompt_template`).
+    public let userTemplate: PromptTemplate
     private let client: ChatClient
 
     /// `apiKey` is the value of `settings.apiKeyVariable`, read by the caller; it is sent as a
     /// Bearer token and kept out of identity, output and descriptions. `sleep` waits between
     /// retries and `random` draws their jitter in `0...1`; tests replace both.
     /// Throws `AgentError` when a setting is unusable.
-    public init(settings: ChatSettings, apiKey: String?,
+    public init(settings: ChatSettings, apiKey: String?, userTemplate: PromptTemplate = .chatUser,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) throws {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
@@ -106,7 +108,10 @@ public struct ChatAgent: Agent {
                              "agent.chat timeout_seconds and max_tokens must be positive, max_retries and retry_base_delay_milliseconds not negative")
         }
         self.settings = settings
-        self.identity = AgentIdentity(kind: "chat", name: settings.model, settings: settings.canonicalText)
+        self.userTemplate = userTemplate
+        // A project's template changes what is asked, so it is part of the identity (and the keys).
+        self.identity = AgentIdentity(kind: "chat", name: settings.model, settings: settings.canonicalText
+                                      + (userTemplate == .chatUser ? "" : "\u{1f}template:" + userTemplate.text))
         self.client = ChatClient(
             endpoint: endpoint, apiKey: apiKey.flatMap { $0.isEmpty ? nil : APIKey(value: $0) }, keyVariable: settings.apiKeyVariable,
             maxRetries: settings.maxRetries,
@@ -131,7 +136,7 @@ public struct ChatAgent: Agent {
         }
         let body: Data
         do {
-            body = try requestBody(Prompt.chatMessages(for: request, source: original))
+            body = try requestBody(Prompt.chatMessages(for: request, source: original, user: userTemplate))
         } catch {
             throw AgentError(.badConfiguration, "cannot encode the chat request: \(error)")
         }

@@ -148,7 +148,12 @@ struct Session {
             }
         }
         do {
-            return try ChatAgent(settings: settings, apiKey: key)
+            // A project template replaces the user message; it must carry the file.
+            let template = configuration.promptTemplate.isEmpty ? PromptTemplate.chatUser : try promptTemplate()
+            guard template.placeholders.contains(.file) else {
+                throw ConfigError("agent.prompt_template \(configuration.promptTemplate) has no {{file}}: the chat agent must send the file")
+            }
+            return try ChatAgent(settings: settings, apiKey: key, userTemplate: template)
         } catch let error as AgentError {
             throw ConfigError("agent.chat: \(error)")
         }

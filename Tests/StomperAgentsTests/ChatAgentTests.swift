@@ -84,6 +84,23 @@ func unusedPort() -> UInt16 {
         #expect(!outcome.output.contains(Self.key))
     }
 
+    /// A project's template replaces the user message (and changes the agent's identity).
+    @Test func aProjectTemplateShapesTheUserMessage() async throws {
+        let template = try PromptTemplate(text: "PROJECT RULES for {{path}}\n{{diagnostics}}\n{{file}}\n")
+        try await withTemporaryDirectory { dir in
+            try Data(Self.source.utf8).write(to: URL(fileURLWithPath: dir + "/a.py"))
+            try await ChatStubServer.withServer(script: Self.script) { stub in
+                let agent = try ChatAgent(settings: settings(stub), apiKey: Self.key, userTemplate: template)
+                #expect(agent.identity != (try ChatAgent(settings: settings(stub), apiKey: Self.key)).identity)
+                let outcome = try await agent.fix(request(dir))
+                #expect(outcome.status == .completed)
+                let user = try #require(stub.requests.first?.chat?.messages.last?.content)
+                #expect(user.hasPrefix("PROJECT RULES for a.py") && user.contains("F401") && user.contains("print(sys.argv)"))
+                #expect(try String(contentsOfFile: dir + "/a.py", encoding: .utf8) == Self.fixed)
+            }
+        }
+    }
+
     @Test func sendsTheConfiguredTokenFieldAndNoKeyOrTemperatureWhenUnset() async throws {
         let (outcome, _, requests) = try await attempt(key: nil) { settings in
             settings.baseURL += "/"
