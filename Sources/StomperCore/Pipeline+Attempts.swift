@@ -120,14 +120,12 @@ extension Pipeline {
                     try await learn(.fixed, fix.delta, fix.diff)
                     try await recorder?.transition(job.path, to: .verified)
                     try await store(fix, job, context)
-                    tally.agents.append(agent.identity.description)
                     return .verified(fix, tally)
                 case .improved(let fix):
                     try await learn(.improved, fix.delta, fix.diff)
                     kept = Kept(fix: fix)
                     lastDelta = fix.delta
                     changed = true
-                    tally.agents.append(agent.identity.description)
                     lastReason = Self.verificationFailure(fix.delta)
                     feedback = AttemptFeedback(remaining: fix.delta.remaining,
                                                notes: ["the previous attempt fixed \(plural(fix.delta.fixedCount, "diagnostic")); the rest remain"])
@@ -275,7 +273,7 @@ extension Pipeline {
             return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
                           reason: Self.verificationFailure(delta))
         }
-        if let tests = context.tests {
+        if let tests {
             let result = await clock.measure("verify") { await tests.run(path: job.path, in: worktree.path) }
             // Whatever the tests wrote (caches, reports) is not part of the fix.
             try await BlockingIO.run {

@@ -191,7 +191,7 @@ public struct Pipeline: Sendable {
                 gitDirectory: GitDirectoryGuard(gitDirectory: repository.commonDir),
                 scratch: repository.commonDir + "/stomper/tmp/" + plan.runID, governor: governor,
                 backoff: Backoff(base: .milliseconds(configuration.backoffBaseMilliseconds), cap: .seconds(60)),
-                learning: learning, tests: tests)
+                learning: learning)
             await withTaskGroup(of: FileOutcome.self) { group in
                 var pending = plan.jobs.makeIterator()
                 for _ in 0..<width {
@@ -254,7 +254,6 @@ public struct Pipeline: Sendable {
         var governor: AgentGovernor
         var backoff: Backoff
         var learning: LearningReport?
-        var tests: TestCommand?
     }
 
     /// A fix that passed verification and scope checks, ready to land.
@@ -278,8 +277,6 @@ public struct Pipeline: Sendable {
         var agentCalls = 0
         var agentTime: Duration = .zero
         var usage: AgentUsage?
-        /// The agents that made an accepted change, in order (for the commit message).
-        var agents: [String] = []
     }
 
     /// What verifying the worktree's current state found.

@@ -58,7 +58,7 @@ public struct MypyLinter: Linter {
     /// Named files that are not Python (`.py`, `.pyi`) are left out: given a shell script, mypy
     /// would report it as a syntax error. When nothing is left, mypy does not run.
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
-        let paths = Self.pythonPaths(paths, root: root)
+        let paths = PathNormalizer.pythonPaths(paths, root: root)
         if paths == [] { return [] }
         let spec = ProcessSpec(executable: executable, arguments: arguments(paths: paths ?? [], root: root),
                                workingDirectory: root, timeout: timeout)
@@ -81,18 +81,10 @@ public struct MypyLinter: Linter {
     public func arguments(paths: [String], root: String) -> [String] {
         var arguments = ["-O", "json", "--cache-dir=\(cacheDirectory ?? "/dev/null")"]
         // One file: keep mypy to that file's own errors, not those of every module it imports.
-        if paths.count == 1, !Self.isDirectory(paths[0].hasPrefix("/") ? paths[0] : root + "/" + paths[0]) {
+        if paths.count == 1, !PathNormalizer.isDirectory(paths[0].hasPrefix("/") ? paths[0] : root + "/" + paths[0]) {
             arguments.append("--follow-imports=silent")
         }
         return arguments + extraArguments + ["--"] + (paths.isEmpty ? ["."] : paths)
-    }
-
-    /// nil for "the whole tree"; otherwise the folders and Python files among `paths`.
-    static func pythonPaths(_ paths: [String], root: String) -> [String]? {
-        guard !paths.isEmpty else { return nil }
-        return paths.filter {
-            $0.hasSuffix(".py") || $0.hasSuffix(".pyi") || isDirectory($0.hasPrefix("/") ? $0 : root + "/" + $0)
-        }
     }
 
     /// mypy has no fixer.
@@ -152,11 +144,6 @@ public struct MypyLinter: Linter {
 
     private static func hasJSONLines(_ output: [UInt8]) -> Bool {
         output.split(separator: UInt8(ascii: "\n")).contains { $0.first == UInt8(ascii: "{") }
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private var missingMessage: String {

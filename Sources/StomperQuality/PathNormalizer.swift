@@ -26,3 +26,23 @@ struct PathNormalizer {
         return path
     }
 }
+
+extension PathNormalizer {
+    /// Python files a Python tool takes: `.py` and `.pyi` (plus `.ipynb` for ruff).
+    static let pythonExtensions = [".py", ".pyi"]
+
+    /// nil for "the whole tree" (no paths); otherwise the folders among `paths` and the files with
+    /// one of `extensions`. A named file of another language (a shell script in a linter set)
+    /// would come back from a Python tool as a syntax error.
+    static func pythonPaths(_ paths: [String], root: String, extensions: [String] = pythonExtensions) -> [String]? {
+        guard !paths.isEmpty else { return nil }
+        return paths.filter { path in
+            extensions.contains(where: path.hasSuffix) || isDirectory(path.hasPrefix("/") ? path : root + "/" + path)
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

@@ -37,9 +37,7 @@ public struct RuffFormatLinter: Linter {
     /// Named files that are not Python (`.py`, `.pyi`, `.ipynb`) are left out: ruff would try to
     /// parse a shell script as Python. When nothing is left, ruff does not run.
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
-        let selected = paths.filter { path in
-            [".py", ".pyi", ".ipynb"].contains(where: path.hasSuffix) || Self.isDirectory(path.hasPrefix("/") ? path : root + "/" + path)
-        }
+        let selected = PathNormalizer.pythonPaths(paths, root: root, extensions: PathNormalizer.pythonExtensions + [".ipynb"]) ?? []
         if selected.isEmpty && !paths.isEmpty { return [] }
         let spec = ProcessSpec(
             executable: executable,
@@ -128,11 +126,6 @@ public struct RuffFormatLinter: Linter {
         let rest = line.dropFirst(failedToParse.count)
         guard let match = rest.firstMatch(of: #/^(.+?):\d+:\d+: /#) else { return nil }
         return String(match.output.1)
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private var missingMessage: String {

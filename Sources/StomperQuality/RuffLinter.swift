@@ -32,10 +32,9 @@ public struct RuffLinter: Linter {
     }
 
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
-        // A named file of another language (a shell script beside ruff in a linter set) would come
-        // back as a Python syntax error: only folders and Python files go to ruff.
+        // Only folders and Python files go to ruff (see `PathNormalizer.pythonPaths`).
         let named = !paths.isEmpty
-        let paths = MypyLinter.pythonPaths(paths, root: root) ?? []
+        let paths = PathNormalizer.pythonPaths(paths, root: root, extensions: PathNormalizer.pythonExtensions + [".ipynb"]) ?? []
         if named && paths.isEmpty { return [] }
         let spec = ProcessSpec(
             executable: executable,
