@@ -45,7 +45,9 @@ struct BenchContext {
         logger.logLevel = .error
         let ledger = try Ledger.open(commonDir: git.commonDir)
         // The real anti-stomp layer: every job claims its file with a durable lease, every landing is fenced.
-        let pipeline = Pipeline(repository: git, configuration: configuration, linter: RuffLinter(),
+        // As the CLI does: ruff found through a pyenv shim runs the program the shim resolves to.
+        let ruff = RuffLinter(executable: await VersionManagerShim.resolve("ruff", in: repository.root))
+        let pipeline = Pipeline(repository: git, configuration: configuration, linter: ruff,
                                 agent: try agent(latencyMilliseconds: latencyMilliseconds),
                                 resourceGuard: StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination),
                                 logger: logger)
@@ -241,6 +243,8 @@ enum Scenarios {
                 try await repository.reset()
             }
             let script = context.workDirectory + "/mock-0.json"
+            // The same ruff program stomper runs, so the ratio compares orchestration, not shims.
+            let ruff = await VersionManagerShim.resolve("ruff", in: repository.root)
             var durations: [Double] = []
             for (index, path) in repository.fixablePaths.prefix(jobs).enumerated() {
                 let worktree = context.workDirectory + "/baseline-wt-\(index)"
@@ -248,7 +252,7 @@ enum Scenarios {
                 try await SyntheticRepository.git(["worktree", "add", "-q", "--detach", worktree, "HEAD"], in: repository.root)
                 _ = try await ProcessRunner.run(ProcessSpec(executable: context.mockAgent, arguments: ["--script", script, path],
                                                             workingDirectory: worktree, timeout: .seconds(60)))
-                _ = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: ["check", "--no-cache", "-q", path],
+                _ = try await ProcessRunner.run(ProcessSpec(executable: ruff, arguments: ["check", "--no-cache", "-q", path],
                                                             workingDirectory: worktree, timeout: .seconds(60)))
                 let diff = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["diff", "--binary"],
                                                                    workingDirectory: worktree, timeout: .seconds(60)))

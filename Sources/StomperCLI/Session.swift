@@ -42,7 +42,7 @@ struct Session {
     /// The pipeline this session's configuration describes. `toolVersions` are asked of the tools
     /// unless given (a resumed run keeps the versions it started with, which are part of its keys).
     func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil) async throws -> Pipeline {
-        let linters = try makeLinters()
+        let linters = try await makeLinters()
         let linter: any Linter = linters.count == 1 ? linters[0] : try LinterSet(linters)
         var versions = toolVersions ?? [:]
         if toolVersions == nil { versions = try await Pipeline.versions(of: linter) }
@@ -66,20 +66,33 @@ struct Session {
 
     /// Every enabled linter, in the order autofix should apply their fixes: ruff's fixes, then
     /// ruff format, then the checkers without fixes, then the `[[quality.*]]` tools.
-    func makeLinters() throws -> [any Linter] {
+    ///
+    /// A linter found through a pyenv or asdf shim runs the program the shim resolves to in this
+    /// repository (asked once here): a shim costs more per call than ruff's whole check of a file.
+    func makeLinters() async throws -> [any Linter] {
         let configuration = self.configuration
         let order = ["ruff", "ruff-format", "mypy", "shellcheck"]
         var linters: [any Linter] = []
+        var resolved: [String: String] = [:]
+        func program(_ executable: String) async -> String {
+            if let known = resolved[executable] { return known }
+            let path = await VersionManagerShim.resolve(executable, in: repository.workdir)
+            if path != executable { logger.debug("\(executable): running \(path) (resolved from a version-manager shim)") }
+            resolved[executable] = path
+            return path
+        }
         for name in order where configuration.linters.contains(name) {
             switch name {
             case "ruff":
-                linters.append(makeRuff())
+                linters.append(RuffLinter(executable: await program(configuration.ruffExecutable),
+                                          extraArguments: configuration.ruffArguments, unsafeFixes: configuration.unsafeFixes))
             case "ruff-format":
-                linters.append(RuffFormatLinter(executable: configuration.ruffExecutable))
+                linters.append(RuffFormatLinter(executable: await program(configuration.ruffExecutable)))
             case "mypy":
-                linters.append(MypyLinter(executable: configuration.mypyExecutable, extraArguments: configuration.mypyArguments))
+                linters.append(MypyLinter(executable: await program(configuration.mypyExecutable),
+                                          extraArguments: configuration.mypyArguments))
             default:
-                linters.append(ShellcheckLinter(executable: configuration.shellcheckExecutable,
+                linters.append(ShellcheckLinter(executable: await program(configuration.shellcheckExecutable),
                                                 extraArguments: configuration.shellcheckArguments))
             }
         }
@@ -96,11 +109,6 @@ struct Session {
             throw ConfigError("no linter is enabled: set linters.enabled in stomper.toml (e.g. [\"ruff\"]) or add a [[quality.sarif]] tool")
         }
         return linters
-    }
-
-    func makeRuff() -> RuffLinter {
-        RuffLinter(executable: configuration.ruffExecutable, extraArguments: configuration.ruffArguments,
-                   unsafeFixes: configuration.unsafeFixes)
     }
 
     /// The gate with the rules `verify.gate_allow` lets through.
