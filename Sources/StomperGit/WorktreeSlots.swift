@@ -43,6 +43,8 @@ enum WorktreeSlots {
             var linked: OpaquePointer?
             try LibGit2.check(git_repository_open_from_worktree(&linked, worktree), "opening worktree \(name)")
             let linkedRepo = RepositoryHandle(linked!)
+            // git_worktree_add checked out the main HEAD's commit: what the new worktree holds.
+            let checkedOut = try linkedRepo.headCommitID()
             var oid = commit.oid
             try LibGit2.check(git_repository_set_head_detached(linkedRepo.pointer, &oid), "detaching worktree \(name)")
             // git_worktree_add created a branch named after the worktree; it is not wanted.
@@ -51,8 +53,10 @@ enum WorktreeSlots {
                 defer { git_reference_free(branch) }
                 try LibGit2.check(git_branch_delete(branch), "deleting the temporary branch \(name)")
             }
-            if try linkedRepo.headCommitID() != nil {
-                try reset(path: path, to: commit, from: nil)
+            // A fresh checkout has nothing untracked or modified: only what differs between the
+            // commit checked out and `commit` needs writing (no status scan of the new worktree).
+            if let checkedOut, checkedOut != commit {
+                try resetObserved(linkedRepo, path: path, to: commit, from: checkedOut, observed: [])
             }
         } catch {
             remove(repository: repository, name: name)

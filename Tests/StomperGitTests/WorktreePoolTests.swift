@@ -72,6 +72,60 @@ import Testing
         }
     }
 
+    /// Jobs that never overlap share one worktree: the pool grows only when jobs are in flight
+    /// together, and then to as many as are (here all four bodies wait for each other, so the
+    /// pool must hand out four slots or the test would hang).
+    @Test(.timeLimit(.minutes(2))) func thePoolGrowsOnlyAsFarAsJobsOverlap() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 4)
+            var paths = Set<String>()
+            for _ in 0..<5 {
+                paths.insert(try await pool.withWorktree(at: head) { $0.path })
+            }
+            #expect(paths.count == 1)
+            #expect(await pool.worktreesCreated == 1)
+            let everyoneInside = Rendezvous(expected: 4)
+            let overlapping = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await pool.withWorktree(at: head) { worktree in
+                            await everyoneInside.arriveAndWait()
+                            return worktree.path
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(overlapping.count == 4)
+            #expect(await pool.worktreesCreated == 4)
+            await pool.close()
+        }
+    }
+
+    /// A worktree created for an older commit than the main checkout's holds that commit's files.
+    @Test func aWorktreeCreatedAtAnOlderCommitHoldsThatCommit() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "one\n", "b.txt": "b\n"])
+            let first = ObjectID(hex: try await fixture.head())!
+            try fixture.write(["a.txt": "two\n", "c.txt": "new\n"])
+            try await fixture.git("rm", "-q", "b.txt")
+            try await fixture.commitAll("second")
+            let repository = try GitRepository.discover(from: fixture.root)
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            try await pool.withWorktree(at: first) { (worktree: Worktree) async throws in
+                #expect(try String(contentsOfFile: worktree.path + "/a.txt", encoding: .utf8) == "one\n")
+                #expect(try String(contentsOfFile: worktree.path + "/b.txt", encoding: .utf8) == "b\n")
+                #expect(!FileManager.default.fileExists(atPath: worktree.path + "/c.txt"))
+                #expect(try worktree.headCommit() == first)
+                #expect(try await GitFixture(root: worktree.path).git("status", "--porcelain", "--untracked-files=all").isEmpty)
+            }
+            await pool.close()
+        }
+    }
+
     @Test func leasingMoreThanCapacityIsAnError() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
@@ -137,5 +191,24 @@ import Testing
             }
             await pool.close()
         }
+    }
+}
+
+/// Lets `expected` tasks wait until all of them have arrived.
+private actor Rendezvous {
+    let expected: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(expected: Int) { self.expected = expected }
+
+    func arriveAndWait() async {
+        arrived += 1
+        if arrived == expected {
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
     }
 }
