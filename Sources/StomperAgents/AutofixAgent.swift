@@ -2,7 +2,9 @@ public import StomperQuality
 import StomperProcess
 
 /// The default agent: runs each linter's own fixer on the file (`ruff check --fix`), in order.
-/// Deterministic, free and fast; fixes only what the tools mark fixable.
+/// Deterministic, free and fast; fixes only what the tools mark fixable. A fixer that prints a
+/// diff instead of writing (`shellcheck -f diff`) has it applied strictly by `UnifiedDiff`, and
+/// runs again on the result until it prints nothing, at most `diffPasses` times.
 public struct AutofixAgent: Agent {
     public let linters: [any Linter]
     public let identity: AgentIdentity
@@ -28,15 +30,39 @@ public struct AutofixAgent: Agent {
             guard let command = linter.fixCommand(path: request.path, root: request.worktree, leaving: leaving) else { continue }
             var spec = command.spec
             spec.timeout = request.timeout
-            let outcome = await AgentProcess.run(spec, what: "\(linter.name) --fix", successExitCodes: command.successExitCodes)
-            total.calls += 1
-            total.duration += outcome.duration
-            total.output += outcome.output
-            guard case .completed = outcome.status else {
-                total.status = outcome.status
-                return total
+            for _ in 0..<(command.output == .unifiedDiff ? Self.diffPasses : 1) {
+                let (outcome, result) = await AgentProcess.runKeepingResult(spec, what: "\(linter.name) --fix",
+                                                                            successExitCodes: command.successExitCodes)
+                total.calls += 1
+                total.duration += outcome.duration
+                total.output += outcome.output
+                guard case .completed = outcome.status else {
+                    total.status = outcome.status
+                    return total
+                }
+                guard command.output == .unifiedDiff, let result else { break }
+                do {
+                    guard try applyDiff(result, to: request, linter: linter.name) else { break }
+                } catch {
+                    total.status = .failed(reason: error.description)
+                    total.output += (total.output.isEmpty ? "" : "\n") + error.description
+                    return total
+                }
             }
         }
         return total
+    }
+
+    /// How often a fixer that prints a diff runs on one file at most: its diff leaves out fixes
+    /// that overlap others in it (shellcheck), and the next run, on the fixed file, has them.
+    static let diffPasses = 3
+
+    /// Applies the diff a fixer printed; false when it printed none (nothing left to fix).
+    private func applyDiff(_ result: ProcessResult, to request: FixRequest, linter: String) throws(QualityError) -> Bool {
+        guard !result.outputTruncated else {
+            throw QualityError(.fixRejected, "\(linter)'s fix for \(request.path) was not applied (the file is unchanged): "
+                               + "its diff is longer than stomper keeps (\(result.standardOutput.count) bytes)", tool: linter)
+        }
+        return try UnifiedDiff.apply(result.standardOutput, toFile: request.path, root: request.worktree, tool: linter)
     }
 }

@@ -12,7 +12,8 @@ public protocol Linter: Sendable {
     /// every diagnostic with its path relative to `root`.
     func lint(paths: [String], root: String) async throws -> [Diagnostic]
 
-    /// The command that applies the tool's own fixes to one file, or nil if it has none.
+    /// The command that applies the tool's own fixes to one file (or prints the diff that does,
+    /// see `FixCommand.Output`), or nil if it has none.
     func fixCommand(path: String, root: String) -> FixCommand?
 
     /// The command that applies the tool's fixes except those of `codes`: rules the file already
@@ -24,13 +25,24 @@ public protocol Linter: Sendable {
 
 /// How to run a linter's own fixer on one file.
 public struct FixCommand: Sendable, Hashable {
+    /// What the fixer does with its result.
+    public enum Output: Sendable, Hashable {
+        /// It rewrites the file itself (`ruff check --fix`); its standard output is only a report.
+        case rewritesFile
+        /// It writes nothing and prints a unified diff of the one file (`shellcheck -f diff`), which
+        /// the caller applies with `UnifiedDiff`; empty output means nothing to fix.
+        case unifiedDiff
+    }
+
     public var spec: ProcessSpec
     /// Exit statuses that mean the fixer ran (ruff exits 1 when diagnostics remain after fixing).
     public var successExitCodes: Set<Int32>
+    public var output: Output
 
-    public init(spec: ProcessSpec, successExitCodes: Set<Int32>) {
+    public init(spec: ProcessSpec, successExitCodes: Set<Int32>, output: Output = .rewritesFile) {
         self.spec = spec
         self.successExitCodes = successExitCodes
+        self.output = output
     }
 }
 

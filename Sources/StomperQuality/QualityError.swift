@@ -16,6 +16,11 @@ public struct QualityError: Error, CustomStringConvertible, Sendable {
         public static let badConfiguration = Code("badConfiguration")
         /// A report the linter reads (a SARIF file) does not exist.
         public static let inputMissing = Code("inputMissing")
+        /// A fix the tool printed as a unified diff was refused: it is malformed, names another
+        /// file, or does not match the file, which is left as it was.
+        public static let fixRejected = Code("fixRejected")
+        /// The file a fix applies to could not be read or replaced.
+        public static let fileAccess = Code("fileAccess")
         public var description: String { name }
     }
 

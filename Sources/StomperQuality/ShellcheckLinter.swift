@@ -15,9 +15,11 @@ import StomperProcess
 /// Named files that are not shell files are left out (see `shellFiles`), so one list of paths
 /// can go to every linter of a `LinterSet`.
 ///
-/// Diagnostics are never `fixable` and `fixCommand` is nil: shellcheck's fixes come as
-/// replacements with insertion-point and precedence rules, or as a diff to `git apply`, and
-/// stomper cannot apply either itself yet.
+/// Fixes: a diagnostic is `fixable` when its json1 `fix` is not null. `fixCommand` is
+/// `shellcheck -f diff`, which writes nothing and prints one unified diff with shellcheck's
+/// insertion-point and precedence rules already resolved; the caller applies it with
+/// `UnifiedDiff` (no `git apply`). One diff may leave out fixes that overlap others, so it is worth
+/// running again until it prints nothing.
 public struct ShellcheckLinter: Linter {
     public let name = "shellcheck"
     public var executable: String
@@ -67,7 +69,23 @@ public struct ShellcheckLinter: Linter {
         return diagnostics
     }
 
-    public func fixCommand(path: String, root: String) -> FixCommand? { nil }
+    public func fixCommand(path: String, root: String) -> FixCommand? {
+        fixCommand(path: path, root: root, leaving: [])
+    }
+
+    /// `shellcheck -f diff ARGS --color=never [--exclude=SC…] -- PATH`: the rules left alone are
+    /// excluded, so their findings stay. Exit 1 when it prints a diff, and also when issues remain
+    /// that it cannot fix (it prints nothing then); 0 when clean; 2 and up are failures.
+    /// `--color=never` comes after the user's arguments: colour codes would make the diff unreadable.
+    public func fixCommand(path: String, root: String, leaving codes: Set<String>) -> FixCommand? {
+        let excluded = codes.filter { $0.hasPrefix("SC") && $0.count > 2 && $0.dropFirst(2).allSatisfy { ("0"..."9").contains($0) } }
+        let spec = ProcessSpec(
+            executable: executable,
+            arguments: ["-f", "diff"] + extraArguments + ["--color=never"]
+                + (excluded.isEmpty ? [] : ["--exclude=" + excluded.sorted().joined(separator: ",")]) + ["--", path],
+            workingDirectory: root, timeout: timeout)
+        return FixCommand(spec: spec, successExitCodes: [0, 1], output: .unifiedDiff)
+    }
 
     /// Parses a json1 report (`{"comments": [...]}`).
     public func parse(_ output: [UInt8], root: String) throws -> [Diagnostic] {
@@ -84,7 +102,7 @@ public struct ShellcheckLinter: Linter {
             Diagnostic(
                 tool: name, path: base.relative(comment.file), line: comment.line, column: comment.column,
                 endLine: comment.endLine, endColumn: comment.endColumn, code: "SC\(comment.code)",
-                message: comment.message, severity: Self.severity(comment.level), fixable: false,
+                message: comment.message, severity: Self.severity(comment.level), fixable: comment.fix?.replacements?.isEmpty == false,
                 url: "https://www.shellcheck.net/wiki/SC\(comment.code)")
         }
     }
@@ -187,5 +205,13 @@ public struct ShellcheckLinter: Linter {
         var level: String
         var code: Int
         var message: String
+        var fix: Fix?
     }
+
+    /// Only whether there is a replacement matters: `-f diff` applies them.
+    private struct Fix: Decodable {
+        var replacements: [Replacement]?
+    }
+
+    private struct Replacement: Decodable {}
 }

@@ -88,6 +88,90 @@ import Testing
         }
     }
 
+    /// A worktree with a Python file and a shell script; each job runs only the linter whose
+    /// diagnostics it targets: ruff rewrites a.py, shellcheck's diff is applied to run.sh, then
+    /// shellcheck runs again on the result and prints nothing.
+    @Test func appliesShellchecksDiffBesideRuffsFix() async throws {
+        try await withTemporaryDirectory { dir in
+            let script = "#!/bin/bash\nls *.txt\necho $1\ncd dir\n"
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.fixable(1), "bin/run.sh": script,
+            ])
+            let ruff = RuffLinter()
+            let shellcheck = ShellcheckLinter()
+            let agent = AutofixAgent(linters: [ruff, shellcheck],
+                                     toolVersions: ["ruff": try await ruff.version(), "shellcheck": try await shellcheck.version()])
+            #expect(agent.identity.settings.contains("shellcheck@shellcheck "))
+            #expect(agent.identity.settings.hasSuffix(": -f diff --color=never -- {file}"))
+
+            let diagnostics = try await shellcheck.lint(paths: ["bin/run.sh"], root: fixture.root)
+            var request = FixRequest(worktree: fixture.root, path: "bin/run.sh", diagnostics: diagnostics.filter { $0.code == "SC2164" },
+                                     timeout: .seconds(60), scratchDirectory: dir + "/scratch")
+            request.leaveAlone = diagnostics.filter { $0.code != "SC2164" }
+            let leaving = try await agent.fix(request)
+            #expect(leaving.status == .completed, "\(leaving.output)")
+            #expect(leaving.calls == 2)
+            #expect(try fixture.read("bin/run.sh") == "#!/bin/bash\nls *.txt\necho $1\ncd dir || exit\n")
+
+            request.leaveAlone = []
+            let outcome = try await agent.fix(request)
+            #expect(outcome.status == .completed, "\(outcome.output)")
+            #expect(outcome.calls == 2)
+            #expect(try fixture.read("bin/run.sh") == "#!/bin/bash\nls *.txt\necho \"$1\"\ncd dir || exit\n")
+            #expect(try await shellcheck.lint(paths: ["bin/run.sh"], root: fixture.root).map(\.code) == ["SC2035"])
+
+            let python = try await ruff.lint(paths: ["a.py"], root: fixture.root)
+            let fixedPython = try await agent.fix(FixRequest(worktree: fixture.root, path: "a.py", diagnostics: python,
+                                                             timeout: .seconds(60), scratchDirectory: dir + "/scratch"))
+            #expect(fixedPython.status == .completed && fixedPython.calls == 1)
+            #expect(try fixture.read("a.py") == PythonSamples.fixed(1))
+        }
+    }
+
+    /// A fixer standing in for shellcheck, printing `diff` whatever it is asked.
+    func printingFixer(_ diff: String, in dir: String) throws -> ShellcheckLinter {
+        let path = dir + "/fake-shellcheck"
+        try Data("#!/bin/sh\ncat <<'EOF'\n\(diff)EOF\nexit 1\n".utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return ShellcheckLinter(executable: path)
+    }
+
+    @Test func aDiffThatDoesNotApplyFailsTheAttemptAndWritesNothing() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["run.sh": "#!/bin/sh\necho $1\n"])
+            let request = FixRequest(worktree: fixture.root, path: "run.sh", diagnostics: [], timeout: .seconds(60),
+                                     scratchDirectory: dir + "/scratch")
+            let mismatch = try printingFixer("--- a/run.sh\n+++ b/run.sh\n@@ -1,2 +1,2 @@\n #!/bin/bash\n-echo $1\n+echo \"$1\"\n", in: dir)
+            let outcome = try await AutofixAgent(linters: [mismatch], toolVersions: [:]).fix(request)
+            guard case .failed(let reason) = outcome.status else {
+                Issue.record("expected a failure, got \(outcome.status)")
+                return
+            }
+            #expect(reason.contains("shellcheck's fix for run.sh was not applied") && reason.contains("hunk 1 of 1"), "\(reason)")
+            #expect(outcome.output.hasSuffix(reason))
+            #expect(outcome.calls == 1)
+            #expect(try fixture.read("run.sh") == "#!/bin/sh\necho $1\n")
+
+            let otherFile = try printingFixer("--- a/other.sh\n+++ b/other.sh\n@@ -1 +1 @@\n-a\n+b\n", in: dir)
+            let refused = try await AutofixAgent(linters: [otherFile], toolVersions: [:]).fix(request)
+            #expect(refused.failureReason?.contains("not for run.sh") == true, "\(refused.status)")
+            #expect(try fixture.read("run.sh") == "#!/bin/sh\necho $1\n")
+        }
+    }
+
+    /// A fixer whose diff always applies (an insertion at the start) runs three times, no more.
+    @Test func aDiffFixerRunsAtMostThreeTimes() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["run.sh": "echo hi\n"])
+            let endless = try printingFixer("--- a/run.sh\n+++ b/run.sh\n@@ -0,0 +1 @@\n+# again\n", in: dir)
+            let outcome = try await AutofixAgent(linters: [endless], toolVersions: [:]).fix(
+                FixRequest(worktree: fixture.root, path: "run.sh", diagnostics: [], timeout: .seconds(60), scratchDirectory: dir + "/scratch"))
+            #expect(outcome.status == .completed)
+            #expect(outcome.calls == 3)
+            #expect(try fixture.read("run.sh") == "# again\n# again\n# again\necho hi\n")
+        }
+    }
+
     @Test func identityChangesWithSettingsThatChangeResults() {
         let safe = AutofixAgent(linters: [RuffLinter()], toolVersions: ["ruff": "ruff 1"])
         let unsafe = AutofixAgent(linters: [RuffLinter(unsafeFixes: true)], toolVersions: ["ruff": "ruff 1"])

@@ -144,6 +144,35 @@ extension PythonRepository {
         }
     }
 
+    /// shellcheck enabled in a committed stomper.toml, the default autofix agent: shellcheck's own
+    /// diff fixes SC2086 and SC2164 in an executable script, applied by stomper (no git CLI),
+    /// verified and committed on main with the file's mode kept.
+    @Test func shellchecksOwnFixIsAppliedByAutofix() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
+                "scripts/run.sh": "#!/bin/sh\necho $1\ncd /tmp\n",
+                "stomper.toml": "[linters]\nenabled = [\"shellcheck\"]\n",
+            ])
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: repo.root + "/scripts/run.sh")
+            try await repo.fixture.commitAll("executable")
+            let before = try await repo.fixture.head()
+            let result = try await repo.stomper("fix", "--json")
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let report = try repo.report(result)
+            #expect(report["agent"] as? String == "autofix")
+            let outcome = try #require(try repo.outcomes(report)["scripts/run.sh"])
+            #expect(outcome["status"] as? String == "fixed", "\(outcome["reason"] ?? "")")
+            #expect(outcome["fixed"] as? [String: Int] == ["SC2086": 1, "SC2164": 1])
+            #expect(try await repo.fixture.git("rev-list", "--count", "\(before)..main") == "1\n")
+            #expect(try await repo.fixture.git("show", "main:scripts/run.sh") == "#!/bin/sh\necho \"$1\"\ncd /tmp || exit\n")
+            #expect(try await repo.fixture.git("show", "--name-only", "--format=", "main") == "scripts/run.sh\n")
+            #expect(try await repo.fixture.git("ls-tree", "main", "scripts/run.sh").hasPrefix("100755 "))
+            let check = try await repo.lintersRun("shellcheck", ["scripts/run.sh"])
+            #expect(check.exitCode == 0, "\(check.stdoutText)")
+            #expect(try await repo.status().isEmpty)
+        }
+    }
+
     /// A `[[quality.sarif]]` tool (ruff's SARIF output) as the only linter, declared in a
     /// committed stomper.toml: its F401 is fixed by the mock agent, verified by the same tool.
     @Test func aSarifToolFromStomperTomlDrivesAFix() async throws {
