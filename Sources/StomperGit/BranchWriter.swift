@@ -1,6 +1,7 @@
 internal import Clibgit2
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Author and committer of landed commits.
 public struct Signature: Sendable, Hashable {
@@ -15,7 +16,7 @@ public struct Signature: Sendable, Hashable {
     public static let fallback = Signature(name: "stomper", email: "stomper@localhost")
 }
 
-/// Lands patches on a branch that is checked out in the main working tree, one at a time.
+/// Lands patches on a branch that is checked out in the main working tree, one commit per patch.
 ///
 /// The order follows reference §P9 so that a failure at any step leaves the repository as it was:
 /// 1. build the commit from the branch tip's tree with only the changed blobs (no index, no
@@ -24,14 +25,28 @@ public struct Signature: Sendable, Hashable {
 /// 3. move the branch with compare-and-swap against the tip read in step 1.
 /// If step 2 or 3 fails, step 2 is undone; if the branch moved, the patch is rebuilt on the new tip.
 ///
-/// Landings are serialized on a private queue: the main index is one file, and libgit2 handles
-/// must not be shared between threads, so each landing opens its own handle on that queue.
+/// Landings are serialized on a private queue: the main index is one file. Patches that arrive
+/// while a landing is under way land together next (group commit): still one commit each, each
+/// the parent of the next and checked against the tree its predecessor left, but one read and
+/// one write of the main index and one move of the branch for all of them. Rewriting the index
+/// is the O(repository) part of a landing (reference §2, e2b.b), so under load its cost is shared.
+/// A patch that cannot land (fence, base changed, uncommitted changes) fails alone; when the
+/// group fails as a whole, its patches are landed one by one so each gets its own outcome.
+///
+/// The queue keeps one repository handle (libgit2 handles must not be used by two threads at a
+/// time; the serial queue guarantees that), so the main index is parsed again only when another
+/// process rewrote it.
 public final class BranchWriter: Sendable {
     public let repository: GitRepository
     public let branch: String
     private let queue = DispatchQueue(label: "stomper.branch-writer")
+    /// Patches waiting for the queue.
+    private let pending = Mutex<[Request]>([])
+    private let confined = QueueConfined()
     /// How often a landing is rebuilt when another writer moved the branch in between.
     private let attempts = 5
+    /// The most patches one landing takes: bounds the work undone when a group has to be retried.
+    private let groupLimit = 32
 
     public init(repository: GitRepository, branch: String) {
         self.repository = repository
@@ -51,58 +66,117 @@ public final class BranchWriter: Sendable {
     /// its folder after (generated docs: a crash leaves the old file or the new one, on disk).
     public func land(_ patch: Patch, message: String, author: Signature?, durable: Bool = false,
                      fence: (@Sendable () throws -> Void)? = nil) async throws -> ObjectID {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result {
-                    try self.landNow(patch, message: message, author: author, durable: durable, fence: fence)
-                })
+        precondition(!patch.isEmpty, "an empty patch must not be landed")
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.withLock {
+                $0.append(Request(patch: patch, message: message, author: author, durable: durable, fence: fence,
+                                  continuation: continuation))
             }
+            queue.async { self.drain() }
         }
     }
 
     private var refName: String { "refs/heads/\(branch)" }
 
-    private func landNow(_ patch: Patch, message: String, author: Signature?, durable: Bool,
-                         fence: (() throws -> Void)?) throws -> ObjectID {
-        precondition(!patch.isEmpty, "an empty patch must not be landed")
-        let repo = try repository.open()
-        for _ in 0..<attempts {
-            let landed = try LandingLock.withLock(commonDir: repository.commonDir) { () throws -> ObjectID? in
-                try fence?()
-                return try landOnce(patch, repo: repo, message: message, author: author, durable: durable)
-            }
-            if let landed { return landed }
+    /// Landings asked for and not yet taken by the queue (for tests).
+    var waiting: Int { pending.withLock { $0.count } }
+
+    /// On the queue: lands whatever is waiting, as one group.
+    private func drain() {
+        let group = pending.withLock { waiting -> [Request] in
+            let taken = Array(waiting.prefix(groupLimit))
+            waiting.removeFirst(taken.count)
+            return taken
         }
-        throw GitError(.branchMoved, "the branch \(branch) kept moving while stomper was landing; run stomper again")
+        // Each land() queued a drain: what is left beyond the limit is taken by a later one, and
+        // a drain that finds nothing (its request went with an earlier group) returns at once.
+        guard !group.isEmpty else { return }
+        let results: [Result<ObjectID, any Error>]
+        do {
+            let repo = try confined.repository(for: repository)
+            results = landGroup(group, repo: repo)
+        } catch {
+            results = group.map { _ in .failure(error) }
+        }
+        for (request, result) in zip(group, results) { request.continuation.resume(with: result) }
     }
 
-    /// One landing attempt. Returns nil when the branch moved between reading its tip and the
-    /// compare-and-swap; the checkout has then been restored and the caller may try again.
-    private func landOnce(_ patch: Patch, repo: RepositoryHandle, message: String, author: Signature?,
-                          durable: Bool) throws(GitError) -> ObjectID? {
+    /// Lands `group`, retrying when the branch moved; one result per request, in order.
+    private func landGroup(_ group: [Request], repo: RepositoryHandle) -> [Result<ObjectID, any Error>] {
+        var results = [Result<ObjectID, any Error>?](repeating: nil, count: group.count)
+        for _ in 0..<attempts {
+            let open = group.indices.filter { results[$0] == nil }
+            if open.isEmpty { break }
+            do {
+                let moved = try LandingLock.withLock(commonDir: repository.commonDir) { () throws -> Bool in
+                    try landOnce(open.map { (index: $0, request: group[$0]) }, repo: repo, results: &results)
+                }
+                if moved { break }
+            } catch {
+                // The group as a whole failed (the index is locked, HEAD left the branch, a write
+                // failed): land its patches one by one, so each gets its own outcome.
+                if open.count == 1 {
+                    results[open[0]] = .failure(error)
+                } else {
+                    for index in open { results[index] = landGroup([group[index]], repo: repo)[0] }
+                }
+                break
+            }
+        }
+        return results.map {
+            $0 ?? .failure(GitError(.branchMoved, "the branch \(branch) kept moving while stomper was landing; run stomper again"))
+        }
+    }
+
+    /// One landing attempt for `members`: each patch that can land becomes a commit on top of the
+    /// one before, then all their paths are written and the branch moves once. A patch that cannot
+    /// land gets its error in `results` and is left out. Returns false when the branch moved
+    /// between reading its tip and the compare-and-swap; the checkout has then been restored and
+    /// the members without a result may try again. Throws what fails the group as a whole.
+    private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
+                          results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
         if FileManager.default.fileExists(atPath: repository.commonDir + "/index.lock") {
             throw GitError(.indexLocked,
                            "the main index is locked by another git process; if no git command is running, remove .git/index.lock",
                            path: ".git/index.lock")
         }
         let tip = try currentTip(repo)
-        let tipTree = try repo.tree(ofCommit: tip)
-        for change in patch.changes {
-            guard try tipTree.entry(at: change.path) == change.old else {
-                throw GitError(.baseChanged, "the file changed on \(branch) since the run started", path: change.path)
-            }
-            if try isDirty(change, repo: repo) {
-                throw GitError(.uncommittedChanges, "uncommitted changes", path: change.path)
+        var parent = tip
+        var tree = try repo.tree(ofCommit: tip)
+        var built: [(index: Int, commit: ObjectID)] = []
+        var writes: [(change: PathChange, durable: Bool)] = []
+        for (index, request) in members {
+            do {
+                try request.fence?()
+                for change in request.patch.changes {
+                    guard try tree.entry(at: change.path) == change.old else {
+                        throw GitError(.baseChanged, "the file changed on \(branch) since the run started", path: change.path)
+                    }
+                    if try isDirty(change, repo: repo) {
+                        throw GitError(.uncommittedChanges, "uncommitted changes", path: change.path)
+                    }
+                }
+                let (commit, newTree) = try buildCommit(repo, parent: parent, parentTree: tree, patch: request.patch,
+                                                        message: request.message, author: request.author)
+                parent = commit
+                tree = newTree
+                built.append((index, commit))
+                writes += request.patch.changes.map { ($0, request.durable) }
+            } catch {
+                results[index] = .failure(error)
             }
         }
-        let commit = try buildCommit(repo, parent: tip, parentTree: tipTree, patch: patch, message: message, author: author)
-        try writeCheckout(repo, patch.changes, durable: durable)
+        if built.isEmpty { return true }
+        try writeCheckout(repo, writes)
         Failpoint.hit("land.checkout")
-        if try moveBranch(repo, from: tip, to: commit, message: message) {
-            return commit
+        let last = members.last { results[$0.index] == nil }!.request
+        let message = built.count == 1 ? last.message : "\(built.count) commits, the last: \(last.message)"
+        if try moveBranch(repo, from: tip, to: parent, message: message) {
+            for (index, commit) in built { results[index] = .success(commit) }
+            return true
         }
-        try restoreCheckout(repo, patch.changes)
-        return nil
+        try restoreCheckout(repo, writes.map(\.change))
+        return false
     }
 
     /// The branch tip, after checking that HEAD of the main working tree is still on the branch.
@@ -130,10 +204,11 @@ public final class BranchWriter: Sendable {
         return try repo.hasUncommittedChanges(change.path)
     }
 
+    /// The commit of `patch` on `parent`, and its tree.
     private func buildCommit(
         _ repo: RepositoryHandle, parent: ObjectID, parentTree: TreeHandle, patch: Patch, message: String,
         author: Signature?
-    ) throws(GitError) -> ObjectID {
+    ) throws(GitError) -> (ObjectID, TreeHandle) {
         var blobIDs: [git_oid] = []
         for change in patch.changes {
             if let new = change.new {
@@ -168,7 +243,7 @@ public final class BranchWriter: Sendable {
             git_commit_create(&commitOid, repo.pointer, nil, signature, signature, "UTF-8", message,
                               tree.pointer, 1, &parents),
             "creating the commit")
-        return ObjectID(commitOid)
+        return (ObjectID(commitOid), tree)
     }
 
     private func makeSignature(_ repo: RepositoryHandle, _ author: Signature?) throws(GitError) -> UnsafeMutablePointer<git_signature> {
@@ -183,37 +258,37 @@ public final class BranchWriter: Sendable {
 
     /// Writes the patch's paths into the main working tree and index. On failure, puts back what
     /// the branch tip holds (which is what the clean checkout held) and rethrows.
-    private func writeCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], durable: Bool) throws(GitError) {
+    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)]) throws(GitError) {
         do throws(GitError) {
-            try apply(changes.map { ($0.path, $0.new) }, repo: repo, durable: durable)
+            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo)
         } catch {
-            try? restoreCheckout(repo, changes)
+            try? restoreCheckout(repo, writes.map(\.change))
             throw error
         }
     }
 
     private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange]) throws(GitError) {
-        var states: [(String, PathChange.Content?)] = []
+        var states: [(String, PathChange.Content?, Bool)] = []
         for change in changes {
             if let old = change.old {
-                states.append((change.path, PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id)))
+                states.append((change.path, PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), false))
             } else {
-                states.append((change.path, nil))
+                states.append((change.path, nil, false))
             }
         }
         try apply(states, repo: repo)
     }
 
-    private func apply(_ states: [(path: String, content: PathChange.Content?)], repo: RepositoryHandle,
-                       durable: Bool = false) throws(GitError) {
+    private func apply(_ states: [(path: String, content: PathChange.Content?, durable: Bool)],
+                       repo: RepositoryHandle) throws(GitError) {
         let index = try repo.index()
-        // Reloads only if another process rewrote the file since this handle read it (the status
-        // check of the touched paths already loaded it): one parse of the index per landing.
+        // Reloads only if another process rewrote the file since this handle read it: the writer
+        // keeps its handle, so the index is parsed once, not once per landing.
         try LibGit2.check(git_index_read(index.pointer, 0), "reading the main index")
         for state in states {
             let full = repository.workdir + "/" + state.path
             if let content = state.content {
-                try CheckoutFile.write(content, to: full, relativePath: state.path, durable: durable)
+                try CheckoutFile.write(content, to: full, relativePath: state.path, durable: state.durable)
                 try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
             } else {
                 if unlink(full) != 0 && errno != ENOENT {
@@ -238,6 +313,29 @@ public final class BranchWriter: Sendable {
         try LibGit2.check(result, "moving \(refName)")
         git_reference_free(ref)
         return true
+    }
+}
+
+/// What `land` was asked, waiting for the writer's queue.
+private struct Request: Sendable {
+    var patch: Patch
+    var message: String
+    var author: Signature?
+    var durable: Bool
+    var fence: (@Sendable () throws -> Void)?
+    var continuation: CheckedContinuation<ObjectID, any Error>
+}
+
+/// The writer's repository handle, opened on first use. Only ever touched on the writer's serial
+/// queue, which is what makes the unchecked `Sendable` true.
+private final class QueueConfined: @unchecked Sendable {
+    private var handle: RepositoryHandle?
+
+    func repository(for repository: GitRepository) throws(GitError) -> RepositoryHandle {
+        if let handle { return handle }
+        let opened = try repository.open()
+        handle = opened
+        return opened
     }
 }
 

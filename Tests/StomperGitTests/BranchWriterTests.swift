@@ -1,5 +1,6 @@
 import Foundation
-import StomperGit
+import Synchronization
+@testable import StomperGit
 import StomperTestSupport
 import Testing
 
@@ -173,4 +174,78 @@ import Testing
             #expect(try await fixture.git("status", "--porcelain").isEmpty)
         }
     }
+
+    /// Patches that arrive while a landing is under way land together: one commit each, chained,
+    /// one move of the branch. The ones that cannot land fail alone, each with its own error.
+    @Test(.timeLimit(.minutes(2))) func waitingPatchesLandAsOneGroupAndFailAlone() async throws {
+        try await withTemporaryDirectory { dir in
+            var files: [String: String] = ["dirty.py": "d = 0\n"]
+            for index in 0..<6 { files["f\(index).py"] = "v = 0\n" }
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: files)
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let writer = BranchWriter(repository: repository, branch: "main")
+            try fixture.write(["dirty.py": "d = 'mine'\n"])
+            struct Fenced: Error {}
+            // The first landing holds the writer's queue in its fence until the others wait.
+            let release = DispatchSemaphore(value: 0)
+            let entered = Flag()
+            let firstPatch = try patch(fixture, repository, base: base, edits: ["f0.py": "v = 'first'\n"])
+            let first = Task {
+                try await writer.land(firstPatch, message: "fix f0", author: nil, fence: {
+                    entered.set()
+                    release.wait()
+                })
+            }
+            while !entered.isSet { await Task.yield() }
+            let cases: [(path: String, text: String, fence: (@Sendable () throws -> Void)?)] = [
+                ("f1.py", "v = 1\n", nil),
+                ("f2.py", "v = 2\n", { throw Fenced() }),
+                ("f3.py", "v = 3\n", nil),
+                ("f0.py", "v = 'stale'\n", nil),
+                ("dirty.py", "d = 1\n", nil),
+                ("f5.py", "v = 5\n", nil),
+            ]
+            var tasks: [Task<ObjectID, any Error>] = []
+            for item in cases {
+                let patch = try patch(fixture, repository, base: base, edits: [item.path: item.text])
+                tasks.append(Task { try await writer.land(patch, message: "fix \(item.path)", author: nil, fence: item.fence) })
+                while writer.waiting < tasks.count { await Task.yield() }
+            }
+            release.signal()
+            _ = try await first.value
+            var landed: [ObjectID] = []
+            for (index, task) in tasks.enumerated() {
+                switch (index, await task.result) {
+                case (0, .success(let id)), (2, .success(let id)), (5, .success(let id)): landed.append(id)
+                case (1, .failure(let error)): #expect(error is Fenced)
+                case (3, .failure(let error)): #expect((error as? GitError)?.code == .baseChanged)
+                case (4, .failure(let error)): #expect((error as? GitError)?.code == .uncommittedChanges)
+                case (let index, let result): Issue.record("landing \(index): unexpected \(result)")
+                }
+            }
+            // f1, f3, f5 in that order, each the parent of the next, each touching only its file.
+            let log = try await fixture.git("log", "--format=%H %s", "-4").split(separator: "\n").map(String.init)
+            #expect(log.map { String($0.prefix(40)) } == landed.reversed().map(\.hex) + [try await fixture.git("rev-parse", "HEAD~3").trimmingCharacters(in: .whitespacesAndNewlines)])
+            #expect(log.last?.hasSuffix("fix f0") == true)
+            for (offset, path) in ["f5.py", "f3.py", "f1.py"].enumerated() {
+                let touched = try await fixture.git("show", "--name-only", "--format=", "HEAD~\(offset)")
+                #expect(touched.trimmingCharacters(in: .whitespacesAndNewlines) == path)
+            }
+            // One move of the branch for the group.
+            let reflog = try await fixture.git("reflog", "-1", "--format=%gs", "main")
+            #expect(reflog.hasPrefix("stomper: 3 commits, the last: fix f5.py"))
+            #expect(try fixture.read("f0.py") == "v = 'first'\n")
+            #expect(try fixture.read("f3.py") == "v = 3\n")
+            #expect(try fixture.read("dirty.py") == "d = 'mine'\n")
+            #expect(try await fixture.git("status", "--porcelain") == " M dirty.py\n")
+            #expect(try await fixture.git("fsck", "--no-progress").isEmpty)
+        }
+    }
+}
+
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
