@@ -2,6 +2,8 @@
 #define STOMPER_CLIBGIT2_SHIM_H
 
 #include <git2.h>
+/* An in-memory object store, so a job's diff can be built without writing objects to disk. */
+#include <git2/sys/mempack.h>
 
 #if defined(__linux__)
 /* The worktree pool watches its worktrees with inotify to learn what a job changed. */

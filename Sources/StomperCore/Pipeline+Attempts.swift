@@ -289,7 +289,7 @@ extension Pipeline {
                               delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)")
             }
         }
-        let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(paths: patch.paths) } }
+        let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(patch) } }
         let fix = VerifiedFix(patch: patch, delta: delta, diff: diff, fromCache: fromCache)
         return delta.isComplete ? .verified(fix) : .improved(fix)
     }

@@ -209,31 +209,7 @@ public final class BranchWriter: Sendable {
         _ repo: RepositoryHandle, parent: ObjectID, parentTree: TreeHandle, patch: Patch, message: String,
         author: Signature?
     ) throws(GitError) -> (ObjectID, TreeHandle) {
-        var blobIDs: [git_oid] = []
-        for change in patch.changes {
-            if let new = change.new {
-                blobIDs.append(try repo.writeBlob(new.bytes).oid)
-            } else {
-                blobIDs.append(git_oid())
-            }
-        }
-        var paths = CStringArray(patch.paths)
-        let treeOid = try paths.withPointers { (pointers) throws(GitError) -> git_oid in
-            var updates: [git_tree_update] = []
-            for (index, change) in patch.changes.enumerated() {
-                var update = git_tree_update()
-                update.action = change.new == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT
-                update.id = blobIDs[index]
-                update.filemode = (change.new?.mode ?? .regular).gitMode
-                update.path = UnsafePointer(pointers[index])
-                updates.append(update)
-            }
-            var treeOid = git_oid()
-            try LibGit2.check(git_tree_create_updated(&treeOid, repo.pointer, parentTree.pointer, updates.count, &updates),
-                              "building the new tree")
-            return treeOid
-        }
-        let tree = try repo.tree(ObjectID(treeOid))
+        let tree = try repo.tree(applying: patch.changes, to: parentTree)
         let parentCommit = try repo.commit(parent)
         let signature = try makeSignature(repo, author)
         defer { git_signature_free(signature) }

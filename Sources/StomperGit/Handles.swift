@@ -63,6 +63,44 @@ final class RepositoryHandle {
         return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
+    /// From now on, objects this handle writes go to memory (freed with the handle), not to
+    /// `.git/objects`; reads still see both.
+    func writeObjectsInMemory() throws(GitError) {
+        var odb: OpaquePointer?
+        try LibGit2.check(git_repository_odb(&odb, pointer), "opening the object store")
+        defer { git_odb_free(odb) }
+        var backend: OpaquePointer?
+        try LibGit2.check(git_mempack_new(&backend), "creating an in-memory object store")
+        // Above the loose (1) and pack (2) backends, so writes land here. The store owns it now.
+        try LibGit2.check(git_odb_add_backend(odb, backend, 1000), "adding the in-memory object store")
+    }
+
+    /// `parent` with `changes` applied: their blobs written, then only the trees on their paths
+    /// rebuilt (`git_tree_create_updated`, O(depth), no index). Modes come from the changes.
+    func tree(applying changes: [PathChange], to parent: TreeHandle) throws(GitError) -> TreeHandle {
+        var blobIDs: [git_oid] = []
+        for change in changes {
+            blobIDs.append(try change.new.map { (new) throws(GitError) in try writeBlob(new.bytes).oid } ?? git_oid())
+        }
+        var paths = CStringArray(changes.map(\.path))
+        let treeOid = try paths.withPointers { (pointers) throws(GitError) -> git_oid in
+            var updates: [git_tree_update] = []
+            for (index, change) in changes.enumerated() {
+                var update = git_tree_update()
+                update.action = change.new == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT
+                update.id = blobIDs[index]
+                update.filemode = (change.new?.mode ?? .regular).gitMode
+                update.path = UnsafePointer(pointers[index])
+                updates.append(update)
+            }
+            var treeOid = git_oid()
+            try LibGit2.check(git_tree_create_updated(&treeOid, pointer, parent.pointer, updates.count, &updates),
+                              "building the new tree")
+            return treeOid
+        }
+        return try tree(ObjectID(treeOid))
+    }
+
     func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
         var oid = git_oid()
         let result = bytes.withUnsafeBytes { git_blob_create_from_buffer(&oid, pointer, $0.baseAddress, $0.count) }

@@ -105,21 +105,26 @@ public struct Worktree: Sendable {
         return kept
     }
 
-    /// A unified diff (git format, binary patches included) of `paths` against `base`.
-    public func unifiedDiff(paths: [String]) throws(GitError) -> String {
-        guard !paths.isEmpty else { return "" }
+    /// `patch` as a unified diff (git format, binary patches and mode changes included) against
+    /// `base`. Built from the patch's own contents: its blobs and the trees on its paths go to an
+    /// in-memory object store added to this handle (nothing is written to `.git/objects`), and
+    /// the two trees are diffed, so neither the worktree's index (megabytes on a large
+    /// repository) nor its files are read.
+    public func unifiedDiff(_ patch: Patch) throws(GitError) -> String {
+        guard !patch.isEmpty else { return "" }
         let repo = try open()
-        let tree = try repo.tree(ofCommit: base)
+        try repo.writeObjectsInMemory()
+        let old = try repo.tree(ofCommit: base)
+        let new = try repo.tree(applying: patch.changes, to: old)
         var options = git_diff_options()
         try LibGit2.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "initialising diff options")
-        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue | GIT_DIFF_SHOW_BINARY.rawValue
-            | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
-        var pathspec = CStringArray(paths)
+        options.flags = GIT_DIFF_SHOW_BINARY.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+            | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
+        var pathspec = CStringArray(patch.paths)
         return try pathspec.withStrArray { (array) throws(GitError) -> String in
             options.pathspec = array
             var diff: OpaquePointer?
-            try LibGit2.check(git_diff_tree_to_workdir(&diff, repo.pointer, tree.pointer, &options), "diffing the worktree")
+            try LibGit2.check(git_diff_tree_to_tree(&diff, repo.pointer, old.pointer, new.pointer, &options), "diffing the change")
             defer { git_diff_free(diff) }
             var buffer = git_buf()
             defer { git_buf_dispose(&buffer) }

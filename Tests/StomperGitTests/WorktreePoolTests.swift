@@ -184,10 +184,19 @@ import Testing
                 #expect(binary.isBinary)
                 #expect(binary.new?.bytes == [0, 1, 2, 255])
                 #expect(patch.changes.first { $0.path == "script.sh" }?.new?.mode == .executable)
-                let diff = try worktree.unifiedDiff(paths: patch.paths)
+                let objectsBefore = try await fixture.git("count-objects")
+                let diff = try worktree.unifiedDiff(patch)
+                // Built in memory: nothing was added to the object store on disk.
+                #expect(try await fixture.git("count-objects") == objectsBefore)
                 #expect(diff.contains("+two"))
                 #expect(diff.contains("GIT binary patch"))
                 #expect(diff.contains("new mode 100755"))
+                #expect(diff.contains("deleted file mode 100644"))
+                #expect(diff.contains("new file mode 100644"))
+                // git itself takes it as the same change: it applies cleanly to the base.
+                let file = dir + "/change.diff"
+                try diff.write(toFile: file, atomically: true, encoding: .utf8)
+                try await fixture.git("apply", "--check", file)
             }
             await pool.close()
         }
