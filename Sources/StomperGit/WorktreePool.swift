@@ -5,11 +5,16 @@ import Foundation
 ///
 /// Creating a worktree is a full checkout (seconds on a large repository); resetting one to a new
 /// base touches only what the previous job changed (milliseconds). So slots are created lazily,
-/// at most `capacity` of them, and reused until `close()`. A job that finds no idle slot starts a
-/// creation and then takes whichever comes first: that new slot or one another job gives back. So
-/// short jobs flow through the first slots while the others are still being checked out, and the
-/// pool only reaches `capacity` when jobs really overlap. Leftovers of a crashed run are removed
-/// when the pool opens. Slots live under `.git/stomper/worktrees/`, outside the main working tree.
+/// at most `capacity` of them, and reused until `close()`.
+///
+/// How far the pool grows is rent-or-buy: a job that finds no idle slot waits for one to come
+/// back, and one more slot is created once waiting has cost as much as a creation takes — one
+/// job having waited that long, or the jobs served since the last creation having waited that
+/// long together; the waiting job then takes whichever slot comes first. The first slot is
+/// created at once. So jobs that hold a worktree for long (real agents) soon get a slot each,
+/// while short jobs flow through the slots that exist instead of waiting for full checkouts —
+/// which, on a large repository, also slow every other file operation while they run. Leftovers of a crashed run are removed when the pool opens. Slots
+/// live under `.git/stomper/worktrees/`, outside the main working tree.
 public actor WorktreePool {
     public let repository: GitRepository
     public let capacity: Int
@@ -30,15 +35,30 @@ public actor WorktreePool {
     /// Whether slots watch their files with inotify (on Linux) instead of scanning them.
     private let watchChanges: Bool
 
-    /// Creating a worktree is a full checkout, bound by the kernel's file writes: many at once on a
-    /// small machine thrash (reference §2: width 4 gave +25 % over 1, width 8 was slower than 1).
-    /// So creations, unlike recycling, run at most two at a time, on these two queues.
-    private static let creationQueues = [DispatchQueue(label: "stomper.worktree-creation.0"),
-                                         DispatchQueue(label: "stomper.worktree-creation.1")]
+    /// Creating a worktree is a full checkout, bound by the kernel's file writes: several at once
+    /// on a small machine barely add throughput (reference §2: width 4 gave +25 % over 1, width 8
+    /// was slower than 1) and each finishes later. Jobs start as soon as the first slot exists, so
+    /// creations run one at a time, on this queue: the first is ready soonest.
+    private static let creationQueue = DispatchQueue(label: "stomper.worktree-creation")
 
     private var idle: [Slot] = []
+    private struct Waiter {
+        var id: Int
+        var base: ObjectID
+        var since: ContinuousClock.Instant
+        var continuation: CheckedContinuation<Slot, any Error>
+    }
+
     /// Jobs waiting for a slot, first come first served.
-    private var waiters: [CheckedContinuation<Slot, any Error>] = []
+    private var waiters: [Waiter] = []
+    private var nextWaiter = 0
+    /// How long the last creation took (nil before the first finished): how long a job waits for
+    /// a slot to come back before it has one created.
+    private var creationTime: Duration?
+    /// Waiting jobs whose wait starts counting when the first creation tells how long one takes.
+    private var untimed: [(id: Int, base: ObjectID)] = []
+    /// What jobs served since the last creation started waited, together.
+    private var waited: Duration = .zero
     /// Leases held or waited for: never more than `capacity`.
     private var leased = 0
     /// Slots that exist or are being created.
@@ -93,11 +113,19 @@ public actor WorktreePool {
     /// Hands a slot to the first waiting job, or keeps it idle.
     private func giveBack(_ slot: Slot) {
         leased -= 1
+        hand(slot)
+    }
+
+    /// Gives `slot` to the first waiting job, or keeps it idle.
+    private func hand(_ slot: Slot) {
         if waiters.isEmpty {
             idle.append(slot)
-        } else {
-            waiters.removeFirst().resume(returning: slot)
+            return
         }
+        let waiter = waiters.removeFirst()
+        waiter.continuation.resume(returning: slot)
+        waited += ContinuousClock.now - waiter.since
+        if let creationTime, waited >= creationTime, let next = waiters.first { grow(waiter: next.id, at: next.base) }
     }
 
     private func lease(at base: ObjectID) async throws -> Slot {
@@ -110,8 +138,16 @@ public actor WorktreePool {
             if let available = idle.popLast() {
                 slot = available
             } else {
-                if slots < capacity && creating <= waiters.count { startCreation(at: base) }
-                slot = try await withCheckedThrowingContinuation { waiters.append($0) }
+                let id = nextWaiter
+                nextWaiter += 1
+                if slots == 0 {
+                    startCreation(at: base)
+                } else if slots < capacity {
+                    growLater(waiter: id, at: base)
+                }
+                slot = try await withCheckedThrowingContinuation {
+                    waiters.append(Waiter(id: id, base: base, since: .now, continuation: $0))
+                }
             }
         } catch {
             leased -= 1
@@ -139,7 +175,7 @@ public actor WorktreePool {
             // waiting job have a new one instead.
             leased -= 1
             slots -= 1
-            if !waiters.isEmpty && creating < waiters.count { startCreation(at: base) }
+            if slots == 0 && !waiters.isEmpty { startCreation(at: base) }
             throw error
         }
         slot.base = base
@@ -147,10 +183,28 @@ public actor WorktreePool {
         return slot
     }
 
-    /// Creates one more slot at `base` on a creation queue; it goes to the first waiting job.
+    /// Has a slot created for the waiting job `id` if it is still waiting once it has waited as
+    /// long as a creation takes.
+    private func growLater(waiter id: Int, at base: ObjectID) {
+        guard let creationTime else {
+            untimed.append((id, base))
+            return
+        }
+        Task {
+            try? await Task.sleep(for: creationTime)
+            self.grow(waiter: id, at: base)
+        }
+    }
+
+    private func grow(waiter id: Int, at base: ObjectID) {
+        guard waiters.contains(where: { $0.id == id }), slots < capacity, creating < waiters.count else { return }
+        waited = .zero
+        startCreation(at: base)
+    }
+
+    /// Creates one more slot at `base` on the creation queue; it goes to the first waiting job.
     private func startCreation(at base: ObjectID) {
         let name = WorktreeSlots.prefix + runTag + "-\(created)"
-        let queue = Self.creationQueues[created % Self.creationQueues.count]
         created += 1
         slots += 1
         creating += 1
@@ -158,33 +212,39 @@ public actor WorktreePool {
         let repository = self.repository
         let watch = watchChanges
         let indexFile = gitDirectory(name) + "/index"
-        queue.async {
+        Self.creationQueue.async {
+            let start = ContinuousClock.now
             let result = Result { () throws -> Slot in
                 let path = try WorktreeSlots.create(in: repository, name: name, at: base)
                 let watcher = watch ? ChangeWatcher.start(root: path) : nil
                 watcher?.reset()
                 return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile), fresh: true)
             }
-            Task { await self.finishCreation(result) }
+            let took = ContinuousClock.now - start
+            Task { await self.finishCreation(result, took: took) }
         }
     }
 
-    /// A new slot goes to the first waiting job (or idle). A failed creation fails the first
-    /// waiting job with its error: every waiting job has a creation or a held slot to wait for,
-    /// and this one's creation is gone.
-    private func finishCreation(_ result: Result<Slot, any Error>) {
+    /// A new slot goes to the first waiting job (or idle). When a creation fails and no slot is
+    /// left to come back, the waiting jobs fail with its error; otherwise they wait for the slots
+    /// there are.
+    private func finishCreation(_ result: Result<Slot, any Error>, took: Duration) {
         creating -= 1
         switch result {
         case .success(let slot):
-            if waiters.isEmpty {
-                idle.append(slot)
-            } else {
-                waiters.removeFirst().resume(returning: slot)
-            }
+            creationTime = took
+            hand(slot)
         case .failure(let error):
             slots -= 1
-            if !waiters.isEmpty { waiters.removeFirst().resume(throwing: error) }
+            if slots == 0 {
+                let failed = waiters
+                waiters = []
+                for waiter in failed { waiter.continuation.resume(throwing: error) }
+            }
         }
+        let pending = untimed
+        untimed = []
+        for (id, base) in pending { growLater(waiter: id, at: base) }
     }
 
     private func gitDirectory(_ name: String) -> String {
