@@ -110,7 +110,7 @@ public actor WorktreePool {
         }
     }
 
-    /// Hands a slot to the first waiting job, or keeps it idle.
+    /// A job is done with its slot.
     private func giveBack(_ slot: Slot) {
         leased -= 1
         hand(slot)
