@@ -3,7 +3,8 @@ import Foundation
 
 // Owners of libgit2 handles. Each frees its pointer in `deinit`; none is Sendable, because a
 // libgit2 object may only be used by one thread at a time (libgit2 threading.md). Handles are
-// opened inside the blocking closure that uses them and never cross a task boundary.
+// opened inside the blocking closure that uses them and never cross a task boundary — except the
+// branch writer's, which lives as long as the writer and is only used on its serial queue.
 
 final class RepositoryHandle {
     let pointer: OpaquePointer

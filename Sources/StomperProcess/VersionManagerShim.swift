@@ -53,8 +53,7 @@ public enum VersionManagerShim {
             defer { try? handle.close() }
             guard let head = try? handle.read(upToCount: 4096), head.starts(with: Array("#!".utf8)) else { return nil }
             let text = String(decoding: head, as: UTF8.self)
-            guard let line = text.split(separator: "\n").first(where: { Self.execLine($0) != nil }),
-                  let (manager, kind) = Self.execLine(line) else { return nil }
+            guard let (manager, kind) = text.split(separator: "\n").lazy.compactMap(Self.execLine).first else { return nil }
             let variable = kind == "pyenv" ? "PYENV_ROOT" : "ASDF_DIR"
             self.manager = manager
             self.rootVariable = variable
