@@ -22,6 +22,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for a smoke test that the benchmark still works.")
     var quick = false
 
+    @Option(help: "Files to fix per run of the overhead and scaling scenarios (default 200; 8 with --quick).")
+    var jobs: Int?
+
+    @Option(name: .customLong("parallel"), help: "Parallelism of the scaling scenario, repeatable (default 1, 4, 8, 16).")
+    var parallels: [Int] = []
+
     @Flag(name: .customLong("child-memory"), help: .hidden)
     var childMemory = false
 
@@ -35,7 +41,7 @@ struct Bench: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let sizes = quick ? [200, 600] : [1_000, 10_000, 50_000]
-        let jobs = quick ? 8 : 200
+        let jobs = self.jobs ?? (quick ? 8 : 200)
         let memorySize = quick ? 600 : 50_000
         let memoryJobs = quick ? 40 : 2_000
         var fixable = Dictionary(uniqueKeysWithValues: sizes.map { ($0, jobs) })
@@ -52,7 +58,7 @@ struct Bench: AsyncParsableCommand {
         var overheadPerFile: [Int: Double] = [:]
         if all || scenario == "overhead" { overheadPerFile = try await Scenarios.overhead(context, sizes: sizes, jobs: jobs) }
         if all || scenario == "scaling" {
-            try await Scenarios.scaling(context, size: sizes[0], jobs: jobs, parallels: quick ? [1, 4] : [1, 4, 8, 16],
+            try await Scenarios.scaling(context, size: sizes[0], jobs: jobs, parallels: !parallels.isEmpty ? parallels : quick ? [1, 4] : [1, 4, 8, 16],
                                         latency: quick ? 100 : 500)
         }
         if all || scenario == "baseline" {

@@ -127,6 +127,7 @@ enum Scenarios {
                 "scenario": "scaling", "files": size, "jobs": run.jobs, "parallel": parallel, "latency_ms": latency,
                 "wall_ms": Stats.ms(run.wall), "ideal_ms": Stats.ms(ideal),
                 "efficiency": (ideal / run.wall * 1000).rounded() / 1000,
+                "phase_mean_ms": run.phaseMeans.mapValues(Stats.ms),
             ])
             try await repository.reset()
         }

@@ -64,6 +64,25 @@ final class RepositoryHandle {
         return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
+    /// A blob as a checkout writes it at `path`: with the filters (end of line, ident) that the
+    /// configuration and the attributes of `commit` ask for.
+    func filteredBlob(_ id: ObjectID, as path: String, attributesFrom commit: ObjectID) throws(GitError) -> [UInt8] {
+        var oid = id.oid
+        var blob: OpaquePointer?
+        try LibGit2.check(git_blob_lookup(&blob, pointer, &oid), "looking up blob \(id.short)", path: path)
+        defer { git_blob_free(blob) }
+        var options = git_blob_filter_options()
+        try LibGit2.check(git_blob_filter_options_init(&options, UInt32(GIT_BLOB_FILTER_OPTIONS_VERSION)),
+                          "initialising filter options")
+        options.flags |= GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+        options.attr_commit_id = commit.oid
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try LibGit2.check(git_blob_filter(&buffer, blob, path, &options), "filtering blob \(id.short)", path: path)
+        guard let start = buffer.ptr, buffer.size > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: buffer.size))
+    }
+
     /// From now on, objects this handle writes go to memory (freed with the handle), not to
     /// `.git/objects`; reads still see both.
     func writeObjectsInMemory() throws(GitError) {

@@ -100,6 +100,12 @@ enum WorktreeSlots {
 
     /// The same reset without a status scan, for a worktree whose written paths are known
     /// (`ChangeWatcher`) and whose HEAD and index nobody else touched.
+    ///
+    /// When the base does not change (every job of a run shares the plan's base) the index is not
+    /// touched either: what the job wrote is rewritten from the base's blobs (`restore`), so a
+    /// recycle costs what the job wrote, not a read and a write of an index that grows with the
+    /// repository. The index still names the right blobs; only its stat data for those files is
+    /// stale, which makes git and libgit2 hash them again when they look.
     static func resetObserved(_ repo: RepositoryHandle, path: String, to commit: ObjectID, from previous: ObjectID,
                               observed: Set<String>) throws(GitError) {
         let target = try repo.tree(ofCommit: commit)
@@ -121,7 +127,97 @@ enum WorktreeSlots {
                 throw GitError(.worktree, "cannot remove a file left in a worktree", path: candidate, underlying: error)
             }
         }
-        try checkOut(paths, of: target, at: commit, in: repo, path: path)
+        if previous == commit {
+            try restore(paths, of: target, at: commit, in: repo, root: path)
+        } else {
+            try checkOut(paths, of: target, at: commit, in: repo, path: path)
+        }
+    }
+
+    /// Writes what `target` holds at each of `paths` into the worktree at `root` as a checkout
+    /// would (the filters `commit`'s attributes and the configuration ask for, the file's mode,
+    /// symbolic links), replacing whatever is there — a folder, a file where a parent folder
+    /// should be — without reading or writing the worktree's index. Nothing is written through a
+    /// symbolic link: each parent is checked with `lstat`. Each file is written to a temporary
+    /// name beside it and renamed into place.
+    static func restore(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
+                        root: String) throws(GitError) {
+        for relative in paths.sorted() {
+            guard let entry = try target.entry(at: relative), entry.mode.isBlob else { continue }
+            let full = root + "/" + relative
+            try makeParents(of: relative, root: root)
+            try removeAnything(at: full, relative: relative)
+            if entry.mode == .symlink {
+                let destination = String(decoding: try repo.blob(entry.id), as: UTF8.self)
+                guard symlink(destination, full) == 0 else {
+                    throw GitError(.worktree, "cannot restore a symbolic link: \(String(cString: strerror(errno)))", path: relative)
+                }
+                continue
+            }
+            let bytes = try repo.filteredBlob(entry.id, as: relative, attributesFrom: commit)
+            let slash = full.lastIndex(of: "/")!
+            let temporary = String(full[..<slash]) + "/.stomper-restore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                  entry.mode == .executable ? 0o755 : 0o644)
+            guard descriptor >= 0 else {
+                throw GitError(.worktree, "cannot restore a file: \(String(cString: strerror(errno)))", path: relative)
+            }
+            var written = 0
+            var failure: Int32 = 0
+            bytes.withUnsafeBytes { buffer in
+                while written < buffer.count {
+                    let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    written += count
+                }
+            }
+            close(descriptor)
+            guard failure == 0, rename(temporary, full) == 0 else {
+                let reason = String(cString: strerror(failure != 0 ? failure : errno))
+                unlink(temporary)
+                throw GitError(.worktree, "cannot restore a file: \(reason)", path: relative)
+            }
+        }
+    }
+
+    /// Makes every parent folder of `relative` a real folder, removing a file or symbolic link in the way.
+    private static func makeParents(of relative: String, root: String) throws(GitError) {
+        var current = root
+        for component in relative.split(separator: "/").dropLast() {
+            current += "/" + component
+            var info = stat()
+            if lstat(current, &info) == 0 {
+                if info.st_mode & S_IFMT == S_IFDIR { continue }
+                guard unlink(current) == 0 else {
+                    throw GitError(.worktree, "cannot remove a file in the way of a folder: \(String(cString: strerror(errno)))",
+                                   path: relative)
+                }
+            }
+            guard mkdir(current, 0o777) == 0 || errno == EEXIST else {
+                throw GitError(.worktree, "cannot create a folder: \(String(cString: strerror(errno)))", path: relative)
+            }
+        }
+    }
+
+    /// Removes a file, symbolic link or folder (with its contents) at `full`, if there is one.
+    private static func removeAnything(at full: String, relative: String) throws(GitError) {
+        var info = stat()
+        guard lstat(full, &info) == 0 else { return }
+        if info.st_mode & S_IFMT != S_IFDIR {
+            guard unlink(full) == 0 || errno == ENOENT else {
+                throw GitError(.worktree, "cannot replace a file: \(String(cString: strerror(errno)))", path: relative)
+            }
+            return
+        }
+        do {
+            try FileManager.default.removeItem(atPath: full)
+        } catch {
+            throw GitError(.worktree, "cannot remove a folder in the way of a file", path: relative, underlying: error)
+        }
     }
 
     /// Forces `paths` of the worktree (files and index entries) to what `target` holds, then

@@ -53,6 +53,65 @@ import Testing
         }
     }
 
+    /// Jobs of one run share a base: recycling then rewrites what the job wrote from the base's
+    /// blobs, as a checkout would (end-of-line filter, executable bit, symbolic link, a file the
+    /// job replaced with a folder), and leaves the worktree's index alone — its file is not
+    /// rewritten, yet git sees a clean worktree.
+    @Test func recyclingAtTheSameBaseRestoresFilesWithoutWritingTheIndex() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                ".gitattributes": "*.bat text eol=crlf\n", "run.bat": "echo one\necho two\n",
+                "tool.sh": "#!/bin/sh\necho tool\n", "edit.txt": "original\n", "folder.txt": "a file\n",
+                "pkg/mod.py": "x = 1\n",
+            ])
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.root + "/tool.sh")
+            try FileManager.default.createSymbolicLink(atPath: fixture.root + "/link", withDestinationPath: "edit.txt")
+            try await fixture.commitAll("modes and a link")
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1, watchChanges: true)
+            let (root, index) = try await pool.withWorktree(at: base) { worktree in
+                let root = worktree.path
+                #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/run.bat")) == Data("echo one\r\necho two\r\n".utf8))
+                try Data("edited\n".utf8).write(to: URL(fileURLWithPath: root + "/edit.txt"))
+                try Data("echo one\necho changed\n".utf8).write(to: URL(fileURLWithPath: root + "/run.bat"))
+                try Data("#!/bin/sh\nexit 1\n".utf8).write(to: URL(fileURLWithPath: root + "/tool.sh"))
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: root + "/tool.sh")
+                try FileManager.default.removeItem(atPath: root + "/link")
+                try Data("not a link\n".utf8).write(to: URL(fileURLWithPath: root + "/link"))
+                try FileManager.default.removeItem(atPath: root + "/folder.txt")
+                try FileManager.default.createDirectory(atPath: root + "/folder.txt/inner", withIntermediateDirectories: true)
+                try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/folder.txt/inner/file"))
+                try Data("y = 2\n".utf8).write(to: URL(fileURLWithPath: root + "/pkg/new.py"))
+                let patch = try worktree.changes()
+                #expect(patch.paths == ["edit.txt", "folder.txt", "folder.txt/inner/file", "link", "pkg/new.py", "run.bat", "tool.sh"])
+                return (root, repository.commonDir + "/worktrees/" + worktree.name + "/index")
+            }
+            let indexBefore = try FileManager.default.attributesOfItem(atPath: index)
+            try await pool.withWorktree(at: base) { (worktree) async throws in
+                #expect(worktree.path == root)
+                #expect(try String(contentsOfFile: root + "/edit.txt", encoding: .utf8) == "original\n")
+                #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/run.bat")) == Data("echo one\r\necho two\r\n".utf8))
+                #expect(FileManager.default.isExecutableFile(atPath: root + "/tool.sh"))
+                #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/link") == "edit.txt")
+                #expect(try String(contentsOfFile: root + "/folder.txt", encoding: .utf8) == "a file\n")
+                #expect(!FileManager.default.fileExists(atPath: root + "/pkg/new.py"))
+                #expect(try worktree.changes().isEmpty)
+            }
+            // The index file was not rewritten (same inode, size and modification time)...
+            let indexAfter = try FileManager.default.attributesOfItem(atPath: index)
+            #expect(indexAfter[.systemFileNumber] as? Int == indexBefore[.systemFileNumber] as? Int)
+            #expect(indexAfter[.modificationDate] as? Date == indexBefore[.modificationDate] as? Date)
+            #expect(indexAfter[.size] as? Int == indexBefore[.size] as? Int)
+            // ...and git, hashing the rewritten files again, finds nothing to report.
+            let status = try await GitFixture(root: root).git("status", "--porcelain", "--untracked-files=all")
+            #expect(status.isEmpty)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix(".stomper-restore") }
+            #expect(leftovers.isEmpty)
+            await pool.close()
+        }
+    }
+
     @Test func worktreesAreDetachedAndLiveOutsideTheWorkingTree() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
