@@ -22,6 +22,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for a smoke test that the benchmark still works.")
     var quick = false
 
+    @Option(name: .customLong("files"), help: "Repository sizes of the overhead, landing and baseline scenarios, repeatable (default 1000, 10000, 50000).")
+    var repositorySizes: [Int] = []
+
     @Option(help: "Files to fix per run of the overhead and scaling scenarios (default 200; 8 with --quick).")
     var jobs: Int?
 
@@ -40,7 +43,7 @@ struct Bench: AsyncParsableCommand {
             throw BenchError("stomper-mock-agent not found beside stomper-bench (\(mockAgent)): build both with `swift build -c release`")
         }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        let sizes = quick ? [200, 600] : [1_000, 10_000, 50_000]
+        let sizes = !repositorySizes.isEmpty ? repositorySizes : quick ? [200, 600] : [1_000, 10_000, 50_000]
         let jobs = self.jobs ?? (quick ? 8 : 200)
         let memorySize = quick ? 600 : 50_000
         let memoryJobs = quick ? 40 : 2_000

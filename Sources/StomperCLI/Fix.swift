@@ -25,6 +25,10 @@ struct Fix: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Files worked on at once (fix.parallel, default 4).")
     var parallel: Int?
 
+    @Flag(inversion: .prefixedNo,
+          help: "Leave the worktrees in .git/stomper/worktrees for the next run, which then needs no checkout (fix.keep_worktrees, default off).")
+    var keepWorktrees: Bool?
+
     @Option(help: "The fixer: autofix, command, claude, codex, aider, cursor-agent, gemini, opencode or chat (fix.agent).")
     var agent: String?
 
@@ -91,6 +95,7 @@ struct Fix: AsyncParsableCommand {
     var flags: [String: SettingValue] {
         var flags: [String: SettingValue] = [:]
         if let parallel { flags["fix.parallel"] = .int(parallel) }
+        if let keepWorktrees { flags["fix.keep_worktrees"] = .bool(keepWorktrees) }
         if let agent { flags["fix.agent"] = .string(agent) }
         if let maxAttempts { flags["fix.max_attempts"] = .int(maxAttempts) }
         if let timeout { flags["agent.timeout_sec"] = .int(timeout) }

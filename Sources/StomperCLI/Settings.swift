@@ -152,6 +152,8 @@ enum Settings {
     static let all: [Setting] = [
         Setting(key: "fix.parallel", kind: .int(1...64), help: "files worked on at once",
                 read: { .int($0.maxParallelFiles) }, write: { if case .int(let v) = $1 { $0.maxParallelFiles = v } }),
+        Setting(key: "fix.keep_worktrees", kind: .bool, help: "keep the worktrees for the next run (no checkout then)",
+                read: { .bool($0.keepWorktrees) }, write: { if case .bool(let v) = $1 { $0.keepWorktrees = v } }),
         Setting(key: "fix.agent", kind: .choice(StomperConfiguration.AgentKind.allCases.map(\.rawValue)),
                 help: "which agent fixes files", read: { .string($0.agent.rawValue) },
                 write: { if case .string(let v) = $1, let kind = StomperConfiguration.AgentKind(rawValue: v) { $0.agent = kind } }),

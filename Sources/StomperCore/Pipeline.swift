@@ -173,12 +173,16 @@ public struct Pipeline: Sendable {
             maxCalls: configuration.maxAgentCalls > 0 ? configuration.maxAgentCalls : nil,
             timeBudget: configuration.timeBudgetSeconds > 0 ? .seconds(configuration.timeBudgetSeconds) : nil)
         let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
-        let pool = WorktreePool(repository: repository, capacity: width)
-        // Worktrees of a killed run go first, even when nothing is left to do.
-        let stale = try await pool.removeStaleWorktrees()
-        if !stale.isEmpty {
-            logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(stale)"])
-            try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(stale)])
+        let pool = WorktreePool(repository: repository, capacity: width, keep: configuration.keepWorktrees)
+        // Worktrees of a killed run go first, even when nothing is left to do (or, keeping
+        // worktrees, are taken over with those earlier runs kept).
+        let preparation = try await pool.prepare()
+        if !preparation.removed.isEmpty {
+            logger.info("removed worktrees left by an earlier run", metadata: ["worktrees": "\(preparation.removed)"])
+            try await recorder?.event("worktree.stale_removed", step: "plan", ["worktrees": .strings(preparation.removed)])
+        }
+        if preparation.kept > 0 {
+            logger.debug("taking over worktrees kept by an earlier run", metadata: ["worktrees": "\(preparation.kept)"])
         }
         if !plan.jobs.isEmpty {
             var learning: LearningReport?

@@ -57,6 +57,9 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
 
     /// How many files are worked on at once (worktrees in the pool, agents running).
     public var maxParallelFiles: Int = 4
+    /// Leave the pool's worktrees in `.git/stomper/worktrees` when a run ends, so that the next
+    /// run takes them over instead of checking the repository out again.
+    public var keepWorktrees = false
     public var agent: AgentKind = .autofix
     /// The fallback chain (`agent.chain`): agents tried in order, each getting only what the
     /// previous ones left. Empty means just `agent`.
@@ -145,6 +148,7 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         resumed.testTimeoutSeconds = current.testTimeoutSeconds
         resumed.interactive = current.interactive
         resumed.coordination = current.coordination
+        resumed.keepWorktrees = current.keepWorktrees
         return resumed
     }
 

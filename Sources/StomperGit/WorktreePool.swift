@@ -13,8 +13,13 @@ import Foundation
 /// long together; the waiting job then takes whichever slot comes first. The first slot is
 /// created at once. So jobs that hold a worktree for long (real agents) soon get a slot each,
 /// while short jobs flow through the slots that exist instead of waiting for full checkouts —
-/// which, on a large repository, also slow every other file operation while they run. Leftovers of a crashed run are removed when the pool opens. Slots
-/// live under `.git/stomper/worktrees/`, outside the main working tree.
+/// which, on a large repository, also slow every other file operation while they run.
+///
+/// Slots live under `.git/stomper/worktrees/`, outside the main working tree; a process holds an
+/// exclusive `flock` on each slot it uses, which the kernel drops however the process ends. With
+/// `keep`, `close()` leaves the slots on disk and a later pool takes them over (`prepare()`):
+/// taking one over is a status scan and a reset of what differs, not a checkout. Without it,
+/// `close()` removes them and `prepare()` removes any that no running process holds.
 public actor WorktreePool {
     public let repository: GitRepository
     public let capacity: Int
@@ -30,10 +35,20 @@ public actor WorktreePool {
         var indexStamp: FileStamp?
         /// Just created at `base`, no job has run in it yet.
         var fresh: Bool
+        /// The descriptor holding the slot's lock.
+        var lock: Int32
     }
 
     /// Whether slots watch their files with inotify (on Linux) instead of scanning them.
     private let watchChanges: Bool
+    /// Whether `close()` leaves the slots for a later pool.
+    public let keep: Bool
+    /// Slots an earlier pool left, claimed by `prepare()` and not taken over yet.
+    private var kept: [(name: String, lock: Int32)] = []
+    /// Slots that failed to reset: removed by `close()` even when keeping.
+    private var dropped: Set<String> = []
+    private var locks: [String: Int32] = [:]
+    private var adopted = 0
 
     /// Creating a worktree is a full checkout, bound by the kernel's file writes: several at once
     /// on a small machine barely add throughput (reference §2: width 4 gave +25 % over 1, width 8
@@ -68,25 +83,49 @@ public actor WorktreePool {
     private var names: [String] = []
     private let runTag: String
 
-    /// - Parameter watchChanges: learn what each job wrote from inotify (Linux) rather than by
-    ///   scanning the worktree; the result is the same, the cost follows the job instead of the
-    ///   repository's size. Scans are used whenever the watcher cannot be sure.
-    public init(repository: GitRepository, capacity: Int, watchChanges: Bool = true) {
+    /// - Parameters:
+    ///   - watchChanges: learn what each job wrote from inotify (Linux) rather than by scanning
+    ///     the worktree; the result is the same, the cost follows the job instead of the
+    ///     repository's size. Scans are used whenever the watcher cannot be sure.
+    ///   - keep: leave the worktrees on disk at `close()` for the next pool to take over.
+    public init(repository: GitRepository, capacity: Int, watchChanges: Bool = true, keep: Bool = false) {
         precondition(capacity > 0, "a worktree pool needs at least one slot")
         self.repository = repository
         self.capacity = capacity
         self.watchChanges = watchChanges
+        self.keep = keep
         self.runTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max) & 0xffffff)"
     }
 
-    /// Removes worktrees left by stomper processes that no longer run. Returns their names.
-    public func removeStaleWorktrees() async throws -> [String] {
+    /// What `prepare()` found: worktrees removed, and how many kept ones the pool will take over.
+    public struct Preparation: Sendable, Equatable {
+        public var removed: [String]
+        public var kept: Int
+        public init(removed: [String], kept: Int) {
+            self.removed = removed
+            self.kept = kept
+        }
+    }
+
+    /// Looks at the pool worktrees no running process holds (an earlier run kept them, or
+    /// crashed). Keeping, the pool claims up to `capacity` of them to take over instead of
+    /// creating new ones, and removes broken ones; otherwise it removes them all.
+    public func prepare() async throws -> Preparation {
         let repository = self.repository
-        return try await BlockingIO.run { WorktreeSlots.removeStale(in: repository) }
+        if !keep {
+            return Preparation(removed: try await BlockingIO.run { WorktreeSlots.removeStale(in: repository) }, kept: 0)
+        }
+        let limit = capacity - kept.count
+        let (claimed, removed) = try await BlockingIO.run { WorktreeSlots.claimUnused(in: repository, limit: limit) }
+        kept += claimed
+        return Preparation(removed: removed, kept: claimed.count)
     }
 
     /// How many worktrees the pool has created so far (at most `capacity`).
     public var worktreesCreated: Int { created }
+
+    /// How many kept worktrees the pool has taken over so far.
+    public var worktreesTakenOver: Int { adopted }
 
     /// Runs `body` with a worktree reset to `base`, then returns the worktree to the pool.
     ///
@@ -140,7 +179,9 @@ public actor WorktreePool {
             } else {
                 let id = nextWaiter
                 nextWaiter += 1
-                if slots == 0 {
+                if slots < capacity && !kept.isEmpty {
+                    startTakeover(at: base)
+                } else if slots == 0 {
                     startCreation(at: base)
                 } else if slots < capacity {
                     growLater(waiter: id, at: base)
@@ -171,10 +212,11 @@ public actor WorktreePool {
                 return FileStamp(indexFile)
             }
         } catch {
-            // The slot is in an unknown state: drop it (close() still removes it) and let a
-            // waiting job have a new one instead.
+            // The slot is in an unknown state: drop it (close() removes it) and let a waiting job
+            // have a new one instead.
             leased -= 1
             slots -= 1
+            dropped.insert(slot.name)
             if slots == 0 && !waiters.isEmpty { startCreation(at: base) }
             throw error
         }
@@ -199,7 +241,52 @@ public actor WorktreePool {
     private func grow(waiter id: Int, at base: ObjectID) {
         guard waiters.contains(where: { $0.id == id }), slots < capacity, creating < waiters.count else { return }
         waited = .zero
-        startCreation(at: base)
+        if kept.isEmpty { startCreation(at: base) } else { startTakeover(at: base) }
+    }
+
+    /// Takes over a kept slot for the first waiting job: a status scan and a reset to `base` of
+    /// what differs, off the creation queue (it is quick, and need not wait behind a checkout).
+    /// A kept slot that cannot be reset is removed and a new one created instead.
+    private func startTakeover(at base: ObjectID) {
+        let (name, lock) = kept.removeFirst()
+        slots += 1
+        creating += 1
+        names.append(name)
+        locks[name] = lock
+        let repository = self.repository
+        let watch = watchChanges
+        let path = WorktreeSlots.directory(of: repository) + "/" + name
+        let indexFile = gitDirectory(name) + "/index"
+        Task {
+            let result: Result<Slot, any Error>
+            do {
+                result = .success(try await BlockingIO.run { () throws -> Slot in
+                    try WorktreeSlots.reset(path: path, to: base, from: nil)
+                    let watcher = watch ? ChangeWatcher.start(root: path) : nil
+                    watcher?.reset()
+                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
+                                fresh: true, lock: lock)
+                })
+            } catch {
+                result = .failure(error)
+            }
+            self.finishTakeover(result, name: name, at: base)
+        }
+    }
+
+    private func finishTakeover(_ result: Result<Slot, any Error>, name: String, at base: ObjectID) {
+        creating -= 1
+        switch result {
+        case .success(let slot):
+            adopted += 1
+            hand(slot)
+        case .failure:
+            slots -= 1
+            dropped.insert(name)
+            if slots < capacity && !waiters.isEmpty {
+                if kept.isEmpty { startCreation(at: base) } else { startTakeover(at: base) }
+            }
+        }
     }
 
     /// Creates one more slot at `base` on the creation queue; it goes to the first waiting job.
@@ -215,10 +302,20 @@ public actor WorktreePool {
         Self.creationQueue.async {
             let start = ContinuousClock.now
             let result = Result { () throws -> Slot in
-                let path = try WorktreeSlots.create(in: repository, name: name, at: base)
-                let watcher = watch ? ChangeWatcher.start(root: path) : nil
-                watcher?.reset()
-                return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile), fresh: true)
+                guard let lock = try WorktreeSlots.claim(repository, name: name) else {
+                    throw GitError(.worktree, "another process holds the lock of new worktree \(name)")
+                }
+                do {
+                    let path = try WorktreeSlots.create(in: repository, name: name, at: base)
+                    let watcher = watch ? ChangeWatcher.start(root: path) : nil
+                    watcher?.reset()
+                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
+                                fresh: true, lock: lock)
+                } catch {
+                    WorktreeSlots.removeLeftovers(repository: repository, name: name)
+                    WorktreeSlots.release(lock)
+                    throw error
+                }
             }
             let took = ContinuousClock.now - start
             Task { await self.finishCreation(result, took: took) }
@@ -233,6 +330,7 @@ public actor WorktreePool {
         switch result {
         case .success(let slot):
             creationTime = took
+            locks[slot.name] = slot.lock
             hand(slot)
         case .failure(let error):
             slots -= 1
@@ -251,14 +349,21 @@ public actor WorktreePool {
         repository.commonDir + "/worktrees/" + name
     }
 
-    /// Removes every worktree this pool created. Safe to call more than once.
+    /// Removes every worktree this pool created or took over — or, keeping, leaves those in a
+    /// known state on disk for a later pool — and lets go of their locks. Safe to call more than once.
     public func close() async {
         let repository = self.repository
-        let names = self.names
-        self.names = []
+        let removing = keep ? names.filter { dropped.contains($0) } : names
+        let locks = self.locks
+        let unused = kept
+        names = []
         idle = []
+        kept = []
+        self.locks = [:]
         _ = try? await BlockingIO.run {
-            for name in names { WorktreeSlots.remove(repository: repository, name: name) }
+            for name in removing { WorktreeSlots.remove(repository: repository, name: name) }
+            for lock in locks.values { WorktreeSlots.release(lock) }
+            for (_, lock) in unused { WorktreeSlots.release(lock) }
         }
     }
 }

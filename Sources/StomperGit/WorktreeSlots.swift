@@ -12,9 +12,35 @@ enum WorktreeSlots {
         repository.commonDir + "/stomper/worktrees"
     }
 
-    /// Creates a detached worktree at `commit`, locked with a reason naming this process.
-    static func create(in repository: GitRepository, name: String, at commit: ObjectID) throws(GitError) -> String {
-        let repo = try repository.open()
+    /// The file a process holds an exclusive `flock` on while it uses the worktree `name`. The
+    /// kernel lets go of it when the process ends, however it ends: a worktree whose lock can be
+    /// taken belongs to nobody (a finished run kept it, or a run crashed).
+    static func lockFile(of repository: GitRepository, name: String) -> String {
+        directory(of: repository) + "/" + name + ".lock"
+    }
+
+    /// Takes the lock of worktree `name` without waiting. Returns the descriptor holding it
+    /// (close it to let go), or nil when another process holds it.
+    static func claim(_ repository: GitRepository, name: String) throws(GitError) -> Int32? {
+        try makeDirectories(repository)
+        let path = lockFile(of: repository, name: name)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            throw GitError(.io, "cannot open a worktree lock: \(String(cString: strerror(errno)))", path: path)
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
+    }
+
+    /// Lets go of a lock taken by `claim`.
+    static func release(_ lock: Int32) {
+        close(lock)
+    }
+
+    private static func makeDirectories(_ repository: GitRepository) throws(GitError) {
         let parent = directory(of: repository)
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
@@ -25,7 +51,14 @@ enum WorktreeSlots {
         } catch {
             throw GitError(.io, "cannot create the worktree folder", path: parent, underlying: error)
         }
-        let path = parent + "/" + name
+    }
+
+    /// Creates a detached worktree at `commit`, locked with a reason naming this process. The
+    /// caller holds its `claim` already, so no other process takes it for a leftover meanwhile.
+    static func create(in repository: GitRepository, name: String, at commit: ObjectID) throws(GitError) -> String {
+        let repo = try repository.open()
+        try makeDirectories(repository)
+        let path = directory(of: repository) + "/" + name
         var options = git_worktree_add_options()
         try LibGit2.check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)),
                           "initialising worktree options")
@@ -268,11 +301,12 @@ enum WorktreeSlots {
         removeLeftovers(repository: repository, name: name)
     }
 
-    /// Deletes whatever a failed or interrupted create left: folders and the temporary branch.
+    /// Deletes whatever a failed or interrupted create left: folders, the lock file and the temporary branch.
     static func removeLeftovers(repository: GitRepository, name: String) {
         let fileManager = FileManager.default
         try? fileManager.removeItem(atPath: repository.commonDir + "/worktrees/" + name)
         try? fileManager.removeItem(atPath: directory(of: repository) + "/" + name)
+        unlink(lockFile(of: repository, name: name))
         if let repo = try? repository.open() {
             var branch: OpaquePointer?
             if git_branch_lookup(&branch, repo.pointer, name, GIT_BRANCH_LOCAL) == 0 {
@@ -282,14 +316,13 @@ enum WorktreeSlots {
         }
     }
 
-    /// Removes pool worktrees whose owning process is gone (a crashed or killed run).
-    /// Worktrees of live stomper processes are left alone. Returns the names removed.
-    @discardableResult
-    static func removeStale(in repository: GitRepository) -> [String] {
+    /// Every pool worktree git or the pool folder knows of, by name.
+    static func poolWorktreeNames(in repository: GitRepository) -> [String] {
         let fileManager = FileManager.default
         var names = Set<String>()
         for folder in [repository.commonDir + "/worktrees", directory(of: repository)] {
-            for entry in (try? fileManager.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(prefix) {
+            for entry in (try? fileManager.contentsOfDirectory(atPath: folder)) ?? []
+            where entry.hasPrefix(prefix) && !entry.hasSuffix(".lock") {
                 names.insert(entry)
             }
         }
@@ -304,9 +337,43 @@ enum WorktreeSlots {
                 git_strarray_dispose(&list)
             }
         }
-        let stale = names.filter { !isOwnerAlive($0) }.sorted()
-        for name in stale { remove(repository: repository, name: name) }
-        return stale
+        return names.sorted()
+    }
+
+    /// Takes the pool worktrees no running process uses — kept by a finished run, or left by a
+    /// crashed one — up to `limit`, and only those that are whole (a folder with its `.git` link
+    /// and git's record of it). Broken ones are removed. Returns the claimed names with their
+    /// lock descriptors, and the names removed.
+    static func claimUnused(in repository: GitRepository, limit: Int) -> (claimed: [(name: String, lock: Int32)], removed: [String]) {
+        var claimed: [(name: String, lock: Int32)] = []
+        var removed: [String] = []
+        for name in poolWorktreeNames(in: repository) where claimed.count < limit {
+            // Before locks existed a worktree's owner was told by the pid in its name.
+            if !FileManager.default.fileExists(atPath: lockFile(of: repository, name: name)) && isOwnerAlive(name) { continue }
+            guard let lock = try? claim(repository, name: name) else { continue }
+            let path = directory(of: repository) + "/" + name
+            if FileManager.default.fileExists(atPath: path + "/.git"),
+               FileManager.default.fileExists(atPath: repository.commonDir + "/worktrees/" + name + "/gitdir") {
+                claimed.append((name, lock))
+            } else {
+                remove(repository: repository, name: name)
+                release(lock)
+                removed.append(name)
+            }
+        }
+        return (claimed, removed)
+    }
+
+    /// Removes the pool worktrees no running process uses (kept or crashed runs' worktrees).
+    /// Worktrees of live stomper processes are left alone. Returns the names removed.
+    @discardableResult
+    static func removeStale(in repository: GitRepository) -> [String] {
+        let (claimed, removed) = claimUnused(in: repository, limit: .max)
+        for (name, lock) in claimed {
+            remove(repository: repository, name: name)
+            release(lock)
+        }
+        return (removed + claimed.map(\.name)).sorted()
     }
 
     static func isOwnerAlive(_ name: String) -> Bool {

@@ -7,6 +7,38 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct FixEndToEndTests {
     /// 30 autofixable files at --parallel 4: 30 commits, each touching exactly its file with both
     /// trailers; ruff clean; no worktree left; fsck clean; the same tree as --parallel 1.
+    /// `--keep-worktrees` leaves the pool's worktrees for the next run, which takes them over
+    /// (no new worktree) and still lands exactly its own fixes on a clean checkout;
+    /// `--no-keep-worktrees` removes them again.
+    @Test func keptWorktreesServeTheNextRun() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 6)
+            let first = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json")
+            #expect(first.exitCode == 0, "\(first.stderrText)")
+            #expect(try await repo.commitCount() == 7)
+            let kept = try await repo.fixture.git("worktree", "list", "--porcelain")
+                .split(separator: "\n").filter { $0.hasPrefix("worktree ") && $0.contains("/.git/stomper/worktrees/") }
+            #expect(!kept.isEmpty)
+
+            try repo.fixture.write(["src/pkg/later.py": PythonSamples.fixable(40)])
+            try await repo.fixture.commitAll("a later file")
+            let second = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json")
+            #expect(second.exitCode == 0, "\(second.stderrText)")
+            #expect(try repo.outcomes(try repo.report(second)).keys.sorted() == ["src/pkg/later.py"])
+            let files = try await repo.fixture.git("show", "--name-only", "--format=", "HEAD")
+            #expect(files == "src/pkg/later.py\n")
+            let after = try await repo.fixture.git("worktree", "list", "--porcelain")
+                .split(separator: "\n").filter { $0.hasPrefix("worktree ") && $0.contains("/.git/stomper/worktrees/") }
+            #expect(after == kept)
+            #expect(try await repo.status().isEmpty)
+            #expect(try await repo.ruffIsClean())
+
+            let cleanup = try await repo.stomper("fix", "--no-keep-worktrees")
+            #expect(cleanup.exitCode == 0, "\(cleanup.stderrText)")
+            #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+
     @Test func thirtyFilesInParallelGiveThirtyVerifiedCommits() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/p4", fixable: 30)

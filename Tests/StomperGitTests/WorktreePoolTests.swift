@@ -185,6 +185,64 @@ import Testing
         }
     }
 
+    /// A keeping pool leaves its worktrees (and whatever the last jobs left in them) on disk; the
+    /// next keeping pool takes them over instead of checking out, brings them to its own base,
+    /// and cannot take those another live pool holds; a pool that does not keep removes them.
+    @Test(.timeLimit(.minutes(2))) func keptWorktreesAreTakenOverByTheNextPool() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n", "b.txt": "b\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let first = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 2, keep: true)
+            #expect(try await pool.prepare() == .init(removed: [], kept: 0))
+            let bothInside = Rendezvous(expected: 2)
+            let keptPaths = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await pool.withWorktree(at: first) { worktree in
+                            await bothInside.arriveAndWait()
+                            try Data("left by a job\n".utf8).write(to: URL(fileURLWithPath: worktree.path + "/a.txt"))
+                            try Data("new\n".utf8).write(to: URL(fileURLWithPath: worktree.path + "/untracked.txt"))
+                            return worktree.path
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            await pool.close()
+            #expect(keptPaths.count == 2)
+            #expect(try await fixture.git("worktree", "list", "--porcelain").components(separatedBy: "worktree ").count == 4)
+
+            try fixture.write(["b.txt": "b v2\n"])
+            try await fixture.commitAll("second")
+            let second = ObjectID(hex: try await fixture.head())!
+            let next = WorktreePool(repository: repository, capacity: 2, keep: true)
+            #expect(try await next.prepare() == .init(removed: [], kept: 2))
+            // While `next` holds them, nobody else can take them.
+            let rival = WorktreePool(repository: repository, capacity: 2, keep: true)
+            #expect(try await rival.prepare() == .init(removed: [], kept: 0))
+            await rival.close()
+            try await next.withWorktree(at: second) { (worktree) async throws in
+                #expect(keptPaths.contains(worktree.path))
+                #expect(try String(contentsOfFile: worktree.path + "/a.txt", encoding: .utf8) == "a\n")
+                #expect(try String(contentsOfFile: worktree.path + "/b.txt", encoding: .utf8) == "b v2\n")
+                #expect(!FileManager.default.fileExists(atPath: worktree.path + "/untracked.txt"))
+                #expect(try worktree.headCommit() == second)
+                #expect(try worktree.changes().isEmpty)
+            }
+            #expect(await next.worktreesCreated == 0)
+            #expect(await next.worktreesTakenOver == 1)
+            await next.close()
+
+            let cleaner = WorktreePool(repository: repository, capacity: 1)
+            let removed = try await cleaner.prepare().removed
+            #expect(Set(removed) == Set(keptPaths.map { URL(fileURLWithPath: $0).lastPathComponent }))
+            #expect(try await fixture.git("worktree", "list", "--porcelain").components(separatedBy: "worktree ").count == 2)
+            let left = try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.git/stomper/worktrees")
+            #expect(left.isEmpty)
+        }
+    }
+
     @Test func leasingMoreThanCapacityIsAnError() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
@@ -213,7 +271,7 @@ import Testing
             try await fixture.git("worktree", "add", "--detach", ".git/stomper/worktrees/\(liveName)")
             let repository = try GitRepository.discover(from: fixture.root)
             let pool = WorktreePool(repository: repository, capacity: 1)
-            let removed = try await pool.removeStaleWorktrees()
+            let removed = try await pool.prepare().removed
             #expect(removed == [deadName, "stomper-wt-4194305-half-1"].sorted())
             #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.git/stomper/worktrees/\(deadName)"))
             #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1"))
