@@ -83,11 +83,16 @@ struct SyntheticRepository {
         return text
     }
 
-    /// Back to the generated commit, with no stomper state, ready for another scenario.
-    func reset() async throws {
+    /// Back to the generated commit, with no stomper state, ready for another scenario. Keeping
+    /// worktrees, the pool's worktrees (kept by the last run) stay for the next run to take over.
+    func reset(keepingWorktrees: Bool = false) async throws {
         try await Self.git(["reset", "-q", "--hard", initial], in: root)
-        try? FileManager.default.removeItem(atPath: root + "/.git/stomper")
-        try await Self.git(["worktree", "prune"], in: root)
+        let state = root + "/.git/stomper"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []
+        where !(keepingWorktrees && entry == "worktrees") {
+            try FileManager.default.removeItem(atPath: state + "/" + entry)
+        }
+        if !keepingWorktrees { try await Self.git(["worktree", "prune"], in: root) }
     }
 
     @discardableResult

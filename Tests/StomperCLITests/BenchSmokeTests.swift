@@ -16,7 +16,11 @@ import Testing
             }
             let scenarios = Dictionary(grouping: rows) { $0["scenario"] as? String ?? "" }
             #expect(Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory"])
-            #expect(scenarios["overhead"]?.count == 2)
+            #expect(scenarios["overhead"]?.count == 4)
+            #expect((scenarios["overhead"] ?? []).map { $0["pool"] as? String ?? "" } == ["cold", "warm", "cold", "warm"])
+            for row in scenarios["overhead"] ?? [] where row["pool"] as? String == "cold" {
+                #expect((row["per_file_default_ms"] as? Double ?? 0) >= (row["per_file_ms"] as? Double ?? 0))
+            }
             for row in scenarios["overhead"] ?? [] {
                 #expect((row["per_file_ms"] as? Double ?? 0) > 0)
                 let phases = row["phase_mean_ms"] as? [String: Double] ?? [:]
