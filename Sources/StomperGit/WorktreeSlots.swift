@@ -171,16 +171,15 @@ enum WorktreeSlots {
     /// would (the filters `commit`'s attributes and the configuration ask for, the file's mode,
     /// symbolic links), replacing whatever is there — a folder, a file where a parent folder
     /// should be — without reading or writing the worktree's index. Nothing is written through a
-    /// symbolic link: each parent is checked with `lstat`. Each file is written to a temporary
-    /// name beside it and renamed into place.
+    /// symbolic link or into a file with other links: each parent is checked with `lstat`.
     static func restore(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
                         root: String) throws(GitError) {
         for relative in paths.sorted() {
             guard let entry = try target.entry(at: relative), entry.mode.isBlob else { continue }
             let full = root + "/" + relative
             try makeParents(of: relative, root: root)
-            try removeAnything(at: full, relative: relative)
             if entry.mode == .symlink {
+                try removeAnything(at: full, relative: relative)
                 let destination = String(decoding: try repo.blob(entry.id), as: UTF8.self)
                 guard symlink(destination, full) == 0 else {
                     throw GitError(.worktree, "cannot restore a symbolic link: \(String(cString: strerror(errno)))", path: relative)
@@ -188,32 +187,42 @@ enum WorktreeSlots {
                 continue
             }
             let bytes = try repo.filteredBlob(entry.id, as: relative, attributesFrom: commit)
-            let slash = full.lastIndex(of: "/")!
-            let temporary = String(full[..<slash]) + "/.stomper-restore-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                  entry.mode == .executable ? 0o755 : 0o644)
-            guard descriptor >= 0 else {
+            try writeFile(bytes, at: full, relative: relative, executable: entry.mode == .executable)
+        }
+    }
+
+    /// Writes `bytes` to the file at `full`: in place when a regular file with the wanted
+    /// executable bit and a single link is there (no new inode: on an ext4 without a journal,
+    /// every file created soon after others were deleted costs a scan past them), otherwise as a
+    /// new file with mode 0644 or 0755 (less the umask), as a checkout creates it.
+    private static func writeFile(_ bytes: [UInt8], at full: String, relative: String, executable: Bool) throws(GitError) {
+        var info = stat()
+        var flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC
+        if lstat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
+           (info.st_mode & S_IXUSR != 0) == executable {
+            flags |= O_TRUNC
+        } else {
+            try removeAnything(at: full, relative: relative)
+            flags |= O_CREAT | O_EXCL
+        }
+        var descriptor = open(full, flags, executable ? 0o755 : 0o644)
+        if descriptor < 0 && errno == EACCES && flags & O_TRUNC != 0 {
+            // Made read-only by the job: replace it.
+            try removeAnything(at: full, relative: relative)
+            descriptor = open(full, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_CREAT | O_EXCL, executable ? 0o755 : 0o644)
+        }
+        guard descriptor >= 0 else {
+            throw GitError(.worktree, "cannot restore a file: \(String(cString: strerror(errno)))", path: relative)
+        }
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
                 throw GitError(.worktree, "cannot restore a file: \(String(cString: strerror(errno)))", path: relative)
             }
-            var written = 0
-            var failure: Int32 = 0
-            bytes.withUnsafeBytes { buffer in
-                while written < buffer.count {
-                    let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        return
-                    }
-                    written += count
-                }
-            }
-            close(descriptor)
-            guard failure == 0, rename(temporary, full) == 0 else {
-                let reason = String(cString: strerror(failure != 0 ? failure : errno))
-                unlink(temporary)
-                throw GitError(.worktree, "cannot restore a file: \(reason)", path: relative)
-            }
+            written += count
         }
     }
 
