@@ -62,7 +62,7 @@ struct Bench: AsyncParsableCommand {
         if all || scenario == "overhead" { overheadPerFile = try await Scenarios.overhead(context, sizes: sizes, jobs: jobs) }
         if all || scenario == "scaling" {
             try await Scenarios.scaling(context, size: sizes[0], jobs: jobs, parallels: !parallels.isEmpty ? parallels : quick ? [1, 4] : [1, 4, 8, 16],
-                                        latency: quick ? 100 : 500)
+                                        latency: quick ? 100 : 500, warmParallels: quick ? [4] : [8, 16])
         }
         if all || scenario == "baseline" {
             try await Scenarios.baseline(context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs,

@@ -136,19 +136,37 @@ enum Scenarios {
         return perFile
     }
 
-    /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU).
-    static func scaling(_ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int) async throws {
+    /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU). At each width in
+    /// `warmParallels` the run keeps its worktrees and is followed by a `warm` run that takes them
+    /// over; the cold run's `default_efficiency` adds back the removal a default run ends with.
+    static func scaling(_ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int,
+                        warmParallels: Set<Int>) async throws {
         let repository = try await context.repository(files: size)
+        let paths = Array(repository.fixablePaths.prefix(jobs))
         for parallel in parallels {
-            let run = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: parallel,
-                                                    latencyMilliseconds: latency)
-            let ideal = Double(run.jobs) * Double(latency) / 1000 / Double(parallel)
-            context.report.emit([
-                "scenario": "scaling", "files": size, "jobs": run.jobs, "parallel": parallel, "latency_ms": latency,
-                "wall_ms": Stats.ms(run.wall), "ideal_ms": Stats.ms(ideal),
-                "efficiency": (ideal / run.wall * 1000).rounded() / 1000,
-                "phase_mean_ms": run.phaseMeans.mapValues(Stats.ms),
-            ])
+            let warm = warmParallels.contains(parallel)
+            var rows: [[String: Any]] = []
+            for pool in warm ? ["cold", "warm"] : ["cold"] {
+                if pool == "warm" { try await repository.reset(keepingWorktrees: true) }
+                let run = try await context.runPipeline(repository, paths: paths, parallel: parallel, latencyMilliseconds: latency,
+                                                        keepWorktrees: warm)
+                let ideal = Double(run.jobs) * Double(latency) / 1000 / Double(parallel)
+                rows.append([
+                    "scenario": "scaling", "pool": pool, "files": size, "jobs": run.jobs, "parallel": parallel,
+                    "latency_ms": latency, "wall_ms": Stats.ms(run.wall), "ideal_ms": Stats.ms(ideal),
+                    "efficiency": (ideal / run.wall * 1000).rounded() / 1000,
+                    "phase_mean_ms": run.phaseMeans.mapValues(Stats.ms),
+                ])
+            }
+            if warm {
+                let removeStart = ContinuousClock.now
+                _ = try await WorktreePool(repository: try GitRepository.discover(from: repository.root), capacity: 1).prepare()
+                let remove = (ContinuousClock.now - removeStart).seconds
+                let ideal = rows[0]["ideal_ms"] as! Double
+                rows[0]["remove_ms"] = Stats.ms(remove)
+                rows[0]["default_efficiency"] = (ideal / (rows[0]["wall_ms"] as! Double + remove * 1000) * 1000).rounded() / 1000
+            }
+            for row in rows { context.report.emit(row) }
             try await repository.reset()
         }
     }

@@ -26,6 +26,9 @@ import Testing
                 let phases = row["phase_mean_ms"] as? [String: Double] ?? [:]
                 #expect(Set(phases.keys).isSuperset(of: ["worktree", "agent", "verify", "diff", "land", "ledger"]))
             }
+            let scaling = (scenarios["scaling"] ?? []).map { "\($0["parallel"] ?? "?") \($0["pool"] ?? "?")" }
+            #expect(scaling == ["1 cold", "4 cold", "4 warm"])
+            #expect((scenarios["scaling"] ?? []).allSatisfy { ($0["efficiency"] as? Double ?? 0) > 0 })
             #expect((scenarios["baseline"]?.first?["ratio"] as? Double ?? 0) > 0)
             #expect((scenarios["memory"]?.first?["peak_rss_mb"] as? Double ?? 0) > 0)
             #expect(result.stdoutText.contains("stomper-bench: all done in"))
