@@ -222,6 +222,9 @@ public struct Pipeline: Sendable {
                 outcome.deferred = stopReason != nil
                 summary.add(outcome)
             }
+        } else {
+            // Lets go of kept worktrees `prepare()` claimed.
+            await pool.close()
         }
         if !Task.isCancelled, let beforeCompletion { await beforeCompletion(summary) }
         if !summary.conflicts.isEmpty {

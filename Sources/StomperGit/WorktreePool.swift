@@ -49,6 +49,8 @@ public actor WorktreePool {
     private var dropped: Set<String> = []
     private var locks: [String: Int32] = [:]
     private var adopted = 0
+    /// `close()` calls waiting for the creations and takeovers under way to finish.
+    private var closing: [CheckedContinuation<Void, Never>] = []
 
     /// Creating a worktree is a full checkout, bound by the kernel's file writes: several at once
     /// on a small machine barely add throughput (reference §2: width 4 gave +25 % over 1, width 8
@@ -276,6 +278,7 @@ public actor WorktreePool {
 
     private func finishTakeover(_ result: Result<Slot, any Error>, name: String, at base: ObjectID) {
         creating -= 1
+        defer { wakeClosing() }
         switch result {
         case .success(let slot):
             adopted += 1
@@ -327,6 +330,7 @@ public actor WorktreePool {
     /// there are.
     private func finishCreation(_ result: Result<Slot, any Error>, took: Duration) {
         creating -= 1
+        defer { wakeClosing() }
         switch result {
         case .success(let slot):
             creationTime = took
@@ -345,13 +349,23 @@ public actor WorktreePool {
         for (id, base) in pending { growLater(waiter: id, at: base) }
     }
 
+    private func wakeClosing() {
+        guard creating == 0 else { return }
+        let waiting = closing
+        closing = []
+        for continuation in waiting { continuation.resume() }
+    }
+
     private func gitDirectory(_ name: String) -> String {
         repository.commonDir + "/worktrees/" + name
     }
 
     /// Removes every worktree this pool created or took over — or, keeping, leaves those in a
-    /// known state on disk for a later pool — and lets go of their locks. Safe to call more than once.
+    /// known state on disk for a later pool — and lets go of their locks. Waits for creations
+    /// still under way (a slot being created for a job that got another one meanwhile), so that
+    /// none finishes after the pool is closed. Safe to call more than once.
     public func close() async {
+        while creating > 0 { await withCheckedContinuation { closing.append($0) } }
         let repository = self.repository
         let removing = keep ? names.filter { dropped.contains($0) } : names
         let locks = self.locks
