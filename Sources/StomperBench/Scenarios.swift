@@ -121,19 +121,25 @@ enum Scenarios {
                 ])
             }
             // What a default run (not keeping) pays at its end: removing the pool's worktrees.
-            let removeStart = ContinuousClock.now
-            let removed = try await WorktreePool(repository: try GitRepository.discover(from: repository.root), capacity: 1)
-                .prepare().removed
-            let remove = (ContinuousClock.now - removeStart).seconds
+            let (remove, removed) = try await timeRemoval(repository)
             let coldWall = rows[0]["wall_ms"] as! Double / 1000
             perFile[size] = (coldWall + remove) / Double(paths.count)
-            rows[0]["worktrees"] = removed.count
+            rows[0]["worktrees"] = removed
             rows[0]["remove_ms"] = Stats.ms(remove)
             rows[0]["per_file_default_ms"] = Stats.ms(perFile[size]!)
             for row in rows { context.report.emit(row) }
             try await repository.reset()
         }
         return perFile
+    }
+
+    /// Removes the worktrees the last run kept, as a run that does not keep them would at its
+    /// end. Returns the seconds it took and how many there were.
+    static func timeRemoval(_ repository: SyntheticRepository) async throws -> (seconds: Double, worktrees: Int) {
+        let start = ContinuousClock.now
+        let removed = try await WorktreePool(repository: try GitRepository.discover(from: repository.root), capacity: 1)
+            .prepare().removed
+        return ((ContinuousClock.now - start).seconds, removed.count)
     }
 
     /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU). At each width in
@@ -159,9 +165,7 @@ enum Scenarios {
                 ])
             }
             if warm {
-                let removeStart = ContinuousClock.now
-                _ = try await WorktreePool(repository: try GitRepository.discover(from: repository.root), capacity: 1).prepare()
-                let remove = (ContinuousClock.now - removeStart).seconds
+                let (remove, _) = try await timeRemoval(repository)
                 let ideal = rows[0]["ideal_ms"] as! Double
                 rows[0]["remove_ms"] = Stats.ms(remove)
                 rows[0]["default_efficiency"] = (ideal / (rows[0]["wall_ms"] as! Double + remove * 1000) * 1000).rounded() / 1000

@@ -82,7 +82,7 @@ public struct Worktree: Sendable {
             var info = stat()
             if lstat(path + "/" + candidate, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
                 // A folder where the base has a file: the file's deletion is part of the change.
-                files.append(candidate)
+                if try tree.entry(at: candidate)?.mode.isBlob == true { files.append(candidate) }
                 let enumerator = FileManager.default.enumerator(atPath: path + "/" + candidate)
                 while let child = enumerator?.nextObject() as? String {
                     var childInfo = stat()
@@ -97,9 +97,7 @@ public struct Worktree: Sendable {
         }
         var kept: [String] = []
         for file in files {
-            if let entry = try tree.entry(at: file) {
-                if entry.mode == .tree { continue }
-            } else {
+            if try tree.entry(at: file) == nil {
                 var ignored: Int32 = 0
                 try LibGit2.check(git_ignore_path_is_ignored(&ignored, repo.pointer, file), "checking .gitignore", path: file)
                 if ignored == 1 { continue }

@@ -47,6 +47,7 @@ public actor WorktreePool {
     private var kept: [(name: String, lock: Int32)] = []
     /// Slots that failed to reset: removed by `close()` even when keeping.
     private var dropped: Set<String> = []
+    /// The lock of every slot created or being taken over, by name: the slots `close()` handles.
     private var locks: [String: Int32] = [:]
     private var adopted = 0
     /// `close()` calls waiting for the creations and takeovers under way to finish.
@@ -82,7 +83,6 @@ public actor WorktreePool {
     private var slots = 0
     private var creating = 0
     private var created = 0
-    private var names: [String] = []
     private let runTag: String
 
     /// - Parameters:
@@ -181,10 +181,8 @@ public actor WorktreePool {
             } else {
                 let id = nextWaiter
                 nextWaiter += 1
-                if slots < capacity && !kept.isEmpty {
-                    startTakeover(at: base)
-                } else if slots == 0 {
-                    startCreation(at: base)
+                if slots == 0 || (slots < capacity && !kept.isEmpty) {
+                    addSlot(at: base)
                 } else if slots < capacity {
                     growLater(waiter: id, at: base)
                 }
@@ -219,7 +217,7 @@ public actor WorktreePool {
             leased -= 1
             slots -= 1
             dropped.insert(slot.name)
-            if slots == 0 && !waiters.isEmpty { startCreation(at: base) }
+            if slots == 0 && !waiters.isEmpty { addSlot(at: base) }
             throw error
         }
         slot.base = base
@@ -243,6 +241,12 @@ public actor WorktreePool {
     private func grow(waiter id: Int, at base: ObjectID) {
         guard waiters.contains(where: { $0.id == id }), slots < capacity, creating < waiters.count else { return }
         waited = .zero
+        addSlot(at: base)
+    }
+
+    /// One more slot for the first waiting job: a kept one taken over when there is one (quick),
+    /// a new one created otherwise.
+    private func addSlot(at base: ObjectID) {
         if kept.isEmpty { startCreation(at: base) } else { startTakeover(at: base) }
     }
 
@@ -253,7 +257,6 @@ public actor WorktreePool {
         let (name, lock) = kept.removeFirst()
         slots += 1
         creating += 1
-        names.append(name)
         locks[name] = lock
         let repository = self.repository
         let watch = watchChanges
@@ -287,7 +290,7 @@ public actor WorktreePool {
             slots -= 1
             dropped.insert(name)
             if slots < capacity && !waiters.isEmpty {
-                if kept.isEmpty { startCreation(at: base) } else { startTakeover(at: base) }
+                addSlot(at: base)
             }
         }
     }
@@ -298,7 +301,6 @@ public actor WorktreePool {
         created += 1
         slots += 1
         creating += 1
-        names.append(name)
         let repository = self.repository
         let watch = watchChanges
         let indexFile = gitDirectory(name) + "/index"
@@ -367,10 +369,10 @@ public actor WorktreePool {
     public func close() async {
         while creating > 0 { await withCheckedContinuation { closing.append($0) } }
         let repository = self.repository
-        let removing = keep ? names.filter { dropped.contains($0) } : names
+        // Every slot created or taken over holds a lock (a failed creation removed its own leftovers).
+        let removing = keep ? locks.keys.filter { dropped.contains($0) } : Array(locks.keys)
         let locks = self.locks
         let unused = kept
-        names = []
         idle = []
         kept = []
         self.locks = [:]
