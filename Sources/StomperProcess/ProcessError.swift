@@ -1,3 +1,11 @@
+import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
 /// The one error type of StomperProcess: a process could not be started or watched.
 /// A non-zero exit is not an error; it is a `ProcessResult`.
 public struct ProcessError: Error, CustomStringConvertible, Sendable {
@@ -30,4 +38,10 @@ public struct ProcessError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(message): \(commandLine)" }
+
+    /// The launch was refused because the executable is open for writing (ETXTBSY).
+    var isTextFileBusy: Bool {
+        guard code == .launchFailed, let error = underlying as? SubprocessError else { return false }
+        return error.underlyingError == Errno(rawValue: ETXTBSY)
+    }
 }

@@ -13,6 +13,35 @@ public enum ProcessRunner {
     ///
     /// Cancelling the calling task tears the process group down the same way a timeout does.
     public static func run(_ spec: ProcessSpec) async throws -> ProcessResult {
+        try await run(spec, whenBusy: {})
+    }
+
+    /// How often a launch that failed with ETXTBSY is tried again, and the first pause (doubling).
+    static let busyRetries = 8
+    static let firstBusyPause: Duration = .milliseconds(2)
+
+    /// `run`, calling `whenBusy` before each retry of a launch refused with ETXTBSY (tests).
+    ///
+    /// The kernel refuses to execute a file that some process has open for writing. A script
+    /// written just before it is run (a generated hook, a test's fake tool) can be held that way
+    /// for a moment by another thread's child between its fork and its exec, which inherits every
+    /// descriptor. The launch has not started anything then, so it is tried again, pausing
+    /// 2, 4, … 256 ms (about half a second in all) before it is reported.
+    static func run(_ spec: ProcessSpec, whenBusy: @Sendable () async -> Void) async throws -> ProcessResult {
+        var pause = firstBusyPause
+        for _ in 0..<busyRetries {
+            do {
+                return try await launch(spec)
+            } catch let error as ProcessError where error.isTextFileBusy {
+                await whenBusy()
+                try await Task.sleep(for: pause)
+                pause *= 2
+            }
+        }
+        return try await launch(spec)
+    }
+
+    private static func launch(_ spec: ProcessSpec) async throws -> ProcessResult {
         _ = ignoreBrokenPipes
         let start = ContinuousClock.now
         var options = PlatformOptions()
@@ -92,6 +121,11 @@ public enum ProcessRunner {
         } catch let error as SubprocessError {
             if error.code == .executableNotFound {
                 throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine, underlying: error)
+            }
+            if error.underlyingError == Errno(rawValue: ETXTBSY) {
+                throw ProcessError(.launchFailed,
+                                   "could not run the process: its executable is open for writing (text file busy); "
+                                   + "wait for whatever writes it to finish", commandLine: spec.commandLine, underlying: error)
             }
             throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: spec.commandLine,
                                underlying: error)

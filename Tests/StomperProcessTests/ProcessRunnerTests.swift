@@ -1,5 +1,6 @@
 import Foundation
-import StomperProcess
+@testable import StomperProcess
+import Synchronization
 import StomperTestSupport
 import Testing
 
@@ -23,6 +24,43 @@ import Testing
         await #expect {
             _ = try await ProcessRunner.run(ProcessSpec(executable: "stomper-no-such-tool-\(UUID().uuidString)"))
         } throws: { ($0 as? ProcessError)?.code == .executableNotFound }
+    }
+
+    /// A script still open for writing somewhere cannot be executed (ETXTBSY): the launch is
+    /// tried again, and succeeds once the writer let go.
+    @Test func aLaunchRefusedAsTextFileBusyIsTriedAgain() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/tool"
+            let writer = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
+            try #require(writer >= 0)
+            let script = "#!/bin/sh\necho ran\n"
+            #expect(write(writer, script, script.utf8.count) == script.utf8.count)
+            let busy = Mutex(0)
+            let result = try await ProcessRunner.run(ProcessSpec(executable: path), whenBusy: {
+                // The first refusal lets the writer go; the retry must then run the script.
+                if busy.withLock({ $0 += 1; return $0 }) == 1 { close(writer) }
+            })
+            #expect(busy.withLock { $0 } == 1)
+            #expect(result.termination == .exited(0) && result.stdoutText == "ran\n")
+        }
+    }
+
+    /// A writer that never lets go: after the retries the error says what is wrong.
+    @Test func aLaunchThatStaysTextFileBusyNamesTheCause() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/tool"
+            let writer = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
+            try #require(writer >= 0)
+            defer { close(writer) }
+            let busy = Mutex(0)
+            await #expect {
+                _ = try await ProcessRunner.run(ProcessSpec(executable: path), whenBusy: { busy.withLock { $0 += 1 } })
+            } throws: { error in
+                guard let error = error as? ProcessError else { return false }
+                return error.code == .launchFailed && error.message.contains("text file busy") && error.commandLine.contains(path)
+            }
+            #expect(busy.withLock { $0 } == ProcessRunner.busyRetries)
+        }
     }
 
     @Test func outputBeyondTheLimitIsDroppedNotFatal() async throws {
