@@ -48,9 +48,19 @@ public final class BranchWriter: Sendable {
     /// The most patches one landing takes: bounds the work undone when a group has to be retried.
     private let groupLimit = 32
 
+    /// Called after the checkout is written and before the branch moves (tests).
+    private let beforeBranchMove: (@Sendable () -> Void)?
+
     public init(repository: GitRepository, branch: String) {
         self.repository = repository
         self.branch = branch
+        self.beforeBranchMove = nil
+    }
+
+    init(repository: GitRepository, branch: String, beforeBranchMove: @escaping @Sendable () -> Void) {
+        self.repository = repository
+        self.branch = branch
+        self.beforeBranchMove = beforeBranchMove
     }
 
     /// Lands `patch` as one commit on the branch and returns the commit id.
@@ -108,7 +118,8 @@ public final class BranchWriter: Sendable {
             let open = group.indices.filter { results[$0] == nil }
             if open.isEmpty { break }
             do {
-                let moved = try LandingLock.withLock(commonDir: repository.commonDir) { () throws -> Bool in
+                let moved = try LandingLock.withLock(commonDir: repository.commonDir,
+                                                     clearing: ["index.lock", refName + ".lock"]) { () throws -> Bool in
                     try landOnce(open.map { (index: $0, request: group[$0]) }, repo: repo, results: &results)
                 }
                 if moved { break }
@@ -135,10 +146,11 @@ public final class BranchWriter: Sendable {
     /// the members without a result may try again. Throws what fails the group as a whole.
     private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
                           results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
-        if FileManager.default.fileExists(atPath: repository.commonDir + "/index.lock") {
+        for lock in ["index.lock", refName + ".lock"] where FileManager.default.fileExists(atPath: repository.commonDir + "/" + lock) {
             throw GitError(.indexLocked,
-                           "the main index is locked by another git process; if no git command is running, remove .git/index.lock",
-                           path: ".git/index.lock")
+                           "\(lock == "index.lock" ? "the main index" : branch) is locked by another git process; "
+                           + "if no git command is running, remove .git/\(lock)",
+                           path: ".git/" + lock)
         }
         let tip = try currentTip(repo)
         var parent = tip
@@ -169,9 +181,19 @@ public final class BranchWriter: Sendable {
         if built.isEmpty { return true }
         try writeCheckout(repo, writes)
         Failpoint.hit("land.checkout")
+        beforeBranchMove?()
         let last = members.last { results[$0.index] == nil }!.request
         let message = built.count == 1 ? last.message : "\(built.count) commits, the last: \(last.message)"
-        if try moveBranch(repo, from: tip, to: parent, message: message) {
+        let moved: Bool
+        do throws(GitError) {
+            moved = try moveBranch(repo, from: tip, to: parent, message: message)
+        } catch {
+            // The ref is locked or could not be written: the branch did not move, so the
+            // checkout must not stay ahead of it.
+            try? restoreCheckout(repo, writes.map(\.change))
+            throw error
+        }
+        if moved {
             for (index, commit) in built { results[index] = .success(commit) }
             return true
         }

@@ -45,7 +45,8 @@ extension GitRepository {
     public func repairInterruptedLanding(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
         throws -> [String]
     {
-        try LandingLock.withLock(commonDir: commonDir) { () throws(GitError) -> [String] in
+        try LandingLock.withLock(commonDir: commonDir,
+                                 clearing: ["index.lock", "refs/heads/\(branch).lock"]) { () throws(GitError) -> [String] in
             try repairLocked(branch: branch, changes: changes)
         }
     }

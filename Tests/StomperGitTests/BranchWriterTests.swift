@@ -153,6 +153,86 @@ import Testing
         }
     }
 
+    /// A lock on the branch ref taken by another git process: refused before anything is written.
+    @Test func aLockedBranchStopsTheLandingBeforeAnythingIsWritten() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            _ = FileManager.default.createFile(atPath: fixture.root + "/.git/refs/heads/main.lock", contents: Data())
+            let writer = BranchWriter(repository: repository, branch: "main")
+            await #expect {
+                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]), message: "fix", author: nil)
+            } throws: { error in
+                guard let error = error as? GitError else { return false }
+                return error.code == .indexLocked && error.message.contains(".git/refs/heads/main.lock")
+            }
+            #expect(try fixture.read("a.py") == "a\n")
+            #expect(try await fixture.git("status", "--porcelain").isEmpty)
+            #expect(try await fixture.head() == base.hex)
+        }
+    }
+
+    /// The branch cannot be moved after the checkout was written (a git process took the ref's
+    /// lock in between): the checkout is put back, so it never runs ahead of the branch.
+    @Test func aBranchMoveThatFailsPutsTheCheckoutBack() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let lock = fixture.root + "/.git/refs/heads/main.lock"
+            let writer = BranchWriter(repository: repository, branch: "main",
+                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) })
+            await #expect(throws: GitError.self) {
+                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n", "new.py": "n\n"]),
+                                          message: "fix", author: nil)
+            }
+            #expect(try fixture.read("a.py") == "a\n")
+            #expect(!FileManager.default.fileExists(atPath: fixture.root + "/new.py"))
+            try FileManager.default.removeItem(atPath: lock)
+            #expect(try await fixture.git("status", "--porcelain").isEmpty)
+            #expect(try await fixture.head() == base.hex)
+        }
+    }
+
+    /// A landing killed inside libgit2's writes leaves `index.lock` and `main.lock` behind, with
+    /// its pid still in stomper's landing lock: the next landing removes them and lands. A lock
+    /// file older than that dead landing is some other git process's and is left, and reported.
+    @Test func locksLeftByALandingThatDiedAreClearedByTheNext() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n", "b.py": "b\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let git = fixture.root + "/.git"
+            try FileManager.default.createDirectory(atPath: git + "/stomper", withIntermediateDirectories: true)
+            // An older lock, from before the dead landing began.
+            _ = FileManager.default.createFile(atPath: git + "/refs/heads/main.lock", contents: Data())
+            var old = [timeval(tv_sec: time(nil) - 3600, tv_usec: 0), timeval(tv_sec: time(nil) - 3600, tv_usec: 0)]
+            #expect(utimes(git + "/refs/heads/main.lock", &old) == 0)
+            _ = FileManager.default.createFile(atPath: git + "/stomper/landing.lock", contents: Data("999999\n".utf8))
+            _ = FileManager.default.createFile(atPath: git + "/index.lock", contents: Data("half an index".utf8))
+            let writer = BranchWriter(repository: repository, branch: "main")
+            await #expect {
+                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]), message: "fix a", author: nil)
+            } throws: { ($0 as? GitError)?.message.contains(".git/refs/heads/main.lock") == true }
+            #expect(!FileManager.default.fileExists(atPath: git + "/index.lock"))
+            #expect(FileManager.default.fileExists(atPath: git + "/refs/heads/main.lock"))
+            #expect(try fixture.read("a.py") == "a\n")
+            #expect(try await fixture.head() == base.hex)
+
+            // Now the ref lock is the dead landing's own.
+            _ = FileManager.default.createFile(atPath: git + "/stomper/landing.lock", contents: Data("999999\n".utf8))
+            _ = FileManager.default.createFile(atPath: git + "/refs/heads/main.lock", contents: Data())
+            let commit = try await writer.land(try patch(fixture, repository, base: base, edits: ["b.py": "fixed\n"]),
+                                               message: "fix b", author: nil)
+            #expect(try await fixture.head() == commit.hex)
+            #expect(!FileManager.default.fileExists(atPath: git + "/refs/heads/main.lock"))
+            #expect(try await fixture.git("status", "--porcelain").isEmpty)
+            // A landing that ended normally leaves the landing lock empty: nothing is cleared next time.
+            #expect((try FileManager.default.attributesOfItem(atPath: git + "/stomper/landing.lock")[.size] as? Int) == 0)
+        }
+    }
+
     /// Many landings at once from parallel tasks: all land, in some order, nothing lost.
     @Test func concurrentLandingsAllArrive() async throws {
         try await withTemporaryDirectory { dir in
