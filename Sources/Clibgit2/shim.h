@@ -4,6 +4,9 @@
 #include <git2.h>
 /* An in-memory object store, so a job's diff can be built without writing objects to disk. */
 #include <git2/sys/mempack.h>
+/* git_repository_set_index: a diff handle gets an empty in-memory index instead of parsing the
+   worktree's (megabytes on a large repository) just to look up attributes. */
+#include <git2/sys/repository.h>
 
 #if defined(__linux__)
 /* The worktree pool watches its worktrees with inotify to learn what a job changed. */

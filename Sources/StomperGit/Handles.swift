@@ -98,27 +98,54 @@ final class RepositoryHandle {
     /// `parent` with `changes` applied: their blobs written, then only the trees on their paths
     /// rebuilt (`git_tree_create_updated`, O(depth), no index). Modes come from the changes.
     func tree(applying changes: [PathChange], to parent: TreeHandle) throws(GitError) -> TreeHandle {
-        var blobIDs: [git_oid] = []
+        var updates: [(path: String, entry: TreeEntry?)] = []
         for change in changes {
-            blobIDs.append(try change.new.map { (new) throws(GitError) in try writeBlob(new.bytes).oid } ?? git_oid())
+            updates.append((change.path, try change.new.map { (new) throws(GitError) in
+                TreeEntry(id: try writeBlob(new.bytes), mode: new.mode)
+            }))
         }
-        var paths = CStringArray(changes.map(\.path))
+        return try tree(updating: parent, updates)
+    }
+
+    /// `parent` with each path set to its entry (an object already stored), or removed where the
+    /// entry is nil; only the trees on those paths are rebuilt.
+    func tree(updating parent: TreeHandle, _ updates: [(path: String, entry: TreeEntry?)]) throws(GitError) -> TreeHandle {
+        var paths = CStringArray(updates.map(\.path))
         let treeOid = try paths.withPointers { (pointers) throws(GitError) -> git_oid in
-            var updates: [git_tree_update] = []
-            for (index, change) in changes.enumerated() {
+            var gitUpdates: [git_tree_update] = []
+            for (index, item) in updates.enumerated() {
                 var update = git_tree_update()
-                update.action = change.new == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT
-                update.id = blobIDs[index]
-                update.filemode = (change.new?.mode ?? .regular).gitMode
+                update.action = item.entry == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT
+                update.id = item.entry?.id.oid ?? git_oid()
+                update.filemode = (item.entry?.mode ?? .regular).gitMode
                 update.path = UnsafePointer(pointers[index])
-                updates.append(update)
+                gitUpdates.append(update)
             }
             var treeOid = git_oid()
-            try LibGit2.check(git_tree_create_updated(&treeOid, pointer, parent.pointer, updates.count, &updates),
+            try LibGit2.check(git_tree_create_updated(&treeOid, pointer, parent.pointer, gitUpdates.count, &gitUpdates),
                               "building the new tree")
             return treeOid
         }
         return try tree(ObjectID(treeOid))
+    }
+
+    /// Gives the handle an empty in-memory index, so nothing it does parses the index file
+    /// (a diff looks up attributes in the working tree's files, then in the index).
+    func useEmptyIndex() throws(GitError) {
+        var index: OpaquePointer?
+        try LibGit2.check(git_index_new(&index), "creating an in-memory index")
+        defer { git_index_free(index) }
+        try LibGit2.check(git_repository_set_index(pointer, index), "setting the in-memory index")
+    }
+
+    /// The tree with no entries, written to the object store (in memory after `writeObjectsInMemory`).
+    func emptyTree() throws(GitError) -> TreeHandle {
+        var builder: OpaquePointer?
+        try LibGit2.check(git_treebuilder_new(&builder, pointer, nil), "creating a tree builder")
+        defer { git_treebuilder_free(builder) }
+        var oid = git_oid()
+        try LibGit2.check(git_treebuilder_write(&oid, builder), "writing the empty tree")
+        return try tree(ObjectID(oid))
     }
 
     func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {

@@ -108,16 +108,20 @@ public struct Worktree: Sendable {
     }
 
     /// `patch` as a unified diff (git format, binary patches and mode changes included) against
-    /// `base`. Built from the patch's own contents: its blobs and the trees on its paths go to an
-    /// in-memory object store added to this handle (nothing is written to `.git/objects`), and
-    /// the two trees are diffed, so neither the worktree's index (megabytes on a large
-    /// repository) nor its files are read.
+    /// `base`. Built from the patch's own contents: two trees holding only the patch's paths, as
+    /// `base` has them and as the patch leaves them, go to an in-memory object store added to this
+    /// handle (nothing is written to `.git/objects`) and are diffed, so the diff does not walk the
+    /// base's trees. The handle gets an empty in-memory index: the diff looks attributes up in the
+    /// working tree's `.gitattributes` files, then in the index, and parsing the worktree's index
+    /// cost 20 ms per diff at 50,000 files (0.3 ms now; 1.2 ms diffing the whole trees).
     public func unifiedDiff(_ patch: Patch) throws(GitError) -> String {
         guard !patch.isEmpty else { return "" }
         let repo = try open()
         try repo.writeObjectsInMemory()
-        let old = try repo.tree(ofCommit: base)
-        let new = try repo.tree(applying: patch.changes, to: old)
+        try repo.useEmptyIndex()
+        let empty = try repo.emptyTree()
+        let old = try repo.tree(updating: empty, patch.changes.compactMap { change in change.old.map { (change.path, $0) } })
+        let new = try repo.tree(applying: patch.changes.filter { $0.new != nil }, to: empty)
         var options = git_diff_options()
         try LibGit2.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "initialising diff options")
         options.flags = GIT_DIFF_SHOW_BINARY.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue

@@ -320,6 +320,53 @@ import Testing
     }
 }
 
+extension WorktreePoolTests {
+    /// The diff is built from trees holding only the patch's paths, with an empty in-memory index:
+    /// attributes still come from the worktree's `.gitattributes` (a `-diff` file is binary), nested
+    /// paths and a file replaced by a folder come out right, and git applies it to the base to give
+    /// exactly the worktree's files.
+    @Test func theDiffHonoursAttributesAndRebuildsTheWorktreeOnTheBase() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                ".gitattributes": "*.dat -diff\n", "pkg/deep/a.py": "a = 1\n", "pkg/b.py": "b = 1\n",
+                "table.dat": "plain text\n", "thing": "a file\n", "other/c.py": "c = 1\n",
+            ])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            let edits: [String: String?] = [
+                "pkg/deep/a.py": "a = 2\n", "pkg/new.py": "n = 1\n", "table.dat": "other text\n",
+                "thing": nil, "thing/inner.txt": "now a folder\n",
+            ]
+            try await pool.withWorktree(at: head) { (worktree) async throws in
+                try FileManager.default.removeItem(atPath: worktree.path + "/thing")
+                for case let (path, text?) in edits {
+                    try FileManager.default.createDirectory(atPath: (worktree.path + "/" + path as NSString).deletingLastPathComponent,
+                                                            withIntermediateDirectories: true)
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: worktree.path + "/" + path))
+                }
+                let patch = try worktree.changes()
+                #expect(patch.paths == ["pkg/deep/a.py", "pkg/new.py", "table.dat", "thing", "thing/inner.txt"])
+                let diff = try worktree.unifiedDiff(patch)
+                #expect(diff.contains("diff --git a/table.dat b/table.dat") && diff.contains("GIT binary patch"))
+                #expect(!diff.contains("+other text"))
+                #expect(diff.contains("+a = 2") && diff.contains("deleted file mode 100644"))
+                #expect(!diff.contains("other/c.py") && !diff.contains("pkg/b.py"))
+                let file = dir + "/change.diff"
+                try diff.write(toFile: file, atomically: true, encoding: .utf8)
+                _ = try await fixture.git("clone", "-q", fixture.root, dir + "/check")
+                let check = GitFixture(root: dir + "/check")
+                _ = try await check.git("apply", "--index", file)
+                for case let (path, text?) in edits {
+                    #expect(try check.read(path) == text, "\(path)")
+                }
+                #expect(try check.read("other/c.py") == "c = 1\n")
+            }
+            await pool.close()
+        }
+    }
+}
+
 /// Lets `expected` tasks wait until all of them have arrived.
 private actor Rendezvous {
     let expected: Int
