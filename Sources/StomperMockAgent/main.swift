@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+// Not Foundation: without it (and ICU) the agent starts in about a third of the CPU time, and
+// benchmarks start it once per job.
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // stomper-mock-agent: a scripted stand-in for an AI coding agent, for tests, demos and benchmarks.
 //
@@ -44,9 +55,74 @@ struct Failure: Error, CustomStringConvertible {
     let description: String
 }
 
+/// Writes `bytes` to a file descriptor, after whatever `print` has buffered.
+func emit(_ bytes: [UInt8], to descriptor: Int32) {
+    fflush(nil)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }
+        offset += written
+    }
+}
+
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("stomper-mock-agent: \(message)\n".utf8))
+    emit(Array("stomper-mock-agent: \(message)\n".utf8), to: 2)
     exit(2)
+}
+
+/// A JSON document, as the script holds it.
+enum JSON: Codable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSON].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSON].self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    subscript(key: String) -> JSON? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    var string: String? { if case .string(let value) = self { value } else { nil } }
+    var int: Int? { if case .int(let value) = self { value } else { nil } }
+    var array: [JSON]? { if case .array(let value) = self { value } else { nil } }
+    var object: [String: JSON]? { if case .object(let value) = self { value } else { nil } }
 }
 
 func globMatches(_ pattern: String, _ path: String) -> Bool {
@@ -54,35 +130,44 @@ func globMatches(_ pattern: String, _ path: String) -> Bool {
 }
 
 func readFile(_ path: String) -> String {
-    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    guard let data = FileManager.default.contents(atPath: path) else { return "" }
+    return String(decoding: data, as: UTF8.self)
 }
 
 func writeFile(_ path: String, _ text: String) {
-    let folder = (path as NSString).deletingLastPathComponent
-    if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+        try? FileManager.default.createDirectory(atPath: String(path[..<slash]), withIntermediateDirectories: true)
+    }
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     } catch {
-        fail("cannot write \(path): \(error.localizedDescription)")
+        fail("cannot write \(path): \(error)")
     }
 }
 
+func lines(_ text: String) -> [String] {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+}
+
+/// Runs a program found on PATH and waits for it; its exit status.
 func run(_ arguments: [String]) -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    do { try process.run() } catch { fail("cannot run \(arguments.joined(separator: " ")): \(error)") }
-    process.waitUntilExit()
-    return process.terminationStatus
+    var pid = pid_t()
+    var argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawnp(&pid, arguments[0], nil, nil, &argv, environ)
+    guard spawned == 0 else { fail("cannot run \(arguments.joined(separator: " ")): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-var scriptPath = ProcessInfo.processInfo.environment["STOMPER_MOCK_SCRIPT"]
+var scriptPath = getenv("STOMPER_MOCK_SCRIPT").map { String(cString: $0) }
 if let index = arguments.firstIndex(of: "--script"), index + 1 < arguments.count {
     scriptPath = arguments[index + 1]
     arguments.removeSubrange(index...(index + 1))
 }
-var attemptText = ProcessInfo.processInfo.environment["STOMPER_MOCK_ATTEMPT"]
+var attemptText = getenv("STOMPER_MOCK_ATTEMPT").map { String(cString: $0) }
 if let index = arguments.firstIndex(of: "--attempt"), index + 1 < arguments.count {
     attemptText = arguments[index + 1]
     arguments.removeSubrange(index...(index + 1))
@@ -97,63 +182,68 @@ guard let scriptPath, let data = FileManager.default.contents(atPath: scriptPath
     fail("no script: pass --script SCRIPT.json or set STOMPER_MOCK_SCRIPT")
 }
 // The prompt arrives on stdin; read it so the writer never blocks, and ignore it.
-_ = FileHandle.standardInput.readDataToEndOfFile()
+var sink = [UInt8](repeating: 0, count: 65536)
+while true {
+    let count = read(0, &sink, sink.count)
+    if count > 0 || (count < 0 && errno == EINTR) { continue }
+    break
+}
 
-guard let script = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-      let files = script["files"] as? [String: Any] else {
+guard let script = try? JSONDecoder().decode(JSON.self, from: data), let files = script["files"]?.object else {
     fail("\(scriptPath) is not a script: expected {\"files\": {GLOB: [STEP, …]}}")
 }
-let order = (script["order"] as? [String]) ?? files.keys.sorted { ($0 == "*" ? 1 : 0, $0) < ($1 == "*" ? 1 : 0, $1) }
+let order = script["order"]?.array?.compactMap(\.string)
+    ?? files.keys.sorted { ($0 == "*" ? 1 : 0, $0) < ($1 == "*" ? 1 : 0, $1) }
 guard let pattern = order.first(where: { globMatches($0, file) }) else { exit(0) }
-let steps: [[String: Any]]
-if let list = files[pattern] as? [[String: Any]] {
+let steps: [JSON]
+if let list = files[pattern]?.array {
     steps = list
-} else if let perAttempt = (files[pattern] as? [String: Any])?["attempts"] as? [[[String: Any]]], !perAttempt.isEmpty {
+} else if let perAttempt = files[pattern]?["attempts"]?.array?.compactMap(\.array), !perAttempt.isEmpty {
     steps = perAttempt[min(attempt, perAttempt.count) - 1]
 } else {
     fail("the steps for \(pattern) are neither a list nor {\"attempts\": [[STEP, …], …]}")
 }
 
 for step in steps {
-    if let milliseconds = step["sleep_ms"] as? Int {
+    if let milliseconds = step["sleep_ms"]?.int {
         usleep(useconds_t(milliseconds * 1000))
-    } else if let text = step["delete_lines_containing"] as? String {
-        let kept = readFile(file).components(separatedBy: "\n").filter { !$0.contains(text) }
-        writeFile(file, kept.joined(separator: "\n"))
-    } else if let replace = step["replace"] as? [String: String], let old = replace["old"], let new = replace["new"] {
-        writeFile(file, readFile(file).replacingOccurrences(of: old, with: new))
-    } else if let text = step["write"] as? String {
+    } else if let text = step["delete_lines_containing"]?.string {
+        writeFile(file, lines(readFile(file)).filter { !$0.contains(text) }.joined(separator: "\n"))
+    } else if let replace = step["replace"], let old = replace["old"]?.string, let new = replace["new"]?.string {
+        writeFile(file, readFile(file).replacing(old, with: new))
+    } else if let text = step["write"]?.string {
         writeFile(file, text)
-    } else if let text = step["append"] as? String {
+    } else if let text = step["append"]?.string {
         writeFile(file, readFile(file) + text)
-    } else if let suppress = step["suppress"] as? [String: String], let text = suppress["line_containing"] {
-        let comment = suppress["comment"] ?? "# noqa"
-        let lines = readFile(file).components(separatedBy: "\n").map { $0.contains(text) ? $0 + "  " + comment : $0 }
-        writeFile(file, lines.joined(separator: "\n"))
+    } else if let suppress = step["suppress"], let text = suppress["line_containing"]?.string {
+        let comment = suppress["comment"]?.string ?? "# noqa"
+        writeFile(file, lines(readFile(file)).map { $0.contains(text) ? $0 + "  " + comment : $0 }.joined(separator: "\n"))
     } else if step["break_syntax"] != nil {
         let text = readFile(file)
         writeFile(file, text + (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "def (:\n")
-    } else if let other = step["edit_other"] as? [String: String], let path = other["path"] {
-        writeFile(path, other["content"] ?? "edited by the mock agent\n")
+    } else if let other = step["edit_other"], let path = other["path"]?.string {
+        writeFile(path, other["content"]?.string ?? "edited by the mock agent\n")
     } else if step["delete_file"] != nil {
         try? FileManager.default.removeItem(atPath: file)
-    } else if let message = step["commit"] as? String {
+    } else if let message = step["commit"]?.string {
         _ = run(["git", "-c", "user.name=mock", "-c", "user.email=mock@localhost", "commit", "-q", "-a", "-m", message])
-    } else if let text = step["print"] as? String {
+    } else if let text = step["print"]?.string {
         print(text)
-    } else if let text = step["stderr"] as? String {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
-    } else if let object = step["report"] as? [String: Any] {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            fail("the report step needs a JSON object")
-        }
+    } else if let text = step["stderr"]?.string {
+        emit(Array((text + "\n").utf8), to: 2)
+    } else if let object = step["report"], object.object != nil {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(object) else { fail("the report step needs a JSON object") }
         // Through `print`, like the print step, so the two keep their order in the buffered output.
         print(String(decoding: data, as: UTF8.self))
-    } else if let count = step["garbage"] as? Int {
-        FileHandle.standardOutput.write(Data((0..<count).map { _ in UInt8.random(in: 0...255) }))
-    } else if let code = step["exit"] as? Int {
+    } else if step["report"] != nil {
+        fail("the report step needs a JSON object")
+    } else if let count = step["garbage"]?.int {
+        emit((0..<count).map { _ in UInt8.random(in: 0...255) }, to: 1)
+    } else if let code = step["exit"]?.int {
         exit(Int32(code))
-    } else if let signal = step["crash"] as? Int {
+    } else if let signal = step["crash"]?.int {
         kill(getpid(), Int32(signal))
     } else if step["hang"] != nil {
         while true { sleep(60) }
