@@ -168,3 +168,17 @@ import Testing
         }
     }
 }
+
+@Suite struct TimestampTests {
+    /// The hand-made timestamp is what Foundation's ISO-8601 formatter writes (UTC, milliseconds).
+    @Test func timestampsAreISO8601WithMillisecondsInUTC() {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for seconds in [0.0, 1.5, 951_782_400.001, 1_795_000_000.999, 1_795_392_000.25, 4_102_444_799.5] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Timestamp.string(date) == formatter.string(from: date), "\(seconds)")
+        }
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_795_305_600.123)) == "2026-11-22T00:00:00.123Z")
+    }
+}
