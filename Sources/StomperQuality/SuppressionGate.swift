@@ -132,20 +132,30 @@ public struct SuppressionGate: Sendable, Hashable {
     struct Marker {
         let rule: Rule
         let pattern: Regex<Substring>
+        /// Text every match contains, checked first: most lines have none, and a regex match per
+        /// line and marker was most of the gate's cost.
+        var hint: String?
+
+        /// Whether `line` may hold a match (false means it cannot).
+        func mayMatch(_ line: String) -> Bool {
+            guard let hint else { return true }
+            if hint == "#" { return line.utf8.contains(UInt8(ascii: "#")) }
+            return line.contains(hint)
+        }
     }
 
     static var suppressions: [Marker] { [
-        Marker(rule: .noqa, pattern: #/(?i)#\s*(?:(?:ruff|flake8)\s*:\s*)?noqa\b|#\s*ruff\s*:\s*disable\b/#),
-        Marker(rule: .typeIgnore, pattern: #/(?i)#\s*type\s*:\s*ignore\b|#\s*pyre-(?:ignore|fixme)\b/#),
-        Marker(rule: .pyrightIgnore, pattern: #/(?i)#\s*pyright\s*:\s*(?:ignore\b|basic\b|\w+\s*=\s*(?:false|none)\b)/#),
-        Marker(rule: .mypyIgnore, pattern: #/(?i)#\s*mypy\s*:\s*(?:ignore-errors|disable-error-code)\b/#),
-        Marker(rule: .pylintDisable, pattern: #/(?i)#\s*pylint\s*:\s*(?:disable|skip-file)\b/#),
-        Marker(rule: .shellcheckDisable, pattern: #/(?i)#\s*shellcheck\s+disable\b/#),
-        Marker(rule: .yamllintDisable, pattern: #/(?i)#\s*yamllint\s+disable\b/#),
-        Marker(rule: .eslintDisable, pattern: #/eslint-disable\b/#),
-        Marker(rule: .tsIgnore, pattern: #/@ts-(?:ignore|expect-error|nocheck)\b/#),
-        Marker(rule: .nosec, pattern: #/(?i)#\s*nosec\b/#),
-        Marker(rule: .fmtOff, pattern: #/(?i)#\s*fmt\s*:\s*(?:off|skip)\b/#),
+        Marker(rule: .noqa, pattern: #/(?i)#\s*(?:(?:ruff|flake8)\s*:\s*)?noqa\b|#\s*ruff\s*:\s*disable\b/#, hint: "#"),
+        Marker(rule: .typeIgnore, pattern: #/(?i)#\s*type\s*:\s*ignore\b|#\s*pyre-(?:ignore|fixme)\b/#, hint: "#"),
+        Marker(rule: .pyrightIgnore, pattern: #/(?i)#\s*pyright\s*:\s*(?:ignore\b|basic\b|\w+\s*=\s*(?:false|none)\b)/#, hint: "#"),
+        Marker(rule: .mypyIgnore, pattern: #/(?i)#\s*mypy\s*:\s*(?:ignore-errors|disable-error-code)\b/#, hint: "#"),
+        Marker(rule: .pylintDisable, pattern: #/(?i)#\s*pylint\s*:\s*(?:disable|skip-file)\b/#, hint: "#"),
+        Marker(rule: .shellcheckDisable, pattern: #/(?i)#\s*shellcheck\s+disable\b/#, hint: "#"),
+        Marker(rule: .yamllintDisable, pattern: #/(?i)#\s*yamllint\s+disable\b/#, hint: "#"),
+        Marker(rule: .eslintDisable, pattern: #/eslint-disable\b/#, hint: "eslint-disable"),
+        Marker(rule: .tsIgnore, pattern: #/@ts-(?:ignore|expect-error|nocheck)\b/#, hint: "@ts-"),
+        Marker(rule: .nosec, pattern: #/(?i)#\s*nosec\b/#, hint: "#"),
+        Marker(rule: .fmtOff, pattern: #/(?i)#\s*fmt\s*:\s*(?:off|skip)\b/#, hint: "#"),
     ] }
 
     static var pythonSkips: Marker { Marker(rule: .testSkipped, pattern: #/@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|^\s*@(?:skip|skipIf|skipUnless|expectedFailure)\b|\.skipTest\s*\(|\bSkipTest\s*\(|__test__\s*=\s*False/#) }
@@ -162,7 +172,7 @@ public struct SuppressionGate: Sendable, Hashable {
         func occurrences(_ lines: [String]) -> [(key: String, rule: Rule, line: Int)] {
             var found: [(key: String, rule: Rule, line: Int)] = []
             for (index, line) in lines.enumerated() {
-                for marker in markers {
+                for marker in markers where marker.mayMatch(line) {
                     guard let match = line.firstMatch(of: marker.pattern) else { continue }
                     let key = line[match.range.lowerBound...].split(whereSeparator: \.isWhitespace).joined(separator: " ")
                     found.append((marker.rule.rawValue + "\u{1f}" + key, marker.rule, index + 1))
