@@ -16,7 +16,6 @@ public struct ResumeReport: Sendable {
     public var replanned: [String] = []
     /// Jobs that were running or verified when the process died, queued again.
     public var requeued: [String] = []
-    public var removedIndexLock = false
 }
 
 extension Pipeline {
@@ -39,13 +38,8 @@ extension Pipeline {
         // 1. Landings the dead process started and did not finish.
         let interrupted = try await interruptedLandings(run.id, ledger: ledger)
         if !interrupted.isEmpty {
-            // The dead process was landing: a lock on the index or the branch ref is its own.
-            for lock in ["index.lock", "refs/heads/\(branch).lock"]
-            where FileManager.default.fileExists(atPath: repository.commonDir + "/" + lock) {
-                try FileManager.default.removeItem(atPath: repository.commonDir + "/" + lock)
-                report.removedIndexLock = true
-                try await recorder.event("lock.removed", step: "resume", level: .warning, ["path": .string(".git/" + lock)])
-            }
+            // A lock on the index or the branch ref the dead landing left is cleared by the
+            // landing lock the repair takes (it knows the landing died half-way; see LandingLock).
             for changes in interrupted {
                 let restored = try await BlockingIO.run { try repository.repairInterruptedLanding(branch: branch, changes: changes) }
                 report.repaired += restored
