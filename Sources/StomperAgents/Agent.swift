@@ -13,6 +13,21 @@ public protocol Agent: Sendable {
     /// A failed attempt is an `AgentOutcome`, not a thrown error; throwing means the agent could
     /// not be run at all in a way that will not get better (for example, a bad template).
     func fix(_ request: FixRequest) async throws -> AgentOutcome
+
+    /// Whether this agent can remove `diagnostic` at all: a linter's autofix only what the tool
+    /// marks fixable, an AI agent anything. A job targets only what its agents can fix; the rest
+    /// is reported as needing an agent, not as a failure of this one.
+    func canFix(_ diagnostic: Diagnostic) -> Bool
+
+    /// True for a deterministic fixer that can be told to leave rules alone (autofix): when its
+    /// change introduces a diagnostic or breaks the tests, the pipeline narrows it by excluding
+    /// the rules whose fixes did it, instead of asking it again with feedback.
+    var narrowsByRule: Bool { get }
+}
+
+extension Agent {
+    public func canFix(_ diagnostic: Diagnostic) -> Bool { true }
+    public var narrowsByRule: Bool { false }
 }
 
 /// The name and every setting of an agent that can change what it writes.
@@ -149,13 +164,28 @@ public struct AgentOutcome: Sendable, Hashable {
     public var calls: Int
     /// Tokens and cost, when the agent reports them.
     public var usage: AgentUsage?
+    /// The exit status of the agent's process when it exited with one other than success. Such an
+    /// attempt is still verified: ruff exits 1 when unfixable diagnostics remain, and a CLI may
+    /// exit non-zero after a good edit. Verification decides, the status is recorded.
+    public var exitStatus: Int32?
 
-    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1, usage: AgentUsage? = nil) {
+    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1, usage: AgentUsage? = nil,
+                exitStatus: Int32? = nil) {
         self.status = status
         self.output = output
         self.duration = duration
         self.calls = calls
         self.usage = usage
+        self.exitStatus = exitStatus
+    }
+
+    /// Whether what the agent left in the worktree is worth verifying: it ran to the end, whatever
+    /// its exit status. Timeouts, crashes and unreachable agents are not.
+    public var isVerifiable: Bool {
+        switch status {
+        case .completed, .failed: return true
+        case .timedOut, .crashed, .unavailable: return false
+        }
     }
 
     /// Whether the failure was the agent's infrastructure (counts towards the circuit breaker).

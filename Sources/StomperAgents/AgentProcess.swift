@@ -34,7 +34,7 @@ enum AgentProcess {
             let detail = tail(result.stderrText, limit: 300).trimmingCharacters(in: .whitespacesAndNewlines)
             return (AgentOutcome(
                 status: .failed(reason: "\(what) exited with status \(code)" + (detail.isEmpty ? "" : ": \(detail)")),
-                output: output, duration: result.duration), result)
+                output: output, duration: result.duration, exitStatus: code), result)
         case .signaled(let signal):
             return (AgentOutcome(status: .crashed(signal: signal), output: output, duration: result.duration), result)
         }

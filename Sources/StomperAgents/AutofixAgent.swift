@@ -19,6 +19,15 @@ public struct AutofixAgent: Agent {
         self.identity = AgentIdentity(kind: "autofix", name: "autofix", settings: settings)
     }
 
+    /// Only what a linter with a fixer marks fixable (ruff's `fix` field, unsafe fixes only when
+    /// enabled; shellcheck findings with replacements).
+    public func canFix(_ diagnostic: Diagnostic) -> Bool {
+        diagnostic.fixable && linters.contains { $0.name == diagnostic.tool && $0.fixCommand(path: "f", root: "/") != nil }
+    }
+
+    /// Deterministic, and each linter's fixer takes a list of rules to leave alone.
+    public var narrowsByRule: Bool { true }
+
     public func fix(_ request: FixRequest) async throws -> AgentOutcome {
         var total = AgentOutcome(status: .completed, calls: 0)
         for linter in linters {

@@ -129,7 +129,8 @@ public struct CommandAgent: Agent {
         }
         let output = AgentProcess.tail(result.stdoutText + (result.standardError.isEmpty ? "" : "\n" + result.stderrText))
         let report = AgentReport.parse(result.stdoutText, format: reportFormat, exitCode: result.exitCode)
-        var outcome = AgentOutcome(status: .completed, output: output, duration: result.duration, usage: report.usage)
+        var outcome = AgentOutcome(status: .completed, output: output, duration: result.duration, usage: report.usage,
+                                   exitStatus: result.exitCode == 0 ? nil : result.exitCode)
         if result.timedOut, let timeout = spec.timeout {
             outcome.status = .timedOut(after: timeout)
             return outcome

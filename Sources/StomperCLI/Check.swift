@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperAgents
 import StomperCore
 import StomperGit
 import StomperQuality
@@ -19,33 +20,102 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let plan: FixPlan
+        let pipeline: Pipeline
         do {
             let session = try Session.open(global, flags: [:])
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            let pipeline = try await session.makePipeline(ledger: nil)
+            pipeline = try await session.makePipeline(ledger: nil)
             plan = try await pipeline.plan(paths: selection)
         } catch {
             throw Failure.exit(error)
         }
+        let files = CheckFile.verdicts(plan, fixers: pipeline.agents.map(\.identity.description))
         if json {
             Terminal.json(CheckReport(branch: plan.branch, base: plan.base.hex, toolVersions: plan.toolVersions,
-                                      jobs: plan.jobs, skipped: plan.skipped))
+                                      files: files, jobs: plan.jobs, skipped: plan.skipped))
         } else {
+            // Like ruff: every diagnostic as path:line:col: CODE message ([*]: a fixer of this run
+            // can fix it), then the verdict per file and a total.
             for job in plan.jobs {
-                let fixable = job.diagnostics.filter(\.fixable).count
-                Terminal.out("\(job.path): \(job.diagnostics.count) diagnostics, \(fixable) autofixable — would be fixed")
-                for diagnostic in job.diagnostics {
-                    Terminal.out("    \(diagnostic.line):\(diagnostic.column) \(diagnostic.code)\(diagnostic.fixable ? " [*]" : "") \(diagnostic.message)")
+                let targets = Set(job.diagnostics)
+                for diagnostic in (job.diagnostics + job.needsAgent).sorted() {
+                    Terminal.out("\(diagnostic.path):\(diagnostic.line):\(diagnostic.column): \(diagnostic.code)"
+                                 + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message)")
                 }
             }
-            for outcome in plan.skipped {
-                Terminal.out("\(outcome.path): \(outcome.diagnosticsBefore) diagnostics — skipped: \(outcome.reason ?? "")")
+            for outcome in plan.skipped where outcome.status == .needsAgent {
+                for diagnostic in outcome.needsAgent { Terminal.out(diagnostic.formatted) }
             }
-            let total = plan.jobs.reduce(0) { $0 + $1.diagnostics.count } + plan.skipped.reduce(0) { $0 + $1.diagnosticsBefore }
-            Terminal.out("stomper: \(total) diagnostics in \(plan.jobs.count + plan.skipped.count) files; "
-                         + "\(plan.jobs.count) files to fix, \(plan.skipped.count) skipped ([*] = autofixable)")
+            for file in files { Terminal.out(file.line) }
+            let total = files.reduce(0) { $0 + $1.diagnostics }
+            let count = { (verdict: CheckFile.Verdict) in files.filter { $0.verdict == verdict }.count }
+            Terminal.out("stomper: \(plural(total, "diagnostic")) in \(plural(files.count, "file")): "
+                         + "\(count(.fix)) to fix, \(count(.partial)) to fix in part, \(count(.needsAgent)) need an agent, "
+                         + "\(count(.skipped)) skipped ([*] = fixable by \(pipeline.agentIdentity.description))")
         }
         if !plan.jobs.isEmpty || !plan.skipped.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// What `stomper fix` with the same settings is expected to do with one file.
+struct CheckFile: Encodable, Equatable {
+    enum Verdict: String, Encodable {
+        /// Every diagnostic is one a fixer of the run can fix.
+        case fix
+        /// Some are; the rest needs an agent.
+        case partial
+        /// None is: an AI agent is needed.
+        case needsAgent = "needs_agent"
+        /// Not touched (uncommitted changes, untracked, not a regular file).
+        case skipped
+    }
+
+    var path: String
+    var verdict: Verdict
+    var diagnostics: Int
+    /// Codes a fixer of the run can fix, with their counts.
+    var fixable: [String: Int]
+    /// Codes that need an AI agent, with their counts.
+    var needsAgent: [String: Int]
+    var reason: String?
+    var fixers: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case path, verdict, diagnostics, fixable, needsAgent = "needs_agent", reason, fixers
+    }
+
+    static func verdicts(_ plan: FixPlan, fixers: [String]) -> [CheckFile] {
+        func counts(_ list: [Diagnostic]) -> [String: Int] { Dictionary(grouping: list, by: \.code).mapValues(\.count) }
+        var files = plan.jobs.map { job in
+            CheckFile(path: job.path, verdict: job.needsAgent.isEmpty ? .fix : .partial,
+                      diagnostics: job.diagnostics.count + job.needsAgent.count, fixable: counts(job.diagnostics),
+                      needsAgent: counts(job.needsAgent), reason: nil, fixers: fixers)
+        }
+        for outcome in plan.skipped {
+            files.append(CheckFile(path: outcome.path, verdict: outcome.status == .needsAgent ? .needsAgent : .skipped,
+                                   diagnostics: outcome.diagnosticsBefore, fixable: [:], needsAgent: counts(outcome.needsAgent),
+                                   reason: outcome.reason, fixers: fixers))
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// `path: verdict …`.
+    var line: String {
+        func codes(_ counts: [String: Int]) -> String { counts.keys.sorted().joined(separator: ", ") }
+        let fixableCount = fixable.values.reduce(0, +)
+        let needing = needsAgent.values.reduce(0, +)
+        switch verdict {
+        case .fix:
+            return "\(path): will be fixed: \(plural(fixableCount, "diagnostic")) (\(codes(fixable)))"
+        case .partial:
+            return "\(path): will be fixed in part: \(plural(fixableCount, "diagnostic")) (\(codes(fixable))); "
+                + "\(plural(needing, "diagnostic")) need\(needing == 1 ? "s" : "") an agent (\(codes(needsAgent)))"
+        case .needsAgent:
+            return "\(path): needs an agent: \(plural(needing, "diagnostic")) (\(codes(needsAgent))); "
+                + "try --chain autofix,claude or --agent chat"
+        case .skipped:
+            return "\(path): skipped: \(reason ?? "")"
+        }
     }
 }
 
@@ -53,6 +123,7 @@ struct CheckReport: Encodable {
     var branch: String
     var base: String
     var toolVersions: [String: String]
+    var files: [CheckFile]
     var jobs: [FileJob]
     var skipped: [FileOutcome]
 }

@@ -106,10 +106,31 @@ enum DocgenRun {
             repository: pipeline.repository, branch: branch, settings: pipeline.configuration.docs,
             resourceGuard: pipeline.resourceGuard, mode: pipeline.configuration.operationMode,
             lintStatus: { paths in
-                let python = paths.filter { $0.hasSuffix(".py") || $0.hasSuffix(".pyi") }
-                guard !python.isEmpty, let found = try? await linter.lintGrouped(paths: python, root: root) else { return [:] }
-                return Dictionary(uniqueKeysWithValues: python.map { ($0, LintStatus(diagnostics: found[$0] ?? [], linters: [linter.name])) })
+                // Sources some enabled linter checks: Python for ruff and mypy, shell scripts for
+                // shellcheck. Each linter only reports the files it handles.
+                let names = Set((linter as? LinterSet)?.linters.map(\.name) ?? [linter.name])
+                let python = names.contains("ruff") || names.contains("mypy")
+                let shell = names.contains("shellcheck")
+                let linted = paths.filter { path in
+                    (python && (path.hasSuffix(".py") || path.hasSuffix(".pyi")))
+                        || (shell && (path.hasSuffix(".sh") || path.hasSuffix(".bash")))
+                }
+                guard !linted.isEmpty, let found = try? await linter.lintGrouped(paths: linted, root: root) else { return [:] }
+                return Dictionary(uniqueKeysWithValues: linted.map { path in
+                    let tools = Set((found[path] ?? []).map(\.tool))
+                    let ran = path.hasSuffix(".sh") || path.hasSuffix(".bash") ? ["shellcheck"] : names.filter { $0 != "shellcheck" }.sorted()
+                    return (path, LintStatus(diagnostics: found[path] ?? [], linters: tools.isEmpty ? ran : tools.sorted()))
+                })
             })
+    }
+
+    /// The files among `sources` whose doc already exists on `branch`.
+    static func documented(_ sources: [String], repository: GitRepository, branch: String, folder: String) throws -> [String] {
+        guard let tip = try repository.branchTip(branch) else { return [] }
+        let docs = Dictionary(sources.compactMap { source in (try? DocPath.for(source: source, folder: folder)).map { ($0, source) } },
+                              uniquingKeysWith: { first, _ in first })
+        let present = try repository.entries(at: Array(docs.keys), in: tip)
+        return docs.filter { present[$0.key] != nil }.map(\.value).sorted()
     }
 
     /// Files, and every tracked file under folders, as committed on `branch`.

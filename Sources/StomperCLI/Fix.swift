@@ -189,19 +189,31 @@ extension Duration {
 }
 
 enum SummaryText {
+    /// The closing line: files by how they ended, diagnostics fixed and left, what needs an agent.
     static func make(_ summary: RunSummary, runID: String, elapsed: Duration, dryRun: Bool) -> String {
-        var parts = ["\(summary.count(dryRun ? .wouldFix : .fixed)) \(dryRun ? "would be fixed" : "fixed")"]
+        var parts = [dryRun ? "\(summary.count(.wouldFix)) would be fixed" : "\(summary.count(.fixed)) fixed"]
         if summary.count(.partiallyFixed) > 0 { parts.append("\(summary.count(.partiallyFixed)) partially fixed") }
-        parts.append("\(summary.count(.failed)) failed")
-        parts.append("\(summary.count(.skipped)) skipped")
+        if summary.count(.needsAgent) > 0 { parts.append("\(summary.count(.needsAgent)) need\(summary.count(.needsAgent) == 1 ? "s" : "") an agent") }
+        let refusals = summary.refusals
+        let refused = refusals.filter { $0.kind != nil }
+        if !refused.isEmpty {
+            let total = refused.reduce(0) { $0 + $1.count }
+            let top = refused.prefix(3).map { "\($0.kind!.label) \($0.count)" }.joined(separator: ", ")
+            parts.append("\(total) refused (\(top))")
+        }
+        if let errors = refusals.first(where: { $0.kind == nil }) { parts.append("\(errors.count) failed") }
+        if summary.count(.skipped) > 0 { parts.append("\(summary.count(.skipped)) skipped") }
         if !summary.leftToOthers.isEmpty { parts.append("\(summary.leftToOthers.count) left to another writer") }
-        if !summary.changedNotFixed.isEmpty { parts.append("\(summary.changedNotFixed.count) changed but not fixed") }
         if !summary.deferred.isEmpty { parts.append("\(summary.deferred.count) left for resume") }
         let codes = summary.fixedByCode.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
-        var text = "stomper: \(summary.total) files: " + parts.joined(separator: ", ")
-        text += String(format: "; %d diagnostics fixed%@; %d agent calls; %.1fs (run %@)",
-                       summary.diagnosticsFixed, codes.isEmpty ? "" : " (\(codes))", summary.agentCalls,
-                       elapsed.secondsValue, runID)
+        var text = "stomper: \(plural(summary.total, "file")): " + parts.joined(separator: ", ")
+        text += "; \(plural(summary.diagnosticsFixed, "diagnostic")) fixed" + (codes.isEmpty ? "" : " (\(codes))")
+        if summary.diagnosticsNeedingAgent > 0 {
+            text += "; \(plural(summary.diagnosticsNeedingAgent, "diagnostic")) in \(plural(summary.filesNeedingAgent, "file")) "
+                + "need\(summary.diagnosticsNeedingAgent == 1 ? "s" : "") an AI agent (--chain autofix,claude or --agent chat)"
+        }
+        text += "; \(plural(summary.agentCalls, "agent call"))"
+        text += String(format: "; %.1fs (run %@)", elapsed.secondsValue, runID)
         return text
     }
 }

@@ -75,23 +75,30 @@ final class ProgressDisplay: Sendable {
     }
 
     static func line(for outcome: FileOutcome) -> String {
-        let status = outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
-        var text = status.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path
+        let label = outcome.status == .failed && outcome.refusal != nil
+            ? "refused" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
+        var text = label.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path
+        var listed: [Diagnostic] = []
         switch outcome.status {
         case .fixed, .partiallyFixed, .wouldFix:
             let codes = outcome.fixed.keys.sorted().joined(separator: ", ")
             text += ": \(plural(outcome.fixed.values.reduce(0, +), "diagnostic")) fixed (\(codes))"
             if let commit = outcome.commit { text += " in \(commit.short)" }
             if let reason = outcome.reason { text += "; \(reason)" }
-        case .failed, .skipped:
+            if !outcome.needsAgent.isEmpty {
+                text += "; \(plural(outcome.needsAgent.count, "diagnostic")) need\(outcome.needsAgent.count == 1 ? "s" : "") an agent"
+            }
+            listed = outcome.remaining + outcome.needsAgent
+        case .failed, .needsAgent:
             text += ": \(outcome.reason ?? "not fixed")"
-            for diagnostic in outcome.remaining.prefix(5) where outcome.status == .failed {
-                text += "\n    \(diagnostic.formatted)"
-            }
-            if outcome.status == .failed && outcome.remaining.count > 5 {
-                text += "\n    … and \(outcome.remaining.count - 5) more"
-            }
+            listed = outcome.remaining + outcome.needsAgent
+        case .skipped:
+            text += ": \(outcome.reason ?? "skipped")"
         }
+        // What is left, as the file now is on the branch (ruff's format: path:line:col: CODE message).
+        let sorted = listed.sorted()
+        for diagnostic in sorted.prefix(5) { text += "\n    \(diagnostic.formatted)" }
+        if sorted.count > 5 { text += "\n    … and \(sorted.count - 5) more" }
         return text
     }
 }

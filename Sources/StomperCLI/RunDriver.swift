@@ -108,7 +108,12 @@ extension RunDriver {
     func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger) async -> DocgenReport? {
         guard !dryRun, pipeline.configuration.docs.enabled else { return nil }
         do {
-            let landed = try await ledger.jobs(runID: plan.runID).filter { $0.state.name == "landed" }.map(\.path)
+            var landed = try await ledger.jobs(runID: plan.runID).filter { $0.state.name == "landed" }.map(\.path)
+            if !pipeline.configuration.docs.generateMissing {
+                // Keep existing docs fresh; new ones only when asked (`stomper docgen`, docs.generate_missing).
+                landed = try DocgenRun.documented(landed, repository: pipeline.repository, branch: plan.branch,
+                                                  folder: pipeline.configuration.docs.folder)
+            }
             guard !landed.isEmpty else { return nil }
             let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch).regenerate(landed, runID: plan.runID)
             try await DocgenRun.record(report, ledger: ledger)

@@ -256,6 +256,9 @@ enum Settings {
     static let docs: [Setting] = [
         Setting(key: "docs.enabled", kind: .bool, help: "regenerate docs of changed files after a fix run",
                 read: { .bool($0.docs.enabled) }, write: { if case .bool(let v) = $1 { $0.docs.enabled = v } }),
+        Setting(key: "docs.generate_missing", kind: .bool,
+                help: "after a fix run, also write docs for changed files that have none (default: only existing docs are refreshed)",
+                read: { .bool($0.docs.generateMissing) }, write: { if case .bool(let v) = $1 { $0.docs.generateMissing = v } }),
         Setting(key: "docs.folder", kind: .string, help: "folder of generated docs, relative to the root",
                 read: { .string($0.docs.folder) }, write: { if case .string(let v) = $1 { $0.docs.folder = v } }),
         Setting(key: "docs.generator", kind: .choice(DocgenSettings.GeneratorKind.allCases.map(\.rawValue)),

@@ -2,17 +2,27 @@
 ///
 ///     fix(ruff): src/app.py: fix 3 diagnostics (E711, F401)
 ///
+///     2 diagnostics remain (E501, F821).
+///
 ///     Stomper-Run: run-20261122-101500-1a2b3c4d
 ///     Stomper-Key: ik:…
+///
+/// The subject names the tools whose diagnostics the fix removed, not every enabled linter.
 public enum CommitMessage {
-    public static func make(tool: String, path: String, fixed: [String: Int], runID: String, key: IdempotencyKey) -> String {
+    public static func make(tools: [String], path: String, fixed: [String: Int], remaining: [String: Int] = [:],
+                            runID: String, key: IdempotencyKey) -> String {
         let count = fixed.values.reduce(0, +)
         let codes = fixed.keys.sorted().joined(separator: ", ")
         let noun = count == 1 ? "diagnostic" : "diagnostics"
+        let left = remaining.values.reduce(0, +)
+        let body = left == 0
+            ? ""
+            : "\(left) \(left == 1 ? "diagnostic remains" : "diagnostics remain") (\(remaining.keys.sorted().joined(separator: ", "))).\n\n"
+        let subjectTools = Set(tools).sorted().joined(separator: ",")
         return """
-            fix(\(tool)): \(path): fix \(count) \(noun) (\(codes))
+            fix(\(subjectTools.isEmpty ? "stomper" : subjectTools)): \(path): fix \(count) \(noun) (\(codes))
 
-            Stomper-Run: \(runID)
+            \(body)Stomper-Run: \(runID)
             Stomper-Key: \(key.value)
 
             """

@@ -12,12 +12,19 @@ public struct DiagnosticDelta: Sendable, Hashable {
     public var remaining: [Diagnostic]
     /// Diagnostics present after the attempt beyond what the file had before.
     public var introduced: [Diagnostic]
+    /// Diagnostics present after the attempt that were there before and were not targeted (codes
+    /// the selection left out, or that the run's fixers cannot fix), at their new positions.
+    public var untargeted: [Diagnostic]
 
     /// - Parameters:
     ///   - targets: the diagnostics the job set out to fix.
     ///   - baseline: every diagnostic the file had before (targets included); pre-existing ones that
     ///     were not targeted are neither remaining nor introduced.
     ///   - after: the diagnostics of the file after the attempt.
+    ///
+    /// Per code, with `T` targeted, `B` before (at least `T`) and `A` after: `min(T, B − A)` are
+    /// fixed, the rest of the targets remain, and whatever goes beyond `B` is introduced. So a code
+    /// with one fixable and one unfixable finding counts one fixed when only the unfixable is left.
     public init(targets: [Diagnostic], baseline: [Diagnostic], after: [Diagnostic]) {
         func key(_ diagnostic: Diagnostic) -> String { diagnostic.tool + ":" + diagnostic.code }
         let targetCounts = Dictionary(grouping: targets, by: key).mapValues(\.count)
@@ -26,20 +33,26 @@ public struct DiagnosticDelta: Sendable, Hashable {
         var fixed: [String: Int] = [:]
         var remaining: [Diagnostic] = []
         var introduced: [Diagnostic] = []
+        var untargeted: [Diagnostic] = []
         for (code, count) in targetCounts {
-            let present = afterGroups[code]?.count ?? 0
-            let gone = max(0, count - present)
+            let before = max(baselineCounts[code] ?? 0, count)
+            let gone = min(count, max(0, before - (afterGroups[code]?.count ?? 0)))
             if gone > 0 { fixed[String(code.split(separator: ":", maxSplits: 1).last ?? ""), default: 0] += gone }
         }
         for (code, list) in afterGroups {
             let targeted = targetCounts[code] ?? 0
             let preexisting = max(baselineCounts[code] ?? 0, targeted)
-            remaining += list.prefix(targeted)
+            let gone = min(targeted, max(0, preexisting - list.count))
+            // Targets still there first (fixable ones before the rest), then what was there untargeted.
+            let present = Array(list.prefix(preexisting)).sorted { ($0.fixable ? 0 : 1, $0) < ($1.fixable ? 0 : 1, $1) }
+            remaining += present.prefix(targeted - gone)
+            untargeted += present.dropFirst(targeted - gone)
             introduced += list.dropFirst(preexisting)
         }
         self.fixed = fixed
         self.remaining = remaining.sorted()
         self.introduced = introduced.sorted()
+        self.untargeted = untargeted.sorted()
     }
 
     public var fixedCount: Int { fixed.values.reduce(0, +) }

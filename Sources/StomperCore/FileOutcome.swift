@@ -11,10 +11,42 @@ public struct FileOutcome: Sendable, Hashable, Codable {
         case partiallyFixed = "partially_fixed"
         /// Dry run: a verified fix exists and was not committed.
         case wouldFix = "would_fix"
-        /// Not fixed; nothing committed.
+        /// Not fixed; nothing committed: every attempt was refused by verification, or the landing
+        /// failed. `refusal` says which kind of refusal, when it was one.
         case failed
         /// Not attempted (uncommitted changes, untracked file, …).
         case skipped
+        /// Not attempted: none of its diagnostics is one the run's fixers can fix (autofix fixes
+        /// only what the tool marks fixable). Not a failure of the run: an AI agent is needed.
+        case needsAgent = "needs_agent"
+    }
+
+    /// Why verification refused a file's attempts, by kind, for the summary's top reasons.
+    public enum Refusal: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The change introduced diagnostics the file did not have.
+        case introduced
+        /// The change broke the test command.
+        case testsFailed = "tests_failed"
+        /// The anti-suppression gate found a suppression or a configuration edit.
+        case gate
+        /// The change touched paths outside the file (or wrote under .git, or committed).
+        case scope
+        /// The change fixed none of the targets, or the agent made no change.
+        case notFixed = "not_fixed"
+        /// The agent failed to run to the end (timeout, crash, unreachable).
+        case agentFailed = "agent_failed"
+
+        /// The words used in summaries.
+        public var label: String {
+            switch self {
+            case .introduced: return "introduced diagnostics"
+            case .testsFailed: return "tests failed"
+            case .gate: return "suppression gate"
+            case .scope: return "outside its scope"
+            case .notFixed: return "nothing fixed"
+            case .agentFailed: return "agent failed"
+            }
+        }
     }
 
     public var path: String
@@ -46,6 +78,15 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     public var deferred: Bool = false
     /// Tokens and cost the agents reported for this file.
     public var usage: AgentUsage?
+    /// Diagnostics the file still has that none of the run's fixers can fix (an AI agent can), as
+    /// the file now is on the branch: after the landed fix, or unchanged when nothing landed.
+    public var needsAgent: [Diagnostic] = []
+    /// The kind of refusal, for a failed file whose attempts verification refused.
+    public var refusal: Refusal?
+    /// Rules whose fixes were left out so the rest could land (narrowing), with the reason.
+    public var droppedRules: [String: String] = [:]
+    /// The agent's last non-success exit status, when its change was verified anyway.
+    public var agentExitStatus: Int32?
 
     public init(path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
                 diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],

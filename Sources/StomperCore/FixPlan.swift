@@ -13,6 +13,9 @@ public struct FileJob: Sendable, Hashable, Codable {
     /// (`--error-type`, `--ignore`): verification counts only what goes beyond it as introduced.
     /// Nil means `diagnostics` (a resumed job).
     public var baseline: [Diagnostic]? = nil
+    /// Selected diagnostics of the file that no agent of the run can fix (not targets): reported
+    /// as needing an agent. Empty for a resumed job.
+    public var needsAgent: [Diagnostic] = []
 }
 
 /// Everything a run will do, decided before any agent runs.

@@ -46,121 +46,47 @@ extension Pipeline {
             try await recorder.event("cache.miss", step: "agent", job: job.path, ["key": .string(job.key.value)])
         }
 
-        var kept: Kept?
-        var lastDelta: DiagnosticDelta?
-        var lastReason = "not fixed"
-        var changed = false
-        var stopped: String?
-        var infrastructureOnly = true
+        var state = ChainState()
         let chain = orderedChain(for: job, context)
         let examples = try await examples(for: job, context)
         chainLoop: for (index, agent) in chain.enumerated() {
-            if index > 0 { try await restore(worktree, to: kept) }
-            var feedback: AttemptFeedback?
-            for agentAttempt in 1...max(1, configuration.maxAttempts) {
-                let ticket: AgentGovernor.Ticket
-                switch await context.governor.permit() {
-                case .go(let granted):
-                    ticket = granted
-                case .stop(let reason):
-                    if tally.attempts == 0 { return .deferred(reason: reason, tally) }
-                    stopped = reason
-                    break chainLoop
-                }
-                tally.attempts += 1
-                if tally.attempts > 1 { try await recorder?.transition(job.path, to: .running(attempt: tally.attempts)) }
-                if agentAttempt > 1 && configuration.retryFrom == .clean { try await restore(worktree, to: kept) }
-                var request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: kept?.remaining ?? job.diagnostics,
-                                         attempt: agentAttempt, feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
-                                         scratchDirectory: context.scratch, examples: examples)
-                if let baseline = job.baseline {
-                    let targeted = Set(job.diagnostics.map { $0.tool + "\u{1f}" + $0.code })
-                    request.leaveAlone = baseline.filter { !targeted.contains($0.tool + "\u{1f}" + $0.code) }
-                }
-                try await recorder?.event("agent.started", step: "agent", job: job.path, [
-                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description),
-                ])
-                let agentStart = Date()
-                let result = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
-                let agentEnd = Date()
-                await context.governor.record(ticket, infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
-                tally.agentCalls += result.calls
-                tally.agentTime += result.duration
-                if let usage = result.usage { tally.usage = (tally.usage ?? AgentUsage()) + usage }
-                if !result.isInfrastructureFailure { infrastructureOnly = false }
-                try await recorder?.event("agent.finished", step: "agent", job: job.path,
-                                          level: result.failureReason == nil ? .info : .warning, [
-                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description), "calls": .int(result.calls),
-                    "ms": .milliseconds(result.duration.seconds), "result": .string(result.failureReason ?? "completed"),
-                    "input_tokens": result.usage?.inputTokens.map { .int($0) } ?? .null,
-                    "output_tokens": result.usage?.outputTokens.map { .int($0) } ?? .null,
-                ])
-                let learn = { (outcome: AttemptOutcome, delta: DiagnosticDelta?, diff: String?) in
-                    try await self.learn(job, request: request, agent: agent, result: result, outcome: outcome, delta: delta, diff: diff,
-                                         attempt: tally.attempts, context)
-                }
-                if let reason = result.failureReason {
-                    // Even a failed agent may have written under .git; check before anything else.
-                    let touched = context.gitDirectory.incidents(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
-                    if !touched.isEmpty {
-                        return .notFixed(.failed, reason: Self.gitWriteReason(touched), delta: nil, changed: true, tally)
-                    }
-                    if !result.isInfrastructureFailure { try await learn(.agentFailed, nil, nil) }
-                    lastReason = reason
-                    feedback = AttemptFeedback(remaining: kept?.remaining ?? job.diagnostics, notes: [reason])
-                    if result.isInfrastructureFailure, agentAttempt < configuration.maxAttempts {
-                        var random = SystemRandomNumberGenerator()
-                        try? await Task.sleep(for: context.backoff.delay(forRetry: agentAttempt, using: &random))
-                    }
-                    continue
-                }
-                switch try await verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd), fromCache: false,
-                                        original: original, kept: kept) {
-                case .verified(let fix):
-                    try await learn(.fixed, fix.delta, fix.diff)
-                    try await recorder?.transition(job.path, to: .verified)
-                    try await store(fix, job, context)
-                    return .verified(fix, tally)
-                case .improved(let fix):
-                    try await learn(.improved, fix.delta, fix.diff)
-                    kept = Kept(fix: fix)
-                    lastDelta = fix.delta
-                    changed = true
-                    lastReason = Self.verificationFailure(fix.delta)
-                    feedback = AttemptFeedback(remaining: fix.delta.remaining,
-                                               notes: ["the previous attempt fixed \(plural(fix.delta.fixedCount, "diagnostic")); the rest remain"])
-                case .retry(let next, let delta, let didChange, let reason):
-                    try await learn(.notFixed, delta, nil)
-                    feedback = next
-                    lastDelta = delta ?? lastDelta
-                    changed = changed || didChange
-                    lastReason = reason
-                case .rejected(let reason, let final):
-                    try await learn(.rejected, nil, nil)
-                    changed = true
-                    lastReason = reason
-                    try await restore(worktree, to: kept)
-                    if final { continue chainLoop }
-                    feedback = AttemptFeedback(remaining: kept?.remaining ?? job.diagnostics,
-                                               notes: ["the previous attempt was rejected and thrown away: \(reason)"])
-                }
+            if index > 0 { try await restore(worktree, to: state.kept) }
+            // Each agent targets what it can of what is left; an agent that can fix none of it
+            // does not run.
+            guard !(state.kept?.remaining ?? job.diagnostics).filter(agent.canFix).isEmpty else { continue }
+            let attempt = AttemptRunner(pipeline: self, job: job, worktree: worktree, context: context, dotGit: dotGit,
+                                        original: original, agent: agent, examples: examples)
+            let finished: AttemptRunner.Finish
+            if agent.narrowsByRule {
+                finished = try await attempt.narrowing(&state, &tally)
+            } else {
+                finished = try await attempt.retrying(&state, &tally)
+            }
+            switch finished {
+            case .next: continue chainLoop
+            case .done(let result): return result
+            case .stop(let reason):
+                if tally.attempts == 0 { return .deferred(reason: reason, tally) }
+                state.stopped = reason
+                break chainLoop
             }
         }
-        if let kept {
+        if let kept = state.kept {
             if configuration.landPartial {
                 try await restore(worktree, to: kept)
                 try await recorder?.transition(job.path, to: .verified)
                 try await store(kept.fix, job, context)
                 return .verified(kept.fix, tally)
             }
-            lastReason += "; an improvement was verified but not committed (fix.land_partial is off)"
+            state.lastReason += "; an improvement was verified but not committed (fix.land_partial is off)"
         }
-        if let stopped { lastReason += "; stopped: \(stopped)" }
-        if infrastructureOnly && kept == nil && !changed {
+        if let stopped = state.stopped { state.lastReason += "; stopped: \(stopped)" }
+        if state.infrastructureOnly && state.kept == nil && !state.changed {
             // Nothing was learnt about the file: its agents could not be reached. Left for resume.
-            return .deferred(reason: "no agent could be reached (\(lastReason)); left for `stomper resume`", tally)
+            return .deferred(reason: "no agent could be reached (\(state.lastReason)); left for `stomper resume`", tally)
         }
-        return .notFixed(.failed, reason: lastReason, delta: lastDelta, changed: changed, tally)
+        return .notFixed(.failed, reason: state.lastReason, delta: state.lastDelta, changed: state.changed,
+                         refusal: state.lastRefusal, dropped: state.narrowing.dropped, tally)
     }
 
     /// The chain in the order to try it for this job: the configured order, reordered per the
@@ -230,26 +156,26 @@ extension Pipeline {
         if let (start, end) = agentRun {
             touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
         }
-        if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true) }
+        if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true, refusal: .scope) }
         let clock = PhaseClock.current!
         let (head, patch) = try await clock.measure("diff") {
             try await BlockingIO.run { (try worktree.headCommit(), try worktree.changes()) }
         }
         if head != worktree.base {
-            return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed", final: true)
+            return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed", final: true, refusal: .scope)
         }
         let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
         if !violations.isEmpty {
             let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
             try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
-            return .rejected(reason: reason, final: false)
+            return .rejected(reason: reason, final: false, refusal: .scope)
         }
         // Nothing beyond the base, or beyond the improvement already kept, is no change at all.
         guard !patch.isEmpty, patch != kept?.fix.patch else {
             let remaining = kept?.remaining ?? job.diagnostics
             return .retry(AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
                           delta: kept?.fix.delta, changed: kept != nil,
-                          reason: "agent made no change; \(plural(remaining.count, "diagnostic")) remain")
+                          reason: "agent made no change; \(plural(remaining.count, "diagnostic")) remain", refusal: .notFixed, after: nil)
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original
@@ -258,9 +184,10 @@ extension Pipeline {
             if !found.isEmpty {
                 let reason = "suppression gate: " + found.map(\.description).joined(separator: "; ")
                 try await recorder?.event("gate.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])
-                return .rejected(reason: reason, final: false)
+                return .rejected(reason: reason, final: false, refusal: .gate)
             }
         }
+        let newBytes = patch.changes.first { $0.path == job.path }?.new?.bytes
         let after = try await clock.measure("verify") {
             try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
         }
@@ -271,7 +198,8 @@ extension Pipeline {
         ])
         guard delta.isComplete || delta.isImprovement else {
             return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
-                          reason: Self.verificationFailure(delta))
+                          reason: Self.verificationFailure(delta), refusal: delta.introduced.isEmpty ? .notFixed : .introduced,
+                          after: newBytes)
         }
         if let tests {
             let result = await clock.measure("verify") { await tests.run(path: job.path, in: worktree.path) }
@@ -286,7 +214,8 @@ extension Pipeline {
             if !result.passed {
                 return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced,
                                               notes: ["the tests failed after the change"], testOutput: result.output),
-                              delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)")
+                              delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)",
+                              refusal: .testsFailed, after: newBytes)
             }
         }
         let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(patch) } }

@@ -102,14 +102,37 @@ public struct Pipeline: Sendable {
                 skipped.append(.skipped(path, "uncommitted changes", diagnostics: diagnostics.count))
                 continue
             }
-            let key = IdempotencyKey(path: path, baseBlob: entry.id, diagnostics: diagnostics, agent: agentIdentity,
+            // Targets follow the fixers: a job takes on only what some agent of the chain can fix;
+            // the rest needs an AI agent and is reported so, not as a failure of this run's fixer.
+            let targets = diagnostics.filter(canFix)
+            let untargeted = diagnostics.filter { !canFix($0) }
+            guard !targets.isEmpty else {
+                var outcome = FileOutcome.skipped(path, Self.needsAgentReason(untargeted), diagnostics: diagnostics.count)
+                outcome.status = .needsAgent
+                outcome.needsAgent = untargeted.sorted()
+                skipped.append(outcome)
+                continue
+            }
+            let key = IdempotencyKey(path: path, baseBlob: entry.id, diagnostics: targets, agent: agentIdentity,
                                      toolVersions: toolVersions, configurationHash: configurationHash)
             let all = linted[path] ?? diagnostics
-            jobs.append(FileJob(path: path, baseBlob: entry.id, diagnostics: diagnostics, key: key,
-                                baseline: all.count == diagnostics.count ? nil : all))
+            jobs.append(FileJob(path: path, baseBlob: entry.id, diagnostics: targets, key: key,
+                                baseline: all.count == targets.count ? nil : all, needsAgent: untargeted.sorted()))
         }
         return FixPlan(runID: FixPlan.newRunID(), branch: branch, base: base, jobs: jobs, skipped: skipped,
                        toolVersions: toolVersions, excluded: selected.excluded)
+    }
+
+    /// Whether some agent of the chain can fix `diagnostic`.
+    public func canFix(_ diagnostic: Diagnostic) -> Bool {
+        agents.contains { $0.canFix(diagnostic) }
+    }
+
+    /// Why a file with only diagnostics no fixer of the run can fix is left, with what to run.
+    static func needsAgentReason(_ diagnostics: [Diagnostic]) -> String {
+        let codes = Set(diagnostics.map(\.code)).sorted().joined(separator: ", ")
+        return "needs an agent: \(codes) \(diagnostics.count == 1 ? "is" : "are") not autofixable "
+            + "(try --chain autofix,claude or --agent chat)"
     }
 
     /// Each linter's version, by name (a set of linters reports every member's).
@@ -269,12 +292,17 @@ public struct Pipeline: Sendable {
         var delta: DiagnosticDelta
         var diff: String
         var fromCache: Bool
+        /// The agent's non-success exit status, when its change verified anyway.
+        var agentExitStatus: Int32?
+        /// Rules whose fixes narrowing left out, with the reason.
+        var droppedRules: [String: String] = [:]
     }
 
     /// What the worktree phase of a job produced.
     enum WorktreeResult: Sendable {
         case verified(VerifiedFix, Tally)
-        case notFixed(FileOutcome.Status, reason: String, delta: DiagnosticDelta?, changed: Bool, Tally)
+        case notFixed(FileOutcome.Status, reason: String, delta: DiagnosticDelta?, changed: Bool, refusal: FileOutcome.Refusal?,
+                      dropped: [String: String], Tally)
         /// No attempt could start (circuit breaker, budgets): the job is left planned for resume.
         case deferred(reason: String, Tally)
     }
@@ -292,11 +320,13 @@ public struct Pipeline: Sendable {
         case verified(VerifiedFix)
         /// Some targets fixed, nothing introduced, gate and tests passed; the rest is left.
         case improved(VerifiedFix)
-        /// Not good enough yet; another attempt may do better.
-        case retry(AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String)
+        /// Not good enough yet; another attempt may do better. `after`: the file's bytes as the
+        /// attempt left them, when it changed the file (narrowing compares them with the start).
+        case retry(AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String, refusal: FileOutcome.Refusal,
+                   after: [UInt8]?)
         /// Must not land. `final`: this agent gets no further attempt (it committed or wrote under
         /// .git); otherwise its changes are thrown away and it may try again, told why.
-        case rejected(reason: String, final: Bool)
+        case rejected(reason: String, final: Bool, refusal: FileOutcome.Refusal)
     }
 
     private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
@@ -358,13 +388,17 @@ public struct Pipeline: Sendable {
             return try await self.fixInWorktree(job, worktree, context)
         }
         switch result {
-        case .notFixed(let status, let reason, let delta, let changed, let tally):
+        case .notFixed(let status, let reason, let delta, let changed, let refusal, let dropped, let tally):
             outcome.status = status
             outcome.reason = reason
-            outcome.remaining = delta?.remaining ?? job.diagnostics
+            // Nothing landed: what is left is the file as it is on the branch, at its own lines.
+            outcome.remaining = job.diagnostics
+            outcome.needsAgent = job.needsAgent
             outcome.introduced = delta?.introduced ?? []
             outcome.fixed = [:]
             outcome.changed = changed
+            outcome.refusal = refusal
+            outcome.droppedRules = Self.readable(dropped)
             outcome.record(tally)
         case .deferred(let reason, let tally):
             outcome.record(tally)
@@ -375,7 +409,12 @@ public struct Pipeline: Sendable {
             outcome.record(tally)
             outcome.changed = true
             outcome.fixed = fix.delta.fixed
+            // What is left refers to the fixed file, which is what lands.
             outcome.remaining = fix.delta.remaining
+            let needsAgentRules = Set(job.needsAgent.map(RuleNarrowing.rule))
+            outcome.needsAgent = fix.delta.untargeted.filter { needsAgentRules.contains(RuleNarrowing.rule($0)) }
+            outcome.droppedRules = Self.readable(fix.droppedRules)
+            outcome.agentExitStatus = fix.agentExitStatus
             try await land(fix, job, context, grant: grant, into: &outcome, elapsed: ContinuousClock.now - startTime)
         }
         return outcome
@@ -410,7 +449,7 @@ public struct Pipeline: Sendable {
                 next = .failed(reason: outcome.reason ?? "not fixed")
             case .skipped where Task.isCancelled || outcome.deferred:
                 next = current == .planned ? nil : .planned
-            case .skipped:
+            case .skipped, .needsAgent:
                 next = .skipped(reason: outcome.reason ?? "skipped")
             }
             if let next, let current, current != next {
@@ -435,7 +474,10 @@ public struct Pipeline: Sendable {
             outcome.diff = fix.diff
             return
         }
-        let message = CommitMessage.make(tool: linter.name, path: job.path, fixed: fix.delta.fixed,
+        let tools = job.diagnostics.filter { fix.delta.fixed[$0.code] != nil }.map(\.tool)
+        let left = fix.delta.remaining + outcome.needsAgent
+        let message = CommitMessage.make(tools: tools, path: job.path, fixed: fix.delta.fixed,
+                                         remaining: Dictionary(grouping: left, by: \.code).mapValues(\.count),
                                          runID: context.plan.runID, key: job.key)
         let writer = context.writer
         let patch = fix.patch
@@ -467,6 +509,10 @@ public struct Pipeline: Sendable {
             outcome.status = partial ? .partiallyFixed : .fixed
             outcome.commit = commit
             if partial { outcome.reason = "\(plural(fix.delta.remaining.count, "diagnostic")) remain" }
+            if !outcome.droppedRules.isEmpty {
+                let rules = outcome.droppedRules.keys.sorted().map { $0.split(separator: ":").last.map(String.init) ?? $0 }
+                outcome.reason = (outcome.reason.map { $0 + "; " } ?? "") + "left out the fixes of " + rules.joined(separator: ", ")
+            }
             if let recorder {
                 var landed = outcome
                 landed.totalSeconds = elapsed.seconds
@@ -504,6 +550,11 @@ public struct Pipeline: Sendable {
             event: EventRecord(runID: recorder.runID, job: job.path, type: "land.finished", step: "land",
                                data: CanonicalJSON.object(["result": .string("landed"), "commit": .string(commit.hex),
                                                            "key": .string(job.key.value)]).text))
+    }
+
+    /// Narrowing's rule keys as `tool:code`.
+    static func readable(_ dropped: [String: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: dropped.map { ($0.key.replacingOccurrences(of: "\u{1f}", with: ":"), $0.value) })
     }
 
     static func gitWriteReason(_ touched: [String]) -> String {

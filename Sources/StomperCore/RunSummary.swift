@@ -62,23 +62,47 @@ public struct RunSummary: Sendable, Hashable, Codable {
     }
 
     public var diagnosticsFixed: Int { fixedByCode.values.reduce(0, +) }
+
+    /// Diagnostics left in the files as they now are on the branch (targets not fixed, and what
+    /// needs an agent).
     public var diagnosticsRemaining: Int {
         outcomes.values.reduce(0) { sum, outcome in
             switch outcome.status {
-            case .fixed, .wouldFix: return sum
-            case .partiallyFixed: return sum + outcome.remaining.count
-            case .failed, .skipped: return sum + outcome.diagnosticsBefore
+            case .fixed, .wouldFix, .partiallyFixed: return sum + outcome.remaining.count + outcome.needsAgent.count
+            case .failed, .skipped, .needsAgent: return sum + outcome.diagnosticsBefore
             }
         }
     }
+
+    /// Diagnostics none of the run's fixers can fix, in files that were not skipped: what an AI
+    /// agent is needed for.
+    public var diagnosticsNeedingAgent: Int {
+        outcomes.values.reduce(0) { $0 + ($1.status == .skipped ? 0 : $1.needsAgent.count) }
+    }
+
+    /// Files with diagnostics needing an agent (whether or not the rest of the file was fixed).
+    public var filesNeedingAgent: Int {
+        outcomes.values.filter { $0.status != .skipped && !$0.needsAgent.isEmpty }.count
+    }
+
+    /// Failed files by the kind of refusal, most frequent first (ties by name); failures that were
+    /// not refusals (a landing error) are under nil.
+    public var refusals: [(kind: FileOutcome.Refusal?, count: Int)] {
+        let groups = Dictionary(grouping: outcomes.values.filter { $0.status == .failed }, by: \.refusal).mapValues(\.count)
+        return groups.map { (kind: $0.key, count: $0.value) }
+            .sorted { ($1.count, $0.kind?.rawValue ?? "~") < ($0.count, $1.kind?.rawValue ?? "~") }
+    }
+
     public var agentCalls: Int { outcomes.values.reduce(0) { $0 + $1.agentCalls } }
     public var agentSeconds: Double { outcomes.values.map(\.agentSeconds).sorted().reduce(0, +) }
     public var jobSeconds: Double { outcomes.values.map(\.totalSeconds).sorted().reduce(0, +) }
 
-    /// True when every file with diagnostics was fixed (or nothing needed fixing), counting files
-    /// left to another writer that held or changed them (that writer reports them).
+    /// True when no file has diagnostics left (or nothing needed fixing), counting files left to
+    /// another writer that held or changed them (that writer reports them).
     public var allFixed: Bool {
-        outcomes.values.allSatisfy { $0.status == .fixed || $0.status == .wouldFix || ($0.status == .skipped && $0.leftTo != nil) }
+        outcomes.values.allSatisfy {
+            (($0.status == .fixed || $0.status == .wouldFix) && $0.needsAgent.isEmpty) || ($0.status == .skipped && $0.leftTo != nil)
+        }
     }
 
     /// Files where an agent produced a diff that did not pass verification: "a diff exists" is not
@@ -105,6 +129,7 @@ extension RunSummary {
         case fixedByCode = "fixed_by_code", agentCalls = "agent_calls", agentSeconds = "agent_seconds"
         case jobSeconds = "job_seconds", leftToOthers = "left_to_others"
         case changedNotFixed = "changed_not_fixed", deferred
+        case needsAgent = "needs_agent", diagnosticsNeedingAgent = "diagnostics_needing_agent", refused = "refused"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -115,6 +140,11 @@ extension RunSummary {
         try container.encode(count(.wouldFix), forKey: .wouldFix)
         try container.encode(count(.failed), forKey: .failed)
         try container.encode(count(.skipped), forKey: .skipped)
+        try container.encode(count(.needsAgent), forKey: .needsAgent)
+        try container.encode(diagnosticsNeedingAgent, forKey: .diagnosticsNeedingAgent)
+        var refused: [String: Int] = [:]
+        for (kind, count) in refusals { refused[kind?.rawValue ?? "error", default: 0] += count }
+        try container.encode(refused, forKey: .refused)
         try container.encode(diagnosticsFixed, forKey: .diagnosticsFixed)
         try container.encode(diagnosticsRemaining, forKey: .diagnosticsRemaining)
         try container.encode(fixedByCode, forKey: .fixedByCode)

@@ -110,7 +110,7 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     /// Let autofix apply fixes ruff marks unsafe.
     public var unsafeFixes: Bool = false
     /// Land a fix that removes some diagnostics and introduces none, even if some remain.
-    public var landPartial: Bool = false
+    public var landPartial: Bool = true
     /// Paths (relative to the root) a fix may touch besides its own file.
     public var allowedPaths: [String] = []
     public var ruffExecutable: String = "ruff"

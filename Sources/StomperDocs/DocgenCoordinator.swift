@@ -14,6 +14,9 @@ public struct DocgenSettings: Sendable, Hashable, Codable {
 
     /// Regenerate docs for the files a `stomper fix` run changed, after the run.
     public var enabled: Bool = true
+    /// After a fix run, also write docs for changed files that have none yet. Off by default: a
+    /// run keeps existing docs fresh and never adds docs nobody asked for (`stomper docgen` does).
+    public var generateMissing: Bool = false
     /// Where docs go, relative to the repository root.
     public var folder: String = DocPath.defaultFolder
     public var generator: GeneratorKind = .outline

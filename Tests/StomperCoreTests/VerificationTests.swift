@@ -86,7 +86,7 @@ import Testing
     @Test func subjectNamesToolPathCountAndCodesWithBothTrailers() {
         let key = IdempotencyKey(path: "src/a.py", baseBlob: ObjectID(hex: String(repeating: "a", count: 40))!, diagnostics: [],
                                  agent: .init(kind: "autofix", name: "autofix", settings: ""), toolVersions: [:], configurationHash: "")
-        let message = CommitMessage.make(tool: "ruff", path: "src/a.py", fixed: ["F401": 2, "E711": 1], runID: "run-1", key: key)
+        let message = CommitMessage.make(tools: ["ruff"], path: "src/a.py", fixed: ["F401": 2, "E711": 1], runID: "run-1", key: key)
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0] == "fix(ruff): src/a.py: fix 3 diagnostics (E711, F401)")
         #expect(lines[1] == "")
