@@ -156,8 +156,13 @@ struct Fix: AsyncParsableCommand {
             throw Failure.exit(error)
         }
         if !json {
-            Terminal.out("stomper: \(plan.jobs.count) files to fix on \(plan.branch) (\(plan.skipped.count) skipped"
-                         + (plan.excluded.isEmpty ? ")" : ", \(plan.excluded.count) left out by the selection)")
+            let needing = plan.skipped.filter { $0.status == .needsAgent }.count
+            var notes: [String] = []
+            if needing > 0 { notes.append("\(needing) need\(needing == 1 ? "s" : "") an agent") }
+            if plan.skipped.count > needing { notes.append("\(plan.skipped.count - needing) skipped") }
+            if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
+            Terminal.out("stomper: \(plural(plan.jobs.count, "file")) to fix on \(plan.branch)"
+                         + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }

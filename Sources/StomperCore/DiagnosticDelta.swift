@@ -12,6 +12,10 @@ public struct DiagnosticDelta: Sendable, Hashable {
     public var remaining: [Diagnostic]
     /// Diagnostics present after the attempt beyond what the file had before.
     public var introduced: [Diagnostic]
+    /// Untargeted diagnostics that are gone as a side effect of the change (an unused `typing`
+    /// import's UP035 when UP006 rewrote its last use), counted per code. They are fixed by what
+    /// lands, so reports count them; whether an attempt improved the file is decided by `fixed`.
+    public var alsoFixed: [String: Int]
     /// Diagnostics present after the attempt that were there before and were not targeted (codes
     /// the selection left out, or that the run's fixers cannot fix), at their new positions.
     public var untargeted: [Diagnostic]
@@ -39,6 +43,18 @@ public struct DiagnosticDelta: Sendable, Hashable {
             let gone = min(count, max(0, before - (afterGroups[code]?.count ?? 0)))
             if gone > 0 { fixed[String(code.split(separator: ":", maxSplits: 1).last ?? ""), default: 0] += gone }
         }
+        var alsoFixed: [String: Int] = [:]
+        for (code, count) in baselineCounts {
+            let untargetedBefore = count - min(count, targetCounts[code] ?? 0)
+            let targeted = targetCounts[code] ?? 0
+            let present = afterGroups[code]?.count ?? 0
+            // After-diagnostics beyond the targets still there are the untargeted ones left.
+            let gone = min(targeted, max(0, max(count, targeted) - present))
+            let untargetedAfter = max(0, min(present, max(count, targeted)) - (targeted - gone))
+            if untargetedBefore > untargetedAfter {
+                alsoFixed[String(code.split(separator: ":", maxSplits: 1).last ?? ""), default: 0] += untargetedBefore - untargetedAfter
+            }
+        }
         for (code, list) in afterGroups {
             let targeted = targetCounts[code] ?? 0
             let preexisting = max(baselineCounts[code] ?? 0, targeted)
@@ -53,7 +69,11 @@ public struct DiagnosticDelta: Sendable, Hashable {
         self.remaining = remaining.sorted()
         self.introduced = introduced.sorted()
         self.untargeted = untargeted.sorted()
+        self.alsoFixed = alsoFixed
     }
+
+    /// Everything the change removed, targeted or not, per code.
+    public var allFixed: [String: Int] { fixed.merging(alsoFixed, uniquingKeysWith: +) }
 
     public var fixedCount: Int { fixed.values.reduce(0, +) }
     /// Every target gone and nothing new.

@@ -112,7 +112,7 @@ extension Pipeline {
                 switch verification {
                 case .improved:
                     return .next
-                case .retry(_, let delta, let changed, let why, let refusal, let bytes):
+                case .retry(_, let delta, let changed, _, let refusal, let bytes):
                     guard changed, let bytes, refusal == .introduced || refusal == .testsFailed else { return .next }
                     let fixedCodes = Set(delta?.fixed.keys.map { $0 } ?? [])
                     fixedRules = Set(targets.filter { fixedCodes.contains($0.code) }.map(RuleNarrowing.rule))
@@ -120,10 +120,10 @@ extension Pipeline {
                     after = bytes
                     reason = refusal == .introduced
                         ? "introduced " + Set((delta?.introduced ?? []).map(\.code)).sorted().joined(separator: ", ")
-                        : why
+                        : "broke the tests"
                 case .rejected(let why, let final, _):
                     if final { return .next }
-                    (fixedRules, introduced, after, reason) = ([], [], before, why)
+                    (fixedRules, introduced, after, reason) = ([], [], before, "was rejected (\(why))")
                 case .verified:
                     return .next
                 }

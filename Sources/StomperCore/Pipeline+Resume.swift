@@ -115,6 +115,15 @@ extension Pipeline {
             report.replanned.append(job.path)
             report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key))
         }
+        // Files the run found needing an agent stay part of its result (and of the exit status).
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        for job in jobs where job.state.name == "skipped" {
+            // An outcome written by an older version may not decode; it is then only left out of the summary.
+            guard let text = job.outcome, let outcome = try? decoder.decode(FileOutcome.self, from: Data(text.utf8)),
+                  outcome.status == .needsAgent else { continue }
+            report.plan.skipped.append(outcome)
+        }
         return report
     }
 

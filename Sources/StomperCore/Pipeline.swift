@@ -408,7 +408,7 @@ public struct Pipeline: Sendable {
         case .verified(let fix, let tally):
             outcome.record(tally)
             outcome.changed = true
-            outcome.fixed = fix.delta.fixed
+            outcome.fixed = fix.delta.allFixed
             // What is left refers to the fixed file, which is what lands.
             outcome.remaining = fix.delta.remaining
             let needsAgentRules = Set(job.needsAgent.map(RuleNarrowing.rule))
@@ -475,8 +475,9 @@ public struct Pipeline: Sendable {
             return
         }
         let tools = job.diagnostics.filter { fix.delta.fixed[$0.code] != nil }.map(\.tool)
+            + (job.baseline ?? []).filter { fix.delta.alsoFixed[$0.code] != nil }.map(\.tool)
         let left = fix.delta.remaining + outcome.needsAgent
-        let message = CommitMessage.make(tools: tools, path: job.path, fixed: fix.delta.fixed,
+        let message = CommitMessage.make(tools: tools, path: job.path, fixed: fix.delta.allFixed,
                                          remaining: Dictionary(grouping: left, by: \.code).mapValues(\.count),
                                          runID: context.plan.runID, key: job.key)
         let writer = context.writer

@@ -5,16 +5,40 @@ public import StomperQuality
 /// A fixer such as `ruff check --fix` applies many rules' fixes at once. When the result
 /// introduces a diagnostic (a rewrite made a line too long) or breaks the tests, throwing the
 /// whole change away loses every other fix. Instead the rules whose fixes touched the offending
-/// lines are left out (`--unfixable`) and the fixer runs again; when a failure cannot be tied to
-/// lines (the tests failed), the rules fixed are halved. Every round leaves out at least one rule,
-/// so a file with `n` fixable rules takes at most `n` more runs.
+/// lines are left out (`--unfixable`) and the fixer runs again. When a failure cannot be tied to
+/// lines (the tests failed), each rule the change fixed is left out alone in turn, the others
+/// kept, until one such run verifies: that rule is the culprit and everything else lands. If no
+/// single rule explains it, all of them are left out.
 ///
+/// Bounded: a file with `n` fixable rules takes at most about `2n` more runs of the fixer.
 /// Pure: the pipeline runs the fixer and verifies; this decides what to leave out next.
 public struct RuleNarrowing: Sendable, Hashable {
-    /// Rules left out so far (`tool` + U+001F + `code`), with the reason.
-    public private(set) var dropped: [String: String] = [:]
+    /// Rules left out for good (`tool` + U+001F + `code`), with the reason.
+    private var blamed: [String: String] = [:]
+    /// While isolating a failure without positions: the candidates, and which one is left out now.
+    private var probe: (candidates: [String], index: Int, reason: String)?
 
     public init() {}
+
+    public static func == (lhs: RuleNarrowing, rhs: RuleNarrowing) -> Bool {
+        lhs.blamed == rhs.blamed && lhs.probe?.candidates == rhs.probe?.candidates && lhs.probe?.index == rhs.probe?.index
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(blamed)
+        hasher.combine(probe?.candidates)
+        hasher.combine(probe?.index)
+    }
+
+    /// Rules left out in the coming run, with the reason: the blamed ones, and the one a probe
+    /// leaves out to see whether the rest verifies.
+    public var dropped: [String: String] {
+        var result = blamed
+        if let probe {
+            result[probe.candidates[probe.index]] = "left out while isolating which fix \(probe.reason)"
+        }
+        return result
+    }
 
     /// The key of a diagnostic's rule.
     public static func rule(_ diagnostic: Diagnostic) -> String { diagnostic.tool + "\u{1f}" + diagnostic.code }
@@ -26,17 +50,19 @@ public struct RuleNarrowing: Sendable, Hashable {
 
     /// The targets whose rules are still in play.
     public func remainingTargets(_ targets: [Diagnostic]) -> [Diagnostic] {
-        targets.filter { dropped[Self.rule($0)] == nil }
+        let dropped = self.dropped
+        return targets.filter { dropped[Self.rule($0)] == nil }
     }
 
     /// The targets whose rules were left out (their fixes must not be applied).
     public func droppedTargets(_ targets: [Diagnostic]) -> [Diagnostic] {
-        targets.filter { dropped[Self.rule($0)] != nil }
+        let dropped = self.dropped
+        return targets.filter { dropped[Self.rule($0)] != nil }
     }
 
     /// What to do after a round's change failed verification.
     public enum Step: Sendable, Hashable {
-        /// Run the fixer again without these rules (now recorded in `dropped`).
+        /// Run the fixer again without these rules (see `dropped`).
         case retry(without: [String])
         /// Nothing is left to try.
         case exhausted
@@ -46,44 +72,71 @@ public struct RuleNarrowing: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - targets: the diagnostics the round targeted, at the positions of `before`.
-    ///   - fixedRules: rule keys whose targets the round's change removed (candidates when the
-    ///     failure cannot be tied to lines).
+    ///   - fixedRules: rule keys whose targets the round's change removed (the candidates when
+    ///     the failure cannot be tied to lines).
     ///   - before: the file's lines before the round; `after`: after it.
     ///   - introduced: diagnostics the change introduced, at the positions of `after`; empty when
     ///     the failure has no position (tests failed, gate).
     ///   - reason: why the round failed, for the record (`introduced E501`, `the tests failed`).
     public mutating func next(targets: [Diagnostic], fixedRules: Set<String>, before: [Substring], after: [Substring],
                               introduced: [Diagnostic], reason: String) -> Step {
-        let inPlay = Set(rules(in: targets))
+        let inPlay = Set(targets.map(Self.rule)).subtracting(blamed.keys)
         guard !inPlay.isEmpty else { return .exhausted }
+        let suspects = introduced.isEmpty ? [] : Self.suspects(of: introduced, among: targets.filter { inPlay.contains(Self.rule($0)) },
+                                                                before: before, after: after)
+        if !suspects.isEmpty {
+            // Positions name the culprits: any probe under way is over, its rule back in play.
+            probe = nil
+            for rule in suspects { blamed[rule] = "its fix \(reason)" }
+            return .retry(without: suspects.sorted())
+        }
+        if var current = probe {
+            // Leaving that one out did not help: try the next one alone.
+            current.index += 1
+            if current.index < current.candidates.count {
+                probe = current
+                return .retry(without: [current.candidates[current.index]])
+            }
+            // No single rule explains the failure: leave every candidate out.
+            probe = nil
+            for rule in current.candidates { blamed[rule] = "its fix may have \(current.reason) (no single rule's fix explained it)" }
+            return .retry(without: current.candidates)
+        }
+        let known = inPlay.intersection(fixedRules)
+        let candidates = (known.isEmpty ? inPlay : known).sorted()
+        if candidates.count == 1 {
+            blamed[candidates[0]] = "its fix \(reason)"
+            return .retry(without: candidates)
+        }
+        probe = (candidates, 0, reason)
+        return .retry(without: [candidates[0]])
+    }
+
+    /// The rules among `targets` whose positions (in `before`) overlap a changed region that holds
+    /// an introduced diagnostic (in `after`).
+    static func suspects(of introduced: [Diagnostic], among targets: [Diagnostic], before: [Substring], after: [Substring]) -> Set<String> {
+        let regions = changedRegions(before: before, after: after)
         var suspects: Set<String> = []
-        if !introduced.isEmpty {
-            let regions = Self.changedRegions(before: before, after: after)
-            for diagnostic in introduced {
-                let line = diagnostic.line - 1
-                let lastLine = max(line, (diagnostic.endLine ?? diagnostic.line) - 1)
-                for region in regions where region.after.overlaps(line...lastLine) || (region.after.isEmpty && region.after.lowerBound == line) {
-                    // A pure insertion has an empty range in `before`: the lines around it count.
-                    let window = region.before.isEmpty
-                        ? max(0, region.before.lowerBound - 1)...region.before.lowerBound
-                        : region.before.lowerBound...(region.before.upperBound - 1)
-                    for target in targets where inPlay.contains(Self.rule(target)) {
-                        let first = target.line - 1
-                        let last = max(first, (target.endLine ?? target.line) - 1)
-                        if window.overlaps(first...last) { suspects.insert(Self.rule(target)) }
-                    }
-                }
+        for diagnostic in introduced {
+            let span = lines(of: diagnostic)
+            for region in regions where region.after.overlaps(span) || (region.after.isEmpty && span.contains(region.after.lowerBound)) {
+                // A pure insertion has an empty range in `before`: the lines around it count.
+                let window = region.before.isEmpty
+                    ? max(0, region.before.lowerBound - 1)...region.before.lowerBound
+                    : region.before.lowerBound...(region.before.upperBound - 1)
+                for target in targets where window.overlaps(lines(of: target)) { suspects.insert(rule(target)) }
             }
         }
-        if suspects.isEmpty {
-            // No position to go by: halve the rules the change fixed (all in play if none is known).
-            let candidates = inPlay.intersection(fixedRules).isEmpty ? inPlay.sorted() : inPlay.intersection(fixedRules).sorted()
-            suspects = Set(candidates.count == 1 ? candidates : Array(candidates.suffix(candidates.count / 2)))
-            for rule in suspects { dropped[rule] = "left out to isolate which fix failed (\(reason))" }
-        } else {
-            for rule in suspects { dropped[rule] = "its fix \(reason)" }
-        }
-        return .retry(without: suspects.sorted())
+        return suspects
+    }
+
+    /// The 0-based lines a diagnostic covers. Ends are exclusive: a range ending at column 1 of a
+    /// line (ruff's import block, I001) does not cover that line.
+    static func lines(of diagnostic: Diagnostic) -> ClosedRange<Int> {
+        let first = diagnostic.line - 1
+        guard let endLine = diagnostic.endLine else { return first...first }
+        let last = endLine - 1 - (diagnostic.endColumn == 1 && endLine > diagnostic.line ? 1 : 0)
+        return first...max(first, last)
     }
 
     /// A stretch of lines that differs: `before` in the old file, `after` in the new one
@@ -91,6 +144,11 @@ public struct RuleNarrowing: Sendable, Hashable {
     public struct Region: Sendable, Hashable {
         public var before: Range<Int>
         public var after: Range<Int>
+
+        public init(before: Range<Int>, after: Range<Int>) {
+            self.before = before
+            self.after = after
+        }
     }
 
     /// The regions where `after` differs from `before`, in order (Myers diff of the lines).

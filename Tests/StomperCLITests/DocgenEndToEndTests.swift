@@ -15,38 +15,65 @@ import Testing
         return "<!-- SHA256: \(result.stdoutText.prefix(64)) -->"
     }
 
-    @Test func aFixRunDocumentsTheFilesItChangedInOneCommitAndAgainIsANoop() async throws {
+    /// A first fix run writes no docs into the repository (nobody asked for them). Once
+    /// `stomper docgen` made some, a fix run refreshes exactly the existing docs of the files it
+    /// changed, in one docs commit, and adds none for the others; `docs.generate_missing` adds them.
+    @Test func aFixRunRefreshesExistingDocsOnlyAndDocgenCreatesThem() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)
             let fixed = try await repo.stomper("fix", "--json", environment: Self.docsOn)
             #expect(fixed.exitCode == 0, "\(fixed.stderrText)")
-            let report = try repo.report(fixed)
-            let docs = try #require(report["docs"] as? [String: Any])
-            let results = try #require(docs["results"] as? [[String: Any]])
-            #expect(results.map { $0["status"] as? String } == ["generated", "generated", "generated"])
-            // 1 initial + 3 fixes + 1 docs commit holding all three docs.
+            let firstDocs = try repo.report(fixed)["docs"]
+            #expect(firstDocs == nil || firstDocs is NSNull)
+            #expect(try await repo.commitCount() == 4)
+            #expect(try await repo.fixture.git("ls-files", "docs").isEmpty)
+
+            let made = try await repo.stomper("docgen", "src/pkg/fixable_0.py", "src/pkg/fixable_1.py", "--json")
+            #expect(made.exitCode == 0, "\(made.stderrText)")
             #expect(try await repo.commitCount() == 5)
-            let docsCommit = try await repo.fixture.git("log", "-1", "--format=", "--name-only").split(separator: "\n").sorted()
-            #expect(docsCommit == (0..<3).map { Self.docName("src/pkg/fixable_\($0).py") }.map { Substring($0) })
-            for index in 0..<3 {
-                let path = "src/pkg/fixable_\(index).py"
-                let doc = try String(contentsOfFile: repo.root + "/" + Self.docName(path), encoding: .utf8)
-                #expect(doc.hasPrefix(try await Self.expectedHeader(repo, path) + "\n"))
-                #expect(doc.contains("total_\(index)"), "the outline names the function")
-            }
+
+            // fixable_0 (documented) and fixable_3 (not) get errors again and are fixed.
+            let grown = PythonSamples.fixable(0) + "\n\ndef extra_0() -> int:\n    return 0\n"
+            try repo.fixture.write(["src/pkg/fixable_0.py": grown, "src/pkg/fixable_3.py": PythonSamples.fixable(3)])
+            try await repo.fixture.commitAll("errors again")
+            let again = try await repo.stomper("fix", "--json", environment: Self.docsOn)
+            #expect(again.exitCode == 0, "\(again.stderrText)")
+            let docs = try #require(try repo.report(again)["docs"] as? [String: Any])
+            let results = try #require(docs["results"] as? [[String: Any]])
+            #expect(results.map { $0["path"] as? String } == ["src/pkg/fixable_0.py"])
+            #expect(results.map { $0["status"] as? String } == ["generated"])
+            // 5 + the errors commit + 2 fixes + 1 docs commit holding the one refreshed doc.
+            #expect(try await repo.commitCount() == 9)
+            let docsCommit = try await repo.fixture.git("log", "-1", "--format=", "--name-only")
+            #expect(docsCommit == Self.docName("src/pkg/fixable_0.py") + "\n")
+            let doc = try String(contentsOfFile: repo.root + "/" + Self.docName("src/pkg/fixable_0.py"), encoding: .utf8)
+            #expect(doc.hasPrefix(try await Self.expectedHeader(repo, "src/pkg/fixable_0.py") + "\n"))
+            #expect(doc.contains("total_0") && doc.contains("extra_0"), "the outline names the functions")
+            #expect(!FileManager.default.fileExists(atPath: repo.root + "/" + Self.docName("src/pkg/fixable_3.py")))
             #expect(try await repo.status().isEmpty)
 
-            let again = try await repo.stomper("docgen", "src", "--json")
-            #expect(again.exitCode == 0, "\(again.stderrText)")
-            let second = try #require(try repo.json(again) as? [String: Any])
-            let statuses = (second["results"] as? [[String: Any]] ?? []).map { $0["status"] as? String }
-            #expect(statuses == ["noop", "noop", "noop"])
-            #expect(second["commit"] == nil || second["commit"] is NSNull)
-            #expect(try await repo.commitCount() == 5)
+            let noop = try await repo.stomper("docgen", "src/pkg/fixable_0.py", "src/pkg/fixable_1.py", "--json")
+            let second = try #require(try repo.json(noop) as? [String: Any])
+            #expect((second["results"] as? [[String: Any]] ?? []).map { $0["status"] as? String } == ["noop", "noop"])
+            #expect(try await repo.commitCount() == 9)
 
-            let status = try await repo.stomper("docgen", "status", "--json")
-            let history = try #require(try repo.json(status) as? [String: Any])
-            #expect((history["results"] as? [[String: Any]])?.count == 6)
+            try repo.fixture.write(["src/pkg/fixable_4.py": PythonSamples.fixable(4)])
+            try await repo.fixture.commitAll("a new file")
+            let missing = try await repo.stomper("fix", "--json", environment: Self.docsOn.merging(["STOMPER_DOCS_GENERATE_MISSING": "true"]) { $1 })
+            #expect(missing.exitCode == 0, "\(missing.stderrText)")
+            #expect(FileManager.default.fileExists(atPath: repo.root + "/" + Self.docName("src/pkg/fixable_4.py")))
+        }
+    }
+
+    /// A shell script's doc carries its shellcheck status when shellcheck is enabled.
+    @Test func aShellScriptsDocCarriesItsShellcheckStatus() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["bin/run.sh": "#!/bin/sh\necho $1\n"])
+            let result = try await repo.stomper("docgen", "bin/run.sh", "--json",
+                                                environment: ["STOMPER_LINTERS_ENABLED": "[\"ruff\", \"shellcheck\"]"])
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let doc = try String(contentsOfFile: repo.root + "/" + Self.docName("bin/run.sh"), encoding: .utf8)
+            #expect(doc.contains("- Lint: 1 diagnostic: SC2086"), "\(doc)")
         }
     }
 
