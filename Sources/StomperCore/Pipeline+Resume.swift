@@ -74,8 +74,10 @@ extension Pipeline {
         let paths = planned.map(\.path)
         let entries = try await BlockingIO.run { try repository.entries(at: paths, in: tip) }
         let dirty = paths.isEmpty ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
-        let changed = planned.filter { entries[$0.path]?.id.hex != $0.baseBlob }.map(\.path)
-        let relinted = changed.isEmpty ? [:] : try await linter.lintGrouped(paths: changed.filter { entries[$0] != nil }, root: repository.workdir)
+        // Every file still there is linted again: a changed one is planned anew, an unchanged one
+        // gets back its full baseline (what it has besides its targets must not count as introduced).
+        let present = paths.filter { entries[$0] != nil && !dirty.contains($0) }
+        let relinted = present.isEmpty ? [:] : try await linter.lintGrouped(paths: present, root: repository.workdir)
         let toolVersions = (try? JSONDecoder().decode([String: String].self, from: Data(run.toolVersions.utf8))) ?? [:]
         report.plan.toolVersions = toolVersions
         for job in planned {
@@ -91,11 +93,23 @@ extension Pipeline {
             }
             if entry.id.hex == job.baseBlob {
                 let diagnostics = try JSONDecoder().decode([Diagnostic].self, from: Data(job.diagnostics.utf8))
+                let all = relinted[job.path] ?? diagnostics
+                let targeted = Set(diagnostics.map(RuleNarrowing.rule))
                 report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics,
-                                                key: IdempotencyKey(stored: job.key)))
+                                                key: IdempotencyKey(stored: job.key), baseline: all,
+                                                needsAgent: all.filter { !targeted.contains(RuleNarrowing.rule($0)) && !canFix($0) }))
                 continue
             }
-            let diagnostics = relinted[job.path] ?? []
+            let all = relinted[job.path] ?? []
+            let diagnostics = all.filter(canFix)
+            if diagnostics.isEmpty && !all.isEmpty {
+                var outcome = FileOutcome.skipped(job.path, Self.needsAgentReason(all), diagnostics: all.count)
+                outcome.status = .needsAgent
+                outcome.needsAgent = all.sorted()
+                try await recorder.transition(job.path, to: .skipped(reason: outcome.reason ?? "needs an agent"), outcome: outcome)
+                report.plan.skipped.append(outcome)
+                continue
+            }
             guard !diagnostics.isEmpty else {
                 try await recorder.transition(job.path, to: .skipped(reason: "no diagnostics left: the file changed since the run started"))
                 report.plan.skipped.append(.skipped(job.path, "no diagnostics left: the file changed since the run started", diagnostics: 0))
@@ -113,7 +127,8 @@ extension Pipeline {
                 "new_blob": .string(entry.id.hex), "old_key": .string(job.key), "new_key": .string(key.value),
             ])
             report.replanned.append(job.path)
-            report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key))
+            report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key, baseline: all,
+                                            needsAgent: all.filter { !canFix($0) }))
         }
         // Files the run found needing an agent stay part of its result (and of the exit status).
         let decoder = JSONDecoder()

@@ -193,4 +193,24 @@ import Testing
             #expect((outcome["remaining"] as? [[String: Any]])?.map { $0["line"] as? Int } == [line])
         }
     }
+
+    /// Killed before its landing, a file with a fixable and an unfixable diagnostic is resumed
+    /// with its full baseline: the F821 that was there before is not taken for one the fix
+    /// introduced, so the F401 fix lands and F821 is reported as needing an agent.
+    @Test func resumeKeepsAMixedFilesBaseline() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
+                "src/pkg/mixed.py": "import os\n\n\ndef g() -> int:\n    return missing\n",
+            ])
+            let killed = try await repo.stomper("fix", environment: ["STOMPER_FAILPOINT": "land.before:1"])
+            #expect(killed.termination == .signaled(SIGKILL))
+            let resumed = try await repo.stomper("resume", "--json")
+            #expect(resumed.exitCode == 1, "\(resumed.stderrText)")
+            let outcome = try #require(try repo.outcomes(try repo.report(resumed))["src/pkg/mixed.py"])
+            #expect(outcome["status"] as? String == "fixed", "\(outcome)")
+            #expect((outcome["needs_agent"] as? [[String: Any]])?.map { $0["code"] as? String } == ["F821"])
+            let landed = try repo.fixture.read("src/pkg/mixed.py")
+            #expect(!landed.contains("import os") && landed.contains("return missing"))
+        }
+    }
 }
