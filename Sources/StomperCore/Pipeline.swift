@@ -349,8 +349,14 @@ public struct Pipeline: Sendable {
             // The file is claimed (CRIT_CODE) for the whole job: another stomper process on the
             // repository waits for it, or leaves it to this one.
             let claimed = outcome
-            outcome = try await resourceGuard.withResources([.file(job.path)], mode: configuration.operationMode) { grant in
-                try await self.work(on: job, context, grant: grant, outcome: claimed, start: start, clock: clock)
+            if context.dryRun {
+                // A dry run commits nothing, so it claims nothing: a real run beside it is never
+                // kept off a file by it.
+                outcome = try await work(on: job, context, grant: .unfenced(token: FencingToken(0)), outcome: claimed, start: start, clock: clock)
+            } else {
+                outcome = try await resourceGuard.withResources([.file(job.path)], mode: configuration.operationMode) { grant in
+                    try await self.work(on: job, context, grant: grant, outcome: claimed, start: start, clock: clock)
+                }
             }
         } catch let error as CoordinationError where error.code == .resourceBusy {
             outcome.status = .skipped
