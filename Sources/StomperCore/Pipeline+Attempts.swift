@@ -191,6 +191,14 @@ extension Pipeline {
         let after = try await clock.measure("verify") {
             try await linter.lint(paths: [job.path], root: worktree.path).filter { $0.path == job.path }
         }
+        // Landed bytes are the verified bytes: the patch was read once, before the linters ran; if
+        // the worktree no longer holds exactly it (a process the agent left behind kept writing),
+        // what was linted may not be what would land.
+        let settled = try await clock.measure("diff") { try await BlockingIO.run { try worktree.changes() } }
+        if settled != patch {
+            return .rejected(reason: "the files changed after the agent ended (a process it started kept writing); nothing landed",
+                             final: false, refusal: .scope)
+        }
         let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.baseline ?? job.diagnostics, after: after)
         try await recorder?.event("verify.finished", step: "verify", job: job.path, [
             "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
