@@ -122,6 +122,12 @@ public actor AgentGovernor {
         return true
     }
 
+    /// Stops the run's agent work from outside the budgets (the branch can no longer be landed
+    /// on): no attempt starts after this; jobs not started stay planned for `stomper resume`.
+    public func halt(_ reason: String) {
+        stop(reason)
+    }
+
     @discardableResult
     private func stop(_ reason: String) -> Permit {
         if stopped == nil { stopped = reason + "; the files not started are left for `stomper resume`" }

@@ -532,6 +532,19 @@ public struct Pipeline: Sendable {
             outcome.fixed = [:]
             try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning,
                                        ["result": .string("stale"), "error": .string("\(error)")])
+        } catch let error as GitError where error.code == .detachedHead {
+            // The user switched the main working tree to another branch: nothing more may land
+            // on it now. This fix (verified and cached) and every file not started are left for
+            // `stomper resume` once HEAD is back on the branch.
+            let reason = "HEAD of the main working tree left \(context.plan.branch); landings stopped: "
+                + "`git switch \(context.plan.branch)` and run `stomper resume`"
+            await context.governor.halt(reason)
+            outcome.status = .skipped
+            outcome.deferred = true
+            outcome.reason = reason
+            outcome.fixed = [:]
+            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning,
+                                       ["result": .string("head moved"), "error": .string("\(error)")])
         } catch let error as GitError where error.code == .uncommittedChanges {
             outcome.status = .skipped
             outcome.reason = "uncommitted changes"

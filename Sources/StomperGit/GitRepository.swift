@@ -17,7 +17,8 @@ public enum HeadState: Sendable, Equatable {
 /// own handle, uses it on the calling thread and frees it before returning, so methods may be
 /// called from any task. They block; call them from `BlockingIO.run` in async code.
 public struct GitRepository: Sendable, Hashable {
-    /// The main working tree, absolute, without a trailing slash.
+    /// The working tree stomper lands in, absolute, without a trailing slash: the main working
+    /// tree, or the linked worktree stomper was started in (its branch, its index, its files).
     public let workdir: String
     /// The common git directory (`.git` of the main working tree), absolute, without a trailing slash.
     public let commonDir: String
@@ -35,14 +36,19 @@ public struct GitRepository: Sendable, Hashable {
         }
         try LibGit2.check(found, "looking for a git repository", path: path)
         let handle = try RepositoryHandle.open(String(cString: buffer.ptr))
-        guard var workdir = handle.workdir else {
+        guard let workdir = handle.workdir else {
             throw GitError(.bareRepository, "the repository has no working tree (bare repository)", path: path)
         }
-        // A linked worktree's own HEAD is not the one stomper should land on; use the main one.
-        if git_repository_is_worktree(handle.pointer) == 1 {
-            workdir = (handle.commonDir as NSString).deletingLastPathComponent
+        // Started in a linked worktree (`git worktree add ../feature feature`), stomper fixes that
+        // worktree's branch and writes into it, as git commands run there would. Its own pool
+        // worktrees are not somewhere to start a run.
+        let common = Self.trimmed(handle.commonDir)
+        let tree = Self.trimmed(workdir)
+        if tree.hasPrefix(common + "/stomper/worktrees/") {
+            throw GitError(.worktree, "this is one of stomper's own worktrees (\(tree)); run stomper in your checkout instead",
+                           path: path)
         }
-        return GitRepository(workdir: Self.trimmed(workdir), commonDir: Self.trimmed(handle.commonDir))
+        return GitRepository(workdir: tree, commonDir: common)
     }
 
     init(workdir: String, commonDir: String) {
