@@ -190,7 +190,7 @@ public final class BranchWriter: Sendable {
         } catch {
             // The ref is locked or could not be written: the branch did not move, so the
             // checkout must not stay ahead of it.
-            try? restoreCheckout(repo, writes.map(\.change))
+            try restoreCheckout(repo, writes.map(\.change), after: error)
             throw error
         }
         if moved {
@@ -260,8 +260,23 @@ public final class BranchWriter: Sendable {
         do throws(GitError) {
             try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo)
         } catch {
-            try? restoreCheckout(repo, writes.map(\.change))
+            try restoreCheckout(repo, writes.map(\.change), after: error)
             throw error
+        }
+    }
+
+    /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
+    /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], after failure: GitError) throws(GitError) {
+        do throws(GitError) {
+            try restoreCheckout(repo, changes)
+        } catch {
+            let paths = changes.map(\.path)
+            throw GitError(.restoreFailed,
+                           "landing on \(branch) failed (\(failure)) and putting back \(paths.joined(separator: ", ")) failed "
+                           + "too (\(error)): the working tree and index may hold the unlanded fix. Check `git status`; "
+                           + "if none of the changes there are yours, `git checkout HEAD -- <path>` restores each path",
+                           path: paths.first, underlying: error)
         }
     }
 
@@ -283,15 +298,14 @@ public final class BranchWriter: Sendable {
         // Reloads only if another process rewrote the file since this handle read it: the writer
         // keeps its handle, so the index is parsed once, not once per landing.
         try LibGit2.check(git_index_read(index.pointer, 0), "reading the main index")
+        // The user's working tree: a link or file where a folder should be is refused, not replaced.
+        let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
         for state in states {
-            let full = repository.workdir + "/" + state.path
             if let content = state.content {
-                try CheckoutFile.write(content, to: full, relativePath: state.path, durable: state.durable)
+                try directory.write(content, at: state.path, durable: state.durable)
                 try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
             } else {
-                if unlink(full) != 0 && errno != ENOENT {
-                    throw GitError(.io, "cannot delete a file: \(String(cString: strerror(errno)))", path: state.path)
-                }
+                try directory.removeFile(state.path)
                 let removed = git_index_remove_bypath(index.pointer, state.path)
                 try LibGit2.check(removed, "removing from the index", path: state.path)
             }
@@ -334,63 +348,5 @@ private final class QueueConfined: @unchecked Sendable {
         let opened = try repository.open()
         handle = opened
         return opened
-    }
-}
-
-/// Writes one file of the main working tree atomically: a temporary file in the same folder,
-/// then `rename`, so a reader sees the old content or the new one, never a partial file.
-enum CheckoutFile {
-    static func write(_ content: PathChange.Content, to path: String, relativePath: String, durable: Bool = false) throws(GitError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw GitError(.io, "cannot create a folder", path: relativePath, underlying: error)
-        }
-        let temporary = folder + "/.stomper-\(UInt64.random(in: 0...UInt64.max)).tmp"
-        switch content.mode {
-        case .symlink:
-            let target = String(decoding: content.bytes, as: UTF8.self)
-            guard symlink(target, temporary) == 0 else {
-                throw GitError(.io, "cannot create a symbolic link: \(String(cString: strerror(errno)))", path: relativePath)
-            }
-        default:
-            let mode: mode_t = content.mode == .executable ? 0o755 : 0o644
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            guard fd >= 0 else {
-                throw GitError(.io, "cannot create a file: \(String(cString: strerror(errno)))", path: relativePath)
-            }
-            var written = 0
-            let ok = content.bytes.withUnsafeBytes { buffer -> Bool in
-                while written < buffer.count {
-                    let n = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                    if n < 0 { if errno == EINTR { continue }; return false }
-                    written += n
-                }
-                return true
-            }
-            // Permissions follow the mode, not the umask.
-            fchmod(fd, mode)
-            let synced = !durable || fsync(fd) == 0
-            close(fd)
-            guard ok, synced else {
-                unlink(temporary)
-                throw GitError(.io, "cannot write a file", path: relativePath)
-            }
-        }
-        if durable { Failpoint.hit("docs.write") }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw GitError(.io, "cannot replace a file: \(reason)", path: relativePath)
-        }
-        if durable {
-            // The rename is on disk only once the folder is.
-            let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if folderDescriptor >= 0 {
-                fsync(folderDescriptor)
-                close(folderDescriptor)
-            }
-        }
     }
 }
