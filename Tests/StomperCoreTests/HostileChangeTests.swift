@@ -117,3 +117,37 @@ import Testing
         }
     }
 }
+
+@Suite struct WorktreeLinkRestoreTests {
+    /// The worktree's `.git` file replaced by a link into the main `.git` (or a folder) is put
+    /// back as a file; the link's target is not written.
+    @Test(arguments: ["link", "folder", "edit", "none"])
+    func theDotGitFileIsRestoredWithoutFollowingALink(change: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let root = dir + "/wt"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            let original = Data("gitdir: /somewhere/.git/worktrees/wt\n".utf8)
+            try original.write(to: URL(fileURLWithPath: root + "/.git"))
+            let target = dir + "/main-config"
+            try Data("[core]\n".utf8).write(to: URL(fileURLWithPath: target))
+            switch change {
+            case "link":
+                try FileManager.default.removeItem(atPath: root + "/.git")
+                try FileManager.default.createSymbolicLink(atPath: root + "/.git", withDestinationPath: target)
+            case "folder":
+                try FileManager.default.removeItem(atPath: root + "/.git")
+                try FileManager.default.createDirectory(atPath: root + "/.git/hooks", withIntermediateDirectories: true)
+            case "edit":
+                try Data("gitdir: /elsewhere\n".utf8).write(to: URL(fileURLWithPath: root + "/.git"))
+            default:
+                break
+            }
+            let touched = try restoreWorktreeLink(at: root + "/.git", original: original)
+            #expect(touched == (change == "none" ? [] : [".git"]))
+            var info = stat()
+            #expect(lstat(root + "/.git", &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/.git")) == original)
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "[core]\n")
+        }
+    }
+}
