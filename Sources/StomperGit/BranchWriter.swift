@@ -50,17 +50,23 @@ public final class BranchWriter: Sendable {
 
     /// Called after the checkout is written and before the branch moves (tests).
     private let beforeBranchMove: (@Sendable () -> Void)?
+    /// Called when a landing starts waiting for a git process's lock, with the lock's path (tests).
+    private let onLockWait: (@Sendable (String) -> Void)?
+    /// How long a landing waits for another git process (the user's `git status`, `git add`) to
+    /// let go of `index.lock` or the branch's ref lock before failing with `.indexLocked`.
+    let lockWait: Duration
 
-    public init(repository: GitRepository, branch: String) {
-        self.repository = repository
-        self.branch = branch
-        self.beforeBranchMove = nil
+    public convenience init(repository: GitRepository, branch: String) {
+        self.init(repository: repository, branch: branch, beforeBranchMove: nil)
     }
 
-    init(repository: GitRepository, branch: String, beforeBranchMove: @escaping @Sendable () -> Void) {
+    init(repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
+         onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
         self.repository = repository
         self.branch = branch
         self.beforeBranchMove = beforeBranchMove
+        self.onLockWait = onLockWait
+        self.lockWait = lockWait
     }
 
     /// Lands `patch` as one commit on the branch and returns the commit id.
@@ -146,12 +152,7 @@ public final class BranchWriter: Sendable {
     /// the members without a result may try again. Throws what fails the group as a whole.
     private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
                           results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
-        for lock in ["index.lock", refName + ".lock"] where FileManager.default.fileExists(atPath: repository.commonDir + "/" + lock) {
-            throw GitError(.indexLocked,
-                           "\(lock == "index.lock" ? "the main index" : branch) is locked by another git process; "
-                           + "if no git command is running, remove .git/\(lock)",
-                           path: ".git/" + lock)
-        }
+        try waitForGitLocks()
         let tip = try currentTip(repo)
         var parent = tip
         var tree = try repo.tree(ofCommit: tip)
@@ -199,6 +200,54 @@ public final class BranchWriter: Sendable {
         }
         try restoreCheckout(repo, writes.map(\.change))
         return false
+    }
+
+    /// Waits while another git process holds the main index or the branch ref (`index.lock`,
+    /// `refs/heads/<branch>.lock`): a user's `git status` or `git add` beside a run takes them for
+    /// milliseconds. Pauses double from 2 ms to 100 ms, for at most `lockWait`; then the lock is
+    /// taken for one a process left behind (crashed), the landing fails with `.indexLocked`, and
+    /// later landings fail on that same lock file at once instead of waiting again.
+    private func waitForGitLocks() throws(GitError) {
+        let start = ContinuousClock.now
+        var pause = Duration.milliseconds(2)
+        var announced = false
+        while let lock = ["index.lock", refName + ".lock"].first(where: {
+            FileManager.default.fileExists(atPath: repository.commonDir + "/" + $0)
+        }) {
+            let stamp = FileStamp(repository.commonDir + "/" + lock)
+            if let stamp, confined.waitedOut.contains(stamp) || ContinuousClock.now - start > lockWait {
+                confined.waitedOut.insert(stamp)
+                throw GitError(.indexLocked,
+                               "\(lock == "index.lock" ? "the main index" : branch) has been locked by another git process "
+                               + "for over \(lockWait); if no git command is running, remove .git/\(lock)",
+                               path: ".git/" + lock)
+            }
+            if !announced {
+                announced = true
+                onLockWait?(repository.commonDir + "/" + lock)
+            }
+            let (seconds, attoseconds) = pause.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            pause = min(pause * 2, .milliseconds(100))
+        }
+    }
+
+    /// Writes the index, waiting (as `waitForGitLocks`) while another git process took
+    /// `index.lock` between the check and the write.
+    private func writeIndex(_ index: IndexHandle) throws(GitError) {
+        let start = ContinuousClock.now
+        var pause = Duration.milliseconds(2)
+        while true {
+            let result = git_index_write(index.pointer)
+            if result == GIT_ELOCKED.rawValue, ContinuousClock.now - start < lockWait {
+                let (seconds, attoseconds) = pause.components
+                usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+                pause = min(pause * 2, .milliseconds(100))
+                continue
+            }
+            try LibGit2.check(result, "writing the main index")
+            return
+        }
     }
 
     /// The branch tip, after checking that HEAD of the main working tree is still on the branch.
@@ -310,7 +359,7 @@ public final class BranchWriter: Sendable {
                 try LibGit2.check(removed, "removing from the index", path: state.path)
             }
         }
-        try LibGit2.check(git_index_write(index.pointer), "writing the main index")
+        try writeIndex(index)
     }
 
     /// Compare-and-swap of the branch ref. False when the branch no longer points at `old`.
@@ -342,6 +391,8 @@ private struct Request: Sendable {
 /// queue, which is what makes the unchecked `Sendable` true.
 private final class QueueConfined: @unchecked Sendable {
     private var handle: RepositoryHandle?
+    /// Lock files of other processes a landing already waited `lockWait` for: left by a crash.
+    var waitedOut: Set<FileStamp> = []
 
     func repository(for repository: GitRepository) throws(GitError) -> RepositoryHandle {
         if let handle { return handle }
