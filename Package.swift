@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "StomperLedger",
-            dependencies: ["StomperCoordination", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StomperCoordination", "StomperProcess", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination", "StomperLedger", "StomperTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),

@@ -10,6 +10,11 @@ public struct CoreError: Error, CustomStringConvertible, Sendable {
         public static let badPath = Code("badPath")
         /// The configuration cannot be used.
         public static let badConfiguration = Code("badConfiguration")
+        /// Putting back something stomper must restore failed: the run stops rather than go on
+        /// with a repository it cannot vouch for. The message names the path and what to do.
+        public static let restoreFailed = Code("restoreFailed")
+        /// A ledger record stomper must act on could not be read (an unknown version, damage).
+        public static let badRecord = Code("badRecord")
         public var description: String { name }
     }
 

@@ -1,7 +1,10 @@
 public import StomperGit
 
 /// Decides whether a patch may land: it must touch only the job's own file (plus configured
-/// extra paths), nothing under `.git`, and add no symbolic link that points out of the repository.
+/// extra paths), nothing under `.git`, add no symbolic link anywhere (a link is how an agent
+/// reaches outside the worktree, and no lint fix needs one), not turn the file being fixed into a
+/// link, not empty a file that held something, and not leave bytes that are not UTF-8 where the
+/// file was UTF-8 text (the linter then fails to read it and reports nothing — which looks fixed).
 public struct PatchScope: Sendable {
     public enum Violation: Sendable, Hashable, CustomStringConvertible {
         case outsideScope(path: String)
@@ -10,6 +13,14 @@ public struct PatchScope: Sendable {
         case escapingSymlink(path: String, target: String)
         /// The file being fixed was deleted: its diagnostics vanish, but nothing was fixed.
         case deletedTarget(path: String)
+        /// The file being fixed became a symbolic link (mode 120000), wherever it points.
+        case targetIsSymlink(path: String, target: String)
+        /// A new symbolic link anywhere in the patch.
+        case newSymlink(path: String, target: String)
+        /// A file that held bytes was emptied.
+        case emptied(path: String)
+        /// A text file's new bytes are not valid UTF-8 (the old ones were).
+        case invalidUTF8(path: String)
 
         public var description: String {
             switch self {
@@ -19,6 +30,11 @@ public struct PatchScope: Sendable {
             case .escapingSymlink(let path, let target):
                 return "adds a symbolic link \(path) that points outside the repository (\(target))"
             case .deletedTarget(let path): return "deletes \(path), the file being fixed"
+            case .targetIsSymlink(let path, let target):
+                return "turns \(path), the file being fixed, into a symbolic link (to \(target))"
+            case .newSymlink(let path, let target): return "adds a symbolic link \(path) (to \(target))"
+            case .emptied(let path): return "the fix emptied \(path)"
+            case .invalidUTF8(let path): return "the fix left bytes in \(path) that are not valid UTF-8"
             }
         }
     }
@@ -32,8 +48,16 @@ public struct PatchScope: Sendable {
         allowedPaths = Set([target] + extraAllowed)
     }
 
+    /// The blob id of empty content.
+    static let emptyBlob = ObjectID(hex: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")!
+
     /// Every violation, in path order; empty means the patch may land.
-    public func violations(of patch: Patch) -> [Violation] {
+    ///
+    /// `oldContents` holds what the base had at (some of) the patch's paths; with it, a file's
+    /// new bytes are held to UTF-8 only if its old ones were UTF-8 text. Without it, the file
+    /// being fixed is held to UTF-8 whenever its new bytes look like text (no NUL byte), as every
+    /// linter stomper runs reads UTF-8.
+    public func violations(of patch: Patch, oldContents: [String: [UInt8]] = [:]) -> [Violation] {
         var found: [Violation] = []
         for change in patch.changes {
             let components = change.path.split(separator: "/", omittingEmptySubsequences: false)
@@ -49,18 +73,41 @@ public struct PatchScope: Sendable {
                 found.append(.outsideScope(path: change.path))
                 continue
             }
-            if change.path == target && change.new == nil {
-                found.append(.deletedTarget(path: change.path))
+            guard let new = change.new else {
+                if change.path == target { found.append(.deletedTarget(path: change.path)) }
                 continue
             }
-            if let new = change.new, new.mode == .symlink {
-                let target = String(decoding: new.bytes, as: UTF8.self)
-                if Self.escapes(link: change.path, target: target) {
-                    found.append(.escapingSymlink(path: change.path, target: target))
+            if new.mode == .symlink {
+                let destination = String(decoding: new.bytes, as: UTF8.self)
+                if change.path == target {
+                    found.append(.targetIsSymlink(path: change.path, target: destination))
+                } else if Self.escapes(link: change.path, target: destination) {
+                    found.append(.escapingSymlink(path: change.path, target: destination))
+                } else if change.old?.mode != .symlink || change.old?.id != new.id {
+                    found.append(.newSymlink(path: change.path, target: destination))
                 }
+                continue
+            }
+            if new.bytes.isEmpty, let old = change.old, old.id != Self.emptyBlob, old.mode != .symlink {
+                found.append(.emptied(path: change.path))
+                continue
+            }
+            if Self.isText(new.bytes), String(validating: new.bytes, as: UTF8.self) == nil {
+                let oldWasUTF8: Bool
+                if let old = oldContents[change.path] {
+                    oldWasUTF8 = Self.isText(old) && String(validating: old, as: UTF8.self) != nil
+                } else {
+                    oldWasUTF8 = change.path == target
+                }
+                if oldWasUTF8 { found.append(.invalidUTF8(path: change.path)) }
             }
         }
         return found
+    }
+
+    /// Git's heuristic: no NUL byte in the first 8000 bytes means text.
+    static func isText(_ bytes: [UInt8]) -> Bool {
+        !bytes.prefix(8000).contains(0)
     }
 
     /// Whether a link at `link` (relative to the root) whose content is `target` resolves outside

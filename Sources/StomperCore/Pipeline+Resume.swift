@@ -142,30 +142,19 @@ extension Pipeline {
         return report
     }
 
-    /// The change lists of `land.started` events with no `land.finished` after them, per job.
+    /// The change lists of `land.started` events with no `land.finished` after them, per job. A
+    /// record that cannot be read stops the resume (`CoreError.badRecord`): skipping it would
+    /// leave that landing's half-written files unrepaired.
     private func interruptedLandings(_ runID: String, ledger: Ledger) async throws -> [[(path: String, old: TreeEntry?, new: ObjectID?)]] {
         var open: [String: String] = [:]
         for event in try await ledger.events(runID: runID) where event.type.hasPrefix("land.") {
             guard let job = event.job else { continue }
             if event.type == "land.started" { open[job] = event.data } else if event.type == "land.finished" { open[job] = nil }
         }
-        struct Started: Decodable {
-            struct Change: Decodable {
-                var path: String
-                var old_blob: String?
-                var old_mode: UInt32?
-                var new_blob: String?
-            }
-            var changes: [Change]
+        var landings: [[(path: String, old: TreeEntry?, new: ObjectID?)]] = []
+        for job in open.keys.sorted() {
+            landings.append(try LandingIntent.decode(open[job]!, job: job).treeChanges(job: job))
         }
-        return open.keys.sorted().compactMap { job in
-            guard let started = try? JSONDecoder().decode(Started.self, from: Data(open[job]!.utf8)) else { return nil }
-            return started.changes.map { change in
-                let old: TreeEntry? = change.old_blob.flatMap(ObjectID.init(hex:)).map { id in
-                    TreeEntry(id: id, mode: change.old_mode.flatMap(FileMode.init(rawValue:)) ?? .regular)
-                }
-                return (change.path, old, change.new_blob.flatMap(ObjectID.init(hex:)))
-            }
-        }
+        return landings
     }
 }

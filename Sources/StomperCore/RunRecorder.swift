@@ -1,4 +1,5 @@
 import Foundation
+import StomperGit
 import Synchronization
 public import StomperLedger
 import StomperProcess
@@ -64,8 +65,22 @@ public struct RunRecorder: Sendable {
         try await timed { try await ledger.cachedFix(key: key.value) }
     }
 
-    func storeFix(key: IdempotencyKey, path: String, patch: String, patchSHA256: String) async throws {
-        try await timed { try await ledger.storeFix(key: key.value, path: path, patch: patch, patchSHA256: patchSHA256) }
+    /// Caches a verified patch (JSON of a `Patch`) — unless a secret is in it. A cached patch is
+    /// re-applied byte for byte, so it cannot be stored redacted; one whose new contents hold a
+    /// secret value is not cached at all (the ledger makes the same check on the text). Returns
+    /// whether it was stored.
+    @discardableResult
+    func storeFix(key: IdempotencyKey, path: String, patch: String, patchSHA256: String) async throws -> Bool {
+        if let decoded = try? JSONDecoder().decode(Patch.self, from: Data(patch.utf8)) {
+            for change in decoded.changes {
+                guard let bytes = change.new?.bytes else { continue }
+                let text = String(decoding: bytes, as: UTF8.self)
+                if redactor.redact(text) != text { return false }
+            }
+        } else if redactor.redact(patch) != patch {
+            return false
+        }
+        return try await timed { try await ledger.storeFix(key: key.value, path: path, patch: patch, patchSHA256: patchSHA256) }
     }
 
     func cacheHit(key: IdempotencyKey) async throws {

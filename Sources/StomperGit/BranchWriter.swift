@@ -50,17 +50,23 @@ public final class BranchWriter: Sendable {
 
     /// Called after the checkout is written and before the branch moves (tests).
     private let beforeBranchMove: (@Sendable () -> Void)?
+    /// Called when a landing starts waiting for a git process's lock, with the lock's path (tests).
+    private let onLockWait: (@Sendable (String) -> Void)?
+    /// How long a landing waits for another git process (the user's `git status`, `git add`) to
+    /// let go of `index.lock` or the branch's ref lock before failing with `.indexLocked`.
+    let lockWait: Duration
 
-    public init(repository: GitRepository, branch: String) {
-        self.repository = repository
-        self.branch = branch
-        self.beforeBranchMove = nil
+    public convenience init(repository: GitRepository, branch: String) {
+        self.init(repository: repository, branch: branch, beforeBranchMove: nil)
     }
 
-    init(repository: GitRepository, branch: String, beforeBranchMove: @escaping @Sendable () -> Void) {
+    init(repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
+         onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
         self.repository = repository
         self.branch = branch
         self.beforeBranchMove = beforeBranchMove
+        self.onLockWait = onLockWait
+        self.lockWait = lockWait
     }
 
     /// Lands `patch` as one commit on the branch and returns the commit id.
@@ -146,12 +152,7 @@ public final class BranchWriter: Sendable {
     /// the members without a result may try again. Throws what fails the group as a whole.
     private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
                           results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
-        for lock in ["index.lock", refName + ".lock"] where FileManager.default.fileExists(atPath: repository.commonDir + "/" + lock) {
-            throw GitError(.indexLocked,
-                           "\(lock == "index.lock" ? "the main index" : branch) is locked by another git process; "
-                           + "if no git command is running, remove .git/\(lock)",
-                           path: ".git/" + lock)
-        }
+        try waitForGitLocks()
         let tip = try currentTip(repo)
         var parent = tip
         var tree = try repo.tree(ofCommit: tip)
@@ -190,7 +191,7 @@ public final class BranchWriter: Sendable {
         } catch {
             // The ref is locked or could not be written: the branch did not move, so the
             // checkout must not stay ahead of it.
-            try? restoreCheckout(repo, writes.map(\.change))
+            try restoreCheckout(repo, writes.map(\.change), after: error)
             throw error
         }
         if moved {
@@ -199,6 +200,54 @@ public final class BranchWriter: Sendable {
         }
         try restoreCheckout(repo, writes.map(\.change))
         return false
+    }
+
+    /// Waits while another git process holds the main index or the branch ref (`index.lock`,
+    /// `refs/heads/<branch>.lock`): a user's `git status` or `git add` beside a run takes them for
+    /// milliseconds. Pauses double from 2 ms to 100 ms, for at most `lockWait`; then the lock is
+    /// taken for one a process left behind (crashed), the landing fails with `.indexLocked`, and
+    /// later landings fail on that same lock file at once instead of waiting again.
+    private func waitForGitLocks() throws(GitError) {
+        let start = ContinuousClock.now
+        var pause = Duration.milliseconds(2)
+        var announced = false
+        while let lock = ["index.lock", refName + ".lock"].first(where: {
+            FileManager.default.fileExists(atPath: repository.commonDir + "/" + $0)
+        }) {
+            let stamp = FileStamp(repository.commonDir + "/" + lock)
+            if let stamp, confined.waitedOut.contains(stamp) || ContinuousClock.now - start > lockWait {
+                confined.waitedOut.insert(stamp)
+                throw GitError(.indexLocked,
+                               "\(lock == "index.lock" ? "the main index" : branch) has been locked by another git process "
+                               + "for over \(lockWait); if no git command is running, remove .git/\(lock)",
+                               path: ".git/" + lock)
+            }
+            if !announced {
+                announced = true
+                onLockWait?(repository.commonDir + "/" + lock)
+            }
+            let (seconds, attoseconds) = pause.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            pause = min(pause * 2, .milliseconds(100))
+        }
+    }
+
+    /// Writes the index, waiting (as `waitForGitLocks`) while another git process took
+    /// `index.lock` between the check and the write.
+    private func writeIndex(_ index: IndexHandle) throws(GitError) {
+        let start = ContinuousClock.now
+        var pause = Duration.milliseconds(2)
+        while true {
+            let result = git_index_write(index.pointer)
+            if result == GIT_ELOCKED.rawValue, ContinuousClock.now - start < lockWait {
+                let (seconds, attoseconds) = pause.components
+                usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+                pause = min(pause * 2, .milliseconds(100))
+                continue
+            }
+            try LibGit2.check(result, "writing the main index")
+            return
+        }
     }
 
     /// The branch tip, after checking that HEAD of the main working tree is still on the branch.
@@ -260,8 +309,23 @@ public final class BranchWriter: Sendable {
         do throws(GitError) {
             try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo)
         } catch {
-            try? restoreCheckout(repo, writes.map(\.change))
+            try restoreCheckout(repo, writes.map(\.change), after: error)
             throw error
+        }
+    }
+
+    /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
+    /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], after failure: GitError) throws(GitError) {
+        do throws(GitError) {
+            try restoreCheckout(repo, changes)
+        } catch {
+            let paths = changes.map(\.path)
+            throw GitError(.restoreFailed,
+                           "landing on \(branch) failed (\(failure)) and putting back \(paths.joined(separator: ", ")) failed "
+                           + "too (\(error)): the working tree and index may hold the unlanded fix. Check `git status`; "
+                           + "if none of the changes there are yours, `git checkout HEAD -- <path>` restores each path",
+                           path: paths.first, underlying: error)
         }
     }
 
@@ -283,20 +347,19 @@ public final class BranchWriter: Sendable {
         // Reloads only if another process rewrote the file since this handle read it: the writer
         // keeps its handle, so the index is parsed once, not once per landing.
         try LibGit2.check(git_index_read(index.pointer, 0), "reading the main index")
+        // The user's working tree: a link or file where a folder should be is refused, not replaced.
+        let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
         for state in states {
-            let full = repository.workdir + "/" + state.path
             if let content = state.content {
-                try CheckoutFile.write(content, to: full, relativePath: state.path, durable: state.durable)
+                try directory.write(content, at: state.path, durable: state.durable)
                 try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
             } else {
-                if unlink(full) != 0 && errno != ENOENT {
-                    throw GitError(.io, "cannot delete a file: \(String(cString: strerror(errno)))", path: state.path)
-                }
+                try directory.removeFile(state.path)
                 let removed = git_index_remove_bypath(index.pointer, state.path)
                 try LibGit2.check(removed, "removing from the index", path: state.path)
             }
         }
-        try LibGit2.check(git_index_write(index.pointer), "writing the main index")
+        try writeIndex(index)
     }
 
     /// Compare-and-swap of the branch ref. False when the branch no longer points at `old`.
@@ -328,69 +391,13 @@ private struct Request: Sendable {
 /// queue, which is what makes the unchecked `Sendable` true.
 private final class QueueConfined: @unchecked Sendable {
     private var handle: RepositoryHandle?
+    /// Lock files of other processes a landing already waited `lockWait` for: left by a crash.
+    var waitedOut: Set<FileStamp> = []
 
     func repository(for repository: GitRepository) throws(GitError) -> RepositoryHandle {
         if let handle { return handle }
         let opened = try repository.open()
         handle = opened
         return opened
-    }
-}
-
-/// Writes one file of the main working tree atomically: a temporary file in the same folder,
-/// then `rename`, so a reader sees the old content or the new one, never a partial file.
-enum CheckoutFile {
-    static func write(_ content: PathChange.Content, to path: String, relativePath: String, durable: Bool = false) throws(GitError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw GitError(.io, "cannot create a folder", path: relativePath, underlying: error)
-        }
-        let temporary = folder + "/.stomper-\(UInt64.random(in: 0...UInt64.max)).tmp"
-        switch content.mode {
-        case .symlink:
-            let target = String(decoding: content.bytes, as: UTF8.self)
-            guard symlink(target, temporary) == 0 else {
-                throw GitError(.io, "cannot create a symbolic link: \(String(cString: strerror(errno)))", path: relativePath)
-            }
-        default:
-            let mode: mode_t = content.mode == .executable ? 0o755 : 0o644
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            guard fd >= 0 else {
-                throw GitError(.io, "cannot create a file: \(String(cString: strerror(errno)))", path: relativePath)
-            }
-            var written = 0
-            let ok = content.bytes.withUnsafeBytes { buffer -> Bool in
-                while written < buffer.count {
-                    let n = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                    if n < 0 { if errno == EINTR { continue }; return false }
-                    written += n
-                }
-                return true
-            }
-            // Permissions follow the mode, not the umask.
-            fchmod(fd, mode)
-            let synced = !durable || fsync(fd) == 0
-            close(fd)
-            guard ok, synced else {
-                unlink(temporary)
-                throw GitError(.io, "cannot write a file", path: relativePath)
-            }
-        }
-        if durable { Failpoint.hit("docs.write") }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw GitError(.io, "cannot replace a file: \(reason)", path: relativePath)
-        }
-        if durable {
-            // The rename is on disk only once the folder is.
-            let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if folderDescriptor >= 0 {
-                fsync(folderDescriptor)
-                close(folderDescriptor)
-            }
-        }
     }
 }

@@ -10,7 +10,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
             case notARepository, bareRepository, detachedHead, unbornBranch
             case libgit2, io, objectNotFound
             case uncommittedChanges, baseChanged, branchMoved, indexLocked
-            case worktree, invalidPath
+            case worktree, invalidPath, restoreFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -41,6 +41,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         public static let worktree = Code(.worktree)
         /// A path is absolute, escapes the repository, or is otherwise unusable.
         public static let invalidPath = Code(.invalidPath)
+        /// Putting files back after a failed write failed too: the working tree holds content
+        /// stomper did not mean to leave there. The message names the paths and what to do.
+        public static let restoreFailed = Code(.restoreFailed)
 
         public var description: String { "\(value)" }
     }

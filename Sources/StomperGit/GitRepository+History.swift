@@ -36,9 +36,12 @@ extension GitRepository {
     ///
     /// For each path, `old` is what the branch held and `new` what the landing was writing. If the
     /// branch already holds `new`, the landing completed and nothing is touched. Otherwise a file
-    /// whose working-tree content is `new` (written by the dead landing, not by a person) is
-    /// restored to `old`, in the working tree and in the index. A file holding anything else is
-    /// someone's edit and is left alone. Returns the paths restored.
+    /// whose working-tree content is exactly `new` (written by the dead landing, not by a person)
+    /// is restored to `old`, in the working tree and in the index. A file holding anything else —
+    /// say the landed fix plus a line the user added after the crash — is never overwritten: only
+    /// its index entry, if the landing wrote it, goes back to `old`, so the user's content shows as
+    /// an uncommitted change (and resume skips that job for it). Returns the paths restored.
+    /// Writes never follow a symbolic link (`ConfinedDirectory`, refusing links on the way).
     ///
     /// Runs inside the landing lock every process's landings share, so a live process's landing is
     /// never mid-write (its temporary files are not taken for a dead one's).
@@ -55,46 +58,69 @@ extension GitRepository {
         throws(GitError) -> [String]
     {
         let repo = try open()
+        let directory = ConfinedDirectory(root: workdir, obstacles: .refuse)
         // A landing killed while writing a file leaves its temporary file beside it.
-        for folder in Set(changes.map { (workdir + "/" + $0.path as NSString).deletingLastPathComponent }) {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            where name.hasPrefix(".stomper-") && name.hasSuffix(".tmp") {
-                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        for folder in Set(changes.map { ($0.path as NSString).deletingLastPathComponent }) {
+            for name in try directory.names(in: folder) where name.hasPrefix(".stomper-") && name.hasSuffix(".tmp") {
+                try directory.removeFile(folder.isEmpty ? name : folder + "/" + name)
             }
         }
         var tipOid = git_oid()
         try LibGit2.check(git_reference_name_to_id(&tipOid, repo.pointer, "refs/heads/\(branch)"), "reading \(branch)")
         let tree = try repo.tree(ofCommit: ObjectID(tipOid))
-        var restore: [(String, PathChange.Content?)] = []
+        // Per path: whether the working file is put back (it holds exactly what the landing
+        // wrote) and whether only the index entry is (the file holds anything else: someone's
+        // edit, which stays — the path then shows as modified and its job is re-planned from it).
+        var restore: [(path: String, old: TreeEntry?, working: Bool)] = []
         for change in changes {
             let onBranch = try tree.entry(at: change.path)
             if onBranch?.id == change.new && change.new != nil { continue }
             if change.new == nil && onBranch == nil { continue }
             let working = try WorkingFile.read(root: workdir, relativePath: change.path)
             let indexHolds = try repo.indexEntryID(change.path)
-            let wroteWorking = working?.id == change.new && !(working == nil && change.new == nil)
+            let wroteWorking = change.new.map { working?.id == $0 && working?.mode != .symlink }
+                ?? (working == nil && onBranch != nil)
             let wroteIndex = indexHolds == change.new && indexHolds != onBranch?.id
-            guard wroteWorking || wroteIndex || (change.new == nil && working == nil && onBranch != nil) else { continue }
-            if let old = change.old {
-                restore.append((change.path, PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id)))
-            } else {
-                restore.append((change.path, nil))
+            if wroteWorking {
+                restore.append((change.path, change.old, true))
+            } else if wroteIndex {
+                restore.append((change.path, change.old, false))
             }
         }
         guard !restore.isEmpty else { return [] }
         let index = try repo.index()
         try LibGit2.check(git_index_read(index.pointer, 1), "reading the main index")
-        for (path, content) in restore {
-            if let content {
-                try CheckoutFile.write(content, to: workdir + "/" + path, relativePath: path)
+        for (path, old, working) in restore {
+            switch (old, working) {
+            case (let old?, true):
+                try directory.write(PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), at: path)
                 try LibGit2.check(git_index_add_bypath(index.pointer, path), "adding to the index", path: path)
-            } else {
-                unlink(workdir + "/" + path)
+            case (nil, true):
+                try directory.removeFile(path)
+                try LibGit2.check(git_index_remove_bypath(index.pointer, path), "removing from the index", path: path)
+            case (let old?, false):
+                try index.setEntry(path, old)
+            case (nil, false):
                 try LibGit2.check(git_index_remove_bypath(index.pointer, path), "removing from the index", path: path)
             }
         }
         try LibGit2.check(git_index_write(index.pointer), "writing the main index")
-        return restore.map(\.0)
+        return restore.map(\.path)
+    }
+}
+
+extension IndexHandle {
+    /// Points the index entry of `path` at `entry` without reading the working file (no stat
+    /// data: git hashes the file again when it looks, and sees whatever is there as a change).
+    func setEntry(_ path: String, _ entry: TreeEntry) throws(GitError) {
+        var item = git_index_entry()
+        item.mode = entry.mode.rawValue
+        item.id = entry.id.oid
+        let result = path.withCString { pointer -> Int32 in
+            item.path = pointer
+            return git_index_add(self.pointer, &item)
+        }
+        try LibGit2.check(result, "resetting an index entry", path: path)
     }
 }
 
@@ -115,13 +141,14 @@ extension Worktree {
 
     /// Writes a patch's new contents into the worktree (a cached fix being re-applied).
     /// The worktree must be at the patch's base.
+    /// Nothing is written through a symbolic link (`ConfinedDirectory`).
     public func apply(_ patch: Patch) throws(GitError) {
+        let directory = ConfinedDirectory(root: path)
         for change in patch.changes {
-            let full = path + "/" + change.path
             if let new = change.new {
-                try CheckoutFile.write(new, to: full, relativePath: change.path)
-            } else if unlink(full) != 0 && errno != ENOENT {
-                throw GitError(.io, "cannot delete a file in the worktree", path: change.path)
+                try directory.write(new, at: change.path)
+            } else {
+                try directory.remove(change.path)
             }
         }
     }

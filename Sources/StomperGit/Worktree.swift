@@ -176,6 +176,8 @@ enum WorkingFile {
 
     /// The blob id git would give `bytes`, without writing anything.
     static func hash(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+        // `PathChange.Content(bytes:mode:)` may be the first libgit2 call a process makes.
+        LibGit2.ensureInitialised()
         var oid = git_oid()
         // An empty array has no base address; libgit2 wants a valid pointer even for zero bytes.
         let storage = bytes.isEmpty ? [0] : bytes

@@ -112,15 +112,11 @@ enum WorktreeSlots {
         let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
             | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         let entries = try StatusScan.run(repo, flags: flags, paths: [])
+        let directory = ConfinedDirectory(root: path)
         for entry in entries where entry.isUntracked || entry.isIgnored {
-            let target = path + "/" + entry.path
-            do {
-                try FileManager.default.removeItem(atPath: target)
-            } catch let error as CocoaError where error.code == .fileNoSuchFile {
-                continue
-            } catch {
-                throw GitError(.worktree, "cannot remove a file left in a worktree", path: target, underlying: error)
-            }
+            // A folder is reported with a trailing slash; a link is removed, never followed.
+            let relative = entry.path.hasSuffix("/") ? String(entry.path.dropLast()) : entry.path
+            try directory.remove(relative)
         }
         var paths = Set(entries.filter { !$0.isUntracked && !$0.isIgnored }.map(\.path))
         let head = try repo.headCommitID()
@@ -151,14 +147,9 @@ enum WorktreeSlots {
                 if tracked.mode != .tree { paths.insert(candidate) }
                 continue
             }
-            // Not in either tree: something the job created (file or folder). Remove it.
-            do {
-                try FileManager.default.removeItem(atPath: path + "/" + candidate)
-            } catch let error as CocoaError where error.code == .fileNoSuchFile {
-                continue
-            } catch {
-                throw GitError(.worktree, "cannot remove a file left in a worktree", path: candidate, underlying: error)
-            }
+            // Not in either tree: something the job created (file, folder or link). Remove it
+            // without following a link on the way.
+            try ConfinedDirectory(root: path).remove(candidate)
         }
         if previous == commit {
             // Nothing here needs the worktree's index, but filtering a blob looks attributes up in
@@ -173,96 +164,21 @@ enum WorktreeSlots {
 
     /// Writes what `target` holds at each of `paths` into the worktree at `root` as a checkout
     /// would (the filters `commit`'s attributes and the configuration ask for, the file's mode,
-    /// symbolic links), replacing whatever is there — a folder, a file where a parent folder
-    /// should be — without reading or writing the worktree's index. Nothing is written through a
-    /// symbolic link or into a file with other links: each parent is checked with `lstat`.
+    /// symbolic links), replacing whatever is there — a folder, a file or link where a parent
+    /// folder should be — without reading or writing the worktree's index. Every write goes
+    /// through `ConfinedDirectory`: nothing is written through a symbolic link in any component,
+    /// nor into a file with other hard links (a link there is replaced, not followed).
     static func restore(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
                         root: String) throws(GitError) {
+        let directory = ConfinedDirectory(root: root)
         for relative in paths.sorted() {
             guard let entry = try target.entry(at: relative), entry.mode.isBlob else { continue }
-            let full = root + "/" + relative
-            try makeParents(of: relative, root: root)
             if entry.mode == .symlink {
-                try removeAnything(at: full, relative: relative)
-                let destination = String(decoding: try repo.blob(entry.id), as: UTF8.self)
-                guard symlink(destination, full) == 0 else {
-                    throw GitError(.worktree, "cannot restore a symbolic link: \(String(cString: strerror(errno)))", path: relative)
-                }
+                try directory.replace(relative, symlinkTo: String(decoding: try repo.blob(entry.id), as: UTF8.self))
                 continue
             }
             let bytes = try repo.filteredBlob(entry.id, as: relative, attributesFrom: commit)
-            try writeFile(bytes, at: full, relative: relative, executable: entry.mode == .executable)
-        }
-    }
-
-    /// Writes `bytes` to the file at `full`: in place when a regular file with the wanted
-    /// executable bit and a single link is there (no new inode: on an ext4 without a journal,
-    /// every file created soon after others were deleted costs a scan past them), otherwise as a
-    /// new file with mode 0644 or 0755 (less the umask), as a checkout creates it.
-    private static func writeFile(_ bytes: [UInt8], at full: String, relative: String, executable: Bool) throws(GitError) {
-        var info = stat()
-        var flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC
-        if lstat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
-           (info.st_mode & S_IXUSR != 0) == executable {
-            flags |= O_TRUNC
-        } else {
-            try removeAnything(at: full, relative: relative)
-            flags |= O_CREAT | O_EXCL
-        }
-        var descriptor = open(full, flags, executable ? 0o755 : 0o644)
-        if descriptor < 0 && errno == EACCES && flags & O_TRUNC != 0 {
-            // Made read-only by the job: replace it.
-            try removeAnything(at: full, relative: relative)
-            descriptor = open(full, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_CREAT | O_EXCL, executable ? 0o755 : 0o644)
-        }
-        guard descriptor >= 0 else {
-            throw GitError(.worktree, "cannot restore a file: \(String(cString: strerror(errno)))", path: relative)
-        }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw GitError(.worktree, "cannot restore a file: \(String(cString: strerror(errno)))", path: relative)
-            }
-            written += count
-        }
-    }
-
-    /// Makes every parent folder of `relative` a real folder, removing a file or symbolic link in the way.
-    private static func makeParents(of relative: String, root: String) throws(GitError) {
-        var current = root
-        for component in relative.split(separator: "/").dropLast() {
-            current += "/" + component
-            var info = stat()
-            if lstat(current, &info) == 0 {
-                if info.st_mode & S_IFMT == S_IFDIR { continue }
-                guard unlink(current) == 0 else {
-                    throw GitError(.worktree, "cannot remove a file in the way of a folder: \(String(cString: strerror(errno)))",
-                                   path: relative)
-                }
-            }
-            guard mkdir(current, 0o777) == 0 || errno == EEXIST else {
-                throw GitError(.worktree, "cannot create a folder: \(String(cString: strerror(errno)))", path: relative)
-            }
-        }
-    }
-
-    /// Removes a file, symbolic link or folder (with its contents) at `full`, if there is one.
-    private static func removeAnything(at full: String, relative: String) throws(GitError) {
-        var info = stat()
-        guard lstat(full, &info) == 0 else { return }
-        if info.st_mode & S_IFMT != S_IFDIR {
-            guard unlink(full) == 0 || errno == ENOENT else {
-                throw GitError(.worktree, "cannot replace a file: \(String(cString: strerror(errno)))", path: relative)
-            }
-            return
-        }
-        do {
-            try FileManager.default.removeItem(atPath: full)
-        } catch {
-            throw GitError(.worktree, "cannot remove a folder in the way of a file", path: relative, underlying: error)
+            try directory.rewrite(relative, with: bytes, executable: entry.mode == .executable)
         }
     }
 
@@ -271,6 +187,13 @@ enum WorktreeSlots {
     private static func checkOut(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
                                  path: String) throws(GitError) {
         if !paths.isEmpty {
+            // libgit2's checkout resolves paths the ordinary way: a link the job put in place of
+            // a file or of a folder on the way to one would be written through. Remove them first;
+            // the checkout then writes what the tree holds.
+            let directory = ConfinedDirectory(root: path)
+            for relative in paths.sorted() {
+                while try directory.removeLinks(along: relative) {}
+            }
             var options = git_checkout_options()
             try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
                               "initialising checkout options")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StomperProcess
 
 extension Ledger {
     public func jobs(runID: String) async throws -> [JobRecord] {
@@ -118,12 +119,19 @@ extension Ledger {
     }
 
     /// Stores a verified patch under its key (the first one stays: the same key means the same work).
-    public func storeFix(key: String, path: String, patch: String, patchSHA256: String) async throws {
+    ///
+    /// A cached patch is re-applied byte for byte, so it cannot be redacted; one that holds a
+    /// secret (redacting would change it) is not stored at all, and returns false: the next run
+    /// asks the agent again instead of finding the secret in the ledger.
+    @discardableResult
+    public func storeFix(key: String, path: String, patch: String, patchSHA256: String) async throws -> Bool {
+        guard redactor.redact(patch) == patch else { return false }
         try await write { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO fix_cache (key, path, patch, patch_sha256, created_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [key, path, patch, patchSHA256, Timestamp.now()])
         }
+        return true
     }
 
     public func recordCacheHit(key: String) async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StomperProcess
 
 /// How one agent attempt on one file ended, as decided by verification (never by the agent).
 public enum AttemptOutcome: String, Sendable, Hashable, Codable, CaseIterable {
@@ -97,9 +98,12 @@ public struct AgentFigure: Sendable, Hashable, Codable {
 }
 
 extension Ledger {
-    /// Records an attempt and what it did to each code, in one transaction.
+    /// Records an attempt and what it did to each code, in one transaction. The diff (agent
+    /// output) is stored redacted.
     public func recordAttempt(_ record: AttemptRecord) async throws {
-        try await write { db in
+        var record = record
+        record.diff = record.diff.map(redactor.redact)
+        try await write { [record] db in
             try db.execute(sql: """
                 INSERT INTO attempt (run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
                                      diff, created_at)

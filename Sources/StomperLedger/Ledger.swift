@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+public import StomperProcess
 import Synchronization
 
 /// The durable record of every run: SQLite through GRDB, in `.git/stomper/state.sqlite` of the
@@ -14,13 +15,18 @@ import Synchronization
 /// committed transaction; a power cut may lose the last ones, which `resume` recovers from git.
 public final class Ledger: Sendable {
     public let path: String
+    /// Applied to every column that may hold agent output or a diff (attempt diffs); a cached
+    /// patch that holds a secret is not stored at all (see `storeFix`).
+    public let redactor: Redactor
     private let pool: DatabasePool
     /// CRIT_DB telemetry of this process since the last flush (see `flushWriteStatistics`).
     let writeStatistics = Mutex(WriteStatistics())
 
     /// Opens (creating and migrating if needed) the ledger of the repository whose common git
     /// directory is `commonDir`. The folder is created 0700 and the database 0600.
-    public static func open(commonDir: String, maxWait: Duration = .seconds(10)) throws -> Ledger {
+    /// `redactor` removes secrets from what is stored (by default: values of this process's
+    /// environment variables named like secrets).
+    public static func open(commonDir: String, maxWait: Duration = .seconds(10), redactor: Redactor = .process) throws -> Ledger {
         let folder = commonDir + "/stomper"
         let path = folder + "/state.sqlite"
         do {
@@ -35,11 +41,12 @@ public final class Ledger: Sendable {
             let descriptor = Foundation.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
             if descriptor >= 0 { close(descriptor) }
         }
-        return try Ledger(path: path, maxWait: maxWait)
+        return try Ledger(path: path, maxWait: maxWait, redactor: redactor)
     }
 
-    init(path: String, maxWait: Duration) throws {
+    init(path: String, maxWait: Duration, redactor: Redactor = .process) throws {
         self.path = path
+        self.redactor = redactor
         var configuration = Configuration()
         let (seconds, attoseconds) = maxWait.components
         configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)

@@ -44,7 +44,8 @@ public struct RuffLinter: Linter {
         let result = try await runTool(spec)
         switch result.termination {
         case .exited(0), .exited(1):
-            return try parse(result.standardOutput, root: root)
+            let diagnostics = try parse(result.standardOutput, root: root)
+            return diagnostics + lintFailures(result.stderrText, root: root, reported: diagnostics)
         default:
             throw QualityError(.toolFailed, "ruff failed", tool: name, commandLine: spec.commandLine,
                                exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
@@ -97,6 +98,31 @@ public struct RuffLinter: Linter {
                 fixable: applicability == "safe" || (unsafeFixes && applicability == "unsafe"),
                 url: record.url)
         }
+    }
+
+    /// A file ruff could not lint — bytes that are not UTF-8, a file it cannot read — is not a
+    /// clean file. With `E902` selected, ruff reports it in the JSON; otherwise it only warns on
+    /// stderr (`warning: Failed to lint a.py: stream did not contain valid UTF-8`; older versions
+    /// say `error:`) and the file looks clean. Each such line becomes an `E902` diagnostic (as ruff
+    /// names it), unless the JSON already has one for the file, so verification counts it as
+    /// introduced instead of landing an unreadable file as fixed.
+    public func lintFailures(_ standardError: String, root: String, reported: [Diagnostic] = []) -> [Diagnostic] {
+        let base = PathNormalizer(root: root)
+        var failures: [Diagnostic] = []
+        for line in standardError.split(whereSeparator: \.isNewline) {
+            var rest = Substring(line.trimmingCharacters(in: .whitespaces))
+            guard let prefix = ["warning: Failed to lint ", "error: Failed to lint "].first(where: { rest.hasPrefix($0) }) else { continue }
+            rest = rest.dropFirst(prefix.count)
+            guard let separator = rest.range(of: ": ") else { continue }
+            let path = base.relative(String(rest[..<separator.lowerBound]))
+            let reason = String(rest[separator.upperBound...])
+            let known = (reported + failures).contains { $0.path == path && ($0.code == "E902" || $0.code == "invalid-syntax") }
+            if known { continue }
+            failures.append(Diagnostic(tool: name, path: path, line: 1, column: 1, code: "E902",
+                                       message: "ruff failed to lint the file: \(reason)", severity: .error,
+                                       url: "https://docs.astral.sh/ruff/rules/io-error"))
+        }
+        return failures
     }
 
     private struct Record: Decodable {

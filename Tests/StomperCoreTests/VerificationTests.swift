@@ -70,12 +70,13 @@ import Testing
         #expect(scope.violations(of: Patch(base: base, changes: [change("../a.py"), change("/etc/passwd")])).count == 2)
     }
 
-    @Test func symlinksLeadingOutOfTheRepositoryAreRejected() {
-        let scope = PatchScope(target: "pkg/link")
+    /// Every new link is refused; one leading out of the repository or into `.git` says so.
+    @Test func symlinksAreRejectedAndThoseLeadingOutSaySo() {
+        let scope = PatchScope(target: "pkg/a.py", extraAllowed: ["pkg/link"])
         func link(_ target: String) -> Patch {
             Patch(base: base, changes: [change("pkg/link", mode: .symlink, bytes: Array(target.utf8))])
         }
-        #expect(scope.violations(of: link("../other.py")).isEmpty)
+        #expect(scope.violations(of: link("../other.py")) == [.newSymlink(path: "pkg/link", target: "../other.py")])
         #expect(scope.violations(of: link("../../outside")) == [.escapingSymlink(path: "pkg/link", target: "../../outside")])
         #expect(scope.violations(of: link("/etc/passwd")) == [.escapingSymlink(path: "pkg/link", target: "/etc/passwd")])
         #expect(scope.violations(of: link("../.git/config")).count == 1)

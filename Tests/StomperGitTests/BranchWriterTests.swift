@@ -144,12 +144,63 @@ import Testing
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             _ = FileManager.default.createFile(atPath: fixture.root + "/.git/index.lock", contents: Data())
-            let writer = BranchWriter(repository: repository, branch: "main")
+            let writer = BranchWriter(repository: repository, branch: "main", beforeBranchMove: nil, lockWait: .milliseconds(300))
             await #expect {
                 _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]), message: "fix", author: nil)
             } throws: { ($0 as? GitError)?.code == .indexLocked }
             #expect(try fixture.read("a.py") == "a\n")
             #expect(try await fixture.head() == base.hex)
+        }
+    }
+
+    /// The user's git holds `index.lock` while a landing starts (another process, as `git status`
+    /// or `git add` would): the landing waits for it and lands once the lock is let go.
+    @Test(.timeLimit(.minutes(1))) func aLandingWaitsForAnotherGitProcessToLetGoOfTheIndex() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let lock = fixture.root + "/.git/index.lock"
+            // Another process takes the lock as git does (O_CREAT|O_EXCL) and removes it when told.
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            holder.arguments = ["python3", "-c", """
+                import os, sys
+                os.close(os.open(sys.argv[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                print("locked", flush=True)
+                sys.stdin.readline()
+                os.unlink(sys.argv[1])
+                """, lock]
+            let input = Pipe()
+            let output = Pipe()
+            holder.standardInput = input
+            holder.standardOutput = output
+            try holder.run()
+            var said = Data()
+            while !said.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                said += chunk
+            }
+            #expect(String(decoding: said, as: UTF8.self) == "locked\n")
+            #expect(FileManager.default.fileExists(atPath: lock))
+
+            let (waiting, waiter) = AsyncStream.makeStream(of: String.self)
+            let writer = BranchWriter(repository: repository, branch: "main", beforeBranchMove: nil,
+                                      onLockWait: { waiter.yield($0) }, lockWait: .seconds(30))
+            let edits = try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"])
+            async let landed = writer.land(edits, message: "fix", author: nil)
+            var iterator = waiting.makeAsyncIterator()
+            #expect(await iterator.next() == lock)
+            // The landing is waiting: nothing written yet. Let the lock go.
+            #expect(try fixture.read("a.py") == "a\n")
+            input.fileHandleForWriting.write(Data("go\n".utf8))
+            let commit = try await landed
+            holder.waitUntilExit()
+            #expect(holder.terminationStatus == 0)
+            #expect(try await fixture.head() == commit.hex)
+            #expect(try fixture.read("a.py") == "fixed\n")
+            #expect(try await fixture.git("status", "--porcelain").isEmpty)
         }
     }
 
@@ -160,7 +211,7 @@ import Testing
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             _ = FileManager.default.createFile(atPath: fixture.root + "/.git/refs/heads/main.lock", contents: Data())
-            let writer = BranchWriter(repository: repository, branch: "main")
+            let writer = BranchWriter(repository: repository, branch: "main", beforeBranchMove: nil, lockWait: .milliseconds(300))
             await #expect {
                 _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]), message: "fix", author: nil)
             } throws: { error in

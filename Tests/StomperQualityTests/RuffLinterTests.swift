@@ -94,3 +94,36 @@ import Testing
         } throws: { ($0 as? QualityError)?.code == .unreadableOutput }
     }
 }
+
+@Suite struct RuffLintFailureTests {
+    /// A file ruff fails to lint (invalid UTF-8 appended) is not clean, whether or not the rule
+    /// selection includes E902: it carries an E902 diagnostic.
+    @Test(arguments: [[], ["--select", "F401"]])
+    func aFileRuffCannotReadIsNotClean(extraArguments: [String]) async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
+                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.clean,
+            ])
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: fixture.root + "/a.py"))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data([0xff, 0xfe, 0x0a]))
+            try handle.close()
+            let diagnostics = try await RuffLinter(extraArguments: extraArguments).lint(paths: ["a.py"], root: fixture.root)
+            #expect(diagnostics.map(\.code) == ["E902"], "\(diagnostics)")
+            #expect(diagnostics.first?.path == "a.py")
+        }
+    }
+
+    @Test func failureLinesOnStandardErrorBecomeDiagnostics() {
+        let linter = RuffLinter()
+        let failures = linter.lintFailures("""
+            warning: Failed to lint src/a.py: stream did not contain valid UTF-8
+            error: Failed to lint /repo/b.py: Permission denied (os error 13)
+            warning: something else
+            """, root: "/repo")
+        #expect(failures.map(\.path) == ["src/a.py", "b.py"])
+        #expect(failures.allSatisfy { $0.code == "E902" })
+        let reported = Diagnostic(tool: "ruff", path: "src/a.py", line: 1, column: 1, code: "E902", message: "x")
+        #expect(linter.lintFailures("warning: Failed to lint src/a.py: x", root: "/repo", reported: [reported]).isEmpty)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+@testable import StomperCore
+import StomperGit
+import Testing
+
+@Suite struct LandingIntentTests {
+    let old = String(repeating: "a", count: 40)
+    let new = String(repeating: "b", count: 40)
+
+    /// The `land.started` data written before records had a version reads as version 1.
+    @Test func theUnversionedLedgerFormatIsRead() throws {
+        let text = """
+            {"changes":[{"new_blob":"\(new)","old_blob":"\(old)","old_mode":33261,"path":"src/a.py"},\
+            {"new_blob":null,"old_blob":null,"old_mode":null,"path":"src/new.py"}],"key":"k"}
+            """
+        let intent = try LandingIntent.decode(text, job: "src/a.py")
+        #expect(intent.version == 1 && intent.key == "k")
+        let changes = try intent.treeChanges(job: "src/a.py")
+        #expect(changes[0].old == TreeEntry(id: ObjectID(hex: old)!, mode: .executable) && changes[0].new == ObjectID(hex: new))
+        #expect(changes[1].old == nil && changes[1].new == nil)
+        let versioned = try LandingIntent.decode(#"{"version":1,"changes":[],"key":null}"#, job: "x")
+        #expect(versioned.changes.isEmpty)
+    }
+
+    /// A record resume cannot read is an error that names the job and what to do — never skipped.
+    @Test(arguments: [
+        #"{"version":2,"changes":[]}"#, #"{"changes":[{"path":"a","old_blob":"zz"}]}"#, "not json",
+        #"{"changes":[{"path":"a","old_blob":"\#(String(repeating: "a", count: 40))","old_mode":1}]}"#,
+    ])
+    func anUnreadableRecordIsAnError(text: String) {
+        #expect(throws: CoreError.self) { try LandingIntent.decode(text, job: "src/a.py").treeChanges(job: "src/a.py") }
+        do {
+            _ = try LandingIntent.decode(text, job: "src/a.py").treeChanges(job: "src/a.py")
+        } catch {
+            #expect(error.code == .badRecord && error.message.contains("src/a.py") && error.message.contains("--abandon"))
+        }
+    }
+}
