@@ -152,9 +152,9 @@ extension Pipeline {
     func verify(_ job: FileJob, _ worktree: Worktree, _ context: JobContext, dotGit: WorktreeLink,
                 agentRun: (Date, Date)?, fromCache: Bool, original: String, kept: Kept? = nil) async throws -> Verification {
         let recorder = context.recorder
-        var touched = dotGit.restoreIfChanged()
+        var touched = try dotGit.restoreIfChanged()
         if let (start, end) = agentRun {
-            touched = context.gitDirectory.incidents(duringAgentRun: start, end) + touched
+            touched = try context.gitDirectory.check(duringAgentRun: start, end) + touched
         }
         if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true, refusal: .scope) }
         let clock = PhaseClock.current!
@@ -164,7 +164,8 @@ extension Pipeline {
         if head != worktree.base {
             return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed", final: true, refusal: .scope)
         }
-        let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths).violations(of: patch)
+        let violations = PatchScope(target: job.path, extraAllowed: configuration.allowedPaths)
+            .violations(of: patch, oldContents: [job.path: Array(original.utf8)])
         if !violations.isEmpty {
             let reason = "patch rejected: " + violations.map(\.description).joined(separator: "; ")
             try await recorder?.event("scope.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])

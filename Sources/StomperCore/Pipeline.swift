@@ -492,7 +492,7 @@ public struct Pipeline: Sendable {
         // The intent is durable before the working tree is touched, so resume can undo a landing
         // that was killed half-way.
         try await recorder?.event("land.started", step: "land", job: job.path, [
-            "key": .string(job.key.value),
+            "version": .int(1), "key": .string(job.key.value),
             "changes": .array(patch.changes.map { change in
                 .object(["path": .string(change.path), "old_blob": .string(change.old?.id.hex),
                          "old_mode": change.old.map { .int(Int($0.mode.rawValue)) } ?? .null,
@@ -623,15 +623,9 @@ struct WorktreeLink {
         original = FileManager.default.contents(atPath: path)
     }
 
-    /// Puts the original back if it changed; returns `[".git"]` if it did.
-    func restoreIfChanged() -> [String] {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        if exists, !isDirectory.boolValue, FileManager.default.contents(atPath: path) == original { return [] }
-        try? FileManager.default.removeItem(atPath: path)
-        if let original { try? original.write(to: URL(fileURLWithPath: path)) }
-        return [".git"]
-    }
+    /// Puts the original back if it changed, never through a link; returns `[".git"]` if it did.
+    /// A restore that fails throws: the worktree's git commands would run against what the agent left.
+    func restoreIfChanged() throws -> [String] { try restoreWorktreeLink(at: path, original: original) }
 }
 
 /// `1 diagnostic`, `2 diagnostics`.
