@@ -41,8 +41,9 @@ public enum ProcessRunner {
         return try await launch(spec)
     }
 
-    private static func launch(_ spec: ProcessSpec) async throws -> ProcessResult {
+    private static func launch(_ original: ProcessSpec) async throws -> ProcessResult {
         _ = ignoreBrokenPipes
+        let spec = try contained(original)
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true
@@ -120,14 +121,14 @@ public enum ProcessRunner {
             }
         } catch let error as SubprocessError {
             if error.code == .executableNotFound {
-                throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine, underlying: error)
+                throw ProcessError(.executableNotFound, "executable not found", commandLine: original.commandLine, underlying: error)
             }
             if error.underlyingError == Errno(rawValue: ETXTBSY) {
                 throw ProcessError(.launchFailed,
                                    "could not run the process: its executable is open for writing (text file busy); "
-                                   + "wait for whatever writes it to finish", commandLine: spec.commandLine, underlying: error)
+                                   + "wait for whatever writes it to finish", commandLine: original.commandLine, underlying: error)
             }
-            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: spec.commandLine,
+            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: original.commandLine,
                                underlying: error)
         }
         let termination: ProcessResult.Termination
@@ -139,6 +140,30 @@ public enum ProcessRunner {
         return ProcessResult(
             termination: termination, standardOutput: collected.stdout, standardError: collected.stderr,
             outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start)
+    }
+
+    /// `spec` as run in its sandbox (`spec.sandbox`, else `Sandbox.current`): `bwrap` with the
+    /// policy's arguments, then the command. The executable is looked up here, in the spec's `PATH`
+    /// (or the working directory for a relative path), so a missing one is still
+    /// `.executableNotFound` rather than a failure of bwrap inside the sandbox.
+    static func contained(_ spec: ProcessSpec) throws -> ProcessSpec {
+        guard let sandbox = spec.sandbox ?? Sandbox.current else { return spec }
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in spec.environment { environment[key] = value }
+        var wanted = spec.executable
+        if wanted.contains("/"), !wanted.hasPrefix("/"), let directory = spec.workingDirectory {
+            wanted = directory + "/" + wanted
+        }
+        guard let executable = VersionManagerShim.locate(wanted, environment: environment) else {
+            throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine)
+        }
+        var wrapped = spec
+        wrapped.executable = sandbox.bwrap
+        wrapped.arguments = sandbox.arguments(for: spec, executable: Sandbox.absolute(executable),
+                                              searchPath: environment["PATH"] ?? "")
+        wrapped.environment["TMPDIR"] = Sandbox.privateTemporaryDirectory
+        wrapped.sandbox = nil
+        return wrapped
     }
 
     /// A child that exits without reading its standard input makes our write fail with SIGPIPE,
