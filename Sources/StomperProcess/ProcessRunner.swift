@@ -44,6 +44,7 @@ public enum ProcessRunner {
     private static func launch(_ original: ProcessSpec) async throws -> ProcessResult {
         _ = ignoreBrokenPipes
         let spec = try contained(original)
+        let sandboxed = spec != original
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true
@@ -131,6 +132,7 @@ public enum ProcessRunner {
             throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: original.commandLine,
                                underlying: error)
         }
+        if sandboxed { await waitForGroupToEnd(outcome.processIdentifier.value) }
         let termination: ProcessResult.Termination
         switch outcome.terminationStatus {
         case .exited(let code): termination = .exited(code)
@@ -164,6 +166,34 @@ public enum ProcessRunner {
         wrapped.environment["TMPDIR"] = Sandbox.privateTemporaryDirectory
         wrapped.sandbox = nil
         return wrapped
+    }
+
+    /// Waits until no process of the process group `group` is left alive, killing it after a while.
+    ///
+    /// bwrap's own process ends as soon as the sandboxed command does (or at once when a timeout
+    /// kills it), while the sandbox's pid 1, killed through `--die-with-parent`, may still be
+    /// taking the namespace down: the kernel kills every process in it and lets pid 1 go only when
+    /// they are all gone. pid 1 stays in the group stomper started bwrap in (no `--new-session`),
+    /// so a group with no live member means nothing of the sandbox is left: no late writer once
+    /// `run` returns. Dead members count as gone: pid 1, orphaned, stays a zombie until the
+    /// machine's init reaps it, which in containers can take seconds. Usually this is one check.
+    static func waitForGroupToEnd(_ group: pid_t) async {
+        var killed = false
+        let start = ContinuousClock.now
+        var pause = Duration.microseconds(100)
+        while ProcessLiveness.groupHasLiveMembers(group) {
+            if !killed, Task.isCancelled || ContinuousClock.now - start > .seconds(5) {
+                kill(-group, SIGKILL)
+                killed = true
+            }
+            if ContinuousClock.now - start > .seconds(30) { return }
+            if Task.isCancelled {
+                usleep(1000)
+            } else {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(10))
+            }
+        }
     }
 
     /// A child that exits without reading its standard input makes our write fail with SIGPIPE,

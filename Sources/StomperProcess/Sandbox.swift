@@ -16,6 +16,9 @@ import Foundation
 /// - When the sandbox's pid 1 ends, the kernel kills every process left in the namespace, so
 ///   nothing the command started outlives it; `--die-with-parent` ends the sandbox with the
 ///   `bwrap` process stomper started, which is what the runner's timeout and cancellation kill.
+/// - No `--new-session`: `ProcessRunner` already starts bwrap in a session of its own with no
+///   controlling terminal (so no terminal to inject input into), and the sandbox's pid 1 staying
+///   in bwrap's process group is how the runner knows the whole sandbox has ended.
 public struct Sandbox: Sendable, Hashable {
     /// Absolute path of the `bwrap` executable.
     public var bwrap: String
@@ -64,7 +67,7 @@ public struct Sandbox: Sendable, Hashable {
     /// spec's arguments. `searchPath` is the `PATH` the process gets.
     public func arguments(for spec: ProcessSpec, executable: String, searchPath: String) -> [String] {
         var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", Self.privateTemporaryDirectory,
-                         "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+                         "--unshare-pid", "--unshare-ipc", "--die-with-parent"]
         if !network { arguments.append("--unshare-net") }
         for mount in mounts(executable: executable, workingDirectory: spec.workingDirectory, searchPath: searchPath) {
             arguments += [mount.option, mount.path, mount.path]
