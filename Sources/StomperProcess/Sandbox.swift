@@ -12,7 +12,8 @@ import Foundation
 ///   around it is read-only, and a read-only path inside a writable one (the common git directory
 ///   inside a writable main working tree) stays read-only. At equal depth read-only wins.
 /// - Paths the private `/tmp` would hide but the process must read (its executable's folder, the
-///   folders of `PATH`, its working directory, the `readOnly` paths) are bound read-only again.
+///   folders of `PATH`, its working directory, absolute paths among its arguments, the `readOnly`
+///   paths) are bound read-only again.
 /// - When the sandbox's pid 1 ends, the kernel kills every process left in the namespace, so
 ///   nothing the command started outlives it; `--die-with-parent` ends the sandbox with the
 ///   `bwrap` process stomper started, which is what the runner's timeout and cancellation kill.
@@ -69,7 +70,8 @@ public struct Sandbox: Sendable, Hashable {
         var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", Self.privateTemporaryDirectory,
                          "--unshare-pid", "--unshare-ipc", "--die-with-parent"]
         if !network { arguments.append("--unshare-net") }
-        for mount in mounts(executable: executable, workingDirectory: spec.workingDirectory, searchPath: searchPath) {
+        for mount in mounts(executable: executable, arguments: spec.arguments, workingDirectory: spec.workingDirectory,
+                            searchPath: searchPath) {
             arguments += [mount.option, mount.path, mount.path]
         }
         arguments += ["--setenv", "TMPDIR", Self.privateTemporaryDirectory]
@@ -95,7 +97,7 @@ public struct Sandbox: Sendable, Hashable {
     }
 
     /// Every bind after the root's, in the order they must be applied.
-    func mounts(executable: String, workingDirectory: String?, searchPath: String) -> [Mount] {
+    func mounts(executable: String, arguments: [String] = [], workingDirectory: String?, searchPath: String) -> [Mount] {
         var mounts = writable.map { Mount(path: Self.absolute($0), access: .readWrite) }
             + writableIfPresent.map { Mount(path: Self.absolute($0), access: .readWriteIfPresent) }
             + readOnly.map { Mount(path: Self.absolute($0), access: .readOnly) }
@@ -105,6 +107,9 @@ public struct Sandbox: Sendable, Hashable {
         var needed = [(executable as NSString).deletingLastPathComponent]
         needed += searchPath.split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
         if let workingDirectory { needed.append(Self.absolute(workingDirectory)) }
+        // Absolute paths on the command line (a script run by an interpreter, a script file the
+        // agent reads): bound only if they exist (`--ro-bind-try`).
+        needed += arguments.filter { $0.hasPrefix("/") && $0.utf8.count < 4096 && !$0.contains("\n") }
         for path in needed.map(Self.absolute) where Self.isInside(path, Self.privateTemporaryDirectory)
             && !writablePaths.contains(where: { Self.isInside(path, $0) }) {
             mounts.append(Mount(path: path, access: .visible))

@@ -67,11 +67,13 @@ import Testing
     @Test func bindsAreOrderedSoTheDeepestWins() throws {
         let sandbox = Sandbox(bwrap: "/usr/bin/bwrap", writable: ["/tmp/r/.git/stomper/worktrees/w", "/tmp/r"],
                               writableIfPresent: ["/home/u/.claude"], readOnly: ["/tmp/r/.git", "/tmp/r"])
-        let mounts = sandbox.mounts(executable: "/tmp/tools/bin/agent", workingDirectory: "/tmp/r/.git/stomper/worktrees/w",
+        let mounts = sandbox.mounts(executable: "/tmp/tools/bin/agent", arguments: ["--script", "/tmp/s/script.json", "/tmp/r/x"],
+                                    workingDirectory: "/tmp/r/.git/stomper/worktrees/w",
                                     searchPath: "/usr/bin:/tmp/tools/bin:/tmp/r/bin:relative")
         #expect(mounts.map { "\($0.option) \($0.path)" } == [
             "--bind /tmp/r", "--ro-bind /tmp/r",
             "--bind-try /home/u/.claude", "--ro-bind /tmp/r/.git", "--ro-bind-try /tmp/tools/bin",
+            "--ro-bind-try /tmp/s/script.json",
             "--bind /tmp/r/.git/stomper/worktrees/w",
         ])
         let arguments = sandbox.arguments(for: ProcessSpec(executable: "agent", arguments: ["--x"], workingDirectory: "/tmp/r"),
