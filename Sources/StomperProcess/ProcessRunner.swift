@@ -135,6 +135,9 @@ public enum ProcessRunner {
         if sandboxed { await waitForGroupToEnd(outcome.processIdentifier.value) }
         let termination: ProcessResult.Termination
         switch outcome.terminationStatus {
+        case .exited(let code) where sandboxed && code > 128 && code <= 128 + 64:
+            // bwrap reports a command killed by a signal as 128 + the signal, as shells do.
+            termination = .signaled(code - 128)
         case .exited(let code): termination = .exited(code)
         case .signaled(let signal): termination = .signaled(signal)
         }

@@ -148,6 +148,15 @@ import Testing
         }
     }
 
+    /// A command killed by a signal inside is reported as killed by it, as without the sandbox
+    /// (bwrap itself exits with 128 + the signal).
+    @Test func aSignalInsideIsReportedAsASignal() async throws {
+        let result = try await Self.shell("kill -SEGV $$", sandbox: try Self.sandbox())
+        #expect(result.termination == .signaled(SIGSEGV))
+        let exited = try await Self.shell("exit 3", sandbox: try Self.sandbox())
+        #expect(exited.termination == .exited(3))
+    }
+
     /// A loopback listener of this process is unreachable without network and reachable with it.
     @Test func theNetworkIsOffUnlessAllowed() async throws {
         let listener = try LoopbackListener()
