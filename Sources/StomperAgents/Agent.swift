@@ -13,6 +13,16 @@ public protocol Agent: Sendable {
     /// A failed attempt is an `AgentOutcome`, not a thrown error; throwing means the agent could
     /// not be run at all in a way that will not get better (for example, a bad template).
     func fix(_ request: FixRequest) async throws -> AgentOutcome
+
+    /// True when nothing the agent runs can write outside the request's worktree and scratch
+    /// folder (its processes run in a sandbox, or it runs none): then the repository's common git
+    /// directory cannot have been written by it, and a snapshot-restore of it is not needed.
+    var isContained: Bool { get }
+}
+
+extension Agent {
+    /// Agents are not contained unless they say so.
+    public var isContained: Bool { false }
 }
 
 /// The name and every setting of an agent that can change what it writes.

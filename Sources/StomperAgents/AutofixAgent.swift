@@ -12,6 +12,9 @@ public struct AutofixAgent: Agent {
     /// nil runs them uncontained. Not part of the identity.
     public var sandbox: Sandbox?
 
+    /// True when it runs in a sandbox.
+    public var isContained: Bool { sandbox != nil }
+
     /// `toolVersions` names each linter's version so that a new tool version gives new keys.
     public init(linters: [any Linter], toolVersions: [String: String]) {
         self.linters = linters

@@ -32,6 +32,9 @@ public struct CommandAgent: Agent {
     /// reach, not what a verified fix is.
     public var sandbox: Sandbox?
 
+    /// True when it runs in a sandbox.
+    public var isContained: Bool { sandbox != nil }
+
     public static let placeholders: Set<String> = ["{file}", "{worktree}", "{prompt_file}", "{attempt}", "{prompt}"]
 
     /// The largest prompt passed as one argument: Linux refuses a single argument over 128 KiB
