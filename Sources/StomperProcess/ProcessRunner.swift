@@ -44,7 +44,7 @@ public enum ProcessRunner {
     private static func launch(_ original: ProcessSpec) async throws -> ProcessResult {
         _ = ignoreBrokenPipes
         let spec = try contained(original)
-        let sandboxed = spec != original
+        let sandboxed = (original.sandbox ?? Sandbox.current) != nil
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true

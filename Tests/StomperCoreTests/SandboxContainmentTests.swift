@@ -230,6 +230,20 @@ import Testing
             #expect(agent.writableIfPresent == [home + "/.claude", home + "/.claude.json"])
             #expect(agent.network && !sandbox.tools.network)
             #expect(FileManager.default.fileExists(atPath: home + "/.claude"))
+
+            // agent.sandbox_writable: `~` expanded, writable to every sandboxed process.
+            let outside = "/var/tmp/stomper-sandbox-\(UUID().uuidString)"
+            var extra = StomperConfiguration()
+            extra.sandboxWritable = ["~/cache", "~/missing"]
+            try FileManager.default.createDirectory(atPath: home + "/cache", withIntermediateDirectories: true)
+            let withExtra = try #require(try await RunSandbox.make(configuration: extra, commonDir: dir, environment: [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "", "HOME": home]))
+            let result = try await ProcessRunner.run(ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "echo ok > \(home)/cache/x; echo no > \(outside)"],
+                timeout: .seconds(60), sandbox: withExtra.tools))
+            #expect(result.stderrText.contains("Read-only file system"))
+            #expect(try String(contentsOfFile: home + "/cache/x", encoding: .utf8) == "ok\n")
+            #expect(!FileManager.default.fileExists(atPath: outside))
         }
     }
 }
