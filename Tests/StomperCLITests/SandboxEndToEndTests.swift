@@ -69,6 +69,42 @@ import Testing
         }
     }
 
+    /// A preset (a fake `claude` on `PATH`) runs in the sandbox the binary builds for it: its own
+    /// folder (`~/.claude`) created and writable, nothing else of the home folder written, the network
+    /// on; the fix it makes lands.
+    @Test func aPresetGetsItsFoldersAndTheNetwork() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
+                "src/a.py": "import os\n\n\ndef a() -> int:\n    return 1\n",
+            ])
+            let home = dir + "/home"
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            let listener = try LoopbackListener()
+            defer { listener.close() }
+            let bin = dir + "/bin"
+            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+            try Data("""
+                #!/bin/sh
+                cat > /dev/null
+                sed -i '/^import os$/d' src/a.py
+                echo session > "$HOME/.claude/session"
+                echo escaped > "$HOME/escaped"
+                if bash -c '\(listener.connectCommand)' > /dev/null 2>&1; then echo connected; else echo refused; fi > "$HOME/.claude/network"
+                echo '{"type":"result","subtype":"success","is_error":false,"result":"done"}'
+
+                """.utf8).write(to: URL(fileURLWithPath: bin + "/claude"))
+            chmod(bin + "/claude", 0o755)
+            let result = try await repo.stomper("fix", "--agent", "claude", "--json", environment: [
+                "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "HOME": home,
+            ])
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            #expect(try String(contentsOfFile: home + "/.claude/session", encoding: .utf8) == "session\n")
+            #expect(try String(contentsOfFile: home + "/.claude/network", encoding: .utf8) == "connected\n")
+            #expect(!FileManager.default.fileExists(atPath: home + "/escaped"))
+            #expect(try await repo.fixture.git("show", "main:src/a.py") == "\n\ndef a() -> int:\n    return 1\n")
+        }
+    }
+
     /// `stomper config dump` shows the two settings with their defaults.
     @Test func theSettingsAreDocumented() async throws {
         try await withTemporaryDirectory { dir in
