@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
                                                           "StomperLedger", "StomperCoordination", "StomperChatStub"],
                     swiftSettings: strictSettings),

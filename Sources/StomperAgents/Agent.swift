@@ -23,11 +23,18 @@ public protocol Agent: Sendable {
     /// change introduces a diagnostic or breaks the tests, the pipeline narrows it by excluding
     /// the rules whose fixes did it, instead of asking it again with feedback.
     var narrowsByRule: Bool { get }
+
+    /// True when nothing the agent runs can write outside the request's worktree and scratch
+    /// folder (its processes run in a sandbox, or it runs none): then the repository's common git
+    /// directory cannot have been written by it, and a snapshot-restore of it is not needed.
+    var isContained: Bool { get }
 }
 
 extension Agent {
     public func canFix(_ diagnostic: Diagnostic) -> Bool { true }
     public var narrowsByRule: Bool { false }
+    /// Agents are not contained unless they say so.
+    public var isContained: Bool { false }
 }
 
 /// The name and every setting of an agent that can change what it writes.

@@ -69,6 +69,32 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
+    /// Folders the CLI writes outside the worktree (settings, logins, sessions, caches), `~` for the
+    /// home folder: writable in its sandbox, created first when missing. Everything else outside
+    /// the worktree is read-only to it.
+    public var sandboxFolders: [String] {
+        switch self {
+        case .claude: return ["~/.claude"]
+        case .codex: return ["~/.codex"]
+        case .aider: return ["~/.aider", "~/.cache/aider"]
+        case .cursorAgent: return ["~/.cursor", "~/.config/cursor"]
+        case .gemini: return ["~/.gemini"]
+        case .opencode: return ["~/.local/share/opencode", "~/.config/opencode", "~/.cache/opencode", "~/.local/state/opencode"]
+        }
+    }
+
+    /// Single files the CLI rewrites in place outside the worktree (`~/.claude.json`): writable in its
+    /// sandbox when they exist.
+    public var sandboxFiles: [String] {
+        switch self {
+        case .claude: return ["~/.claude.json"]
+        default: return []
+        }
+    }
+
+    /// Whether it needs the network in its sandbox: every preset calls a hosted or local model.
+    public var needsNetwork: Bool { true }
+
     /// What its standard input receives.
     public var stdin: CommandAgent.Input {
         switch self {

@@ -1,5 +1,5 @@
 public import StomperQuality
-import StomperProcess
+public import StomperProcess
 
 /// The default agent: runs each linter's own fixer on the file (`ruff check --fix`), in order.
 /// Deterministic, free and fast; fixes only what the tools mark fixable. A fixer that prints a
@@ -8,6 +8,12 @@ import StomperProcess
 public struct AutofixAgent: Agent {
     public let linters: [any Linter]
     public let identity: AgentIdentity
+    /// The containment each fixer runs in (no network), with the job's worktree made writable;
+    /// nil runs them uncontained. Not part of the identity.
+    public var sandbox: Sandbox?
+
+    /// True when it runs in a sandbox.
+    public var isContained: Bool { sandbox != nil }
 
     /// `toolVersions` names each linter's version so that a new tool version gives new keys.
     public init(linters: [any Linter], toolVersions: [String: String]) {
@@ -39,6 +45,7 @@ public struct AutofixAgent: Agent {
             guard let command = linter.fixCommand(path: request.path, root: request.worktree, leaving: leaving) else { continue }
             var spec = command.spec
             spec.timeout = request.timeout
+            spec.sandbox = sandbox?.writing(request.worktree)
             for _ in 0..<(command.output == .unifiedDiff ? Self.diffPasses : 1) {
                 let (outcome, result) = await AgentProcess.runKeepingResult(spec, what: "\(linter.name) --fix",
                                                                             successExitCodes: command.successExitCodes)

@@ -119,6 +119,9 @@ public struct ChatAgent: Agent {
             sleep: sleep, random: random)
     }
 
+    /// True: it runs no process and writes only the request's file, itself.
+    public var isContained: Bool { true }
+
     public func fix(_ request: FixRequest) async throws -> AgentOutcome {
         let start = ContinuousClock.now
         func outcome(_ status: AgentOutcome.Status, _ output: String, calls: Int, usage: AgentUsage? = nil) -> AgentOutcome {

@@ -1,5 +1,5 @@
 import Foundation
-import StomperProcess
+public import StomperProcess
 
 /// Any executable as an agent, given an argv template.
 ///
@@ -27,6 +27,13 @@ public struct CommandAgent: Agent {
     public let installHint: String?
     public let template: PromptTemplate
     public internal(set) var identity: AgentIdentity
+    /// The containment each attempt runs in, with the job's worktree and the scratch folder made
+    /// writable; nil runs it uncontained. Not part of the identity: it limits what the agent can
+    /// reach, not what a verified fix is.
+    public var sandbox: Sandbox?
+
+    /// True when it runs in a sandbox.
+    public var isContained: Bool { sandbox != nil }
 
     public static let placeholders: Set<String> = ["{file}", "{worktree}", "{prompt_file}", "{attempt}", "{prompt}"]
 
@@ -92,7 +99,7 @@ public struct CommandAgent: Agent {
         let spec = ProcessSpec(
             executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: request.worktree,
             environment: environment.mapValues { Optional($0) }, input: stdin == .prompt ? Array(prompt.utf8) : [],
-            timeout: request.timeout)
+            timeout: request.timeout, sandbox: sandbox?.writing(request.worktree, request.scratchDirectory))
         return await run(spec)
     }
 

@@ -150,7 +150,7 @@ struct Fix: AsyncParsableCommand {
             try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
             let targets = try session.repositoryPaths(paths, from: global.startDirectory)
             let selection = try selection(session)
-            pipeline = try await session.makePipeline(ledger: ledger)
+            pipeline = try await session.makePipeline(ledger: ledger, contained: true)
             plan = try await pipeline.plan(paths: targets, selection: selection)
         } catch {
             throw Failure.exit(error)

@@ -46,7 +46,7 @@ struct Resume: AsyncParsableCommand {
             let resumed = Session(repository: session.repository, resolved: ResolvedConfiguration(configuration: stored),
                                   logger: session.logger)
             let versions = (try? JSONDecoder().decode([String: String].self, from: Data(record.toolVersions.utf8))) ?? [:]
-            pipeline = try await resumed.makePipeline(ledger: ledger, toolVersions: versions)
+            pipeline = try await resumed.makePipeline(ledger: ledger, toolVersions: versions, contained: true)
             report = try await pipeline.prepareResume(of: record, ledger: ledger)
             if !json {
                 Terminal.out("stomper: resuming \(record.id): \(report.plan.jobs.count) files left"

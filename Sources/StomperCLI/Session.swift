@@ -41,19 +41,27 @@ struct Session {
 
     /// The pipeline this session's configuration describes. `toolVersions` are asked of the tools
     /// unless given (a resumed run keeps the versions it started with, which are part of its keys).
-    func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil) async throws -> Pipeline {
+    ///
+    /// With `contained` (runs that start agents: fix, resume) and `agent.sandbox = "bwrap"`, the
+    /// sandbox is found and probed first, so a missing or refused bubblewrap stops the run (exit 2)
+    /// before any tool or agent runs; linters, agents and the test command then run in it.
+    func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil, contained: Bool = false) async throws -> Pipeline {
+        let sandbox = contained ? try await RunSandbox.make(configuration: configuration, commonDir: repository.commonDir) : nil
         let linters = try await makeLinters()
-        let linter: any Linter = linters.count == 1 ? linters[0] : try LinterSet(linters)
+        // Contained, the linters always run as a set: the set is what puts them in the sandbox.
+        let linter: any Linter = linters.count == 1 && sandbox == nil ? linters[0] : try LinterSet(linters, sandbox: sandbox?.tools)
         var versions = toolVersions ?? [:]
         if toolVersions == nil { versions = try await Pipeline.versions(of: linter) }
         let configuration = self.configuration
+        var tests = configuration.testCommand.isEmpty ? nil
+            : try TestCommand(argv: configuration.testCommand, timeout: .seconds(configuration.testTimeoutSeconds))
+        tests?.sandbox = sandbox?.tools
         return Pipeline(
             repository: repository, configuration: configuration, linter: linter,
-            agents: try configuration.chain.map { try makeAgent($0, linters: linters, toolVersions: versions) },
+            agents: try configuration.chain.map { try makeAgent($0, linters: linters, toolVersions: versions, sandbox: sandbox) },
             resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
             gate: configuration.gate ? try makeGate() : nil,
-            tests: configuration.testCommand.isEmpty ? nil
-                : try TestCommand(argv: configuration.testCommand, timeout: .seconds(configuration.testTimeoutSeconds)),
+            tests: tests,
             logger: logger)
     }
 
@@ -167,26 +175,35 @@ struct Session {
         }
     }
 
-    func makeAgent(_ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String]) throws -> any Agent {
+    /// The agent of `kind`, contained by `sandbox` when given: autofix without network, a custom
+    /// command and the presets with it (they are AI CLIs calling a model), each preset with its
+    /// CLI's folders writable. The chat agent runs in this process and needs no sandbox.
+    func makeAgent(_ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String],
+                   sandbox: RunSandbox? = nil) throws -> any Agent {
         let model = configuration.agentModel.isEmpty ? nil : configuration.agentModel
         switch kind {
         case .autofix:
-            return AutofixAgent(linters: linters.filter { $0.fixCommand(path: "{file}", root: "{worktree}") != nil },
-                                toolVersions: toolVersions)
+            var agent = AutofixAgent(linters: linters.filter { $0.fixCommand(path: "{file}", root: "{worktree}") != nil },
+                                     toolVersions: toolVersions)
+            agent.sandbox = sandbox?.tools
+            return agent
         case .command:
             guard let executable = configuration.command.first, Self.isRunnable(executable, from: repository.workdir) else {
                 throw ConfigError("the agent command `\(configuration.command.first ?? "")` was not found: "
                                   + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)")
             }
-            return try CommandAgent(argv: configuration.command, template: try promptTemplate())
+            var agent = try CommandAgent(argv: configuration.command, template: try promptTemplate())
+            agent.sandbox = sandbox?.agent(network: true)
+            return agent
         case .chat:
             return try makeChatAgent()
         case .claude, .codex, .aider, .cursorAgent, .gemini, .opencode:
             let preset = AgentPreset(rawValue: kind.rawValue)!
-            let agent = try preset.agent(model: model, executable: configuration.agentExecutable, template: try promptTemplate())
+            var agent = try preset.agent(model: model, executable: configuration.agentExecutable, template: try promptTemplate())
             guard Self.isRunnable(agent.argv[0], from: repository.workdir) else {
                 throw ConfigError("the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)")
             }
+            agent.sandbox = sandbox?.agent(network: preset.needsNetwork, folders: preset.sandboxFolders, files: preset.sandboxFiles)
             return agent
         }
     }

@@ -172,6 +172,12 @@ enum Settings {
                 read: { .strings($0.command) }, write: { if case .strings(let v) = $1 { $0.command = v } }),
         Setting(key: "agent.unsafe_fixes", kind: .bool, help: "let autofix apply unsafe fixes",
                 read: { .bool($0.unsafeFixes) }, write: { if case .bool(let v) = $1 { $0.unsafeFixes = v } }),
+        Setting(key: "agent.sandbox", kind: .choice(StomperConfiguration.SandboxKind.allCases.map(\.rawValue)),
+                help: "contain agents, linters and tests in worktrees: bwrap (bubblewrap) or none (detection only)",
+                read: { .string($0.sandbox.rawValue) },
+                write: { if case .string(let v) = $1, let kind = StomperConfiguration.SandboxKind(rawValue: v) { $0.sandbox = kind } }),
+        Setting(key: "agent.sandbox_writable", kind: .strings, help: "extra paths sandboxed processes may write (~ expanded)",
+                read: { .strings($0.sandboxWritable) }, write: { if case .strings(let v) = $1 { $0.sandboxWritable = v } }),
     ] + agents + verification + linters + docs + coordination
 
     static func kinds(_ values: [String]) -> [StomperConfiguration.AgentKind] {

@@ -220,7 +220,7 @@ extension Pipeline {
             guard result.isVerifiable else {
                 let reason = result.failureReason ?? "the agent did not finish"
                 // Even a failed agent may have written under .git; check before anything else.
-                let touched = try context.gitDirectory.check(duringAgentRun: agentStart, agentEnd) + dotGit.restoreIfChanged()
+                let touched = (try context.gitDirectory?.check(duringAgentRun: agentStart, agentEnd) ?? []) + (try dotGit.restoreIfChanged())
                 if !touched.isEmpty {
                     return .done(.notFixed(.failed, reason: Pipeline.gitWriteReason(touched), delta: nil, changed: true,
                                            refusal: .scope, dropped: state.narrowing.dropped, tally))

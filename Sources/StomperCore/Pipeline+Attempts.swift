@@ -154,7 +154,7 @@ extension Pipeline {
         let recorder = context.recorder
         var touched = try dotGit.restoreIfChanged()
         if let (start, end) = agentRun {
-            touched = try context.gitDirectory.check(duringAgentRun: start, end) + touched
+            touched = (try context.gitDirectory?.check(duringAgentRun: start, end) ?? []) + touched
         }
         if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true, refusal: .scope) }
         let clock = PhaseClock.current!

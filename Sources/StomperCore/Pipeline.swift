@@ -215,7 +215,10 @@ public struct Pipeline: Sendable {
             let context = JobContext(
                 plan: plan, dryRun: dryRun, pool: pool, recorder: recorder, useCache: useCache && recorder != nil,
                 writer: BranchWriter(repository: repository, branch: plan.branch),
-                gitDirectory: GitDirectoryGuard(gitDirectory: repository.commonDir),
+                // With every agent contained, the common git dir is read-only to them: any change
+                // there is the user's own (`git config`, a remote, a checkout) and is left alone.
+                // Without the sandbox, the snapshot is checked, and restored, after each attempt.
+                gitDirectory: agents.allSatisfy(\.isContained) ? nil : GitDirectoryGuard(gitDirectory: repository.commonDir),
                 scratch: repository.commonDir + "/stomper/tmp/" + plan.runID, governor: governor,
                 backoff: Backoff(base: .milliseconds(configuration.backoffBaseMilliseconds), cap: .seconds(60)),
                 learning: learning)
@@ -279,7 +282,8 @@ public struct Pipeline: Sendable {
         var recorder: RunRecorder?
         var useCache: Bool
         var writer: BranchWriter
-        var gitDirectory: GitDirectoryGuard
+        /// Nil when every agent is contained (the sandbox keeps them out of the common git dir).
+        var gitDirectory: GitDirectoryGuard?
         var scratch: String
         var governor: AgentGovernor
         var backoff: Backoff

@@ -16,6 +16,15 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         case chat
     }
 
+    /// How agents, linters and test commands run in worktrees are contained (`agent.sandbox`).
+    public enum SandboxKind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Under bubblewrap: read-only filesystem but the worktree, private /tmp, own PID namespace,
+        /// network only for AI CLIs (see `RunSandbox`).
+        case bwrap
+        /// Uncontained, as before the sandbox: only the checks after each attempt (detection).
+        case none
+    }
+
     /// Where a retry starts.
     public enum RetryStart: String, Sendable, Hashable, Codable, CaseIterable {
         /// From what the previous attempt left (with its feedback).
@@ -103,6 +112,11 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var shellcheckArguments: [String] = []
     public var sarif: [SarifSource] = []
     public var patterns: [PatternSource] = []
+    /// The containment of processes run in worktrees (`agent.sandbox`).
+    public var sandbox: SandboxKind = .bwrap
+    /// Extra paths those processes may write (`agent.sandbox_writable`, `~` expanded); paths that
+    /// do not exist when a process starts are left out.
+    public var sandboxWritable: [String] = []
     /// The longest one agent attempt may run.
     public var agentTimeoutSeconds: Int = 300
     /// Attempts per file; each later attempt continues in the same worktree with feedback.
@@ -149,6 +163,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         resumed.interactive = current.interactive
         resumed.coordination = current.coordination
         resumed.keepWorktrees = current.keepWorktrees
+        resumed.sandbox = current.sandbox
+        resumed.sandboxWritable = current.sandboxWritable
         return resumed
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import StomperAgents
-import StomperProcess
+public import StomperProcess
 
 /// The project's test command, run in the worktree after a fix passed the linters: `{file}` is
 /// replaced by the fixed file's path. Exit status 0 passes; anything else (a timeout included)
@@ -17,6 +17,9 @@ public struct TestCommand: Sendable, Hashable {
 
     public var argv: [String]
     public var timeout: Duration
+    /// The containment the command runs in (no network), with the worktree made writable; nil
+    /// runs it uncontained.
+    public var sandbox: Sandbox?
 
     /// Throws `CoreError` if `argv` is empty or its first word is a placeholder.
     public init(argv: [String], timeout: Duration) throws {
@@ -30,7 +33,8 @@ public struct TestCommand: Sendable, Hashable {
     public func run(path: String, in worktree: String) async -> Result {
         let words = argv.map { $0.replacingOccurrences(of: "{file}", with: path) }
         let spec = ProcessSpec(executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: worktree,
-                               environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout)
+                               environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout,
+                               sandbox: sandbox?.writing(worktree))
         let start = ContinuousClock.now
         do {
             let result = try await ProcessRunner.run(spec)

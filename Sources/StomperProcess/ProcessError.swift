@@ -16,6 +16,10 @@ public struct ProcessError: Error, CustomStringConvertible, Sendable {
         public static let executableNotFound = Code("executableNotFound")
         /// The process could not be started (permissions, working directory, resources).
         public static let launchFailed = Code("launchFailed")
+        /// A sandbox was asked for and bubblewrap (`bwrap`) is not installed.
+        public static let sandboxMissing = Code("sandboxMissing")
+        /// bubblewrap is installed but cannot create namespaces here (a hardened kernel, a CI runner).
+        public static let sandboxRefused = Code("sandboxRefused")
         public var description: String { name }
     }
 
@@ -37,7 +41,9 @@ public struct ProcessError: Error, CustomStringConvertible, Sendable {
         self.line = line
     }
 
-    public var description: String { "\(message): \(commandLine)" }
+    public var description: String {
+        code == .sandboxMissing || code == .sandboxRefused ? message : "\(message): \(commandLine)"
+    }
 
     /// The launch was refused because the executable is open for writing (ETXTBSY).
     var isTextFileBusy: Bool {

@@ -16,4 +16,30 @@ public enum ProcessLiveness {
         }
         return true
     }
+
+    /// True if some process of process group `group` is alive (zombies do not count). Scans
+    /// `/proc` only when the group is not empty to begin with.
+    static func groupHasLiveMembers(_ group: pid_t) -> Bool {
+        guard kill(-group, 0) == 0 || errno == EPERM else { return false }
+        guard let directory = opendir("/proc") else { return true }
+        defer { closedir(directory) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let first = name.utf8.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else { continue }
+            let descriptor = open("/proc/\(name)/stat", O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+            guard count > 0 else { continue }
+            // "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
+            let stat = buffer[..<count]
+            guard let parenthesis = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            let fields = stat[(parenthesis + 1)...].split(separator: UInt8(ascii: " "))
+            guard fields.count > 2, let state = fields[0].first, state != UInt8(ascii: "Z"), state != UInt8(ascii: "X"),
+                  let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)), pgrp == group else { continue }
+            return true
+        }
+        return false
+    }
 }

@@ -41,8 +41,10 @@ public enum ProcessRunner {
         return try await launch(spec)
     }
 
-    private static func launch(_ spec: ProcessSpec) async throws -> ProcessResult {
+    private static func launch(_ original: ProcessSpec) async throws -> ProcessResult {
         _ = ignoreBrokenPipes
+        let spec = try contained(original)
+        let sandboxed = (original.sandbox ?? Sandbox.current) != nil
         let start = ContinuousClock.now
         var options = PlatformOptions()
         options.createSession = true
@@ -120,18 +122,22 @@ public enum ProcessRunner {
             }
         } catch let error as SubprocessError {
             if error.code == .executableNotFound {
-                throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine, underlying: error)
+                throw ProcessError(.executableNotFound, "executable not found", commandLine: original.commandLine, underlying: error)
             }
             if error.underlyingError == Errno(rawValue: ETXTBSY) {
                 throw ProcessError(.launchFailed,
                                    "could not run the process: its executable is open for writing (text file busy); "
-                                   + "wait for whatever writes it to finish", commandLine: spec.commandLine, underlying: error)
+                                   + "wait for whatever writes it to finish", commandLine: original.commandLine, underlying: error)
             }
-            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: spec.commandLine,
+            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: original.commandLine,
                                underlying: error)
         }
+        if sandboxed { await waitForGroupToEnd(outcome.processIdentifier.value) }
         let termination: ProcessResult.Termination
         switch outcome.terminationStatus {
+        case .exited(let code) where sandboxed && code > 128 && code <= 128 + 64:
+            // bwrap reports a command killed by a signal as 128 + the signal, as shells do.
+            termination = .signaled(code - 128)
         case .exited(let code): termination = .exited(code)
         case .signaled(let signal): termination = .signaled(signal)
         }
@@ -139,6 +145,58 @@ public enum ProcessRunner {
         return ProcessResult(
             termination: termination, standardOutput: collected.stdout, standardError: collected.stderr,
             outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start)
+    }
+
+    /// `spec` as run in its sandbox (`spec.sandbox`, else `Sandbox.current`): `bwrap` with the
+    /// policy's arguments, then the command. The executable is looked up here, in the spec's `PATH`
+    /// (or the working directory for a relative path), so a missing one is still
+    /// `.executableNotFound` rather than a failure of bwrap inside the sandbox.
+    static func contained(_ spec: ProcessSpec) throws -> ProcessSpec {
+        guard let sandbox = spec.sandbox ?? Sandbox.current else { return spec }
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in spec.environment { environment[key] = value }
+        var wanted = spec.executable
+        if wanted.contains("/"), !wanted.hasPrefix("/"), let directory = spec.workingDirectory {
+            wanted = directory + "/" + wanted
+        }
+        guard let executable = VersionManagerShim.locate(wanted, environment: environment) else {
+            throw ProcessError(.executableNotFound, "executable not found", commandLine: spec.commandLine)
+        }
+        var wrapped = spec
+        wrapped.executable = sandbox.bwrap
+        wrapped.arguments = sandbox.arguments(for: spec, executable: Sandbox.absolute(executable),
+                                              searchPath: environment["PATH"] ?? "")
+        wrapped.environment["TMPDIR"] = Sandbox.privateTemporaryDirectory
+        wrapped.sandbox = nil
+        return wrapped
+    }
+
+    /// Waits until no process of the process group `group` is left alive, killing it after a while.
+    ///
+    /// bwrap's own process ends as soon as the sandboxed command does (or at once when a timeout
+    /// kills it), while the sandbox's pid 1, killed through `--die-with-parent`, may still be
+    /// taking the namespace down: the kernel kills every process in it and lets pid 1 go only when
+    /// they are all gone. pid 1 stays in the group stomper started bwrap in (no `--new-session`),
+    /// so a group with no live member means nothing of the sandbox is left: no late writer once
+    /// `run` returns. Dead members count as gone: pid 1, orphaned, stays a zombie until the
+    /// machine's init reaps it, which in containers can take seconds. Usually this is one check.
+    static func waitForGroupToEnd(_ group: pid_t) async {
+        var killed = false
+        let start = ContinuousClock.now
+        var pause = Duration.microseconds(100)
+        while ProcessLiveness.groupHasLiveMembers(group) {
+            if !killed, Task.isCancelled || ContinuousClock.now - start > .seconds(5) {
+                kill(-group, SIGKILL)
+                killed = true
+            }
+            if ContinuousClock.now - start > .seconds(30) { return }
+            if Task.isCancelled {
+                usleep(1000)
+            } else {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(10))
+            }
+        }
     }
 
     /// A child that exits without reading its standard input makes our write fail with SIGPIPE,

@@ -15,11 +15,13 @@ public struct ProcessSpec: Sendable, Hashable {
     public var killGrace: Duration
     /// Bytes kept of each of stdout and stderr; the rest is read and dropped.
     public var outputLimit: Int
+    /// The containment the process runs in; nil runs it in `Sandbox.current` if set, else as is.
+    public var sandbox: Sandbox?
 
     public init(
         executable: String, arguments: [String] = [], workingDirectory: String? = nil,
         environment: [String: String?] = [:], input: [UInt8] = [], timeout: Duration? = nil,
-        killGrace: Duration = .seconds(2), outputLimit: Int = 16 << 20
+        killGrace: Duration = .seconds(2), outputLimit: Int = 16 << 20, sandbox: Sandbox? = nil
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -29,6 +31,7 @@ public struct ProcessSpec: Sendable, Hashable {
         self.timeout = timeout
         self.killGrace = killGrace
         self.outputLimit = outputLimit
+        self.sandbox = sandbox
     }
 
     /// The command line as a shell would show it, for messages.

@@ -1,4 +1,10 @@
+public import StomperProcess
+
 /// Several linters used as one: their diagnostics merged, their versions combined.
+///
+/// With a `sandbox`, every process a member starts while linting runs in it, with the linted root
+/// made writable: the members build their own process specs, so the set passes the policy down as
+/// `Sandbox.current` (a task-local its child tasks inherit) rather than through each linter.
 ///
 /// Names must be unique: they key versions, fix commands and configuration. The linters run
 /// concurrently, one child task each; if one fails, the others are cancelled and the error names
@@ -7,9 +13,11 @@ public struct LinterSet: Linter {
     public let linters: [any Linter]
     /// The linters' names joined with `+` (`ruff+mypy`), in order.
     public let name: String
+    /// The containment of the members' lint processes; nil runs them uncontained.
+    public var sandbox: Sandbox?
 
     /// Throws `.badConfiguration` when `linters` is empty or two have the same name.
-    public init(_ linters: [any Linter]) throws(QualityError) {
+    public init(_ linters: [any Linter], sandbox: Sandbox? = nil) throws(QualityError) {
         guard !linters.isEmpty else {
             throw QualityError(.badConfiguration, "no linters are configured: enable at least one in stomper.toml",
                                tool: "linters")
@@ -22,10 +30,18 @@ public struct LinterSet: Linter {
         }
         self.linters = linters
         self.name = linters.map(\.name).joined(separator: "+")
+        self.sandbox = sandbox
     }
 
     /// Every linter's diagnostics, sorted.
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
+        guard let sandbox else { return try await lintAll(paths: paths, root: root) }
+        return try await Sandbox.$current.withValue(sandbox.writing(root)) {
+            try await lintAll(paths: paths, root: root)
+        }
+    }
+
+    private func lintAll(paths: [String], root: String) async throws -> [Diagnostic] {
         try await withThrowingTaskGroup(of: [Diagnostic].self) { group in
             for linter in linters {
                 group.addTask {

@@ -88,7 +88,10 @@ enum MockAgent {
             check("syntax", "failed", attempts: 2, reason: "introduced")
             check("suppress", "fixed", attempts: 2)
             check("other", "failed", attempts: 2, reason: "intruder.py, which is outside the file being fixed")
-            check("commit", "failed", attempts: 1, reason: "made a commit")
+            // The sandbox refuses the agent's commit (the common git dir is read-only to it); its
+            // fix is verified and lands as stomper's commit. Detection of an agent commit, with the
+            // sandbox off, is MisbehavingAgentTests.
+            check("commit", "fixed", attempts: 1)
             check("delete", "failed", attempts: 2, reason: "deletes src/pkg/delete.py")
             check("hang", "failed", attempts: 2, reason: "timed out after 2s")
             check("crash", "failed", attempts: 2, reason: "signal 9")
@@ -98,12 +101,12 @@ enum MockAgent {
             // A diff existed for these, but they were not fixed: reported apart from "fixed".
             let summary = try #require(try repo.report(result)["summary"] as? [String: Any])
             let changed = Set(summary["changed_not_fixed"] as? [String] ?? [])
-            #expect(changed.isSuperset(of: ["src/pkg/partial.py", "src/pkg/syntax.py", "src/pkg/other.py", "src/pkg/commit.py"]))
+            #expect(changed.isSuperset(of: ["src/pkg/partial.py", "src/pkg/syntax.py", "src/pkg/other.py"]))
             #expect(!changed.contains("src/pkg/nochange.py"))
 
-            // Main holds exactly the four verified fixes: no suppression, no other file, no agent commit.
-            #expect(try await repo.commitCount() == before + 4)
-            let subjects = try await repo.fixture.git("log", "--format=%s", "-n", "5")
+            // Main holds exactly the five verified fixes: no suppression, no other file, no agent commit.
+            #expect(try await repo.commitCount() == before + 5)
+            let subjects = try await repo.fixture.git("log", "--format=%s", "-n", "6")
             #expect(!subjects.contains("agent commit"))
             #expect(try await repo.status().isEmpty)
             let tracked = try await repo.fixture.git("ls-files")

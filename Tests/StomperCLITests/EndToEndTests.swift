@@ -222,8 +222,11 @@ import Testing
             let configBefore = try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8)
             let head = try await repo.fixture.head()
 
+            // This is the second line of defence, detection, with the sandbox off; the same agent
+            // in the sandbox is `theSandboxRefusesWhatDetectionWouldCatch` below.
             let result = try await repo.stomper("fix", "--parallel", "1", "--timeout", "2", "--json", environment: [
                 "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                "STOMPER_AGENT_SANDBOX": "none",
             ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
@@ -249,6 +252,53 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted() == hooksBefore)
             #expect(try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8) == configBefore)
             #expect(try repo.fixture.read("src/other.py") == PythonSamples.clean)
+            #expect(try await repo.worktreeCount() == 1)
+        }
+    }
+}
+
+extension MisbehavingAgentTests {
+    /// The same agents in the sandbox (the default): writes to the common git directory and
+    /// commits are refused outright, a child left writing the file is dead before verification,
+    /// and main holds only the verified fixes.
+    @Test func theSandboxRefusesWhatDetectionWouldCatch() async throws {
+        try await withTemporaryDirectory { dir in
+            var files = ["src/other.py": PythonSamples.clean]
+            for name in ["crash", "hook", "dotgit", "commit", "late", "good"] {
+                files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n"
+            }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let agent = dir + "/agent.sh"
+            // A late writer: it waits on a FIFO (in the agent's folder, read-only to it) that the
+            // test writes to after the run, and would then append to the file.
+            let late = try lateWriterScript(folder: dir, file: "\"$file\"")
+            let script = Self.agentScript.replacingOccurrences(of: "  *) fix ;;", with: "  *late*)\n\(late)\n    fix ;;\n  *) fix ;;")
+            try Data(script.utf8).write(to: URL(fileURLWithPath: agent))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+            let hooksBefore = try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted()
+            let configBefore = try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8)
+
+            let result = try await repo.stomper("fix", "--parallel", "2", "--timeout", "20", "--json", environment: [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+            ])
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            #expect(!fifoHasReader(dir + "/held"), "the late writer outlived its agent")
+            let outcomes = try repo.outcomes(try repo.report(result))
+            func reason(_ name: String) -> String { outcomes["src/\(name).py"]?["reason"] as? String ?? "" }
+            func status(_ name: String) -> String { outcomes["src/\(name).py"]?["status"] as? String ?? "" }
+            #expect(status("good") == "fixed" && status("late") == "fixed", "\(reason("late"))")
+            for name in ["crash", "hook", "dotgit", "commit"] {
+                #expect(status(name) == "failed", "\(name): \(reason(name))")
+            }
+            #expect(reason("crash").contains("crashed (killed by signal 11)"))
+            #expect(reason("hook").contains("exited with status") && !reason("hook").contains("agent wrote under .git"), "\(reason("hook"))")
+            #expect(reason("commit").contains("Read-only file system"), "\(reason("commit"))")
+            #expect(reason("dotgit").contains("agent wrote under .git"))
+            #expect(try await repo.commitCount() == 3)
+            #expect(try await repo.fixture.git("show", "main:src/late.py") == "\n\ndef late() -> int:\n    return 1\n")
+            #expect(try await repo.status().isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted() == hooksBefore)
+            #expect(try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8) == configBefore)
             #expect(try await repo.worktreeCount() == 1)
         }
     }
@@ -413,8 +463,11 @@ import Testing
             // The agent interrupts stomper (its parent) and then hangs, as a slow agent would.
             try Data("#!/bin/sh\necho $$ > \(pidFile)\nkill -INT $PPID\nexec sleep 600\n".utf8).write(to: URL(fileURLWithPath: agent))
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
+            // The agent plays the user pressing Ctrl-C by signalling its parent, which a sandboxed
+            // agent cannot see (its own PID namespace): this test runs uncontained.
             let result = try await repo.stomper("fix", "--parallel", "1", "--json", environment: [
                 "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                "STOMPER_AGENT_SANDBOX": "none",
             ])
             #expect(result.exitCode == 130, "\(result.stderrText)")
             #expect(result.stderrText.contains("interrupted"))
