@@ -38,7 +38,9 @@ public struct RuffLinter: Linter {
         if named && paths.isEmpty { return [] }
         let spec = ProcessSpec(
             executable: executable,
-            arguments: ["check", "--output-format", "json", "--no-cache", "--force-exclude"] + extraArguments
+            // `--no-fix`: a project with `fix = true` in its ruff settings would otherwise have ruff
+            // rewrite the files it is only asked to report on (`stomper check` editing the checkout).
+            arguments: ["check", "--no-fix", "--output-format", "json", "--no-cache", "--force-exclude"] + extraArguments
                 + ["--"] + (paths.isEmpty ? ["."] : paths),
             workingDirectory: root, timeout: timeout)
         let result = try await runTool(spec)
@@ -65,7 +67,8 @@ public struct RuffLinter: Linter {
         let spec = ProcessSpec(
             executable: executable,
             arguments: ["check", "--fix", "--no-cache", "--force-exclude", "--output-format", "json"]
-                + (unsafeFixes ? ["--unsafe-fixes"] : []) + extraArguments + ["--", path],
+                // The project's own `unsafe-fixes = true` must not apply what stomper did not target.
+                + (unsafeFixes ? ["--unsafe-fixes"] : ["--no-unsafe-fixes"]) + extraArguments + ["--", path],
             workingDirectory: root, timeout: timeout)
         // 1 means "diagnostics remain after fixing"; 2 is a ruff failure.
         return FixCommand(spec: spec, successExitCodes: [0, 1])

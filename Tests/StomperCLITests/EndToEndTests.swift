@@ -287,14 +287,19 @@ extension MisbehavingAgentTests {
             func reason(_ name: String) -> String { outcomes["src/\(name).py"]?["reason"] as? String ?? "" }
             func status(_ name: String) -> String { outcomes["src/\(name).py"]?["status"] as? String ?? "" }
             #expect(status("good") == "fixed" && status("late") == "fixed", "\(reason("late"))")
-            for name in ["crash", "hook", "dotgit", "commit"] {
+            for name in ["crash", "dotgit"] {
                 #expect(status(name) == "failed", "\(name): \(reason(name))")
             }
             #expect(reason("crash").contains("crashed (killed by signal 11)"))
-            #expect(reason("hook").contains("exited with status") && !reason("hook").contains("agent wrote under .git"), "\(reason("hook"))")
-            #expect(reason("commit").contains("Read-only file system"), "\(reason("commit"))")
             #expect(reason("dotgit").contains("agent wrote under .git"))
-            #expect(try await repo.commitCount() == 3)
+            // The hook and commit writes were refused by the read-only common dir, so those agents
+            // exited non-zero; what they left in their worktrees is their fix, which verification
+            // accepts (the exit status is recorded, it does not decide).
+            for name in ["hook", "commit"] {
+                #expect(status(name) == "fixed", "\(name): \(reason(name))")
+                #expect((outcomes["src/\(name).py"]?["agent_exit_status"] as? Int ?? 0) != 0, "\(name)")
+            }
+            #expect(try await repo.commitCount() == 5)
             #expect(try await repo.fixture.git("show", "main:src/late.py") == "\n\ndef late() -> int:\n    return 1\n")
             #expect(try await repo.status().isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted() == hooksBefore)
@@ -378,6 +383,24 @@ extension MisbehavingAgentTests {
             #expect(files.map { $0["verdict"] as? String } == ["partial", "skipped", "needs_agent"])
             #expect(files[0]["fixable"] as? [String: Int] == ["F401": 2, "F541": 1, "I001": 1, "UP006": 1])
             #expect(files[0]["needs_agent"] as? [String: Int] == ["UP035": 1])
+        }
+    }
+
+    /// A project whose ruff settings say `fix = true` (click's do): `check` only reports, it never
+    /// lets ruff rewrite the checkout; `fix` still works through its worktrees.
+    @Test func checkNeverRewritesFilesWhenTheProjectSetsFixTrue() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, extra: [
+                "pyproject.toml": PythonSamples.pyproject.replacingOccurrences(of: "[tool.ruff]\n", with: "[tool.ruff]\nfix = true\nunsafe-fixes = true\n"),
+            ])
+            let check = try await repo.stomper("check")
+            #expect(check.exitCode == 1, "\(check.stderrText)")
+            #expect(try await repo.status().isEmpty, "check changed the checkout")
+            #expect(check.stdoutText.contains("src/pkg/fixable_0.py: will be fixed"))
+            let fix = try await repo.stomper("fix", "--json")
+            #expect(fix.exitCode == 0, "\(fix.stderrText)")
+            #expect(try await repo.commitCount() == 3)
+            #expect(try await repo.status().isEmpty)
         }
     }
 
