@@ -159,7 +159,14 @@ struct Show: AsyncParsableCommand {
             }
             Terminal.out("run \(record.id): \(record.status.rawValue) on \(record.branch) from \(record.baseCommit.prefix(12)), snapshot \(record.snapshotID)")
             for job in jobs {
-                Terminal.out(job.state.name.padding(toLength: 9, withPad: " ", startingAt: 0) + job.path + ": " + job.state.description)
+                var line = job.state.name.padding(toLength: 9, withPad: " ", startingAt: 0) + job.path + ": " + job.state.description
+                // A landed fix that left diagnostics says so (the ledger state alone reads "landed").
+                if case .landed = job.state, let outcome = job.outcome,
+                   let object = try? JSONSerialization.jsonObject(with: Data(outcome.utf8)) as? [String: Any],
+                   object["status"] as? String == "partially_fixed" {
+                    line += " (partially fixed" + ((object["reason"] as? String).map { ": \($0)" } ?? "") + ")"
+                }
+                Terminal.out(line)
             }
         } catch let error as ExitCode {
             throw error

@@ -176,7 +176,7 @@ extension Pipeline {
             let remaining = kept?.remaining ?? job.diagnostics
             return .retry(AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
                           delta: kept?.fix.delta, changed: kept != nil,
-                          reason: "agent made no change; \(plural(remaining.count, "diagnostic")) remain", refusal: .notFixed, after: nil)
+                          reason: "agent made no change; \(remain(remaining.count))", refusal: .notFixed, after: nil)
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original

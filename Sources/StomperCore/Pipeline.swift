@@ -519,7 +519,7 @@ public struct Pipeline: Sendable {
             Failpoint.hit("land.after")
             outcome.status = partial ? .partiallyFixed : .fixed
             outcome.commit = commit
-            if partial { outcome.reason = "\(plural(fix.delta.remaining.count, "diagnostic")) remain" }
+            if partial { outcome.reason = remain(fix.delta.remaining.count) }
             if !outcome.droppedRules.isEmpty {
                 let rules = outcome.droppedRules.keys.sorted().map { $0.split(separator: ":").last.map(String.init) ?? $0 }
                 outcome.reason = (outcome.reason.map { $0 + "; " } ?? "") + "left out the fixes of " + rules.joined(separator: ", ")
@@ -590,7 +590,7 @@ public struct Pipeline: Sendable {
         var parts: [String] = []
         if !delta.remaining.isEmpty {
             let codes = Set(delta.remaining.map(\.code)).sorted().joined(separator: ", ")
-            parts.append("\(plural(delta.remaining.count, "diagnostic")) remain (\(codes))")
+            parts.append("\(remain(delta.remaining.count)) (\(codes))")
         }
         if !delta.introduced.isEmpty {
             let codes = Set(delta.introduced.map(\.code)).sorted().joined(separator: ", ")
@@ -630,6 +630,11 @@ struct WorktreeLink {
     /// Puts the original back if it changed, never through a link; returns `[".git"]` if it did.
     /// A restore that fails throws: the worktree's git commands would run against what the agent left.
     func restoreIfChanged() throws -> [String] { try restoreWorktreeLink(at: path, original: original) }
+}
+
+/// `1 diagnostic remains`, `2 diagnostics remain`.
+func remain(_ count: Int) -> String {
+    plural(count, "diagnostic") + (count == 1 ? " remains" : " remain")
 }
 
 /// `1 diagnostic`, `2 diagnostics`.

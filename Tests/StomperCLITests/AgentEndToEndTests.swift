@@ -82,7 +82,7 @@ enum MockAgent {
                 }
             }
             check("fix", "fixed", attempts: 1)
-            check("partial", "failed", attempts: 2, reason: "agent made no change; 1 diagnostic remain")
+            check("partial", "failed", attempts: 2, reason: "agent made no change; 1 diagnostic remains")
             check("partial", "failed", attempts: 2, reason: "not committed (fix.land_partial is off)")
             check("nochange", "failed", attempts: 2, reason: "agent made no change")
             check("syntax", "failed", attempts: 2, reason: "introduced")
