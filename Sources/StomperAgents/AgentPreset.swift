@@ -78,8 +78,14 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
     }
 
     /// Variables set for every run (no secrets: they are part of the identity).
+    ///
+    /// aider: `BROWSER=true` because with `--yes-always` it opens any link in an error (a refused
+    /// key's help page, a crash report's pre-filled GitHub issue) in a browser (Python's `webbrowser`
+    /// runs `$BROWSER URL`, here `true`); `LITELLM_LOCAL_MODEL_COST_MAP=True` keeps litellm from
+    /// downloading its price list from GitHub on every start.
     public var environment: [String: String] {
         switch self {
+        case .aider: return ["BROWSER": "true", "LITELLM_LOCAL_MODEL_COST_MAP": "True"]
         case .opencode: return ["OPENCODE_CONFIG_CONTENT": #"{"permission":{"bash":"deny"}}"#]
         default: return [:]
         }
@@ -108,10 +114,18 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
             return ["codex", "exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json"]
                 + (model.map { ["-m", $0] } ?? []) + ["-"]
         case .aider:
-            return ["aider", "--message-file", "{prompt_file}", "--yes-always", "--no-auto-commits", "--no-dirty-commits",
-                    "--no-gitignore", "--no-stream", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
-                    "--analytics-disable", "--no-auto-lint", "--chat-history-file", "/dev/null",
-                    "--input-history-file", "/dev/null", "--map-tokens", "0"]
+            // `--yes-always` answers every question aider asks, so everything it could agree to beyond
+            // the file is switched off by flag (a command-line flag beats `.aider.conf.yml`, `.env` and
+            // `AIDER_*`): reading links in the prompt and installing Playwright to do it, opening the
+            // release notes, suggesting shell commands, tests, notifications (a shell command),
+            // analytics (a yes turns on PostHog), the update check and git (it `git add`s files it
+            // creates, which writes the worktree's index in the repository's git folder).
+            // Streaming is aider's default and stays on. Checked with aider 0.86.2 (docs/AGENTS.md).
+            return ["aider", "--message-file", "{prompt_file}", "--yes-always", "--no-git", "--no-auto-commits",
+                    "--no-dirty-commits", "--no-gitignore", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
+                    "--no-show-release-notes", "--no-analytics", "--no-auto-lint", "--no-auto-test",
+                    "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
+                    "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null", "--map-tokens", "0"]
                 + (model.map { ["--model", $0] } ?? []) + ["{file}"]
         case .cursorAgent:
             return ["cursor-agent", "-p", "--force", "--trust", "--output-format", "json"]

@@ -156,6 +156,17 @@ struct FakeCLI {
             #expect(arguments[1].hasPrefix(dir + "/scratch/prompt-"))
             #expect(Array(arguments.suffix(3)) == ["--model", "openai/stub", "a.py"])
             #expect(arguments.contains("--no-auto-commits") && arguments.contains("--no-dirty-commits"))
+            // Nothing beyond the file: no links read, no Playwright, no git, no browser, no shell
+            // commands, tests, notifications, analytics, update check or release notes; streaming on.
+            #expect(Array(arguments[2...].prefix(20)) == [
+                "--yes-always", "--no-git", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-pretty",
+                "--no-show-model-warnings", "--no-check-update", "--no-show-release-notes", "--no-analytics", "--no-auto-lint",
+                "--no-auto-test", "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
+                "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
+            ])
+            #expect(!arguments.contains("--no-stream") && !arguments.contains("--analytics-disable"))
+            #expect(try fake.environmentValue("BROWSER") == "true")
+            #expect(try fake.environmentValue("LITELLM_LOCAL_MODEL_COST_MAP") == "True")
             #expect(try fake.stdin.isEmpty)
             #expect(try fake.promptFile.contains("1:8 F401"))
         }
@@ -279,6 +290,7 @@ struct FakeCLI {
         }
         // The preset's own environment is part of the key; secrets passed by the caller are not.
         #expect(try AgentPreset.opencode.agent().identity.settings.contains("OPENCODE_CONFIG_CONTENT="))
+        #expect(try AgentPreset.aider.agent().identity.settings.contains("BROWSER=true"))
         #expect(try AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-1"]).identity
                     == AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-2"]).identity)
         #expect(try AgentPreset.cursorAgent.agent(executable: "agent").identity.name == "agent")
