@@ -95,7 +95,8 @@ struct FakeCLI {
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 1312, outputTokens: 45, costUSD: 0.0123))
             #expect(try fake.arguments == ["-p", "--output-format", "json", "--permission-mode", "acceptEdits",
-                                           "--allowedTools", "Read,Edit", "--disallowedTools", "Bash", "--model", "sonnet"])
+                                           "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch", "--model", "sonnet"])
+            #expect(try fake.environmentValue("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") == "1")
             try expectPromptOnStdin(fake)
             #expect(try String(contentsOfFile: dir + "/record/pwd", encoding: .utf8).trimmingCharacters(in: .newlines)
                         == fake.worktree)
@@ -129,6 +130,7 @@ struct FakeCLI {
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 2000, outputTokens: 80))
             #expect(try fake.arguments == ["exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
+                                           "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#,
                                            "-m", "gpt-5-codex", "-"])
             try expectPromptOnStdin(fake)
         }
@@ -179,9 +181,10 @@ struct FakeCLI {
                 """, in: dir)
             #expect(outcome.status == .completed)
             let arguments = try fake.arguments
-            #expect(Array(arguments.prefix(5)) == ["-p", "--force", "--trust", "--output-format", "json"])
-            #expect(arguments.count == 6)
-            #expect(arguments[5].contains("Fix the lint and type errors in `a.py`") && arguments[5].contains("1:8 F401"))
+            // No --force: shell commands and web fetches that were not allowed are rejected.
+            #expect(Array(arguments.prefix(4)) == ["-p", "--trust", "--output-format", "json"])
+            #expect(arguments.count == 5)
+            #expect(arguments[4].contains("Fix the lint and type errors in `a.py`") && arguments[4].contains("1:8 F401"))
             #expect(try fake.stdin.isEmpty)
         }
         try await withTemporaryDirectory { dir in
@@ -207,6 +210,7 @@ struct FakeCLI {
             #expect(outcome.usage == AgentUsage(inputTokens: 2400, outputTokens: 50))
             #expect(try fake.arguments == ["-p", "Carry out the task described above.", "--output-format", "json",
                                            "--approval-mode", "auto_edit", "--skip-trust", "-m", "gemini-2.5-pro"])
+            #expect(try fake.environmentValue("GEMINI_TELEMETRY_ENABLED") == "false")
             try expectPromptOnStdin(fake)
         }
         try await withTemporaryDirectory { dir in
@@ -242,7 +246,10 @@ struct FakeCLI {
             #expect(abs((usage.costUSD ?? 0) - 0.03) < 1e-9)
             #expect(try fake.arguments == ["run", "--format", "json", "--dir", fake.worktree, "-m", "anthropic/claude-sonnet-4",
                                            "Carry out the task described below."])
-            #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT") == #"{"permission":{"bash":"deny"}}"#)
+            #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT")
+                        == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny"},"share":"disabled"}"#)
+            #expect(try fake.environmentValue("OPENCODE_DISABLE_AUTOUPDATE") == "true")
+            #expect(try fake.environmentValue("OPENCODE_DISABLE_LSP_DOWNLOAD") == "true")
             try expectPromptOnStdin(fake)
         }
         try await withTemporaryDirectory { dir in
