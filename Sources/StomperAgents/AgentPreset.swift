@@ -1,6 +1,7 @@
 /// The AI coding CLIs stomper knows how to run headless, each as a `CommandAgent` with its
-/// flags from the reference (linters-agents.md §0.2 and §2; only aider's were run there, the others
-/// come from their documentation).
+/// flags from the reference (linters-agents.md §0.2 and §2) and its vendor's documentation; only
+/// aider's is run for real, by `AiderEndToEndTests`. Each turns off what its CLI would do beyond
+/// the file (web fetches, installs, updates, telemetry) where a flag or variable exists.
 ///
 /// Every preset lets the agent edit files, stops it committing where the CLI can (and the
 /// pipeline checks `HEAD` anyway), restricts its tools where the CLI allows, and gives it the
@@ -21,7 +22,7 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
     static let followStandardInputBelow = "Carry out the task described below."
 
     /// opencode's inline configuration: no shell, no web, no shared sessions.
-    static let opencodeConfig = #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny"},"share":"disabled"}"#
+    static let opencodeConfig = #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny","codesearch":"deny"},"share":"disabled"}"#
 
     /// The program run, looked up in `PATH`.
     public var executable: String {
@@ -85,7 +86,7 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
     /// the sources): Claude Code's auto-updater, telemetry and error reports
     /// (`CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC`); Gemini CLI's telemetry, whatever its settings
     /// files say; opencode's update check and language-server downloads, and through its inline
-    /// configuration (which wins over the project's) bash, web fetches, web search and sharing.
+    /// configuration (which wins over the project's) bash, web fetches, web and code search, and sharing.
     ///
     /// aider: `BROWSER=true` because with `--yes-always` it opens any link in an error (a refused
     /// key's help page, a crash report's pre-filled GitHub issue) in a browser (Python's `webbrowser`

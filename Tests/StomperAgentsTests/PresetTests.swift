@@ -247,7 +247,7 @@ struct FakeCLI {
             #expect(try fake.arguments == ["run", "--format", "json", "--dir", fake.worktree, "-m", "anthropic/claude-sonnet-4",
                                            "Carry out the task described below."])
             #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT")
-                        == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny"},"share":"disabled"}"#)
+                        == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny","codesearch":"deny"},"share":"disabled"}"#)
             #expect(try fake.environmentValue("OPENCODE_DISABLE_AUTOUPDATE") == "true")
             #expect(try fake.environmentValue("OPENCODE_DISABLE_LSP_DOWNLOAD") == "true")
             try expectPromptOnStdin(fake)
