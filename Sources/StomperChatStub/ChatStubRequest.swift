@@ -30,14 +30,21 @@ public struct ChatStubRequestBody: Sendable, Hashable, Decodable {
     public var model: String?
     public var messages: [Message]
     public var stream: Bool?
+    /// `stream_options.include_usage`: a streamed reply then ends with a chunk carrying `usage`.
+    public var includeUsage: Bool?
     public var temperature: Double?
     public var maxTokens: Int?
     public var maxCompletionTokens: Int?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, stream, temperature
+        case streamOptions = "stream_options"
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
+    }
+
+    private struct StreamOptions: Decodable {
+        var include_usage: Bool?
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +52,7 @@ public struct ChatStubRequestBody: Sendable, Hashable, Decodable {
         model = try container.decodeIfPresent(String.self, forKey: .model)
         messages = try container.decodeIfPresent([Message].self, forKey: .messages) ?? []
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
+        includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.include_usage
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)

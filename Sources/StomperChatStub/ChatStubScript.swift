@@ -8,26 +8,36 @@ import Foundation
 /// ```json
 /// {"replies": ["rateLimited", {"rateLimited": 2}, {"slow": 3000}, "good"],
 ///  "default": "good",
-///  "edits": [{"delete": "import os"}, {"replace": "x  = 1", "with": "x = 1"}]}
+///  "edits": [{"delete": "import os"}, {"replace": "x  = 1", "with": "x = 1"}],
+///  "file": "bad.py"}
 /// ```
 ///
-/// Every key is optional (no replies, default `good`, no edits).
+/// Every key is optional (no replies, default `good`, no edits, no file).
 public struct ChatStubScript: Sendable, Hashable, Codable {
     public var replies: [ChatStubReply]
     public var fallback: ChatStubReply
     /// What a good reply does to the file it was sent, in order.
     public var edits: [ChatStubEdit]
+    /// The file's name as the client lists it, for clients that send files as a line holding the
+    /// name followed by a fenced block, somewhere in the conversation (aider does, in a user
+    /// message before the request). When set, a good reply edits the newest such block of a user
+    /// message and answers the way aider's `whole` edit format asks: the name on a line, then the
+    /// whole file in a fenced block. When nil, it edits the last block of the last user message
+    /// (stomper's chat agent).
+    public var file: String?
 
-    public init(replies: [ChatStubReply] = [], fallback: ChatStubReply = .good, edits: [ChatStubEdit] = []) {
+    public init(replies: [ChatStubReply] = [], fallback: ChatStubReply = .good, edits: [ChatStubEdit] = [], file: String? = nil) {
         self.replies = replies
         self.fallback = fallback
         self.edits = edits
+        self.file = file
     }
 
     enum CodingKeys: String, CodingKey {
         case replies
         case fallback = "default"
         case edits
+        case file
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +45,7 @@ public struct ChatStubScript: Sendable, Hashable, Codable {
         replies = try container.decodeIfPresent([ChatStubReply].self, forKey: .replies) ?? []
         fallback = try container.decodeIfPresent(ChatStubReply.self, forKey: .fallback) ?? .good
         edits = try container.decodeIfPresent([ChatStubEdit].self, forKey: .edits) ?? []
+        file = try container.decodeIfPresent(String.self, forKey: .file)
     }
 }
 

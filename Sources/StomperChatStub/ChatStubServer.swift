@@ -9,8 +9,10 @@ import Darwin
 
 /// A scripted OpenAI-compatible chat endpoint on 127.0.0.1, for tests and demos.
 ///
-/// Serves `POST /v1/chat/completions` (answers in the order of its `ChatStubScript`) and
-/// `GET /v1/models`. One thread per connection, one request per connection (`Connection: close`).
+/// Serves `POST /v1/chat/completions` (answers in the order of its `ChatStubScript`; as
+/// server-sent events when the request has `"stream": true`) and `GET /v1/models`. One thread per
+/// connection, one request per connection (`Connection: close`). Anything else is answered 404
+/// and recorded, so a client sent here as its HTTP proxy shows every request it tried to make.
 /// It binds only the loopback address, never a public interface.
 public final class ChatStubServer: Sendable {
     /// The bound port (the ephemeral one when started with port 0).
@@ -160,7 +162,7 @@ public final class ChatStubServer: Sendable {
         }
     }
 
-    var edits: [ChatStubEdit] { state.withLock { $0.script.edits } }
+    var script: ChatStubScript { state.withLock { $0.script } }
 }
 
 /// The stub could not start.

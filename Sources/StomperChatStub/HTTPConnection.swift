@@ -14,11 +14,14 @@ struct HTTPRequest {
     var body: Data
 }
 
-/// One response, always sent with `Content-Length` and `Connection: close`.
+/// One response, always sent with `Connection: close`: with `Content-Length`, or, when `chunks`
+/// is set (a streamed reply), with `Transfer-Encoding: chunked`, one write per chunk, as a server
+/// that generates as it goes would send it.
 struct HTTPResponse {
     var status: Int
     var headers: [(String, String)] = [("Content-Type", "application/json")]
     var body: Data
+    var chunks: [Data]?
 
     static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Data(text.utf8))
@@ -93,8 +96,17 @@ final class HTTPConnection {
     func respond(_ response: HTTPResponse) {
         var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reasons[response.status] ?? "Status")\r\n"
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-        write(Data(head.utf8) + response.body)
+        guard let chunks = response.chunks else {
+            head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+            write(Data(head.utf8) + response.body)
+            return
+        }
+        head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        write(Data(head.utf8))
+        for chunk in chunks where !chunk.isEmpty {
+            write(Data((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + Data("\r\n".utf8))
+        }
+        write(Data("0\r\n\r\n".utf8))
     }
 
     /// Waits up to `milliseconds`; returns false early when the client hangs up or `wake` becomes

@@ -10,11 +10,16 @@
 //
 // The script (ChatStubScript) lists the replies to give, in order, the reply once the list is
 // used up, and the edits a good reply makes to the file (the last fenced block of the last user
-// message):
+// message; with "file", the block after a line holding that name, as aider sends it, answered in
+// aider's whole-file format):
 //
 //     {"replies": ["rateLimited", {"rateLimited": 2}, "serverError", {"slow": 3000}, "good"],
 //      "default": "good",
-//      "edits": [{"delete": "import os"}, {"replace": "x  = 1", "with": "x = 1"}]}
+//      "edits": [{"delete": "import os"}, {"replace": "x  = 1", "with": "x = 1"}],
+//      "file": "bad.py"}
+//
+// A request with "stream": true is answered with server-sent events (chat.completion.chunk lines,
+// then `data: [DONE]`), chunked.
 //
 // Replies: good, truncated, unauthorized, rateLimited (optionally {"rateLimited": SECONDS} for a
 // Retry-After header), serverError, modelNotFound, nullContent, empty, notAFile, elided,

@@ -95,7 +95,8 @@ struct FakeCLI {
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 1312, outputTokens: 45, costUSD: 0.0123))
             #expect(try fake.arguments == ["-p", "--output-format", "json", "--permission-mode", "acceptEdits",
-                                           "--allowedTools", "Read,Edit", "--disallowedTools", "Bash", "--model", "sonnet"])
+                                           "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch", "--model", "sonnet"])
+            #expect(try fake.environmentValue("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") == "1")
             try expectPromptOnStdin(fake)
             #expect(try String(contentsOfFile: dir + "/record/pwd", encoding: .utf8).trimmingCharacters(in: .newlines)
                         == fake.worktree)
@@ -129,6 +130,7 @@ struct FakeCLI {
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 2000, outputTokens: 80))
             #expect(try fake.arguments == ["exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
+                                           "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#,
                                            "-m", "gpt-5-codex", "-"])
             try expectPromptOnStdin(fake)
         }
@@ -156,6 +158,17 @@ struct FakeCLI {
             #expect(arguments[1].hasPrefix(dir + "/scratch/prompt-"))
             #expect(Array(arguments.suffix(3)) == ["--model", "openai/stub", "a.py"])
             #expect(arguments.contains("--no-auto-commits") && arguments.contains("--no-dirty-commits"))
+            // Nothing beyond the file: no links read, no Playwright, no git, no browser, no shell
+            // commands, tests, notifications, analytics, update check or release notes; streaming on.
+            #expect(Array(arguments[2...].prefix(20)) == [
+                "--yes-always", "--no-git", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-pretty",
+                "--no-show-model-warnings", "--no-check-update", "--no-show-release-notes", "--no-analytics", "--no-auto-lint",
+                "--no-auto-test", "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
+                "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
+            ])
+            #expect(!arguments.contains("--no-stream") && !arguments.contains("--analytics-disable"))
+            #expect(try fake.environmentValue("BROWSER") == "true")
+            #expect(try fake.environmentValue("LITELLM_LOCAL_MODEL_COST_MAP") == "True")
             #expect(try fake.stdin.isEmpty)
             #expect(try fake.promptFile.contains("1:8 F401"))
         }
@@ -168,9 +181,10 @@ struct FakeCLI {
                 """, in: dir)
             #expect(outcome.status == .completed)
             let arguments = try fake.arguments
-            #expect(Array(arguments.prefix(5)) == ["-p", "--force", "--trust", "--output-format", "json"])
-            #expect(arguments.count == 6)
-            #expect(arguments[5].contains("Fix the lint and type errors in `a.py`") && arguments[5].contains("1:8 F401"))
+            // No --force: shell commands and web fetches that were not allowed are rejected.
+            #expect(Array(arguments.prefix(4)) == ["-p", "--trust", "--output-format", "json"])
+            #expect(arguments.count == 5)
+            #expect(arguments[4].contains("Fix the lint and type errors in `a.py`") && arguments[4].contains("1:8 F401"))
             #expect(try fake.stdin.isEmpty)
         }
         try await withTemporaryDirectory { dir in
@@ -196,6 +210,7 @@ struct FakeCLI {
             #expect(outcome.usage == AgentUsage(inputTokens: 2400, outputTokens: 50))
             #expect(try fake.arguments == ["-p", "Carry out the task described above.", "--output-format", "json",
                                            "--approval-mode", "auto_edit", "--skip-trust", "-m", "gemini-2.5-pro"])
+            #expect(try fake.environmentValue("GEMINI_TELEMETRY_ENABLED") == "false")
             try expectPromptOnStdin(fake)
         }
         try await withTemporaryDirectory { dir in
@@ -231,7 +246,10 @@ struct FakeCLI {
             #expect(abs((usage.costUSD ?? 0) - 0.03) < 1e-9)
             #expect(try fake.arguments == ["run", "--format", "json", "--dir", fake.worktree, "-m", "anthropic/claude-sonnet-4",
                                            "Carry out the task described below."])
-            #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT") == #"{"permission":{"bash":"deny"}}"#)
+            #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT")
+                        == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny","codesearch":"deny"},"share":"disabled"}"#)
+            #expect(try fake.environmentValue("OPENCODE_DISABLE_AUTOUPDATE") == "true")
+            #expect(try fake.environmentValue("OPENCODE_DISABLE_LSP_DOWNLOAD") == "true")
             try expectPromptOnStdin(fake)
         }
         try await withTemporaryDirectory { dir in
@@ -279,6 +297,7 @@ struct FakeCLI {
         }
         // The preset's own environment is part of the key; secrets passed by the caller are not.
         #expect(try AgentPreset.opencode.agent().identity.settings.contains("OPENCODE_CONFIG_CONTENT="))
+        #expect(try AgentPreset.aider.agent().identity.settings.contains("BROWSER=true"))
         #expect(try AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-1"]).identity
                     == AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-2"]).identity)
         #expect(try AgentPreset.cursorAgent.agent(executable: "agent").identity.name == "agent")

@@ -19,6 +19,10 @@ struct PythonRepository {
     /// Runs the built stomper here. Docgen after fix runs is off unless the environment turns it
     /// on (`STOMPER_DOCS_ENABLED`), so pipeline tests count only fix commits; DocgenTests cover it.
     func stomper(_ arguments: String..., environment: [String: String?] = [:]) async throws -> ProcessResult {
+        try await stomper(arguments, environment: environment)
+    }
+
+    func stomper(_ arguments: [String], environment: [String: String?] = [:]) async throws -> ProcessResult {
         try await StomperBinary.run(arguments, in: root, environment: ["STOMPER_DOCS_ENABLED": "false"].merging(environment) { $1 })
     }
 
