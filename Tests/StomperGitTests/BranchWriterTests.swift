@@ -157,7 +157,7 @@ import Testing
     /// would): the landing waits for it and lands once the lock is let go. The lock is taken the
     /// way git takes it (O_CREAT|O_EXCL) and let go by the test once the writer says it waits —
     /// no blocking reads on the test's side, so a loaded machine cannot starve the handshake.
-    @Test(.timeLimit(.minutes(1))) func aLandingWaitsForAnotherGitProcessToLetGoOfTheIndex() async throws {
+    @Test(.timeLimit(.minutes(4))) func aLandingWaitsForAnotherGitProcessToLetGoOfTheIndex() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
             let repository = try GitRepository.discover(from: fixture.root)
@@ -169,7 +169,9 @@ import Testing
 
             let (waiting, waiter) = AsyncStream.makeStream(of: String.self)
             let writer = BranchWriter(repository: repository, branch: "main", beforeBranchMove: nil,
-                                      onLockWait: { waiter.yield($0) }, lockWait: .seconds(30))
+                                      // Generous: on a loaded machine (the whole suite on 2 cores) the test's
+                                      // own task may be scheduled late; the writer must still be waiting.
+                                      onLockWait: { waiter.yield($0) }, lockWait: .seconds(180))
             let edits = try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"])
             async let landed = writer.land(edits, message: "fix", author: nil)
             var iterator = waiting.makeAsyncIterator()
