@@ -180,8 +180,17 @@ extension Pipeline {
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original
-            let found = gate.check(path: job.path, before: original, after: after,
+            var found = gate.check(path: job.path, before: original, after: after,
                                    otherChangedPaths: patch.paths.filter { $0 != job.path })
+            // Other paths the scope allowed (`fix.allowed_paths`) are held to the same rules: no
+            // suppression added there, no test file emptied, deleted or skipped.
+            let repository = self.repository
+            for change in patch.changes where change.path != job.path {
+                let before = try await BlockingIO.run { try change.old.map { try repository.blob($0.id) } ?? [] }
+                found += gate.check(path: change.path, before: String(decoding: before, as: UTF8.self),
+                                    after: String(decoding: change.new?.bytes ?? [], as: UTF8.self))
+                    .filter { $0.rule != .lintConfig }
+            }
             if !found.isEmpty {
                 let reason = "suppression gate: " + found.map(\.description).joined(separator: "; ")
                 try await recorder?.event("gate.rejected", step: "verify", job: job.path, level: .warning, ["reason": .string(reason)])

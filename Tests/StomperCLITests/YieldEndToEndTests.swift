@@ -213,4 +213,36 @@ import Testing
             #expect(!landed.contains("import os") && landed.contains("return missing"))
         }
     }
+
+    /// A path `fix.allowed_paths` lets a fix touch is held to the gate too: an agent that fixes
+    /// its file but deletes the allowed test file's tests (or adds a `# noqa` there) lands nothing.
+    @Test func anAllowedTestFileCannotBeEmptiedOrSuppressed() async throws {
+        try await withTemporaryDirectory { dir in
+            let tests = "from pkg.unfixable_0 import scale_0\n\n\ndef test_one():\n    assert scale_0(1) == 1\n\n\ndef test_two():\n    assert True\n"
+            let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2, extra: [
+                "tests/test_scale.py": tests,
+                "stomper.toml": "[fix]\nallowed_paths = [\"tests/test_scale.py\"]\n",
+            ])
+            let script: [String: Any] = ["files": [
+                "src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0)
+                    + [["edit_other": ["path": "tests/test_scale.py", "content": String(tests.prefix(while: { $0 != "\n" })) + "\n"]]],
+                "src/pkg/unfixable_1.py": MockAgent.fixUnfixable(1)
+                    + [["edit_other": ["path": "tests/test_scale.py", "content": tests + "x = undefined  # noqa: F821\n"]]],
+            ]]
+            let result = try await repo.stomper("fix", "--json", "--agent", "command", environment: [
+                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir),
+            ])
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            let outcomes = try repo.outcomes(try repo.report(result))
+            for path in ["src/pkg/unfixable_0.py", "src/pkg/unfixable_1.py"] {
+                let outcome = try #require(outcomes[path])
+                #expect(outcome["status"] as? String == "failed", "\(path): \(outcome)")
+                #expect(outcome["refusal"] as? String == "gate", "\(path): \((outcome["reason"] as? String) ?? "")")
+            }
+            let deletedReason = outcomes["src/pkg/unfixable_0.py"]?["reason"] as? String
+            #expect(deletedReason?.contains("deleted tests") == true, "\(deletedReason ?? "")")
+            #expect(try await repo.commitCount() == 1)
+            #expect(try repo.fixture.read("tests/test_scale.py") == tests)
+        }
+    }
 }
