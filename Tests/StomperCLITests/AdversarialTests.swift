@@ -266,3 +266,192 @@ extension HostileAgent {
         }
     }
 }
+
+/// A working user beside a run: each action is taken while an agent waits for it (the agent
+/// writes `ready-<name>` into a folder bound writable and waits for `go-<name>`), so the timing is
+/// the same every time; then the user's work must all be there and the run's fixes all landed.
+@Suite(.timeLimit(.minutes(10))) struct AdversarialUserTests {
+    static let actions = ["u_commit", "u_edit", "u_config", "u_remote", "u_exclude", "u_repack", "u_gc", "u_dry_run"]
+    static let failpoints = ["land.before:2", "land.checkout:2", "land.after:2"]
+
+    static let waitingAgent = """
+        #!/bin/sh
+        file="$1"; S="$2"
+        name="$(basename "$file" .py)"
+        touch "$S/ready-$name"
+        while [ ! -e "$S/go-$name" ]; do sleep 0.05; done
+        sed -i '/^import os$/d' "$file"
+
+        """
+
+    /// Runs git as the user would, retrying while a lock held by the run is in the way.
+    static func userGit(_ repo: PythonRepository, _ arguments: String...) async throws -> String {
+        var lastError: (any Error)?
+        for _ in 0..<100 {
+            do { return try await repo.fixture.git(arguments) } catch {
+                guard "\(error)".contains(".lock") else { throw error }
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        throw lastError!
+    }
+
+    @Test func theUsersWorkDuringARunIsKept() async throws {
+        try await withTemporaryDirectory { dir in
+            var files = ["src/user_dirty.py": PythonSamples.clean]
+            for name in Self.actions { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let decoy = dir + "/decoy"
+            try Decoy.create(at: decoy)
+            let signal = dir + "/signal"
+            try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
+            let agent = dir + "/agent.sh"
+            try Data(Self.waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
+            let tip = try await repo.fixture.head()
+            let worktrees = try await ContainmentSnapshot.worktrees(repo)
+            let environment: [String: String?] = [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
+                "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
+            ]
+            async let run = repo.stomper("fix", "--parallel", "1", "--timeout", "120", "--json", environment: environment)
+            var userCommit = ""
+            var dirty: [String: String] = [:]
+            var snapshot: ContainmentSnapshot?
+            do {
+                for index in Self.actions.indices {
+                    var name = ""
+                    try await poll("an agent waiting") {
+                        name = Self.actions.first { FileManager.default.fileExists(atPath: "\(signal)/ready-\($0)")
+                            && !FileManager.default.fileExists(atPath: "\(signal)/go-\($0)") } ?? ""
+                        return !name.isEmpty
+                    }
+                    switch name {
+                    case "u_commit":
+                        try repo.fixture.write(["notes.txt": "the user's notes\n"])
+                        _ = try await Self.userGit(repo, "add", "notes.txt")
+                        _ = try await Self.userGit(repo, "commit", "-q", "-m", "user commit during a run")
+                        userCommit = try await repo.fixture.head()
+                    case "u_edit":
+                        let edited = PythonSamples.clean + "# the user's uncommitted line\n"
+                        try repo.fixture.write(["src/user_dirty.py": edited])
+                        dirty["src/user_dirty.py"] = edited
+                    case "u_config": _ = try await Self.userGit(repo, "config", "user.name", "User Renamed")
+                    case "u_remote": _ = try await Self.userGit(repo, "remote", "add", "upstream", "https://example.invalid/u.git")
+                    case "u_exclude":
+                        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: repo.root + "/.git/info/exclude"))
+                        try handle.seekToEnd()
+                        try handle.write(contentsOf: Data("*.log\n".utf8))
+                        try handle.close()
+                    case "u_repack": _ = try await Self.userGit(repo, "repack", "-a", "-d", "-q")
+                    case "u_gc": _ = try await Self.userGit(repo, "gc", "-q")
+                    default:
+                        let dry = try await repo.stomper("fix", "--dry-run", environment: ["STOMPER_FIX_AGENT": "autofix"])
+                        #expect(dry.exitCode != 2, "\(dry.stderrText)")
+                    }
+                    if index == Self.actions.count - 1 { snapshot = try await ContainmentSnapshot.take(repo: repo, decoy: decoy) }
+                    _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil)
+                }
+            } catch {
+                for name in Self.actions { _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil) }
+                _ = try? await run
+                throw error
+            }
+            let result = try await run
+            #expect(result.exitCode == 0, "\(result.stderrText.suffix(2000))")
+            let outcomes = try repo.outcomes(try repo.report(result))
+            for name in Self.actions {
+                #expect(outcomes["src/\(name).py"]?["status"] as? String == "fixed", "\(name): \(outcomes["src/\(name).py"] ?? [:])")
+            }
+            #expect(try await repo.fixture.git("config", "user.name") == "User Renamed\n")
+            #expect(try await repo.fixture.git("remote", "get-url", "upstream") == "https://example.invalid/u.git\n")
+            #expect(try String(contentsOfFile: repo.root + "/.git/info/exclude", encoding: .utf8).hasSuffix("*.log\n"))
+            #expect(try await repo.fixture.git("show", "main:notes.txt") == "the user's notes\n")
+            var base = try #require(snapshot)
+            base.tip = tip
+            base.worktrees = worktrees
+            try await Containment.check(repo, against: base, decoy: decoy, dirty: dirty, userCommits: [userCommit])
+        }
+    }
+
+    /// Killed inside a landing, the user then edits that file, then `stomper resume`: the edit
+    /// survives, nothing of it is committed, and the repository is left whole.
+    @Test(arguments: failpoints)
+    func aUserEditAfterAKillInsideALandingSurvivesResume(failpoint: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)
+            let decoy = dir + "/decoy"
+            try Decoy.create(at: decoy)
+            let before = try await ContainmentSnapshot.take(repo: repo, decoy: decoy)
+            let killed = try await repo.stomper("fix", "-p", "1", environment: ["STOMPER_FAILPOINT": failpoint])
+            #expect(killed.termination == .signaled(SIGKILL))
+            let path = try await CrashRepairTests.interruptedJob(repo)
+            let edited = try repo.fixture.read(path) + "# the user's line after the crash\n"
+            try repo.fixture.write([path: edited])
+            let resumed = try await repo.stomper("resume", "--json")
+            #expect(resumed.exitCode != 2, "\(resumed.stderrText)")
+            try await Containment.check(repo, against: before, decoy: decoy, dirty: [path: edited])
+        }
+    }
+
+    /// The user switches the main working tree to another branch while an agent works: landings
+    /// stop with a clear message, nothing is written into that branch or its checkout, and after
+    /// switching back `stomper resume` fixes the rest.
+    @Test func aCheckoutOfAnotherBranchStopsTheLandings() async throws {
+        try await withTemporaryDirectory { dir in
+            var files: [String: String] = [:]
+            for name in ["c_1", "c_2", "c_3"] { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let decoy = dir + "/decoy"
+            try Decoy.create(at: decoy)
+            let signal = dir + "/signal"
+            try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
+            let agent = dir + "/agent.sh"
+            try Data(Self.waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
+            let tip = try await repo.fixture.head()
+            let environment: [String: String?] = [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
+                "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
+            ]
+            async let run = repo.stomper("fix", "--parallel", "1", "--timeout", "120", "--json", environment: environment)
+            do {
+                try await poll("an agent waiting") {
+                    ["c_1", "c_2", "c_3"].contains { FileManager.default.fileExists(atPath: "\(signal)/ready-\($0)") }
+                }
+                _ = try await Self.userGit(repo, "checkout", "-q", "-b", "other")
+            } catch {
+                for name in ["c_1", "c_2", "c_3"] { _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil) }
+                _ = try? await run
+                throw error
+            }
+            for name in ["c_1", "c_2", "c_3"] { _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil) }
+            let result = try await run
+            #expect(result.exitCode != 0)
+            #expect((result.stderrText + result.stdoutText).contains("HEAD of the main working tree left main; landings stopped"), "\(result.stderrText)")
+            #expect(try await repo.fixture.git("rev-parse", "other", "main") == "\(tip)\n\(tip)\n", "a commit landed after the checkout")
+            #expect(try await repo.status().isEmpty, "the other branch's checkout was written")
+            for (path, content) in files { #expect(try repo.fixture.read(path) == content) }
+
+            _ = try await Self.userGit(repo, "checkout", "-q", "main")
+            let before = try await ContainmentSnapshot.take(repo: repo, decoy: decoy)
+            let resumed = try await repo.stomper("resume", "--json", environment: environment)
+            #expect(resumed.exitCode == 0, "\(resumed.stderrText)")
+            for name in ["c_1", "c_2", "c_3"] {
+                #expect(try await repo.fixture.git("show", "main:src/\(name).py") == "\n\ndef \(name)() -> int:\n    return 1\n")
+            }
+            try await Containment.check(repo, against: before, decoy: decoy)
+        }
+    }
+}
+
+/// The count the issue asks for: at least 40 distinct hostile behaviours, printed.
+@Suite struct AdversarialCountTests {
+    @Test func theSuiteCoversAtLeast40HostileBehaviours() {
+        let agents = HostileAgent.all.count
+        let users = AdversarialUserTests.actions.count + AdversarialUserTests.failpoints.count + 1
+        #expect(Set(HostileAgent.all.map(\.name)).count == agents, "case names must be distinct")
+        print("adversarial suite: \(agents) hostile agents (\(HostileAgent.all.filter { $0.uncontained != nil }.count) also without the sandbox), "
+              + "\(users) hostile user actions: \(agents + users) cases")
+        #expect(agents + users >= 40)
+    }
+}
