@@ -180,7 +180,7 @@ public final class BranchWriter: Sendable {
             }
         }
         if built.isEmpty { return true }
-        try writeCheckout(repo, writes)
+        try writeCheckout(repo, writes, commit: parent, tip: tip)
         Failpoint.hit("land.checkout")
         beforeBranchMove?()
         let last = members.last { results[$0.index] == nil }!.request
@@ -191,14 +191,14 @@ public final class BranchWriter: Sendable {
         } catch {
             // The ref is locked or could not be written: the branch did not move, so the
             // checkout must not stay ahead of it.
-            try restoreCheckout(repo, writes.map(\.change), after: error)
+            try restoreCheckout(repo, writes.map(\.change), tip: tip, after: error)
             throw error
         }
         if moved {
             for (index, commit) in built { results[index] = .success(commit) }
             return true
         }
-        try restoreCheckout(repo, writes.map(\.change))
+        try restoreCheckout(repo, writes.map(\.change), tip: tip)
         return false
     }
 
@@ -303,22 +303,25 @@ public final class BranchWriter: Sendable {
         return signature!
     }
 
-    /// Writes the patch's paths into the main working tree and index. On failure, puts back what
-    /// the branch tip holds (which is what the clean checkout held) and rethrows.
-    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)]) throws(GitError) {
+    /// Writes the patch's paths into the main working tree and index as a checkout of `commit`
+    /// would. On failure, puts back what the branch tip holds (which is what the clean checkout
+    /// held) and rethrows.
+    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)], commit: ObjectID,
+                               tip: ObjectID) throws(GitError) {
         do throws(GitError) {
-            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo)
+            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo, attributesFrom: commit)
         } catch {
-            try restoreCheckout(repo, writes.map(\.change), after: error)
+            try restoreCheckout(repo, writes.map(\.change), tip: tip, after: error)
             throw error
         }
     }
 
     /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
     /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], after failure: GitError) throws(GitError) {
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID,
+                                 after failure: GitError) throws(GitError) {
         do throws(GitError) {
-            try restoreCheckout(repo, changes)
+            try restoreCheckout(repo, changes, tip: tip)
         } catch {
             let paths = changes.map(\.path)
             throw GitError(.restoreFailed,
@@ -329,7 +332,7 @@ public final class BranchWriter: Sendable {
         }
     }
 
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange]) throws(GitError) {
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID) throws(GitError) {
         var states: [(String, PathChange.Content?, Bool)] = []
         for change in changes {
             if let old = change.old {
@@ -338,11 +341,14 @@ public final class BranchWriter: Sendable {
                 states.append((change.path, nil, false))
             }
         }
-        try apply(states, repo: repo)
+        try apply(states, repo: repo, attributesFrom: tip)
     }
 
+    /// Writes each state into the main working tree and index as a checkout of `commit` would
+    /// (`RepositoryHandle.checkOut`: the blob through the to-worktree filters, the index entry
+    /// naming the blob), or removes the path.
     private func apply(_ states: [(path: String, content: PathChange.Content?, durable: Bool)],
-                       repo: RepositoryHandle) throws(GitError) {
+                       repo: RepositoryHandle, attributesFrom commit: ObjectID) throws(GitError) {
         let index = try repo.index()
         // Reloads only if another process rewrote the file since this handle read it: the writer
         // keeps its handle, so the index is parsed once, not once per landing.
@@ -351,8 +357,8 @@ public final class BranchWriter: Sendable {
         let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
         for state in states {
             if let content = state.content {
-                try directory.write(content, at: state.path, durable: state.durable)
-                try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
+                try repo.checkOut(content, at: state.path, in: directory, index: index, attributesFrom: commit,
+                                  durable: state.durable)
             } else {
                 try directory.removeFile(state.path)
                 let removed = git_index_remove_bypath(index.pointer, state.path)
