@@ -235,16 +235,10 @@ public final class BranchWriter: Sendable {
     /// Writes the index, waiting (as `waitForGitLocks`) while another git process took
     /// `index.lock` between the check and the write.
     private func writeIndex(_ index: IndexHandle) throws(GitError) {
-        let start = ContinuousClock.now
-        var pause = Duration.milliseconds(2)
+        var backoff = LockBackoff(limit: lockWait)
         while true {
             let result = git_index_write(index.pointer)
-            if result == GIT_ELOCKED.rawValue, ContinuousClock.now - start < lockWait {
-                let (seconds, attoseconds) = pause.components
-                usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-                pause = min(pause * 2, .milliseconds(100))
-                continue
-            }
+            if result == GIT_ELOCKED.rawValue, backoff.pause() { continue }
             try LibGit2.check(result, "writing the main index")
             return
         }
@@ -374,11 +368,43 @@ public final class BranchWriter: Sendable {
         var oldOid = old.oid
         var ref: OpaquePointer?
         let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-        let result = git_reference_create_matching(&ref, repo.pointer, refName, &newOid, 1, &oldOid,
-                                                   "stomper: \(firstLine)")
+        // Another git process (the user's `git commit`, `git fetch` updating the ref) may take the
+        // ref's lock between `waitForGitLocks` and here: wait for it as for the index.
+        var backoff = LockBackoff(limit: lockWait)
+        var result: Int32
+        while true {
+            result = git_reference_create_matching(&ref, repo.pointer, refName, &newOid, 1, &oldOid, "stomper: \(firstLine)")
+            guard result == GIT_ELOCKED.rawValue else { break }
+            if !backoff.waited { onLockWait?(repository.commonDir + "/" + refName + ".lock") }
+            guard backoff.pause() else { break }
+        }
         if result == GIT_EMODIFIED.rawValue { return false }
         try LibGit2.check(result, "moving \(refName)")
         git_reference_free(ref)
+        return true
+    }
+}
+
+/// Pauses between tries of a write another git process's lock refused: 2 ms doubling to 100 ms,
+/// for at most `limit` in all.
+private struct LockBackoff {
+    let limit: Duration
+    private let start = ContinuousClock.now
+    private var next = Duration.milliseconds(2)
+    /// Whether `pause()` has paused at least once.
+    private(set) var waited = false
+
+    init(limit: Duration) {
+        self.limit = limit
+    }
+
+    /// Pauses and returns true, or returns false at once when `limit` has passed.
+    mutating func pause() -> Bool {
+        guard ContinuousClock.now - start < limit else { return false }
+        waited = true
+        let (seconds, attoseconds) = next.components
+        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        next = min(next * 2, .milliseconds(100))
         return true
     }
 }
