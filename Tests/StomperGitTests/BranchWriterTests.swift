@@ -155,7 +155,7 @@ import Testing
 
     /// The user's git holds `index.lock` while a landing starts (another process, as `git status`
     /// or `git add` would): the landing waits for it and lands once the lock is let go.
-    @Test(.timeLimit(.minutes(1))) func aLandingWaitsForAnotherGitProcessToLetGoOfTheIndex() async throws {
+    @Test(.timeLimit(.minutes(3))) func aLandingWaitsForAnotherGitProcessToLetGoOfTheIndex() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
             let repository = try GitRepository.discover(from: fixture.root)
@@ -249,7 +249,7 @@ import Testing
 
     /// Another git process takes the branch ref's lock between the landing's lock check and its
     /// branch move, and lets it go while the landing waits: the move is tried again and lands.
-    @Test(.timeLimit(.minutes(1))) func aBranchMoveWaitsForAnotherGitProcessToLetGoOfTheRef() async throws {
+    @Test(.timeLimit(.minutes(3))) func aBranchMoveWaitsForAnotherGitProcessToLetGoOfTheRef() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
             let repository = try GitRepository.discover(from: fixture.root)
