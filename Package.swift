@@ -55,8 +55,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "StomperFiles",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StomperQuality",
-            dependencies: ["StomperProcess"],
+            dependencies: ["StomperProcess", "StomperFiles"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -181,6 +181,9 @@ public struct RuleNarrowing: Sendable, Hashable {
 
     /// The lines of a file, without their line breaks.
     public static func lines(_ bytes: [UInt8]) -> [Substring] {
-        String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: split on it too. A job's patch holds blobs (LF where
+        // the attributes convert) while the file it started from was read from the worktree
+        // (CRLF): both must give the same lines.
+        String(decoding: bytes, as: UTF8.self).split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
     }
 }

@@ -51,29 +51,28 @@ public enum AtomicFile {
         try syncFolder(folder)
     }
 
-    /// Removes the temporary files a killed writer left in `folder` and returns their names,
-    /// sorted. A missing folder has none. Call it only while no writer uses the folder (under the
-    /// IDEMP_DOCS lease), or it removes a file another writer is about to rename.
+    /// Removes the temporary files a killed writer left in `folder` (relative to `root`, the
+    /// repository's working tree) and returns their names, sorted. A missing folder has none.
+    /// Call it only while no writer uses the folder (under the IDEMP_DOCS lease), or it removes a
+    /// file another writer is about to rename.
+    ///
+    /// Listed and removed through `ConfinedDirectory`: a symbolic link in place of the folder or
+    /// of one on the way to it is not followed (nothing behind it is touched), and a link named
+    /// like a temporary is removed itself, never its target.
     @discardableResult
-    public static func removeStaleTemporaries(in folder: String) throws(DocsError) -> [String] {
-        let names: [String]
+    public static func removeStaleTemporaries(in folder: String, beneath root: String) throws(DocsError) -> [String] {
+        let directory = ConfinedDirectory(root: root, obstacles: .refuse)
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
-            return []
-        } catch {
-            throw DocsError(.io, "could not list \(folder)", path: folder, underlying: error)
-        }
-        let stale = names.filter { $0.hasPrefix(temporaryPrefix) && $0.hasSuffix(temporarySuffix) }.sorted()
-        for name in stale {
-            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-            guard unlink(path) == 0 || errno == ENOENT else {
-                let code = errno
-                throw DocsError(.io, "could not remove the stale temporary file: \(String(cString: strerror(code)))",
-                                path: path, errno: code)
+            let names = try directory.names(in: folder)
+            let stale = names.filter { $0.hasPrefix(temporaryPrefix) && $0.hasSuffix(temporarySuffix) }.sorted()
+            for name in stale {
+                try directory.removeFile(folder.isEmpty ? name : folder + "/" + name)
             }
+            return stale
+        } catch {
+            throw DocsError(.io, "could not remove the stale temporary files in \(folder): \(error.message); remove "
+                            + "`.stomper-*.tmp` files there by hand if they are left", path: root + "/" + folder, underlying: error)
         }
-        return stale
     }
 
     private static func createTemporary(in folder: String) throws(DocsError) -> (Int32, String) {

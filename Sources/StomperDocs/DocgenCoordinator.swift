@@ -121,7 +121,7 @@ public final class DocgenCoordinator: Sendable {
         let generatorName = generator.name
         // A docs writer killed between its temporary file and the rename leaves the temporary
         // behind; only a holder of IDEMP_DOCS writes in the docs folder, so it is safe to remove now.
-        _ = try? AtomicFile.removeStaleTemporaries(in: repository.workdir + "/" + folder)
+        try AtomicFile.removeStaleTemporaries(in: folder, beneath: repository.workdir)
         guard let tip = try await BlockingIO.run({ try repository.branchTip(branch) }) else {
             throw GitError(.unbornBranch, "branch \(branch) has no commits yet: nothing to document")
         }

@@ -180,7 +180,7 @@ public final class BranchWriter: Sendable {
             }
         }
         if built.isEmpty { return true }
-        try writeCheckout(repo, writes)
+        try writeCheckout(repo, writes, commit: parent, tip: tip)
         Failpoint.hit("land.checkout")
         beforeBranchMove?()
         let last = members.last { results[$0.index] == nil }!.request
@@ -191,14 +191,14 @@ public final class BranchWriter: Sendable {
         } catch {
             // The ref is locked or could not be written: the branch did not move, so the
             // checkout must not stay ahead of it.
-            try restoreCheckout(repo, writes.map(\.change), after: error)
+            try restoreCheckout(repo, writes.map(\.change), tip: tip, after: error)
             throw error
         }
         if moved {
             for (index, commit) in built { results[index] = .success(commit) }
             return true
         }
-        try restoreCheckout(repo, writes.map(\.change))
+        try restoreCheckout(repo, writes.map(\.change), tip: tip)
         return false
     }
 
@@ -235,16 +235,10 @@ public final class BranchWriter: Sendable {
     /// Writes the index, waiting (as `waitForGitLocks`) while another git process took
     /// `index.lock` between the check and the write.
     private func writeIndex(_ index: IndexHandle) throws(GitError) {
-        let start = ContinuousClock.now
-        var pause = Duration.milliseconds(2)
+        var backoff = LockBackoff(limit: lockWait)
         while true {
             let result = git_index_write(index.pointer)
-            if result == GIT_ELOCKED.rawValue, ContinuousClock.now - start < lockWait {
-                let (seconds, attoseconds) = pause.components
-                usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-                pause = min(pause * 2, .milliseconds(100))
-                continue
-            }
+            if result == GIT_ELOCKED.rawValue, backoff.pause() { continue }
             try LibGit2.check(result, "writing the main index")
             return
         }
@@ -303,22 +297,25 @@ public final class BranchWriter: Sendable {
         return signature!
     }
 
-    /// Writes the patch's paths into the main working tree and index. On failure, puts back what
-    /// the branch tip holds (which is what the clean checkout held) and rethrows.
-    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)]) throws(GitError) {
+    /// Writes the patch's paths into the main working tree and index as a checkout of `commit`
+    /// would. On failure, puts back what the branch tip holds (which is what the clean checkout
+    /// held) and rethrows.
+    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)], commit: ObjectID,
+                               tip: ObjectID) throws(GitError) {
         do throws(GitError) {
-            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo)
+            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo, attributesFrom: commit)
         } catch {
-            try restoreCheckout(repo, writes.map(\.change), after: error)
+            try restoreCheckout(repo, writes.map(\.change), tip: tip, after: error)
             throw error
         }
     }
 
     /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
     /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], after failure: GitError) throws(GitError) {
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID,
+                                 after failure: GitError) throws(GitError) {
         do throws(GitError) {
-            try restoreCheckout(repo, changes)
+            try restoreCheckout(repo, changes, tip: tip)
         } catch {
             let paths = changes.map(\.path)
             throw GitError(.restoreFailed,
@@ -329,7 +326,7 @@ public final class BranchWriter: Sendable {
         }
     }
 
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange]) throws(GitError) {
+    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID) throws(GitError) {
         var states: [(String, PathChange.Content?, Bool)] = []
         for change in changes {
             if let old = change.old {
@@ -338,11 +335,14 @@ public final class BranchWriter: Sendable {
                 states.append((change.path, nil, false))
             }
         }
-        try apply(states, repo: repo)
+        try apply(states, repo: repo, attributesFrom: tip)
     }
 
+    /// Writes each state into the main working tree and index as a checkout of `commit` would
+    /// (`RepositoryHandle.checkOut`: the blob through the to-worktree filters, the index entry
+    /// naming the blob), or removes the path.
     private func apply(_ states: [(path: String, content: PathChange.Content?, durable: Bool)],
-                       repo: RepositoryHandle) throws(GitError) {
+                       repo: RepositoryHandle, attributesFrom commit: ObjectID) throws(GitError) {
         let index = try repo.index()
         // Reloads only if another process rewrote the file since this handle read it: the writer
         // keeps its handle, so the index is parsed once, not once per landing.
@@ -351,8 +351,8 @@ public final class BranchWriter: Sendable {
         let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
         for state in states {
             if let content = state.content {
-                try directory.write(content, at: state.path, durable: state.durable)
-                try LibGit2.check(git_index_add_bypath(index.pointer, state.path), "adding to the index", path: state.path)
+                try repo.checkOut(content, at: state.path, in: directory, index: index, attributesFrom: commit,
+                                  durable: state.durable)
             } else {
                 try directory.removeFile(state.path)
                 let removed = git_index_remove_bypath(index.pointer, state.path)
@@ -368,11 +368,43 @@ public final class BranchWriter: Sendable {
         var oldOid = old.oid
         var ref: OpaquePointer?
         let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-        let result = git_reference_create_matching(&ref, repo.pointer, refName, &newOid, 1, &oldOid,
-                                                   "stomper: \(firstLine)")
+        // Another git process (the user's `git commit`, `git fetch` updating the ref) may take the
+        // ref's lock between `waitForGitLocks` and here: wait for it as for the index.
+        var backoff = LockBackoff(limit: lockWait)
+        var result: Int32
+        while true {
+            result = git_reference_create_matching(&ref, repo.pointer, refName, &newOid, 1, &oldOid, "stomper: \(firstLine)")
+            guard result == GIT_ELOCKED.rawValue else { break }
+            if !backoff.waited { onLockWait?(repository.commonDir + "/" + refName + ".lock") }
+            guard backoff.pause() else { break }
+        }
         if result == GIT_EMODIFIED.rawValue { return false }
         try LibGit2.check(result, "moving \(refName)")
         git_reference_free(ref)
+        return true
+    }
+}
+
+/// Pauses between tries of a write another git process's lock refused: 2 ms doubling to 100 ms,
+/// for at most `limit` in all.
+private struct LockBackoff {
+    let limit: Duration
+    private let start = ContinuousClock.now
+    private var next = Duration.milliseconds(2)
+    /// Whether `pause()` has paused at least once.
+    private(set) var waited = false
+
+    init(limit: Duration) {
+        self.limit = limit
+    }
+
+    /// Pauses and returns true, or returns false at once when `limit` has passed.
+    mutating func pause() -> Bool {
+        guard ContinuousClock.now - start < limit else { return false }
+        waited = true
+        let (seconds, attoseconds) = next.components
+        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        next = min(next * 2, .milliseconds(100))
         return true
     }
 }

@@ -108,6 +108,21 @@ public struct ConfinedDirectory: Sendable {
         try withParent(of: relative + "/.", creating: true, allowingDot: true) { (_, _) throws(GitError) in }
     }
 
+    /// What `relative` is (`lstat`: a link is not followed), reached without following links
+    /// on the way; nil when nothing is there.
+    func status(of relative: String) throws(GitError) -> stat? {
+        var result: stat?
+        try withParent(of: relative, creating: false) { (folder, name) throws(GitError) in
+            var info = stat()
+            if fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                result = info
+            } else if errno != ENOENT {
+                throw failure("cannot inspect a file", relative)
+            }
+        }
+        return result
+    }
+
     // MARK: - Removing
 
     /// Removes whatever is at `relative` — a file, a symbolic link (not what it points to) or a

@@ -67,7 +67,8 @@ extension GitRepository {
         }
         var tipOid = git_oid()
         try LibGit2.check(git_reference_name_to_id(&tipOid, repo.pointer, "refs/heads/\(branch)"), "reading \(branch)")
-        let tree = try repo.tree(ofCommit: ObjectID(tipOid))
+        let tip = ObjectID(tipOid)
+        let tree = try repo.tree(ofCommit: tip)
         // Per path: whether the working file is put back (it holds exactly what the landing
         // wrote) and whether only the index entry is (the file holds anything else: someone's
         // edit, which stays — the path then shows as modified and its job is re-planned from it).
@@ -76,7 +77,11 @@ extension GitRepository {
             let onBranch = try tree.entry(at: change.path)
             if onBranch?.id == change.new && change.new != nil { continue }
             if change.new == nil && onBranch == nil { continue }
-            let working = try WorkingFile.read(root: workdir, relativePath: change.path)
+            // As git would store the file: the landing wrote a checkout of its blob (CRLF where
+            // `eol=crlf`), which cleans back to that blob.
+            let working = try WorkingFile.read(root: workdir, relativePath: change.path) { (bytes) throws(GitError) in
+                try repo.cleaned(bytes, as: change.path, attributesFrom: tip)
+            }
             let indexHolds = try repo.indexEntryID(change.path)
             let wroteWorking = change.new.map { working?.id == $0 && working?.mode != .symlink }
                 ?? (working == nil && onBranch != nil)
@@ -93,8 +98,8 @@ extension GitRepository {
         for (path, old, working) in restore {
             switch (old, working) {
             case (let old?, true):
-                try directory.write(PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), at: path)
-                try LibGit2.check(git_index_add_bypath(index.pointer, path), "adding to the index", path: path)
+                try repo.checkOut(PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), at: path,
+                                  in: directory, index: index, attributesFrom: tip)
             case (nil, true):
                 try directory.removeFile(path)
                 try LibGit2.check(git_index_remove_bypath(index.pointer, path), "removing from the index", path: path)
@@ -139,13 +144,22 @@ extension Worktree {
         try WorktreeSlots.reset(path: path, to: base, from: base)
     }
 
-    /// Writes a patch's new contents into the worktree (a cached fix being re-applied).
-    /// The worktree must be at the patch's base.
+    /// Writes a patch's new contents into the worktree (a cached fix being re-applied) as a
+    /// checkout writes their blobs: through the to-worktree filters (CRLF where `eol=crlf`) with
+    /// the base commit's attributes, as recycling restores files — so `changes()` reads the same
+    /// patch back. The worktree must be at the patch's base.
     /// Nothing is written through a symbolic link (`ConfinedDirectory`).
     public func apply(_ patch: Patch) throws(GitError) {
         let directory = ConfinedDirectory(root: path)
+        let repo = try open()
+        // The blobs go to memory, not `.git/objects`; the empty index spares parsing the real one.
+        try repo.writeObjectsInMemory()
+        try repo.useEmptyIndex()
         for change in patch.changes {
-            if let new = change.new {
+            if var new = change.new {
+                if new.mode != .symlink {
+                    new.bytes = try repo.filteredBlob(try repo.writeBlob(new.bytes), as: change.path, attributesFrom: base)
+                }
                 try directory.write(new, at: change.path)
             } else {
                 try directory.remove(change.path)

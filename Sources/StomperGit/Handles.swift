@@ -65,7 +65,12 @@ final class RepositoryHandle {
     }
 
     /// A blob as a checkout writes it at `path`: with the filters (end of line, ident) that the
-    /// configuration and the attributes of `commit` ask for.
+    /// configuration and the attributes ask for — the working tree's `.gitattributes` files, then
+    /// the handle's index, then `commit`'s.
+    ///
+    /// As libgit2's checkout does, binary content is left to the filters to judge: `text=auto`
+    /// leaves it alone, `text` set outright converts it (`git_blob_filter`'s own binary check,
+    /// on by default, is turned off so this matches a checkout and `cleaned`).
     func filteredBlob(_ id: ObjectID, as path: String, attributesFrom commit: ObjectID) throws(GitError) -> [UInt8] {
         var oid = id.oid
         var blob: OpaquePointer?
@@ -74,11 +79,41 @@ final class RepositoryHandle {
         var options = git_blob_filter_options()
         try LibGit2.check(git_blob_filter_options_init(&options, UInt32(GIT_BLOB_FILTER_OPTIONS_VERSION)),
                           "initialising filter options")
-        options.flags |= GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+        options.flags = GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
         options.attr_commit_id = commit.oid
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try LibGit2.check(git_blob_filter(&buffer, blob, path, &options), "filtering blob \(id.short)", path: path)
+        guard let start = buffer.ptr, buffer.size > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: buffer.size))
+    }
+
+    /// `bytes` read from the working file at `path` as `git add` stores them: through the
+    /// to-object-store filters (end of line, ident) that the configuration and the attributes ask
+    /// for — the working tree's `.gitattributes` files, then the handle's index, then `commit`'s.
+    /// The end-of-line filter also looks at the index entry of `path` (`core.autocrlf` leaves a
+    /// file alone whose indexed blob already holds a CR, as git does).
+    ///
+    /// `core.safecrlf=true` is not enforced (`GIT_FILTER_ALLOW_UNSAFE`): a file with mixed line
+    /// endings is normalized, as with git's default, rather than failing the job.
+    func cleaned(_ bytes: [UInt8], as path: String, attributesFrom commit: ObjectID) throws(GitError) -> [UInt8] {
+        var options = git_filter_options()
+        options.version = UInt32(GIT_FILTER_OPTIONS_VERSION)
+        options.flags = GIT_FILTER_ALLOW_UNSAFE.rawValue | GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+        options.attr_commit_id = commit.oid
+        var filters: OpaquePointer?
+        try LibGit2.check(git_filter_list_load_ext(&filters, pointer, nil, path, GIT_FILTER_TO_ODB, &options),
+                          "loading the filters for the file", path: path)
+        // No filter applies: the bytes are the blob.
+        guard let filters else { return bytes }
+        defer { git_filter_list_free(filters) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        let storage = bytes.isEmpty ? [0] : bytes
+        let result = storage.withUnsafeBytes { raw in
+            git_filter_list_apply_to_buffer(&buffer, filters, raw.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        try LibGit2.check(result, "filtering the file as git add would", path: path)
         guard let start = buffer.ptr, buffer.size > 0 else { return [] }
         return Array(UnsafeRawBufferPointer(start: start, count: buffer.size))
     }
@@ -132,9 +167,26 @@ final class RepositoryHandle {
     /// Gives the handle an empty in-memory index, so nothing it does parses the index file
     /// (a diff looks up attributes in the working tree's files, then in the index).
     func useEmptyIndex() throws(GitError) {
+        try useIndex(holding: [])
+    }
+
+    /// Gives the handle an in-memory index holding only `entries`, so nothing it does parses the
+    /// index file. Filtering a file looks at its own index entry (see `cleaned`): a pool
+    /// worktree's index holds the base's entries, so those of the paths to filter are enough.
+    func useIndex(holding entries: [(path: String, entry: TreeEntry)]) throws(GitError) {
         var index: OpaquePointer?
         try LibGit2.check(git_index_new(&index), "creating an in-memory index")
         defer { git_index_free(index) }
+        for (path, entry) in entries where entry.mode.isBlob {
+            var item = git_index_entry()
+            item.mode = entry.mode.rawValue
+            item.id = entry.id.oid
+            let result = path.withCString { pointer -> Int32 in
+                item.path = pointer
+                return git_index_add(index, &item)
+            }
+            try LibGit2.check(result, "filling an in-memory index", path: path)
+        }
         try LibGit2.check(git_repository_set_index(pointer, index), "setting the in-memory index")
     }
 

@@ -18,14 +18,8 @@ enum LandingLock {
     static let maxWait: Duration = .seconds(10)
 
     static func withLock<T>(commonDir: String, clearing: [String] = [], _ body: () throws -> T) throws -> T {
-        let folder = commonDir + "/stomper"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        let path = folder + "/landing.lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw GitError(.io, "cannot open the landing lock: \(String(cString: strerror(errno)))", path: path)
-        }
+        let path = commonDir + "/stomper/landing.lock"
+        let descriptor = try openLockFile(commonDir: commonDir)
         defer { close(descriptor) }
         let start = ContinuousClock.now
         var pause: UInt32 = 500
@@ -44,7 +38,7 @@ enum LandingLock {
         defer { flock(descriptor, LOCK_UN) }
         var info = stat()
         if fstat(descriptor, &info) == 0, info.st_size > 0 {
-            clearStale(clearing, commonDir: commonDir, since: info.st_mtim)
+            try clearStale(clearing, commonDir: commonDir, since: info.st_mtim)
         }
         let entry = "\(getpid())\n"
         _ = pwrite(descriptor, entry, entry.utf8.count, 0)
@@ -53,13 +47,58 @@ enum LandingLock {
     }
 
     /// Removes the lock files in `paths` (relative to `commonDir`) modified at or after `since`.
-    private static func clearStale(_ paths: [String], commonDir: String, since: timespec) {
+    /// Neither looked at nor removed through a symbolic link (`ConfinedDirectory`).
+    private static func clearStale(_ paths: [String], commonDir: String, since: timespec) throws(GitError) {
+        let directory = ConfinedDirectory(root: commonDir, obstacles: .refuse)
         for path in paths {
-            var info = stat()
-            guard lstat(commonDir + "/" + path, &info) == 0 else { continue }
+            guard let info = try directory.status(of: path) else { continue }
             let modified = info.st_mtim
             guard (modified.tv_sec, modified.tv_nsec) >= (since.tv_sec, since.tv_nsec) else { continue }
-            unlink(commonDir + "/" + path)
+            try directory.removeFile(path)
         }
+    }
+
+    /// Opens (creating it) `.git/stomper/landing.lock` without following a symbolic link: the
+    /// holder writes its pid into it and empties it, which through a link planted by an agent
+    /// (`landing.lock -> /etc/passwd`) would overwrite and truncate a file anywhere. A link or a
+    /// file with other hard links there is removed and a new file made; `.git/stomper` itself
+    /// must be a folder, not a link.
+    static func openLockFile(commonDir: String) throws(GitError) -> Int32 {
+        let folderPath = commonDir + "/stomper"
+        var folder = open(folderPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if folder < 0 && errno == ENOENT {
+            guard mkdir(folderPath, 0o700) == 0 || errno == EEXIST else {
+                throw GitError(.io, "cannot create stomper's folder: \(String(cString: strerror(errno)))", path: folderPath)
+            }
+            folder = open(folderPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
+        guard folder >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                throw GitError(.invalidPath, "stomper's folder is a symbolic link or a file, not a folder; stomper does not write "
+                               + "through it: remove it (`rm .git/stomper`) and run stomper again", path: folderPath)
+            }
+            throw GitError(.io, "cannot open stomper's folder: \(String(cString: strerror(errno)))", path: folderPath)
+        }
+        defer { close(folder) }
+        let name = "landing.lock"
+        for _ in 0..<8 {
+            let descriptor = openat(folder, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            var info = stat()
+            if descriptor >= 0, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 {
+                return descriptor
+            }
+            let reason = errno
+            if descriptor >= 0 { close(descriptor) }
+            // ELOOP: a symbolic link; otherwise not a plain file of its own. Only the name goes.
+            guard descriptor >= 0 || reason == ELOOP else {
+                throw GitError(.io, "cannot open the landing lock: \(String(cString: strerror(reason)))", path: folderPath + "/" + name)
+            }
+            guard unlinkat(folder, name, 0) == 0 || errno == ENOENT else {
+                throw GitError(.io, "cannot remove a link or hard link in place of the landing lock: "
+                               + String(cString: strerror(errno)), path: folderPath + "/" + name)
+            }
+        }
+        throw GitError(.io, "the landing lock keeps being replaced by a link; stop whatever replaces it and run stomper again",
+                       path: folderPath + "/" + name)
     }
 }

@@ -1,9 +1,19 @@
 /// The new state of one path in a worktree, relative to the job's base commit.
 public struct PathChange: Sendable, Hashable, Codable {
-    /// The content written at the path: bytes, mode and their blob id.
+    /// The content of a path as git stores it: a blob's bytes, the mode, and the blob id.
+    ///
+    /// `bytes` are the blob, not the working file: what `git add` stores, after the
+    /// to-object-store filters (end-of-line conversion, ident) the repository's configuration and
+    /// attributes ask for at the path — LF where `text eol=crlf` or `core.autocrlf=true` make a
+    /// checkout write CRLF. `id` is the blob id of exactly `bytes`. Whoever writes a content into a
+    /// working tree writes what a checkout of the blob would (`git_blob_filter`); a symbolic
+    /// link's bytes are its target. Binary files and paths without conversion have the same bytes
+    /// on disk and in the blob.
     public struct Content: Sendable, Hashable, Codable {
+        /// The blob's bytes (see above: not necessarily the working file's).
         public var bytes: [UInt8]
         public var mode: FileMode
+        /// The blob id of `bytes`.
         public var id: ObjectID
         public init(bytes: [UInt8], mode: FileMode, id: ObjectID) {
             self.bytes = bytes

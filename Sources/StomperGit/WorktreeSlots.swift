@@ -238,11 +238,22 @@ enum WorktreeSlots {
     }
 
     /// Deletes whatever a failed or interrupted create left: folders, the lock file and the temporary branch.
+    ///
+    /// Removals go through `ConfinedDirectory` beneath the common git directory: a link planted
+    /// in place of `.git/worktrees`, `.git/stomper` or the worktree itself (an agent can write
+    /// there when no sandbox keeps it out) is removed or left, never followed, so nothing outside
+    /// is deleted. Best effort: a removal that fails leaves stomper's own leftover, which the next
+    /// run's `prepare()` removes; no user content is at stake.
     static func removeLeftovers(repository: GitRepository, name: String) {
-        let fileManager = FileManager.default
-        try? fileManager.removeItem(atPath: repository.commonDir + "/worktrees/" + name)
-        try? fileManager.removeItem(atPath: directory(of: repository) + "/" + name)
-        unlink(lockFile(of: repository, name: name))
+        let directory = ConfinedDirectory(root: repository.commonDir)
+        for leftover in ["worktrees/" + name, "stomper/worktrees/" + name, "stomper/worktrees/" + name + ".lock"] {
+            do {
+                try directory.remove(leftover)
+            } catch {
+                // Reported by the next `prepare()`, which finds the worktree again.
+                continue
+            }
+        }
         if let repo = try? repository.open() {
             var branch: OpaquePointer?
             if git_branch_lookup(&branch, repo.pointer, name, GIT_BRANCH_LOCAL) == 0 {

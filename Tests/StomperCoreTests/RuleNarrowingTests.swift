@@ -59,6 +59,14 @@ import Testing
         #expect(narrowing.dropped == ["ruff\u{1f}F401": "its fix broke the tests"])
     }
 
+    /// A job's file read from a CRLF worktree and its patch's LF blob are the same lines.
+    @Test func linesAreTheSameWhateverTheLineEndings() {
+        let lf = Array("a = 1\nb = 2\n".utf8)
+        let crlf = Array("a = 1\r\nb = 2\r\n".utf8)
+        #expect(RuleNarrowing.lines(crlf) == RuleNarrowing.lines(lf))
+        #expect(RuleNarrowing.lines(crlf) == ["a = 1", "b = 2", ""])
+    }
+
     @Test func changedRegionsPairTheLinesThatDiffer() {
         let regions = RuleNarrowing.changedRegions(before: lines("a\nb\nc\nd\n"), after: lines("a\nB\nc\nx\nd\n"))
         #expect(regions == [RuleNarrowing.Region(before: 1..<2, after: 1..<2), RuleNarrowing.Region(before: 3..<3, after: 3..<4)])

@@ -61,15 +61,28 @@ import Testing
         }
     }
 
+    /// The docs folder replaced by a link to a folder outside: nothing behind it is listed or
+    /// removed (an outside decoy named like a temporary stays).
+    @Test func staleTemporariesAreNotRemovedThroughALinkedFolder() async throws {
+        try await withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir + "/outside", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir + "/repo", withIntermediateDirectories: true)
+            try Data("decoy".utf8).write(to: URL(fileURLWithPath: dir + "/outside/.stomper-1.tmp"))
+            try FileManager.default.createSymbolicLink(atPath: dir + "/repo/docs", withDestinationPath: "../outside")
+            #expect(try AtomicFile.removeStaleTemporaries(in: "docs", beneath: dir + "/repo").isEmpty)
+            #expect(FileManager.default.fileExists(atPath: dir + "/outside/.stomper-1.tmp"))
+        }
+    }
+
     @Test func removesOnlyStaleTemporaries() async throws {
         try await withTemporaryDirectory { dir in
             for name in [".stomper-b1.tmp", ".stomper-a2.tmp", "keep.tmp", ".stomper-keep", "doc.md"] {
                 try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
             }
-            #expect(try AtomicFile.removeStaleTemporaries(in: dir) == [".stomper-a2.tmp", ".stomper-b1.tmp"])
+            #expect(try AtomicFile.removeStaleTemporaries(in: "", beneath: dir) == [".stomper-a2.tmp", ".stomper-b1.tmp"])
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [".stomper-keep", "doc.md", "keep.tmp"])
-            #expect(try AtomicFile.removeStaleTemporaries(in: dir).isEmpty)
-            #expect(try AtomicFile.removeStaleTemporaries(in: dir + "/missing").isEmpty)
+            #expect(try AtomicFile.removeStaleTemporaries(in: "", beneath: dir).isEmpty)
+            #expect(try AtomicFile.removeStaleTemporaries(in: "missing", beneath: dir).isEmpty)
         }
     }
 
@@ -87,7 +100,7 @@ import Testing
             let names = try FileManager.default.contentsOfDirectory(atPath: dir)
             #expect(names.count == 2)
             #expect(names.contains { $0.hasPrefix(".stomper-") && $0.hasSuffix(".tmp") })
-            #expect(try AtomicFile.removeStaleTemporaries(in: dir).count == 1)
+            #expect(try AtomicFile.removeStaleTemporaries(in: "", beneath: dir).count == 1)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["doc.md"])
         }
     }

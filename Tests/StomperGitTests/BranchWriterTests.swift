@@ -215,7 +215,8 @@ import Testing
             let base = ObjectID(hex: try await fixture.head())!
             let lock = fixture.root + "/.git/refs/heads/main.lock"
             let writer = BranchWriter(repository: repository, branch: "main",
-                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) })
+                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
+                                      lockWait: .milliseconds(300))
             await #expect(throws: GitError.self) {
                 _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n", "new.py": "n\n"]),
                                           message: "fix", author: nil)
@@ -225,6 +226,31 @@ import Testing
             try FileManager.default.removeItem(atPath: lock)
             #expect(try await fixture.git("status", "--porcelain").isEmpty)
             #expect(try await fixture.head() == base.hex)
+        }
+    }
+
+    /// Another git process takes the branch ref's lock between the landing's lock check and its
+    /// branch move, and lets it go while the landing waits: the move is tried again and lands.
+    @Test(.timeLimit(.minutes(3))) func aBranchMoveWaitsForAnotherGitProcessToLetGoOfTheRef() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let lock = fixture.root + "/.git/refs/heads/main.lock"
+            let waits = Mutex<[String]>([])
+            let writer = BranchWriter(repository: repository, branch: "main",
+                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
+                                      onLockWait: { path in
+                                          waits.withLock { $0.append(path) }
+                                          // The other process is done with the ref once the landing waits.
+                                          unlink(path)
+                                      }, lockWait: .seconds(30))
+            let commit = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]),
+                                               message: "fix", author: nil)
+            #expect(waits.withLock { $0 } == [lock])
+            #expect(try await fixture.head() == commit.hex)
+            #expect(try fixture.read("a.py") == "fixed\n")
+            #expect(try await fixture.git("status", "--porcelain").isEmpty)
         }
     }
 

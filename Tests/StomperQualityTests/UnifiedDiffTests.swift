@@ -144,6 +144,38 @@ import Testing
         }
     }
 
+    /// An agent replaced a folder on the way to the file by a link to a folder outside the
+    /// worktree: the fix is refused and the file outside (a decoy) keeps its bytes and mode.
+    @Test func aLinkInAParentFolderIsNotWrittenThrough() async throws {
+        try await withTemporaryDirectory { dir in
+            let outside = dir + "/outside"
+            try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+            try Data("a\n".utf8).write(to: URL(fileURLWithPath: outside + "/x.sh"))
+            try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: outside + "/x.sh")
+            let decoy = try FileManager.default.contentsOfDirectory(atPath: outside)
+            let worktree = dir + "/worktree"
+            try FileManager.default.createDirectory(atPath: worktree + "/deep", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: worktree + "/pkg", withDestinationPath: outside)
+            try FileManager.default.createSymbolicLink(atPath: worktree + "/deep/up", withDestinationPath: "../../outside")
+            for path in ["pkg/x.sh", "deep/up/x.sh"] {
+                expectRefusal(.fileAccess, containing: [path, "symbolic link"]) {
+                    try UnifiedDiff.apply(bytes("--- a/\(path)\n+++ b/\(path)\n@@ -1 +1 @@\n-a\n+b\n"), toFile: path, root: worktree,
+                                          tool: "tool")
+                }
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: outside + "/x.sh")) == Data("a\n".utf8))
+            let mode = try FileManager.default.attributesOfItem(atPath: outside + "/x.sh")[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o640)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == decoy)
+            // A path that leaves the root is refused too.
+            expectRefusal(.fileAccess, containing: ["leaves"]) {
+                try UnifiedDiff.apply(bytes("--- a/../outside/x.sh\n+++ b/../outside/x.sh\n@@ -1 +1 @@\n-a\n+b\n"),
+                                      toFile: "../outside/x.sh", root: worktree, tool: "tool")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: outside + "/x.sh")) == Data("a\n".utf8))
+        }
+    }
+
     @Test(arguments: [
         ("garbage", "Issues were detected\n", "expected a `--- FILE` line"),
         ("no hunk", "--- a/x\n+++ b/x\n", "expected a hunk"),
