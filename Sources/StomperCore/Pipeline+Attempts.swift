@@ -146,6 +146,38 @@ extension Pipeline {
             outputTokens: result.usage?.outputTokens, costUSD: result.usage?.costUSD, diff: diff, codes: codes))
     }
 
+    /// The patch with the base's mode on every file the base had: an agent changes content, not
+    /// modes (`chmod +x` on a module does not land). A change that was only a mode is no change.
+    static func keepingModes(_ patch: Patch) -> Patch {
+        Patch(base: patch.base, changes: patch.changes.compactMap { change in
+            guard let old = change.old, var new = change.new, new.mode != old.mode,
+                  [FileMode.regular, .executable].contains(old.mode), [FileMode.regular, .executable].contains(new.mode) else { return change }
+            if new.id == old.id { return nil }
+            new.mode = old.mode
+            return PathChange(path: change.path, old: old, new: new)
+        })
+    }
+
+    /// `LF → CRLF` or `CRLF → LF` when the fix turned the target's line endings over, as stored
+    /// (after the repository's own end-of-line conversion); nil otherwise.
+    func lineEndingFlip(_ patch: Patch, _ job: FileJob) async throws -> String? {
+        guard let change = patch.changes.first(where: { $0.path == job.path }), let old = change.old, let new = change.new else { return nil }
+        let repository = self.repository
+        let before = try await BlockingIO.run { try repository.blob(old.id) }
+        func style(_ bytes: [UInt8]) -> (crlf: Int, lf: Int) {
+            var crlf = 0
+            var lf = 0
+            for index in bytes.indices where bytes[index] == 10 {
+                if index > 0 && bytes[index - 1] == 13 { crlf += 1 } else { lf += 1 }
+            }
+            return (crlf, lf)
+        }
+        let (was, now) = (style(before), style(new.bytes))
+        if was.crlf == 0 && was.lf > 0 && now.crlf > 0 { return "LF → CRLF" }
+        if was.lf == 0 && was.crlf > 0 && now.lf > 0 { return "CRLF → LF" }
+        return nil
+    }
+
     /// Checks what is in the worktree now: nothing written under `.git`, no commit, only allowed
     /// paths changed, no suppression or configuration edit (the gate), the file's diagnostics gone
     /// when re-linted with every enabled linter, and the tests passing.
@@ -158,9 +190,10 @@ extension Pipeline {
         }
         if !touched.isEmpty { return .rejected(reason: Self.gitWriteReason(touched), final: true, refusal: .scope) }
         let clock = PhaseClock.current!
-        let (head, patch) = try await clock.measure("diff") {
+        let (head, read) = try await clock.measure("diff") {
             try await BlockingIO.run { (try worktree.headCommit(), try worktree.changes()) }
         }
+        let patch = Self.keepingModes(read)
         if head != worktree.base {
             return .rejected(reason: "agent made a commit in its worktree; discarded, nothing committed", final: true, refusal: .scope)
         }
@@ -177,6 +210,9 @@ extension Pipeline {
             return .retry(AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
                           delta: kept?.fix.delta, changed: kept != nil,
                           reason: "agent made no change; \(remain(remaining.count))", refusal: .notFixed, after: nil)
+        }
+        if let flip = try await lineEndingFlip(patch, job) {
+            return .rejected(reason: "the fix changed the line endings of \(job.path) (\(flip)); nothing landed", final: false, refusal: .scope)
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original
@@ -205,7 +241,7 @@ extension Pipeline {
         // the worktree no longer holds exactly it (a process the agent left behind kept writing),
         // what was linted may not be what would land.
         let settled = try await clock.measure("diff") { try await BlockingIO.run { try worktree.changes() } }
-        if settled != patch {
+        if Self.keepingModes(settled) != patch {
             return .rejected(reason: "the files changed after the agent ended (a process it started kept writing); nothing landed",
                              final: false, refusal: .scope)
         }

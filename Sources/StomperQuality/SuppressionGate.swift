@@ -136,6 +136,15 @@ public struct SuppressionGate: Sendable, Hashable {
         /// line and marker was most of the gate's cost.
         var hint: String?
 
+        /// `\b` is a simple word boundary (between a word character and anything else). Swift's
+        /// default follows Unicode's word rules, where a colon between letters joins them into one
+        /// word: `#noqa:F821` then had no boundary after `noqa` and passed the gate.
+        init(rule: Rule, pattern: Regex<Substring>, hint: String? = nil) {
+            self.rule = rule
+            self.pattern = pattern.wordBoundaryKind(.simple)
+            self.hint = hint
+        }
+
         /// Whether `line` may hold a match (false means it cannot).
         func mayMatch(_ line: String) -> Bool {
             guard let hint else { return true }

@@ -33,6 +33,16 @@ import Testing
         ("# ruff: noqa", .noqa),
         ("# flake8: noqa: E501", .noqa),
         ("x = f()  #NOQA", .noqa),
+        // A colon between letters joins them into one word under Unicode's word rules: these
+        // passed the gate while `\b` followed them.
+        ("return missing  #noqa:F821", .noqa),
+        ("x = f()  # NOQA:E501", .noqa),
+        ("# ruff: noqa:F401", .noqa),
+        ("x: int = f()  #type:ignore", .typeIgnore),
+        ("x = f()  #pyright:ignore", .pyrightIgnore),
+        ("# mypy:ignore-errors", .mypyIgnore),
+        ("x = f()  #nosec:B602", .nosec),
+        ("#fmt:off", .fmtOff),
         ("# ruff: disable[E501]", .noqa),
         ("x: int = f()  # type: ignore[assignment]", .typeIgnore),
         ("x = f()  # pyre-fixme[6]", .typeIgnore),
