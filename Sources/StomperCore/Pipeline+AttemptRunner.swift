@@ -111,9 +111,15 @@ extension Pipeline {
                 let reason: String
                 switch verification {
                 case .improved:
+                    // Adding rules back one at a time: the next one, on top of what was kept.
+                    if state.narrowing.advanceAfterSuccess() { continue }
                     return .next
                 case .retry(_, let delta, let changed, _, let refusal, let bytes):
-                    guard changed, let bytes, refusal == .introduced || refusal == .testsFailed else { return .next }
+                    guard changed, let bytes, refusal == .introduced || refusal == .testsFailed else {
+                        // Nothing new from this rule (its fix came with the kept ones): the next.
+                        if refusal == .notFixed, state.narrowing.advanceAfterSuccess() { continue }
+                        return .next
+                    }
                     let fixedCodes = Set(delta?.fixed.keys.map { $0 } ?? [])
                     fixedRules = Set(targets.filter { fixedCodes.contains($0.code) }.map(RuleNarrowing.rule))
                     introduced = refusal == .introduced ? delta?.introduced ?? [] : []

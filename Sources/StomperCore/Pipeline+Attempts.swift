@@ -71,6 +71,8 @@ extension Pipeline {
                 break chainLoop
             }
         }
+        // The rules narrowing left out, as they stand at the end (not when the kept fix was made).
+        state.kept?.fix.droppedRules = state.narrowing.dropped
         if let kept = state.kept {
             if configuration.landPartial {
                 try await restore(worktree, to: kept)

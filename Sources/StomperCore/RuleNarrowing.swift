@@ -8,36 +8,54 @@ public import StomperQuality
 /// lines are left out (`--unfixable`) and the fixer runs again. When a failure cannot be tied to
 /// lines (the tests failed), each rule the change fixed is left out alone in turn, the others
 /// kept, until one such run verifies: that rule is the culprit and everything else lands. If no
-/// single rule explains it, all of them are left out.
+/// single rule explains it (two culprits), the rules are added back one at a time on top of what
+/// was kept: each that verifies stays, each that fails is left out.
 ///
-/// Bounded: a file with `n` fixable rules takes at most about `2n` more runs of the fixer.
+/// Bounded: a file with `n` fixable rules takes at most about `3n` more runs of the fixer.
 /// Pure: the pipeline runs the fixer and verifies; this decides what to leave out next.
 public struct RuleNarrowing: Sendable, Hashable {
+    /// How a failure without positions is being isolated.
+    private enum Phase: Sendable, Hashable {
+        /// Each candidate left out alone in turn (`index` is the one left out now).
+        case probing(candidates: [String], index: Int, reason: String)
+        /// Candidates added back one at a time (`index` is the one tried now; later ones are left
+        /// out, earlier ones were kept or blamed).
+        case building(candidates: [String], index: Int, reason: String)
+    }
+
     /// Rules left out for good (`tool` + U+001F + `code`), with the reason.
     private var blamed: [String: String] = [:]
-    /// While isolating a failure without positions: the candidates, and which one is left out now.
-    private var probe: (candidates: [String], index: Int, reason: String)?
+    private var phase: Phase?
 
     public init() {}
 
-    public static func == (lhs: RuleNarrowing, rhs: RuleNarrowing) -> Bool {
-        lhs.blamed == rhs.blamed && lhs.probe?.candidates == rhs.probe?.candidates && lhs.probe?.index == rhs.probe?.index
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(blamed)
-        hasher.combine(probe?.candidates)
-        hasher.combine(probe?.index)
-    }
-
-    /// Rules left out in the coming run, with the reason: the blamed ones, and the one a probe
-    /// leaves out to see whether the rest verifies.
+    /// Rules left out in the coming run, with the reason: the blamed ones, and those an isolation
+    /// under way leaves out to see whether the rest verifies.
     public var dropped: [String: String] {
         var result = blamed
-        if let probe {
-            result[probe.candidates[probe.index]] = "left out while isolating which fix \(probe.reason)"
+        switch phase {
+        case .probing(let candidates, let index, let reason):
+            result[candidates[index]] = "left out while isolating which fix \(reason)"
+        case .building(let candidates, let index, let reason):
+            for rule in candidates.dropFirst(index + 1) where result[rule] == nil {
+                result[rule] = "left out while isolating which fix \(reason)"
+            }
+        case nil:
+            break
         }
         return result
+    }
+
+    /// After a run that verified: true when rules remain to be added back one at a time, so the
+    /// fixer should run again (from what was kept) with the next one.
+    public mutating func advanceAfterSuccess() -> Bool {
+        guard case .building(let candidates, let index, let reason) = phase else { return false }
+        guard index + 1 < candidates.count else {
+            phase = nil
+            return false
+        }
+        phase = .building(candidates: candidates, index: index + 1, reason: reason)
+        return true
     }
 
     /// The key of a diagnostic's rule.
@@ -80,36 +98,46 @@ public struct RuleNarrowing: Sendable, Hashable {
     ///   - reason: why the round failed, for the record (`introduced E501`, `the tests failed`).
     public mutating func next(targets: [Diagnostic], fixedRules: Set<String>, before: [Substring], after: [Substring],
                               introduced: [Diagnostic], reason: String) -> Step {
+        if case .building(let candidates, let index, let buildReason) = phase {
+            // Adding this one back broke it: it stays out, the next one is tried.
+            blamed[candidates[index]] = "its fix \(buildReason) (found adding the rules back one at a time)"
+            phase = index + 1 < candidates.count ? .building(candidates: candidates, index: index + 1, reason: buildReason) : nil
+            return retryOrExhausted(targets)
+        }
         let inPlay = Set(targets.map(Self.rule)).subtracting(blamed.keys)
         guard !inPlay.isEmpty else { return .exhausted }
         let suspects = introduced.isEmpty ? [] : Self.suspects(of: introduced, among: targets.filter { inPlay.contains(Self.rule($0)) },
                                                                 before: before, after: after)
         if !suspects.isEmpty {
             // Positions name the culprits: any probe under way is over, its rule back in play.
-            probe = nil
+            phase = nil
             for rule in suspects { blamed[rule] = "its fix \(reason)" }
-            return .retry(without: suspects.sorted())
+            return .retry(without: dropped.keys.sorted())
         }
-        if var current = probe {
-            // Leaving that one out did not help: try the next one alone.
-            current.index += 1
-            if current.index < current.candidates.count {
-                probe = current
-                return .retry(without: [current.candidates[current.index]])
+        if case .probing(let candidates, let index, let probeReason) = phase {
+            if index + 1 < candidates.count {
+                // Leaving that one out did not help: try the next one alone.
+                phase = .probing(candidates: candidates, index: index + 1, reason: probeReason)
+                return .retry(without: dropped.keys.sorted())
             }
-            // No single rule explains the failure: leave every candidate out.
-            probe = nil
-            for rule in current.candidates { blamed[rule] = "its fix may have \(current.reason) (no single rule's fix explained it)" }
-            return .retry(without: current.candidates)
+            // No single rule explains the failure: add them back one at a time.
+            phase = .building(candidates: candidates, index: 0, reason: probeReason)
+            return .retry(without: dropped.keys.sorted())
         }
         let known = inPlay.intersection(fixedRules)
         let candidates = (known.isEmpty ? inPlay : known).sorted()
         if candidates.count == 1 {
             blamed[candidates[0]] = "its fix \(reason)"
-            return .retry(without: candidates)
+            return retryOrExhausted(targets)
         }
-        probe = (candidates, 0, reason)
-        return .retry(without: [candidates[0]])
+        phase = .probing(candidates: candidates, index: 0, reason: reason)
+        return .retry(without: dropped.keys.sorted())
+    }
+
+    /// Another run if some of `targets`' rules are still in play.
+    private func retryOrExhausted(_ targets: [Diagnostic]) -> Step {
+        let left = dropped
+        return targets.contains(where: { left[Self.rule($0)] == nil }) || phase != nil ? .retry(without: left.keys.sorted()) : .exhausted
     }
 
     /// The rules among `targets` whose positions (in `before`) overlap a changed region that holds

@@ -245,4 +245,32 @@ import Testing
             #expect(try repo.fixture.read("tests/test_scale.py") == tests)
         }
     }
+
+    /// Two rules whose fixes each break the tests: leaving out either alone does not help, so the
+    /// rules are added back one at a time — both culprits stay out and the third rule's fix lands.
+    @Test func twoCulpritsAreBothLeftOutAndTheRestLands() async throws {
+        try await withTemporaryDirectory { dir in
+            let test = dir + "/picky.sh"
+            try Data("#!/bin/sh\ngrep -q '^import os' src/pkg/two.py && grep -q 'return a and b or c' src/pkg/two.py\n".utf8)
+                .write(to: URL(fileURLWithPath: test))
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
+                "pyproject.toml": Self.broadPyproject,
+                "stomper.toml": "[verify]\ntest_command = [\"/bin/sh\", \"\(test)\"]\n",
+                "src/pkg/two.py": "import os\n\n\ndef pick(a, b, c):\n    print(f\"pick\")\n    return a and b or c\n",
+            ])
+            let result = try await repo.stomper("fix", "--json")
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/two.py"])
+            #expect(outcome["status"] as? String == "partially_fixed", "\(outcome)")
+            #expect(outcome["fixed"] as? [String: Int] == ["F541": 1])
+            let dropped = outcome["dropped_rules"] as? [String: String] ?? [:]
+            #expect(dropped.keys.sorted() == ["ruff:F401", "ruff:RUF021"], "\(dropped)")
+            #expect(dropped.values.allSatisfy { $0.contains("adding the rules back one at a time") }, "\(dropped)")
+            let landed = try repo.fixture.read("src/pkg/two.py")
+            #expect(landed.contains("print(\"pick\")") && landed.contains("import os") && landed.contains("return a and b or c"))
+            let run = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: [test], workingDirectory: repo.root,
+                                                              timeout: .seconds(30)))
+            #expect(run.exitCode == 0, "the landed commit fails the tests")
+        }
+    }
 }

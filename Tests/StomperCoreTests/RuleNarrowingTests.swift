@@ -27,26 +27,45 @@ import Testing
 
     /// A failure with no position (the tests) leaves each fixed rule out alone in turn; the first
     /// run that verifies stops the search (the pipeline accepts it), so the culprit is the only
-    /// rule left out. With no single culprit, every candidate is left out.
-    @Test func aFailureWithoutPositionsTriesLeavingEachRuleOutAlone() {
+    /// rule left out. With no single culprit, the rules are added back one at a time: each that
+    /// breaks it is left out for good, each that verifies stays.
+    @Test func aFailureWithoutPositionsTriesLeavingEachRuleOutAloneThenAddsThemBack() {
         var narrowing = RuleNarrowing()
         let targets = [d("F401", 1), d("RUF021", 5), d("UP006", 7)]
         let rules = Set(targets.map(RuleNarrowing.rule))
+        let (f401, ruf021, up006) = ("ruff\u{1f}F401", "ruff\u{1f}RUF021", "ruff\u{1f}UP006")
         let same = lines("x\n")
-        #expect(narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
-            == .retry(without: ["ruff\u{1f}F401"]))
+        func fail() -> RuleNarrowing.Step {
+            narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
+        }
+        let step1 = fail()
+        #expect(step1 == .retry(without: [f401]))
         #expect(narrowing.remainingTargets(targets).map(\.code) == ["RUF021", "UP006"])
-        #expect(narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
-            == .retry(without: ["ruff\u{1f}RUF021"]))
+        let step2 = fail()
+        #expect(step2 == .retry(without: [ruf021]))
         // F401 is back in play while RUF021 is left out.
         #expect(narrowing.remainingTargets(targets).map(\.code) == ["F401", "UP006"])
-        #expect(narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
-            == .retry(without: ["ruff\u{1f}UP006"]))
-        #expect(narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
-            == .retry(without: rules.sorted()))
-        #expect(narrowing.remainingTargets(targets).isEmpty)
-        #expect(narrowing.next(targets: targets, fixedRules: rules, before: same, after: same, introduced: [], reason: "broke the tests")
-            == .exhausted)
+        let step3 = fail()
+        #expect(step3 == .retry(without: [up006]))
+        // No single rule explains it (two culprits): F401 alone first.
+        let step4 = fail()
+        #expect(step4 == .retry(without: [ruf021, up006]))
+        #expect(narrowing.remainingTargets(targets).map(\.code) == ["F401"])
+        // F401 alone breaks the tests: out for good; RUF021 next.
+        let step5 = fail()
+        #expect(step5 == .retry(without: [f401, up006]))
+        #expect(narrowing.dropped[f401] == "its fix broke the tests (found adding the rules back one at a time)")
+        // RUF021 verifies (kept by the pipeline): UP006 next, on top of it.
+        let advanced = narrowing.advanceAfterSuccess()
+        #expect(advanced)
+        #expect(narrowing.dropped.keys.sorted() == [f401])
+        #expect(narrowing.remainingTargets(targets).map(\.code) == ["RUF021", "UP006"])
+        // UP006 breaks it: out; nothing is left to add.
+        let step6 = fail()
+        #expect(step6 == .retry(without: [f401, up006]))
+        let more = narrowing.advanceAfterSuccess()
+        #expect(!more)
+        #expect(narrowing.dropped.keys.sorted() == [f401, up006])
     }
 
     /// A single fixed rule is blamed at once.
@@ -55,7 +74,8 @@ import Testing
         let targets = [d("F401", 1)]
         let step = narrowing.next(targets: targets, fixedRules: ["ruff\u{1f}F401"], before: lines("a\n"), after: lines("b\n"),
                                   introduced: [], reason: "broke the tests")
-        #expect(step == .retry(without: ["ruff\u{1f}F401"]))
+        // Its only rule left out, nothing is left to try.
+        #expect(step == .exhausted)
         #expect(narrowing.dropped == ["ruff\u{1f}F401": "its fix broke the tests"])
     }
 
