@@ -265,6 +265,7 @@ enum SchemaValidator {
             let runSeconds = Double(uninterrupted.seconds) + Double(uninterrupted.attoseconds) / 1e18
             var generator = SystemRandomNumberGenerator()
             var kills = 0
+            var unkilled: [String] = []
             for iteration in 0..<20 {
                 // The first `fix` is killed at a random moment of its run. If it finished first (the
                 // machine was faster than the reference run), the iteration starts over with a
@@ -277,6 +278,7 @@ enum SchemaValidator {
                         kills += 1
                         break
                     }
+                    unkilled.append("after \(delay)s: \(first.termination) \(first.stderrText.suffix(300))")
                     delay /= 2
                     repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-\(retry)", fixable: 6, unfixable: 1)
                 }
@@ -302,7 +304,7 @@ enum SchemaValidator {
                 #expect(finished, "iteration \(iteration) did not finish")
                 try await ResumeTests.expectFinished(repo, like: reference)
             }
-            #expect(kills >= 20, "only \(kills) runs were actually killed")
+            #expect(kills >= 20, "only \(kills) runs were actually killed; not killed: \(unkilled)")
         }
     }
 
