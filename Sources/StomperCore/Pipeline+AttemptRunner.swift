@@ -153,7 +153,6 @@ extension Pipeline {
                 fix.droppedRules = state.narrowing.dropped
                 try await recorder?.transition(job.path, to: .verified)
                 try await pipeline.store(fix, job, context)
-                if !exitNote.isEmpty { try await recorder?.event("agent.exit_ignored", step: "verify", job: job.path, ["status": .int(Int(outcome.exitStatus!))]) }
                 return .done(.verified(fix, tally))
             case .improved(var fix):
                 fix.agentExitStatus = outcome.exitStatus
@@ -242,6 +241,10 @@ extension Pipeline {
             }
             let verification = try await pipeline.verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd),
                                                          fromCache: false, original: original, kept: state.kept)
+            if let status = result.exitStatus, verification.accepted {
+                // The exit status did not decide: verification accepted the change (verified or kept).
+                try await recorder?.event("agent.exit_ignored", step: "verify", job: job.path, ["status": .int(Int(status))])
+            }
             switch verification {
             case .verified(let fix): try await learn(.fixed, fix.delta, fix.diff)
             case .improved(let fix): try await learn(.improved, fix.delta, fix.diff)

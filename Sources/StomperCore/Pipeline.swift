@@ -331,6 +331,14 @@ public struct Pipeline: Sendable {
         /// Must not land. `final`: this agent gets no further attempt (it committed or wrote under
         /// .git); otherwise its changes are thrown away and it may try again, told why.
         case rejected(reason: String, final: Bool, refusal: FileOutcome.Refusal)
+
+        /// Verified or kept as an improvement.
+        var accepted: Bool {
+            switch self {
+            case .verified, .improved: return true
+            case .retry, .rejected: return false
+            }
+        }
     }
 
     private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {

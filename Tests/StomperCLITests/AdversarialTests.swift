@@ -297,23 +297,29 @@ extension HostileAgent {
         throw lastError!
     }
 
+    /// A decoy tree, a signal folder the sandboxed agent may write, and the environment that runs
+    /// `waitingAgent` (it says when it started and waits for the test's go) as the run's agent.
+    static func waitingAgentSetup(in dir: String) throws -> (decoy: String, signal: String, environment: [String: String?]) {
+        let decoy = dir + "/decoy"
+        try Decoy.create(at: decoy)
+        let signal = dir + "/signal"
+        try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
+        let agent = dir + "/agent.sh"
+        try Data(waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
+        return (decoy, signal, [
+            "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
+            "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
+        ])
+    }
+
     @Test func theUsersWorkDuringARunIsKept() async throws {
         try await withTemporaryDirectory { dir in
             var files = ["src/user_dirty.py": PythonSamples.clean]
             for name in Self.actions { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
-            let decoy = dir + "/decoy"
-            try Decoy.create(at: decoy)
-            let signal = dir + "/signal"
-            try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
-            let agent = dir + "/agent.sh"
-            try Data(Self.waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
+            let (decoy, signal, environment) = try Self.waitingAgentSetup(in: dir)
             let tip = try await repo.fixture.head()
             let worktrees = try await ContainmentSnapshot.worktrees(repo)
-            let environment: [String: String?] = [
-                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
-                "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
-            ]
             async let run = repo.stomper("fix", "--parallel", "1", "--timeout", "120", "--json", environment: environment)
             var userCommit = ""
             var dirty: [String: String] = [:]
@@ -402,17 +408,8 @@ extension HostileAgent {
             var files: [String: String] = [:]
             for name in ["c_1", "c_2", "c_3"] { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
-            let decoy = dir + "/decoy"
-            try Decoy.create(at: decoy)
-            let signal = dir + "/signal"
-            try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
-            let agent = dir + "/agent.sh"
-            try Data(Self.waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
+            let (decoy, signal, environment) = try Self.waitingAgentSetup(in: dir)
             let tip = try await repo.fixture.head()
-            let environment: [String: String?] = [
-                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
-                "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
-            ]
             async let run = repo.stomper("fix", "--parallel", "1", "--timeout", "120", "--json", environment: environment)
             do {
                 try await poll("an agent waiting") {
