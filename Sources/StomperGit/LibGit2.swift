@@ -43,3 +43,15 @@ enum LibGit2 {
         return GitError(code, "\(what) failed", path: path, libgit2: details, file: file, line: line)
     }
 }
+
+/// The libgit2 stomper runs with (the library loaded, not the headers it was built against).
+public enum LibGit2Library {
+    /// `major.minor.revision`, e.g. `1.5.1`.
+    public static var version: String {
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var revision: Int32 = 0
+        _ = git_libgit2_version(&major, &minor, &revision)
+        return "\(major).\(minor).\(revision)"
+    }
+}
