@@ -4,11 +4,38 @@ import StomperTestSupport
 import Testing
 
 /// `scripts/package.sh` on the suite's own (debug) build: the tarball and the wheel must run where
-/// neither the Swift runtime nor the system's libgit2 can be loaded. The release packaging is the
+/// neither the Swift runtime nor the system's libgit2 can be loaded, and the GitHub Action
+/// (`action.yml`) installs the tarball and runs `stomper fix` with it. The release packaging is the
 /// same script with a release build (docs/INSTALL.md has its figures).
 @Suite(.timeLimit(.minutes(10))) struct PackagingTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
+
+    /// What `package.sh --debug` made, once per test process (the tests share it).
+    struct Packaged: Sendable {
+        var folder: String
+        var tarball: String
+        var wheel: String
+    }
+
+    static let packaged = Task<Packaged, any Error> {
+        // Under .build (ignored by git), replaced by each run of the suite.
+        let folder = repositoryRoot + "/.build/packaging-test"
+        try? FileManager.default.removeItem(atPath: folder)
+        let binaries = URL(fileURLWithPath: StomperBinary.path).deletingLastPathComponent().path
+        let result = try await shell("bash scripts/package.sh --debug --bin '\(binaries)' --out '\(folder)'", in: repositoryRoot)
+        guard result.exitCode == 0 else { throw PackagingFailure(text: result.stdoutText + result.stderrText) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        guard let tarball = files.first(where: { $0.hasSuffix(".tar.gz") }), let wheel = files.first(where: { $0.hasSuffix(".whl") }) else {
+            throw PackagingFailure(text: "package.sh made \(files)")
+        }
+        return Packaged(folder: folder, tarball: tarball, wheel: wheel)
+    }
+
+    struct PackagingFailure: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "scripts/package.sh failed: \(text)" }
+    }
 
     static func shell(_ command: String, in directory: String? = nil, environment: [String: String?] = [:],
                       timeout: Duration = .seconds(300)) async throws -> ProcessResult {
@@ -32,51 +59,105 @@ import Testing
         return "bwrap --dev-bind / / --tmpfs '\(swiftRuntime)' --ro-bind /dev/null '\(libgit2)' env -u LD_LIBRARY_PATH"
     }
 
-    @Test func theTarballAndTheWheelRunWithoutSwiftOrLibgit2() async throws {
+    static func commit() async throws -> String {
+        try await shell("git rev-parse --short=12 HEAD", in: repositoryRoot).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func theTarballRunsWithoutSwiftOrLibgit2() async throws {
+        let packaged = try await Self.packaged.value
+        #expect(packaged.tarball.range(of: #"^stomper-[0-9.]+-linux-(x86_64|aarch64)\.tar\.gz$"#, options: .regularExpression) != nil)
+        let checked = try await Self.shell("sha256sum -c '\(packaged.tarball).sha256'", in: packaged.folder)
+        #expect(checked.exitCode == 0, "\(checked.stdoutText) \(checked.stderrText)")
+        let sealed = try await Self.withoutSwiftOrLibgit2()
+        // The seal works: the suite's own binary cannot start inside it.
+        let unsealed = try await Self.shell("\(sealed) '\(StomperBinary.path)' --version")
+        #expect(unsealed.exitCode != 0)
         try await withTemporaryDirectory { dir in
-            let binaries = URL(fileURLWithPath: StomperBinary.path).deletingLastPathComponent().path
-            let packaged = try await Self.shell("bash scripts/package.sh --debug --bin '\(binaries)' --out '\(dir)/dist'",
-                                                in: Self.repositoryRoot)
-            try #require(packaged.exitCode == 0, "\(packaged.stdoutText) \(packaged.stderrText)")
-            let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/dist").sorted()
-            let tarball = try #require(files.first { $0.hasSuffix("-linux-x86_64.tar.gz") || $0.hasSuffix("-linux-aarch64.tar.gz") })
-            let wheel = try #require(files.first { $0.hasSuffix(".whl") })
-            #expect(wheel.range(of: #"^stomper-[0-9.]+-py3-none-manylinux_2_[0-9]+_(x86_64|aarch64)\.whl$"#,
-                                options: .regularExpression) != nil, "\(wheel)")
-            #expect(files.contains(tarball + ".sha256") && files.contains(wheel + ".sha256"))
-            let checked = try await Self.shell("sha256sum -c *.sha256", in: dir + "/dist")
-            #expect(checked.exitCode == 0, "\(checked.stdoutText) \(checked.stderrText)")
-
-            let commit = try await Self.shell("git rev-parse --short=12 HEAD", in: Self.repositoryRoot).stdoutText
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let sealed = try await Self.withoutSwiftOrLibgit2()
-            // Sanity of the seal: the suite's own binary cannot start inside it.
-            let unsealed = try await Self.shell("\(sealed) '\(StomperBinary.path)' --version")
-            #expect(unsealed.exitCode != 0)
-
-            // The tarball: bin/ and lib/, RPATH $ORIGIN/../lib.
-            let unpacked = try await Self.shell("mkdir -p tar && tar -C tar -xzf dist/\(tarball)", in: dir)
+            let unpacked = try await Self.shell("tar -C '\(dir)' -xzf '\(packaged.folder)/\(packaged.tarball)'")
             #expect(unpacked.exitCode == 0)
-            let home = dir + "/tar/" + tarball.replacingOccurrences(of: ".tar.gz", with: "")
+            let home = dir + "/" + packaged.tarball.replacingOccurrences(of: ".tar.gz", with: "")
             #expect(FileManager.default.isExecutableFile(atPath: home + "/bin/stomper-mock-agent"))
-            let libraries = try FileManager.default.contentsOfDirectory(atPath: home + "/lib")
-            #expect(libraries.contains { $0.hasPrefix("libgit2.so") })
+            #expect(try FileManager.default.contentsOfDirectory(atPath: home + "/lib").contains { $0.hasPrefix("libgit2.so") })
             let version = try await Self.shell("\(sealed) '\(home)/bin/stomper' --version")
             #expect(version.exitCode == 0, "\(version.stderrText)")
             #expect(version.stdoutText.hasPrefix("0."), "\(version.stdoutText)")
-            #expect(version.stdoutText.contains("(commit \(commit)"), "\(version.stdoutText)")
-            #expect(version.stdoutText.contains("libgit2 1."), "\(version.stdoutText)")
+            #expect(version.stdoutText.contains("(commit \(try await Self.commit())"), "\(version.stdoutText)")
+            #expect(version.stdoutText.contains(", libgit2 1."), "\(version.stdoutText)")
+        }
+    }
 
-            // The wheel, in a fresh virtual environment: `stomper` on the venv's PATH runs the demo.
-            let installed = try await Self.shell("python3 -m venv venv && venv/bin/pip install --quiet --no-index dist/\(wheel)",
+    /// The wheel, in a fresh virtual environment: `stomper` on the venv's PATH runs the demo.
+    @Test func theWheelInstallsIntoAFreshVenvAndRunsTheDemo() async throws {
+        let packaged = try await Self.packaged.value
+        #expect(packaged.wheel.range(of: #"^stomper-[0-9.]+-py3-none-manylinux_2_[0-9]+_(x86_64|aarch64)\.whl$"#,
+                                     options: .regularExpression) != nil, "\(packaged.wheel)")
+        let sealed = try await Self.withoutSwiftOrLibgit2()
+        try await withTemporaryDirectory { dir in
+            let installed = try await Self.shell("python3 -m venv venv && venv/bin/pip install --quiet --no-index '\(packaged.folder)/\(packaged.wheel)'",
                                                  in: dir)
             try #require(installed.exitCode == 0, "\(installed.stdoutText) \(installed.stderrText)")
-            let wheelVersion = try await Self.shell("\(sealed) '\(dir)/venv/bin/stomper' --version")
-            #expect(wheelVersion.stdoutText == version.stdoutText, "\(wheelVersion.stdoutText) \(wheelVersion.stderrText)")
+            let version = try await Self.shell("\(sealed) '\(dir)/venv/bin/stomper' --version")
+            #expect(version.exitCode == 0, "\(version.stderrText)")
+            #expect(version.stdoutText.contains("(commit \(try await Self.commit())"), "\(version.stdoutText)")
             let demo = try await Self.shell("\(sealed) bash Demos/quickstart.sh '\(dir)/demo'", in: Self.repositoryRoot,
                                             environment: ["STOMPER_BIN": dir + "/venv/bin/stomper"])
             #expect(demo.exitCode == 1, "\(demo.stdoutText) \(demo.stderrText)")
             #expect(demo.stdoutText.contains("25 fixed, 4 need an agent"), "\(demo.stdoutText)")
+        }
+    }
+
+    /// `action.yml`'s steps, run as GitHub would run them: the install step fetches the tarball
+    /// (checking its SHA-256) and puts its bin/ on the job's PATH; the fix step runs `stomper fix`
+    /// with the inputs, and diagnostics left fail the step only with fail-on-remaining.
+    @Test func theActionInstallsTheTarballAndRunsFix() async throws {
+        let packaged = try await Self.packaged.value
+        let action = try await Self.shell("""
+            python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open("action.yml"))))'
+            """, in: Self.repositoryRoot)
+        try #require(action.exitCode == 0, "\(action.stderrText)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(action.stdoutText.utf8)) as? [String: Any])
+        let outputs = try #require(document["outputs"] as? [String: [String: String]])
+        for name in ["fixed", "failed", "needs_agent", "commits", "branch"] {
+            #expect(outputs[name]?["value"] == "${{ steps.fix.outputs.\(name) }}", "output \(name)")
+        }
+        let steps = try #require((document["runs"] as? [String: Any])?["steps"] as? [[String: Any]])
+        #expect(steps.compactMap { $0["run"] as? String } == ["bash \"$GITHUB_ACTION_PATH/scripts/action/install.sh\"",
+                                                              "bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\""])
+        let version = try #require(packaged.tarball.split(separator: "-").dropFirst().first.map(String.init))
+        try await withTemporaryDirectory { dir in
+            let made = try await Self.shell("bash Demos/make-demo-repo.sh '\(dir)/demo'", in: Self.repositoryRoot)
+            try #require(made.exitCode == 0, "\(made.stderrText)")
+            #expect(FileManager.default.createFile(atPath: dir + "/path", contents: nil))
+            let runner: [String: String?] = [
+                "GITHUB_ACTION_PATH": Self.repositoryRoot, "RUNNER_TEMP": dir, "GITHUB_PATH": dir + "/path",
+                "INPUT_VERSION": version, "INPUT_TARBALL": packaged.folder + "/" + packaged.tarball,
+            ]
+            let install = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/install.sh\"", environment: runner)
+            #expect(install.exitCode == 0, "\(install.stdoutText) \(install.stderrText)")
+            let bin = try String(contentsOfFile: dir + "/path", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(bin.hasPrefix(dir + "/stomper-\(version)/") && bin.hasSuffix("/bin"), "\(bin)")
+            #expect(FileManager.default.isExecutableFile(atPath: bin + "/stomper"))
+
+            var step = runner
+            step["PATH"] = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            step["INPUT_PARALLEL"] = "4"
+            let fix = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo", environment: step)
+            #expect(fix.exitCode == 0, "\(fix.stdoutText) \(fix.stderrText)")
+            #expect(fix.stdoutText.contains("25 fixed, 4 need an agent"), "\(fix.stdoutText)")
+            #expect(fix.stdoutText.contains("fail-on-remaining is off"))
+            step["INPUT_FAIL_ON_REMAINING"] = "true"
+            let strict = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo", environment: step)
+            #expect(strict.exitCode == 1, "\(strict.stdoutText) \(strict.stderrText)")
+
+            // A tarball that does not match its checksum is refused.
+            let copy = dir + "/copy/" + packaged.tarball
+            let tampered = try await Self.shell("""
+                mkdir -p '\(dir)/copy' && cp '\(packaged.folder)/\(packaged.tarball)' '\(copy)' && echo x >> '\(copy)' \
+                && cp '\(packaged.folder)/\(packaged.tarball).sha256' '\(copy).sha256' \
+                && INPUT_TARBALL='\(copy)' bash "$GITHUB_ACTION_PATH/scripts/action/install.sh"
+                """, environment: runner)
+            #expect(tampered.exitCode == 2)
+            #expect(tampered.stderrText.contains("does not match its .sha256"), "\(tampered.stderrText)")
         }
     }
 }
