@@ -49,7 +49,9 @@ name="stomper-$version-linux-$arch"
 
 products=(stomper stomper-mock-agent)
 if [ "$mode" = release ]; then
-  flags=(-c release --static-swift-stdlib)
+  # The static Foundation networking library calls libcurl, which is then linked by its soname
+  # (Debian ships libcurl.so.4 without the libcurl.so link unless libcurl4-*-dev is installed).
+  flags=(-c release --static-swift-stdlib -Xlinker -l:libcurl.so.4)
 else
   flags=(-c debug)
 fi
