@@ -443,6 +443,8 @@ public struct Pipeline: Sendable {
     /// Who changed the file on the branch since planning, if anyone did: the commit that carries
     /// a newer version (another stomper process's fix, or a person's commit).
     private func changedSincePlanning(_ job: FileJob, _ context: JobContext) async throws -> String? {
+        // A plan of a detached HEAD (dry run, no branch) has no branch anyone could move.
+        guard context.plan.landing != .none else { return nil }
         let repository = self.repository
         let branch = context.plan.branch
         let base = context.plan.base
