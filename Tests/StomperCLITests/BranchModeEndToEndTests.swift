@@ -226,4 +226,25 @@ import Testing
             #expect(try await repo.fixture.git("fsck", "--no-progress", "--no-dangling").isEmpty)
         }
     }
+
+    /// Docgen after a branch-mode run commits the docs onto the branch, not into the checkout.
+    @Test func docsOfABranchRunGoOntoTheBranch() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            let head = try await repo.fixture.head()
+            try repo.fixture.write(["src/pkg/fixable_0.py": "# an uncommitted edit\n"])
+            let before = Self.snapshot(repo.root)
+            let result = try await repo.stomper(["fix", "--branch", "fixes", "--json"], environment: Self.notCI.merging([
+                "STOMPER_DOCS_ENABLED": "true", "STOMPER_DOCS_GENERATE_MISSING": "true",
+            ]) { $1 })
+            #expect(result.exitCode == 0, "\(result.stderrText)")
+            let docs = try #require(try repo.report(result)["docs"] as? [String: Any], "\(result.stdoutText)")
+            let commit = try #require(docs["commit"] as? String)
+            #expect(Self.trimmed(try await repo.fixture.git("rev-parse", "fixes")) == commit)
+            let subjects = try await repo.fixture.git("log", "--format=%s", "\(head)..fixes").split(separator: "\n")
+            #expect(subjects.count == 2 && subjects.first?.hasPrefix("docs:") == true, "\(subjects)")
+            #expect(Self.snapshot(repo.root) == before)
+            #expect(try await repo.fixture.head() == head)
+        }
+    }
 }
