@@ -187,6 +187,12 @@ import Testing
             #expect(branchDry.exitCode == 0, "\(branchDry.stderrText)")
             #expect(try repo.report(branchDry)["landing"] as? String == "branch")
             #expect(try await repo.fixture.git("branch", "--list", "stomper/fixes").isEmpty)
+            // The setting, through its environment variable, does the same.
+            let fromEnvironment = try await repo.stomper(["fix", "--dry-run", "--json"],
+                                                         environment: Self.notCI.merging(["STOMPER_FIX_BRANCH": "from/env"]) { $1 })
+            #expect(try repo.report(fromEnvironment)["landing"] as? String == "branch")
+            #expect(try repo.report(fromEnvironment)["branch"] as? String == "from/env")
+            #expect(try await repo.fixture.git("branch", "--list", "from/env").isEmpty)
             #expect(try await repo.fixture.head() == head)
             #expect(try await repo.status().isEmpty)
         }
