@@ -253,4 +253,62 @@ import Testing
             #expect(try await repo.fixture.head() == head)
         }
     }
+
+    /// A user working in the same clone while a branch-mode run's agents wait (the agent says when
+    /// it started and waits for the test's go): a commit on main, an edit of a file being fixed, a
+    /// switch to a new branch and a commit there. All of it stays as the user left it; the fixes
+    /// land on the run's branch only, built from the base's content.
+    @Test func aUserWorkingBesideABranchRunIsUnaffected() async throws {
+        try await withTemporaryDirectory { dir in
+            var files: [String: String] = [:]
+            for name in ["u_a", "u_b"] { files["src/\(name).py"] = "import os\n\n\ndef \(name)() -> int:\n    return 1\n" }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
+            let base = try await repo.fixture.head()
+            let (_, signal, environment) = try AdversarialUserTests.waitingAgentSetup(in: dir)
+            async let run = repo.stomper(["fix", "--parallel", "1", "--timeout", "120", "--json", "--branch", "fixes"],
+                                         environment: Self.notCI.merging(environment) { $1 })
+            var userCommit = ""
+            var topicCommit = ""
+            let edited = "import os\n\n\ndef u_b() -> int:\n    return 2  # the user's uncommitted edit\n"
+            do {
+                for name in ["u_a", "u_b"] {
+                    try await poll("the agent of \(name) waiting") { FileManager.default.fileExists(atPath: "\(signal)/ready-\(name)") }
+                    if name == "u_a" {
+                        try repo.fixture.write(["notes.txt": "the user's notes\n"])
+                        _ = try await AdversarialUserTests.userGit(repo, "add", "notes.txt")
+                        _ = try await AdversarialUserTests.userGit(repo, "commit", "-q", "-m", "user commit during a run")
+                        userCommit = try await repo.fixture.head()
+                        try repo.fixture.write(["src/u_b.py": edited])
+                    } else {
+                        _ = try await AdversarialUserTests.userGit(repo, "switch", "-q", "-c", "topic")
+                        try repo.fixture.write(["topic.txt": "topic\n"])
+                        _ = try await AdversarialUserTests.userGit(repo, "add", "topic.txt")
+                        _ = try await AdversarialUserTests.userGit(repo, "commit", "-q", "-m", "topic work")
+                        topicCommit = try await repo.fixture.head()
+                    }
+                    _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil)
+                }
+            } catch {
+                for name in ["u_a", "u_b"] { _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil) }
+                _ = try? await run
+                throw error
+            }
+            let result = try await run
+            #expect(result.exitCode == 0, "\(result.stderrText.suffix(2000))")
+            let outcomes = try repo.outcomes(try repo.report(result))
+            for name in ["u_a", "u_b"] { #expect(outcomes["src/\(name).py"]?["status"] as? String == "fixed", "\(name)") }
+            // The user's work, as the user left it.
+            #expect(Self.trimmed(try await repo.fixture.git("rev-parse", "main")) == userCommit)
+            #expect(try await repo.fixture.git("rev-parse", "--abbrev-ref", "HEAD") == "topic\n")
+            #expect(try await repo.fixture.head() == topicCommit)
+            #expect(try repo.fixture.read("src/u_b.py") == edited)
+            #expect(try await repo.fixture.git("status", "--porcelain") == " M src/u_b.py\n")
+            // The fixes: on the branch only, one per file, from the base's content.
+            let commits = try await repo.fixture.git("rev-list", "\(base)..fixes").split(separator: "\n")
+            #expect(commits.count == 2)
+            #expect(try await repo.fixture.git("show", "fixes:src/u_b.py") == "\n\ndef u_b() -> int:\n    return 1\n")
+            #expect(try await repo.fixture.git("log", "--format=%s", "main").contains("fix(") == false)
+            #expect(try await repo.fixture.git("log", "--format=%s", "topic").contains("fix(") == false)
+        }
+    }
 }
