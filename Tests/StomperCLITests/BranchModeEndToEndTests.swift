@@ -311,4 +311,25 @@ import Testing
             #expect(try await repo.fixture.git("log", "--format=%s", "topic").contains("fix(") == false)
         }
     }
+
+    /// Killed after a landing in a shallow, detached CI clone: resume finds the landed jobs in the
+    /// branch's history (libgit2 1.5.1 does not know shallow clones; the walk must stop at the
+    /// boundary, not fail) and lands the rest once each.
+    @Test func aKilledRunInAShallowCloneResumesFromTheBranchHistory() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await Self.shallowCheckout(dir, fixable: 3)
+            let head = try await repo.fixture.head()
+            let killed = try await repo.stomper(["fix", "-p", "1", "--branch", "stomper/fixes"],
+                                                environment: Self.inCI.merging(["STOMPER_FAILPOINT": "land.after:2"]) { $1 })
+            #expect(killed.termination == .signaled(SIGKILL))
+            let resumed = try await repo.stomper(["resume"], environment: Self.inCI)
+            #expect(resumed.exitCode == 0, "\(resumed.stderrText)")
+            #expect(resumed.stdoutText.contains("found landed in git history"), "\(resumed.stdoutText)")
+            let keys = try await repo.fixture.git("log", "--format=%(trailers:key=Stomper-Key,valueonly)", "\(head)..stomper/fixes")
+                .split(separator: "\n").filter { !$0.isEmpty }
+            #expect(keys.count == 3 && Set(keys).count == 3)
+            #expect(try await repo.fixture.head() == head)
+            #expect(try await repo.fixture.git("rev-parse", "--abbrev-ref", "HEAD") == "HEAD\n")
+        }
+    }
 }

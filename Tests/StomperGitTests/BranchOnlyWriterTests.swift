@@ -160,4 +160,36 @@ import Testing
             #expect(try await fixture.head() == base.hex)
         }
     }
+
+    /// History walks in a shallow clone stop at its boundary instead of failing: the contains
+    /// check of `fix --branch` and the trailer scan of resume.
+    @Test func historyWalksCopeWithAShallowClone() async throws {
+        try await withTemporaryDirectory { dir in
+            let origin = try await GitFixture.create(at: dir + "/origin", files: ["a.py": "a = 1\n"])
+            try origin.write(["a.py": "a = 2\n"])
+            try await origin.commitAll("second")
+            let old = try await origin.git("rev-parse", "HEAD~1").trimmingCharacters(in: .whitespacesAndNewlines)
+            try await origin.git("clone", "-q", "--depth", "1", "file://" + origin.root, dir + "/clone")
+            let clone = GitFixture(root: dir + "/clone")
+            try await clone.git("config", "user.name", "CI")
+            try await clone.git("config", "user.email", "ci@example.com")
+            #expect(FileManager.default.fileExists(atPath: clone.root + "/.git/shallow"))
+            let repository = try GitRepository.discover(from: clone.root)
+            let head = ObjectID(hex: try await clone.head())!
+            let writer = BranchWriter(repository: repository, target: .branchOnly(branch: "fixes", startPoint: head))
+            let first = try await writer.land(try patch(repository, base: head, edits: ["a.py": "a = 3\n"]),
+                                              message: "one\n\nStomper-Key: k1\n", author: nil)
+            let second = try await writer.land(try patch(repository, base: first, edits: ["a.py": "a = 4\n"]),
+                                               message: "two\n\nStomper-Key: k2\n", author: nil)
+            #expect(try repository.contains(head, from: second))
+            #expect(try repository.contains(first, from: second))
+            #expect(try !repository.contains(second, from: head))
+            // The boundary commit's parent is not in the clone, but is named as the parent; the
+            // walk goes no further than that, and an unrelated id is simply not found.
+            #expect(try repository.contains(ObjectID(hex: old)!, from: second))
+            #expect(try !repository.contains(ObjectID(hex: String(repeating: "1", count: 40))!, from: second))
+            #expect(try repository.trailerValues("Stomper-Key", from: second, excluding: head) == ["k1": first, "k2": second])
+            #expect(try repository.trailerValues("Stomper-Key", from: second, excluding: nil) == ["k1": first, "k2": second])
+        }
+    }
 }
