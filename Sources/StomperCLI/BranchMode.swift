@@ -27,7 +27,7 @@ enum BranchMode {
     }
 
     /// The first line of a run's text output: where the fixes go.
-    static func headline(_ plan: FixPlan, dryRun: Bool) -> String {
+    static func headline(_ plan: FixPlan) -> String {
         let count = plural(plan.jobs.count, "file")
         switch plan.landing {
         case .branchOnly: return "\(count) to fix onto \(plan.branch) (HEAD untouched)"

@@ -163,7 +163,8 @@ struct Fix: AsyncParsableCommand {
             session = try Session.open(global, flags: flags)
             if let reason = try BranchMode.loopGuard(session.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
                                                      allowOwnHead: allowOwnHead) {
-                Terminal.out(reason)
+                // stdout carries only JSON with --json: the reason goes to stderr then.
+                if json { Terminal.err(reason) } else { Terminal.out(reason) }
                 return
             }
             ledger = try session.openLedger()
@@ -182,7 +183,7 @@ struct Fix: AsyncParsableCommand {
             if needing > 0 { notes.append("\(needing) need\(needing == 1 ? "s" : "") an agent") }
             if plan.skipped.count > needing { notes.append("\(plan.skipped.count - needing) skipped") }
             if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
-            Terminal.out("stomper: " + BranchMode.headline(plan, dryRun: dryRun)
+            Terminal.out("stomper: " + BranchMode.headline(plan)
                          + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")

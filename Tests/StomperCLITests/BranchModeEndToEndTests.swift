@@ -180,6 +180,11 @@ import Testing
             #expect(try repo.outcomes(report)["src/pkg/fixable_0.py"]?["status"] as? String == "would_fix")
             let status = try await repo.stomper(["status"], environment: Self.notCI)
             #expect(status.exitCode == 0, "\(status.stderrText)")
+            let runID = try #require(report["run_id"] as? String, "\(report.keys)")
+            let show = try await repo.stomper(["show", runID], environment: Self.notCI)
+            #expect(show.exitCode == 0 && show.stdoutText.contains("fixable_0.py"), "\(show.stdoutText) \(show.stderrText)")
+            let docgenStatus = try await repo.stomper(["docgen", "status"], environment: Self.notCI)
+            #expect(docgenStatus.exitCode == 0, "\(docgenStatus.stderrText)")
             let fix = try await repo.stomper(["fix"], environment: Self.notCI)
             #expect(fix.exitCode == 2 && fix.stderrText.contains("--branch NAME"), "\(fix.stderrText)")
             // A dry run onto a branch verifies and creates nothing.
