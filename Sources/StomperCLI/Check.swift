@@ -25,7 +25,7 @@ struct Check: AsyncParsableCommand {
             let session = try Session.open(global, flags: [:])
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
             pipeline = try await session.makePipeline(ledger: nil)
-            plan = try await pipeline.plan(paths: selection)
+            plan = try await pipeline.plan(paths: selection, target: .readOnly)
         } catch {
             throw Failure.exit(error)
         }

@@ -99,12 +99,15 @@ enum DocgenRun {
     }
 
     /// A coordinator sharing the pipeline's lease guard, with lint status from its linter.
-    static func coordinator(for pipeline: Pipeline, branch: String) throws -> DocgenCoordinator {
+    /// With `branchOnly` (`fix --branch`), the docs go only onto the branch's ref and the lint
+    /// status comes from the branch's content, not the working tree.
+    static func coordinator(for pipeline: Pipeline, branch: String, branchOnly: Bool = false) throws -> DocgenCoordinator {
         let linter = pipeline.linter
         let root = pipeline.repository.workdir
+        let repository = pipeline.repository
         return try DocgenCoordinator(
             repository: pipeline.repository, branch: branch, settings: pipeline.configuration.docs,
-            resourceGuard: pipeline.resourceGuard, mode: pipeline.configuration.operationMode,
+            resourceGuard: pipeline.resourceGuard, mode: pipeline.configuration.operationMode, branchOnly: branchOnly,
             lintStatus: { paths in
                 // Sources some enabled linter checks: Python for ruff and mypy, shell scripts for
                 // shellcheck. Each linter only reports the files it handles.
@@ -115,7 +118,14 @@ enum DocgenRun {
                     (python && (path.hasSuffix(".py") || path.hasSuffix(".pyi")))
                         || (shell && (path.hasSuffix(".sh") || path.hasSuffix(".bash")))
                 }
-                guard !linted.isEmpty, let found = try? await linter.lintGrouped(paths: linted, root: root) else { return [:] }
+                guard !linted.isEmpty else { return [:] }
+                let found: [String: [Diagnostic]]?
+                if branchOnly, let tip = try? repository.branchTip(branch) {
+                    found = try? await pipeline.lintCommit(tip, paths: linted)
+                } else {
+                    found = try? await linter.lintGrouped(paths: linted, root: root)
+                }
+                guard let found else { return [:] }
                 return Dictionary(uniqueKeysWithValues: linted.map { path in
                     let tools = Set((found[path] ?? []).map(\.tool))
                     let ran = path.hasSuffix(".sh") || path.hasSuffix(".bash") ? ["shellcheck"] : names.filter { $0 != "shellcheck" }.sorted()

@@ -11,10 +11,18 @@ struct Fix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fix files with lint errors: one verified commit per file on the current branch.",
         discussion: """
+            With --branch NAME (fix.branch), the commits go onto branch NAME instead, built from \
+            commit objects only: HEAD, the index and the working tree are never touched, so it works \
+            on a detached HEAD (a CI checkout) and beside uncommitted edits. NAME is created at HEAD \
+            by the first fix that lands; an existing NAME must contain HEAD and is extended. In CI, \
+            a HEAD that is stomper's own commit (Stomper-Run trailer) makes fix do nothing, unless \
+            --allow-own-head.
+
             Examples:
               stomper fix --parallel 4
               stomper fix src/ --dry-run
               stomper fix --agent command   (with agent.command set in stomper.toml)
+              stomper fix --branch stomper/fixes   (in CI: then push stomper/fixes)
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -83,6 +91,12 @@ struct Fix: AsyncParsableCommand {
     @Flag(help: "Verify fixes and show their diffs, commit nothing.")
     var dryRun = false
 
+    @Option(help: "Commit the fixes onto this branch only (created at HEAD if missing); HEAD, index and working tree untouched (fix.branch).")
+    var branch: String?
+
+    @Flag(help: "In CI, fix even when HEAD is stomper's own commit (by default such a run does nothing).")
+    var allowOwnHead = false
+
     @Flag(help: "Print one JSON report at the end instead of text.")
     var json = false
 
@@ -96,6 +110,7 @@ struct Fix: AsyncParsableCommand {
         var flags: [String: SettingValue] = [:]
         if let parallel { flags["fix.parallel"] = .int(parallel) }
         if let keepWorktrees { flags["fix.keep_worktrees"] = .bool(keepWorktrees) }
+        if let branch { flags["fix.branch"] = .string(branch) }
         if let agent { flags["fix.agent"] = .string(agent) }
         if let maxAttempts { flags["fix.max_attempts"] = .int(maxAttempts) }
         if let timeout { flags["agent.timeout_sec"] = .int(timeout) }
@@ -146,12 +161,19 @@ struct Fix: AsyncParsableCommand {
             var flags = self.flags
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
             session = try Session.open(global, flags: flags)
+            if let reason = try BranchMode.loopGuard(session.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
+                                                     allowOwnHead: allowOwnHead) {
+                // stdout carries only JSON with --json: the reason goes to stderr then.
+                if json { Terminal.err(reason) } else { Terminal.out(reason) }
+                return
+            }
             ledger = try session.openLedger()
             try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
             let targets = try session.repositoryPaths(paths, from: global.startDirectory)
             let selection = try selection(session)
             pipeline = try await session.makePipeline(ledger: ledger, contained: true)
-            plan = try await pipeline.plan(paths: targets, selection: selection)
+            plan = try await pipeline.plan(paths: targets, selection: selection,
+                                           target: BranchMode.target(branch: session.configuration.fixBranch, dryRun: dryRun))
         } catch {
             throw Failure.exit(error)
         }
@@ -161,7 +183,7 @@ struct Fix: AsyncParsableCommand {
             if needing > 0 { notes.append("\(needing) need\(needing == 1 ? "s" : "") an agent") }
             if plan.skipped.count > needing { notes.append("\(plan.skipped.count - needing) skipped") }
             if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
-            Terminal.out("stomper: \(plural(plan.jobs.count, "file")) to fix on \(plan.branch)"
+            Terminal.out("stomper: " + BranchMode.headline(plan)
                          + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
@@ -175,6 +197,9 @@ struct Fix: AsyncParsableCommand {
 struct RunReport: Encodable {
     var runID: String
     var branch: String
+    /// Where fixes land: `checkout` (the checked-out branch, its files and index), `branch` (only
+    /// the ref of `branch`, `fix --branch`), `none` (a dry run of a detached HEAD).
+    var landing: String
     var base: String
     var dryRun: Bool
     var agent: String

@@ -50,6 +50,7 @@ struct Resume: AsyncParsableCommand {
             report = try await pipeline.prepareResume(of: record, ledger: ledger)
             if !json {
                 Terminal.out("stomper: resuming \(record.id): \(report.plan.jobs.count) files left"
+                             + (record.landing == .branch ? " onto \(record.branch) (HEAD untouched)" : "")
                              + (report.reconciled.isEmpty ? "" : ", \(report.reconciled.count) found landed in git history")
                              + (report.repaired.isEmpty ? "" : ", half-finished landing undone (\(report.repaired.joined(separator: ", ")))")
                              + (report.replanned.isEmpty ? "" : ", \(report.replanned.count) re-planned (file changed)"))

@@ -74,7 +74,7 @@ struct RunDriver: Sendable {
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         if json {
-            Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, base: plan.base.hex, dryRun: dryRun,
+            Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, landing: plan.landing.name, base: plan.base.hex, dryRun: dryRun,
                                     agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
                                     elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
                                     docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) }))
@@ -115,7 +115,8 @@ extension RunDriver {
                                                   folder: pipeline.configuration.docs.folder)
             }
             guard !landed.isEmpty else { return nil }
-            let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch).regenerate(landed, runID: plan.runID)
+            let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch, branchOnly: plan.landing == .branchOnly)
+                .regenerate(landed, runID: plan.runID)
             try await DocgenRun.record(report, ledger: ledger)
             return report
         } catch {

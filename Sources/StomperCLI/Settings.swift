@@ -154,6 +154,8 @@ enum Settings {
                 read: { .int($0.maxParallelFiles) }, write: { if case .int(let v) = $1 { $0.maxParallelFiles = v } }),
         Setting(key: "fix.keep_worktrees", kind: .bool, help: "keep the worktrees for the next run (no checkout then)",
                 read: { .bool($0.keepWorktrees) }, write: { if case .bool(let v) = $1 { $0.keepWorktrees = v } }),
+        Setting(key: "fix.branch", kind: .string, help: "commit fixes onto this branch only, HEAD and working tree untouched",
+                read: { .string($0.fixBranch) }, write: { if case .string(let v) = $1 { $0.fixBranch = v } }),
         Setting(key: "fix.agent", kind: .choice(StomperConfiguration.AgentKind.allCases.map(\.rawValue)),
                 help: "which agent fixes files", read: { .string($0.agent.rawValue) },
                 write: { if case .string(let v) = $1, let kind = StomperConfiguration.AgentKind(rawValue: v) { $0.agent = kind } }),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The message of a landed fix:
 ///
 ///     fix(ruff): src/app.py: fix 3 diagnostics (E711, F401)
@@ -26,5 +28,16 @@ public enum CommitMessage {
             Stomper-Key: \(key.value)
 
             """
+    }
+
+    /// The run named by a `Stomper-Run:` trailer line of `message` (stomper's own fix and docs
+    /// commits carry one), or nil.
+    public static func runID(in message: String) -> String? {
+        for line in message.split(separator: "\n", omittingEmptySubsequences: true).reversed() {
+            guard line.hasPrefix("Stomper-Run:") else { continue }
+            let value = line.dropFirst("Stomper-Run:".count).trimmingCharacters(in: .whitespaces)
+            if !value.isEmpty { return value }
+        }
+        return nil
     }
 }

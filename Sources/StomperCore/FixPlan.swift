@@ -31,9 +31,32 @@ public struct FixPlan: Sendable {
     public var toolVersions: [String: String]
     /// Files with diagnostics the selection left out (`--max-files`, `--max-errors`), with the reason.
     public var excluded: [String: String]
+    /// Where verified fixes land.
+    public var landing: Landing
+
+    /// Where a plan's fixes land.
+    public enum Landing: Sendable, Hashable {
+        /// On `branch`, checked out in the working tree (files and index written too).
+        case checkout
+        /// Only on the ref of `branch` (`fix --branch`); working tree, index and HEAD untouched.
+        case branchOnly
+        /// Nowhere: HEAD is detached and no branch was named, so only a dry run or a check may
+        /// use the plan; `branch` then describes HEAD (`HEAD (detached at abc123def456)`).
+        case none
+
+        /// As the ledger's events and the JSON report name it.
+        public var name: String {
+            switch self {
+            case .checkout: return "checkout"
+            case .branchOnly: return "branch"
+            case .none: return "none"
+            }
+        }
+    }
 
     public init(runID: String, branch: String, base: ObjectID, jobs: [FileJob], skipped: [FileOutcome],
-                toolVersions: [String: String], excluded: [String: String] = [:]) {
+                toolVersions: [String: String], excluded: [String: String] = [:], landing: Landing = .checkout) {
+        self.landing = landing
         self.runID = runID
         self.branch = branch
         self.base = base
@@ -41,6 +64,15 @@ public struct FixPlan: Sendable {
         self.skipped = skipped
         self.toolVersions = toolVersions
         self.excluded = excluded
+    }
+
+    /// What the branch writer lands on; nil when nothing may land (`.none`).
+    public var landingTarget: LandingTarget? {
+        switch landing {
+        case .checkout: return .checkout(branch: branch)
+        case .branchOnly: return .branchOnly(branch: branch, startPoint: base)
+        case .none: return nil
+        }
     }
 
     /// The id of a new run, from the current time (UTC) and 32 random bits.

@@ -4,12 +4,23 @@ import StomperGit
 /// What a landing is about to write, recorded (as the data of its `land.started` event) before
 /// the working tree is touched, so that `resume` can undo a landing a kill cut short.
 ///
-/// Versioned: records written before the field existed carry no `version` and are version 1. A
+/// Versioned: records written before the field existed carry no `version` and are version 1.
+/// Version 2 adds `target`: `branch` for a ref-only landing (`fix --branch`), which writes no
+/// working tree, so there is nothing to repair; builds that read only version 1 refuse it rather
+/// than restore files it never wrote. Checkout landings are still written as version 1. A
 /// record that cannot be read — another version, a malformed object id — is an error, never
 /// skipped: skipping it would leave a half-written landing in the user's working tree unrepaired.
 struct LandingIntent: Codable, Sendable, Hashable {
-    /// The version this build writes and reads.
-    static let currentVersion = 1
+    /// The newest version this build writes and reads.
+    static let currentVersion = 2
+
+    /// Where the landing was writing.
+    enum Target: String, Codable, Sendable, Hashable {
+        /// The working tree, its index and the checked-out branch.
+        case checkout
+        /// Only a branch ref.
+        case branch
+    }
 
     /// One path of the landing.
     struct Change: Codable, Sendable, Hashable {
@@ -30,22 +41,37 @@ struct LandingIntent: Codable, Sendable, Hashable {
     /// The job's idempotency key.
     var key: String?
     var changes: [Change]
+    var target: Target
 
-    init(key: String?, changes: [Change]) {
-        version = Self.currentVersion
+    init(key: String?, changes: [Change], target: Target = .checkout) {
+        version = target == .branch ? 2 : 1
         self.key = key
         self.changes = changes
+        self.target = target
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         version = try container.decodeIfPresent(Int.self, forKey: .version) ?? 1
-        guard version == Self.currentVersion else {
+        guard (1...Self.currentVersion).contains(version) else {
             throw DecodingError.dataCorruptedError(forKey: .version, in: container,
                                                    debugDescription: "landing intent version \(version) is not one this stomper reads")
         }
         key = try container.decodeIfPresent(String.self, forKey: .key)
         changes = try container.decode([Change].self, forKey: .changes)
+        target = version >= 2 ? try container.decode(Target.self, forKey: .target) : .checkout
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encodeIfPresent(key, forKey: .key)
+        try container.encode(changes, forKey: .changes)
+        if version >= 2 { try container.encode(target, forKey: .target) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, key, changes, target
     }
 
     /// Reads the data of a `land.started` event of `job`.

@@ -25,14 +25,33 @@ extension Pipeline {
     /// snapshot, and returns the plan of what is left.
     public func prepareResume(of run: RunRecord, ledger: Ledger) async throws -> ResumeReport {
         let repository = self.repository
-        let head = try await BlockingIO.run { try repository.head() }
-        guard case .branch(let branch, let tip) = head, branch == run.branch else {
-            throw CoreError(.repositoryState, "run \(run.id) commits to \(run.branch), but HEAD is not on it: `git switch \(run.branch)` and resume again")
+        let branch = run.branch
+        let tip: ObjectID
+        switch run.landing {
+        case .checkout:
+            let head = try await BlockingIO.run { try repository.head() }
+            guard case .branch(branch, let commit) = head else {
+                throw CoreError(.repositoryState, "run \(run.id) commits to \(run.branch), but HEAD is not on it: `git switch \(run.branch)` and resume again")
+            }
+            tip = commit
+        case .branch:
+            // A ref-only run (`fix --branch`): HEAD and the working tree play no part.
+            if let worktree = repository.worktreeCheckingOut(branch: branch) {
+                throw CoreError(.repositoryState,
+                                "run \(run.id) commits only to the ref of \(branch), but \(branch) is now checked out in "
+                                + "\(worktree): switch that checkout away from it and resume again")
+            }
+            guard let start = try repository.branchTip(branch) ?? ObjectID(hex: run.baseCommit) else {
+                throw CoreError(.badRecord, "run \(run.id) has no readable base commit (\(run.baseCommit))")
+            }
+            tip = start
         }
+        let branchOnly = run.landing == .branch
         let recorder = RunRecorder(ledger: ledger, runID: run.id)
         try await ledger.adoptRun(run.id, pid: getpid(), host: ProcessInfo.processInfo.hostName)
         try await recorder.event("run.resumed", step: "resume", ["previous_pid": .int(Int(run.pid)), "tip": .string(tip.hex)])
-        var report = ResumeReport(plan: FixPlan(runID: run.id, branch: branch, base: tip, jobs: [], skipped: [], toolVersions: [:]),
+        var report = ResumeReport(plan: FixPlan(runID: run.id, branch: branch, base: tip, jobs: [], skipped: [], toolVersions: [:],
+                                                landing: branchOnly ? .branchOnly : .checkout),
                                   recorder: recorder)
 
         // 1. Landings the dead process started and did not finish.
@@ -40,7 +59,9 @@ extension Pipeline {
         if !interrupted.isEmpty {
             // A lock on the index or the branch ref the dead landing left is cleared by the
             // landing lock the repair takes (it knows the landing died half-way; see LandingLock).
-            for changes in interrupted {
+            // A ref-only landing wrote no working tree and its ref move is atomic: nothing to undo.
+            for (job, intent) in interrupted where intent.target == .checkout {
+                let changes = try intent.treeChanges(job: job)
                 let restored = try await BlockingIO.run { try repository.repairInterruptedLanding(branch: branch, changes: changes) }
                 report.repaired += restored
             }
@@ -73,11 +94,14 @@ extension Pipeline {
         let planned = jobs.filter { $0.state == .planned }
         let paths = planned.map(\.path)
         let entries = try await BlockingIO.run { try repository.entries(at: paths, in: tip) }
-        let dirty = paths.isEmpty ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
+        let dirty = paths.isEmpty || branchOnly ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
         // Every file still there is linted again: a changed one is planned anew, an unchanged one
         // gets back its full baseline (what it has besides its targets must not count as introduced).
+        // A ref-only run lints the branch's content, never the working tree.
         let present = paths.filter { entries[$0] != nil && !dirty.contains($0) }
-        let relinted = present.isEmpty ? [:] : try await linter.lintGrouped(paths: present, root: repository.workdir)
+        let relinted = present.isEmpty ? [:]
+            : branchOnly ? try await lintCommit(tip, paths: present)
+            : try await linter.lintGrouped(paths: present, root: repository.workdir)
         let toolVersions = (try? JSONDecoder().decode([String: String].self, from: Data(run.toolVersions.utf8))) ?? [:]
         report.plan.toolVersions = toolVersions
         for job in planned {
@@ -145,15 +169,17 @@ extension Pipeline {
     /// The change lists of `land.started` events with no `land.finished` after them, per job. A
     /// record that cannot be read stops the resume (`CoreError.badRecord`): skipping it would
     /// leave that landing's half-written files unrepaired.
-    private func interruptedLandings(_ runID: String, ledger: Ledger) async throws -> [[(path: String, old: TreeEntry?, new: ObjectID?)]] {
+    private func interruptedLandings(_ runID: String, ledger: Ledger) async throws -> [(job: String, intent: LandingIntent)] {
         var open: [String: String] = [:]
         for event in try await ledger.events(runID: runID) where event.type.hasPrefix("land.") {
             guard let job = event.job else { continue }
             if event.type == "land.started" { open[job] = event.data } else if event.type == "land.finished" { open[job] = nil }
         }
-        var landings: [[(path: String, old: TreeEntry?, new: ObjectID?)]] = []
+        var landings: [(job: String, intent: LandingIntent)] = []
         for job in open.keys.sorted() {
-            landings.append(try LandingIntent.decode(open[job]!, job: job).treeChanges(job: job))
+            let intent = try LandingIntent.decode(open[job]!, job: job)
+            _ = try intent.treeChanges(job: job)  // unreadable ids stop the resume, whatever the target
+            landings.append((job, intent))
         }
         return landings
     }

@@ -63,27 +63,26 @@ public struct Pipeline: Sendable {
     /// Lints the selection once (one linter process) and turns each file with diagnostics into a
     /// job, or into a skipped outcome when it must not be touched.
     ///
-    /// - Parameter paths: files or folders relative to the repository root; empty means everything.
-    public func plan(paths: [String], selection: FileSelection = FileSelection()) async throws -> FixPlan {
+    /// - Parameters:
+    ///   - paths: files or folders relative to the repository root; empty means everything.
+    ///   - target: what the plan is for (`PlanTarget`): the checked-out branch, a branch ref only
+    ///     (the base commit's content is linted, uncommitted changes do not matter), or nothing.
+    public func plan(paths: [String], selection: FileSelection = FileSelection(),
+                     target: PlanTarget = .checkout) async throws -> FixPlan {
         let repository = self.repository
         let head = try await BlockingIO.run { try repository.head() }
-        let branch: String
-        let base: ObjectID
-        switch head {
-        case .branch(let name, let commit):
-            (branch, base) = (name, commit)
-        case .detached:
-            throw CoreError(.repositoryState, "HEAD is detached: check out the branch the fixes should be committed to")
-        case .unborn(let name):
-            throw CoreError(.repositoryState, "branch \(name) has no commits yet: commit the files to fix first")
-        }
+        let resolved = try resolve(target, head: head)
+        let (branch, base) = (resolved.branch, resolved.base)
         let toolVersions = try await Self.versions(of: linter)
-        let linted = try await linter.lintGrouped(paths: paths, root: repository.workdir)
+        let linted = resolved.landing == .branchOnly
+            ? try await lintCommit(base, paths: paths)
+            : try await linter.lintGrouped(paths: paths, root: repository.workdir)
         let selected = selection.apply(linted)
         let byFile = selected.files
         let files = byFile.keys.sorted()
         let entries = try await BlockingIO.run { try repository.entries(at: files, in: base) }
-        let dirty = files.isEmpty ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
+        // Landing only on a branch ref never reads or writes the working tree: its edits do not matter.
+        let dirty = files.isEmpty || resolved.landing == .branchOnly ? [] : try await BlockingIO.run { try repository.uncommittedPaths() }
         let configurationHash = configuration.resultHash
         var jobs: [FileJob] = []
         var skipped: [FileOutcome] = []
@@ -120,7 +119,7 @@ public struct Pipeline: Sendable {
                                 baseline: all.count == targets.count ? nil : all, needsAgent: untargeted.sorted()))
         }
         return FixPlan(runID: FixPlan.newRunID(), branch: branch, base: base, jobs: jobs, skipped: skipped,
-                       toolVersions: toolVersions, excluded: selected.excluded)
+                       toolVersions: toolVersions, excluded: selected.excluded, landing: resolved.landing)
     }
 
     /// Whether some agent of the chain can fix `diagnostic`.
@@ -157,7 +156,7 @@ public struct Pipeline: Sendable {
             agent: CanonicalJSON.object(["kind": .string(agentIdentity.kind), "name": .string(agentIdentity.name),
                                          "settings": .string(agentIdentity.settings)]).text,
             snapshotID: snapshot.id, dryRun: dryRun, pid: getpid(), host: ProcessInfo.processInfo.hostName,
-            createdAt: now, updatedAt: now)
+            createdAt: now, updatedAt: now, landing: plan.landing == .branchOnly ? .branch : .checkout)
         var jobs = try plan.jobs.map { job in
             JobRecord(runID: plan.runID, path: job.path, key: job.key.value, baseBlob: job.baseBlob.hex,
                       diagnostics: String(decoding: try encoder.encode(job.diagnostics), as: UTF8.self), state: .planned,
@@ -174,7 +173,7 @@ public struct Pipeline: Sendable {
             "branch": .string(plan.branch), "base": .string(plan.base.hex), "jobs": .int(plan.jobs.count),
             "skipped": .int(plan.skipped.count), "snapshot": .string(snapshot.id), "dry_run": .bool(dryRun),
             "parallel": .int(configuration.maxParallelFiles), "agent": .string(agentIdentity.description),
-            "excluded": .int(plan.excluded.count),
+            "excluded": .int(plan.excluded.count), "landing": .string(plan.landing.name),
         ])
         return recorder
     }
@@ -189,6 +188,9 @@ public struct Pipeline: Sendable {
     public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
                     onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
                     beforeCompletion: (@Sendable (RunSummary) async -> Void)? = nil) async throws -> RunSummary {
+        guard let target = plan.landingTarget ?? (dryRun ? .checkout(branch: plan.branch) : nil) else {
+            throw CoreError(.repositoryState, "\(plan.branch): nothing can land without a branch; pass --branch NAME")
+        }
         var summary = RunSummary(plan.skipped)
         resourceGuard.attach(runID: plan.runID)
         let governor = AgentGovernor(
@@ -214,7 +216,7 @@ public struct Pipeline: Sendable {
             }
             let context = JobContext(
                 plan: plan, dryRun: dryRun, pool: pool, recorder: recorder, useCache: useCache && recorder != nil,
-                writer: BranchWriter(repository: repository, branch: plan.branch),
+                writer: BranchWriter(repository: repository, target: target),
                 // With every agent contained, the common git dir is read-only to them: any change
                 // there is the user's own (`git config`, a remote, a checkout) and is left alone.
                 // Without the sandbox, the snapshot is checked, and restored, after each attempt.
@@ -441,6 +443,8 @@ public struct Pipeline: Sendable {
     /// Who changed the file on the branch since planning, if anyone did: the commit that carries
     /// a newer version (another stomper process's fix, or a person's commit).
     private func changedSincePlanning(_ job: FileJob, _ context: JobContext) async throws -> String? {
+        // A plan of a detached HEAD (dry run, no branch) has no branch anyone could move.
+        guard context.plan.landing != .none else { return nil }
         let repository = self.repository
         let branch = context.plan.branch
         let base = context.plan.base
@@ -503,8 +507,12 @@ public struct Pipeline: Sendable {
         let recorder = context.recorder
         // The intent is durable before the working tree is touched, so resume can undo a landing
         // that was killed half-way.
+        let branchOnly = !writer.target.writesCheckout
+        // Version 2 records a ref-only landing: an older stomper refuses it rather than "repair" a
+        // working tree the landing never wrote.
         try await recorder?.event("land.started", step: "land", job: job.path, [
-            "version": .int(1), "key": .string(job.key.value),
+            "version": .int(branchOnly ? 2 : 1), "key": .string(job.key.value),
+            "target": branchOnly ? .string("branch") : .null,
             "changes": .array(patch.changes.map { change in
                 .object(["path": .string(change.path), "old_blob": .string(change.old?.id.hex),
                          "old_mode": change.old.map { .int(Int($0.mode.rawValue)) } ?? .null,

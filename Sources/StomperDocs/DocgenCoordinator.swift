@@ -64,6 +64,7 @@ public final class DocgenCoordinator: Sendable {
     public let branch: String
     public let settings: DocgenSettings
     private let writer: BranchWriter
+    private let branchOnly: Bool
     private let resourceGuard: any ResourceGuard
     private let generator: any DocGenerator
     private let mode: OperationMode
@@ -71,12 +72,15 @@ public final class DocgenCoordinator: Sendable {
     private let historyState: Mutex<DocgenHistory>
 
     /// - Parameter lintStatus: the lint status of each source, as shown in its doc.
+    /// - Parameter branchOnly: commit the docs only onto the branch's ref (`fix --branch`): the
+    ///   working tree and index are neither written nor repaired.
     public init(repository: GitRepository, branch: String, settings: DocgenSettings, resourceGuard: any ResourceGuard,
-                mode: OperationMode, generator: (any DocGenerator)? = nil,
+                mode: OperationMode, generator: (any DocGenerator)? = nil, branchOnly: Bool = false,
                 lintStatus: @escaping @Sendable ([String]) async -> [String: LintStatus] = { _ in [:] }) throws(DocsError) {
         self.repository = repository
         self.branch = branch
         self.settings = settings
+        self.branchOnly = branchOnly
         self.writer = BranchWriter(repository: repository, branch: branch)
         self.resourceGuard = resourceGuard
         if let generator {
@@ -121,7 +125,7 @@ public final class DocgenCoordinator: Sendable {
         let generatorName = generator.name
         // A docs writer killed between its temporary file and the rename leaves the temporary
         // behind; only a holder of IDEMP_DOCS writes in the docs folder, so it is safe to remove now.
-        try AtomicFile.removeStaleTemporaries(in: folder, beneath: repository.workdir)
+        if !branchOnly { try AtomicFile.removeStaleTemporaries(in: folder, beneath: repository.workdir) }
         guard let tip = try await BlockingIO.run({ try repository.branchTip(branch) }) else {
             throw GitError(.unbornBranch, "branch \(branch) has no commits yet: nothing to document")
         }
@@ -200,7 +204,7 @@ public final class DocgenCoordinator: Sendable {
                     changes.removeAll { $0.path == item.docPath }
                 }
             }
-            if !changes.isEmpty {
+            if !changes.isEmpty && !branchOnly {
                 // A docgen killed half-way through its commit left some of these very docs in the
                 // working tree or index: put those back (they are byte for byte what is about to be
                 // written). A doc that holds anything else was edited by a person and is left alone.
@@ -224,7 +228,10 @@ public final class DocgenCoordinator: Sendable {
             }
             if !changes.isEmpty {
                 let text = message ?? Self.message(count: changes.count, runID: runID)
-                commit = try await writer.land(Patch(base: now, changes: changes), message: text, author: nil, durable: true,
+                // Ref-only: a writer for the tip just read (docs follow landed fixes, so the branch exists).
+                let writer = branchOnly ? BranchWriter(repository: repository, target: .branchOnly(branch: branch, startPoint: now))
+                    : self.writer
+                commit = try await writer.land(Patch(base: now, changes: changes), message: text, author: nil, durable: !branchOnly,
                                                fence: { try grant.checkWrite() })
             }
         }

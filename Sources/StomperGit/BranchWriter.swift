@@ -16,7 +16,9 @@ public struct Signature: Sendable, Hashable {
     public static let fallback = Signature(name: "stomper", email: "stomper@localhost")
 }
 
-/// Lands patches on a branch that is checked out in the main working tree, one commit per patch.
+/// Lands patches on a branch, one commit per patch: the branch checked out in the main working tree
+/// (`LandingTarget.checkout`), or only a branch ref (`LandingTarget.branchOnly`: steps 2 and the
+/// dirty and HEAD checks are skipped, nothing outside the object store and the ref is written).
 ///
 /// The order follows reference §P9 so that a failure at any step leaves the repository as it was:
 /// 1. build the commit from the branch tip's tree with only the changed blobs (no index, no
@@ -38,7 +40,8 @@ public struct Signature: Sendable, Hashable {
 /// process rewrote it.
 public final class BranchWriter: Sendable {
     public let repository: GitRepository
-    public let branch: String
+    public let target: LandingTarget
+    public var branch: String { target.branch }
     private let queue = DispatchQueue(label: "stomper.branch-writer")
     /// Patches waiting for the queue.
     private let pending = Mutex<[Request]>([])
@@ -57,13 +60,23 @@ public final class BranchWriter: Sendable {
     let lockWait: Duration
 
     public convenience init(repository: GitRepository, branch: String) {
-        self.init(repository: repository, branch: branch, beforeBranchMove: nil)
+        self.init(repository: repository, target: .checkout(branch: branch), beforeBranchMove: nil)
     }
 
-    init(repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
+    public convenience init(repository: GitRepository, target: LandingTarget) {
+        self.init(repository: repository, target: target, beforeBranchMove: nil)
+    }
+
+    convenience init(repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
+                     onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
+        self.init(repository: repository, target: .checkout(branch: branch), beforeBranchMove: beforeBranchMove,
+                  onLockWait: onLockWait, lockWait: lockWait)
+    }
+
+    init(repository: GitRepository, target: LandingTarget, beforeBranchMove: (@Sendable () -> Void)?,
          onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
         self.repository = repository
-        self.branch = branch
+        self.target = target
         self.beforeBranchMove = beforeBranchMove
         self.onLockWait = onLockWait
         self.lockWait = lockWait
@@ -124,8 +137,9 @@ public final class BranchWriter: Sendable {
             let open = group.indices.filter { results[$0] == nil }
             if open.isEmpty { break }
             do {
-                let moved = try LandingLock.withLock(commonDir: repository.commonDir,
-                                                     clearing: ["index.lock", refName + ".lock"]) { () throws -> Bool in
+                // A ref-only landing never writes the index: a stale index.lock is not its to clear.
+                let clearing = target.writesCheckout ? ["index.lock", refName + ".lock"] : [refName + ".lock"]
+                let moved = try LandingLock.withLock(commonDir: repository.commonDir, clearing: clearing) { () throws -> Bool in
                     try landOnce(open.map { (index: $0, request: group[$0]) }, repo: repo, results: &results)
                 }
                 if moved { break }
@@ -152,6 +166,9 @@ public final class BranchWriter: Sendable {
     /// the members without a result may try again. Throws what fails the group as a whole.
     private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
                           results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
+        if case .branchOnly(_, let startPoint) = target {
+            return try landOnRefOnly(members, repo: repo, startPoint: startPoint, results: &results)
+        }
         try waitForGitLocks()
         let tip = try currentTip(repo)
         var parent = tip
@@ -200,6 +217,76 @@ public final class BranchWriter: Sendable {
         }
         try restoreCheckout(repo, writes.map(\.change), tip: tip)
         return false
+    }
+
+    /// `landOnce` for `.branchOnly`: the commits are built on the ref's tip (or `startPoint` when
+    /// the branch does not exist yet) and the ref moves with compare-and-swap (created with
+    /// force off when missing; someone else creating it first counts as moved). No HEAD check, no
+    /// dirty check, no working tree or index write: there is nothing to restore when it fails.
+    private func landOnRefOnly(_ members: [(index: Int, request: Request)], repo: RepositoryHandle, startPoint: ObjectID,
+                               results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
+        let existing = try refTip(repo)
+        let tip = existing ?? startPoint
+        var parent = tip
+        var tree = try repo.tree(ofCommit: tip)
+        var built: [(index: Int, commit: ObjectID)] = []
+        for (index, request) in members {
+            do {
+                try request.fence?()
+                for change in request.patch.changes {
+                    guard try tree.entry(at: change.path) == change.old else {
+                        throw GitError(.baseChanged, "the file changed on \(branch) since the run started", path: change.path)
+                    }
+                }
+                let (commit, newTree) = try buildCommit(repo, parent: parent, parentTree: tree, patch: request.patch,
+                                                        message: request.message, author: request.author)
+                parent = commit
+                tree = newTree
+                built.append((index, commit))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        if built.isEmpty { return true }
+        Failpoint.hit("land.checkout")
+        beforeBranchMove?()
+        let last = members.last { results[$0.index] == nil }!.request
+        let message = built.count == 1 ? last.message : "\(built.count) commits, the last: \(last.message)"
+        let moved = existing == nil
+            ? try createBranch(repo, at: parent, message: message)
+            : try moveBranch(repo, from: tip, to: parent, message: message)
+        guard moved else { return false }
+        for (index, commit) in built { results[index] = .success(commit) }
+        return true
+    }
+
+    /// The commit `refs/heads/<branch>` points at, or nil when the branch does not exist.
+    private func refTip(_ repo: RepositoryHandle) throws(GitError) -> ObjectID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, repo.pointer, refName)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try LibGit2.check(result, "reading \(refName)")
+        return ObjectID(oid)
+    }
+
+    /// Creates the branch at `commit` unless it exists by now (false: another writer created it;
+    /// the caller rebuilds on its tip).
+    private func createBranch(_ repo: RepositoryHandle, at commit: ObjectID, message: String) throws(GitError) -> Bool {
+        var oid = commit.oid
+        var ref: OpaquePointer?
+        let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
+        var backoff = LockBackoff(limit: lockWait)
+        var result: Int32
+        while true {
+            result = git_reference_create(&ref, repo.pointer, refName, &oid, 0, "stomper: \(firstLine)")
+            guard result == GIT_ELOCKED.rawValue else { break }
+            if !backoff.waited { onLockWait?(repository.commonDir + "/" + refName + ".lock") }
+            guard backoff.pause() else { break }
+        }
+        if result == GIT_EEXISTS.rawValue { return false }
+        try LibGit2.check(result, "creating \(refName)")
+        git_reference_free(ref)
+        return true
     }
 
     /// Waits while another git process holds the main index or the branch ref (`index.lock`,

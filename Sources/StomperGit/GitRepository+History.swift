@@ -8,28 +8,57 @@ extension GitRepository {
     /// Resume uses it to learn which jobs landed even if the process died before recording them.
     public func trailerValues(_ key: String, from tip: ObjectID, excluding base: ObjectID?) throws(GitError) -> [String: ObjectID] {
         let repo = try open()
-        var walk: OpaquePointer?
-        try LibGit2.check(git_revwalk_new(&walk, repo.pointer), "starting a history walk")
-        defer { git_revwalk_free(walk) }
-        var tipOid = tip.oid
-        try LibGit2.check(git_revwalk_push(walk, &tipOid), "walking from \(tip.short)")
-        if let base {
-            var baseOid = base.oid
-            try LibGit2.check(git_revwalk_hide(walk, &baseOid), "hiding \(base.short)")
-        }
         let prefix = key + ":"
         var values: [String: ObjectID] = [:]
-        var oid = git_oid()
-        while git_revwalk_next(&oid, walk) == 0 {
-            let id = ObjectID(oid)
-            let commit = try repo.commit(id)
-            guard let raw = git_commit_message(commit.pointer) else { continue }
+        func collect(_ id: ObjectID, _ commit: CommitHandle) {
+            guard let raw = git_commit_message(commit.pointer) else { return }
             for line in String(cString: raw).split(separator: "\n") where line.hasPrefix(prefix) {
                 let value = line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
                 if values[value] == nil { values[value] = id }
             }
         }
+        if try revwalk(repo, from: tip, excluding: base, collect) { return values }
+        // The walk failed part-way: in a shallow clone (which libgit2 1.5.1 does not know) hiding
+        // or reaching a grafted commit needs its missing parents. Walk the parents by hand
+        // instead, stopping at `base` and at missing commits.
+        values = [:]
+        var queue = [tip]
+        var seen: Set<ObjectID> = [tip]
+        var next = 0
+        while next < queue.count {
+            let id = queue[next]
+            next += 1
+            if id == base { continue }
+            guard let commit = try repo.commitIfPresent(id) else { continue }
+            collect(id, commit)
+            for index in 0..<git_commit_parentcount(commit.pointer) {
+                guard let raw = git_commit_parent_id(commit.pointer, index) else { continue }
+                let parent = ObjectID(raw.pointee)
+                if seen.insert(parent).inserted { queue.append(parent) }
+            }
+        }
         return values
+    }
+
+    /// libgit2's walk of `tip` minus `base`, newest first; false when it failed before the end.
+    private func revwalk(_ repo: RepositoryHandle, from tip: ObjectID, excluding base: ObjectID?,
+                         _ body: (ObjectID, CommitHandle) -> Void) throws(GitError) -> Bool {
+        var walk: OpaquePointer?
+        try LibGit2.check(git_revwalk_new(&walk, repo.pointer), "starting a history walk")
+        defer { git_revwalk_free(walk) }
+        var tipOid = tip.oid
+        guard git_revwalk_push(walk, &tipOid) == 0 else { return false }
+        if let base {
+            var baseOid = base.oid
+            guard git_revwalk_hide(walk, &baseOid) == 0 else { return false }
+        }
+        var oid = git_oid()
+        while true {
+            let result = git_revwalk_next(&oid, walk)
+            if result == GIT_ITEROVER.rawValue { return true }
+            guard result == 0, let commit = try repo.commitIfPresent(ObjectID(oid)) else { return false }
+            body(ObjectID(oid), commit)
+        }
     }
 
     /// Puts back what a landing that was killed half-way wrote to the main working tree and index.

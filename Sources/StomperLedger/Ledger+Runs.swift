@@ -7,11 +7,11 @@ extension Ledger {
         try await write { db in
             try db.execute(sql: """
                 INSERT INTO run (id, status, branch, base_commit, config_hash, config_json, tool_versions, agent,
-                                 snapshot_id, dry_run, pid, host, created_at, updated_at, finished_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 snapshot_id, dry_run, pid, host, created_at, updated_at, finished_at, landing)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.id, run.status.rawValue, run.branch, run.baseCommit, run.configHash, run.configJSON,
                                  run.toolVersions, run.agent, run.snapshotID, run.dryRun, run.pid, run.host, run.createdAt,
-                                 run.updatedAt, run.finishedAt])
+                                 run.updatedAt, run.finishedAt, run.landing.rawValue])
             try db.execute(sql: "INSERT INTO snapshot (id, run_id, manifest) VALUES (?, ?, ?)",
                            arguments: [run.snapshotID, run.id, manifest])
             for job in jobs { try Self.insert(job, db) }
@@ -90,7 +90,9 @@ extension Ledger {
                   baseCommit: row["base_commit"], configHash: row["config_hash"], configJSON: row["config_json"],
                   toolVersions: row["tool_versions"], agent: row["agent"], snapshotID: row["snapshot_id"],
                   dryRun: row["dry_run"], pid: row["pid"], host: row["host"], createdAt: row["created_at"],
-                  updatedAt: row["updated_at"], finishedAt: row["finished_at"])
+                  updatedAt: row["updated_at"], finishedAt: row["finished_at"],
+                  // A value this build does not know must not be resumed as a checkout landing.
+                  landing: RunLanding(rawValue: row["landing"]) ?? .branch)
     }
 
     /// Deletes a run and everything recorded for it (events too).

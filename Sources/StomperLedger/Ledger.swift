@@ -200,6 +200,9 @@ public final class Ledger: Sendable {
                 CREATE INDEX attempt_code_code ON attempt_code(code);
                 """)
         }
+        migrator.registerMigration("v4: where a run lands (the checkout, or only a branch ref)") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN landing TEXT NOT NULL DEFAULT 'checkout'")
+        }
         return migrator
     }
 

@@ -28,10 +28,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var createdAt: String
     public var updatedAt: String
     public var finishedAt: String?
+    /// Where the run's fixes land: `branch` is the branch the run commits to either way.
+    public var landing: RunLanding
 
     public init(id: String, status: RunStatus, branch: String, baseCommit: String, configHash: String, configJSON: String,
                 toolVersions: String, agent: String, snapshotID: String, dryRun: Bool, pid: Int32, host: String,
-                createdAt: String, updatedAt: String, finishedAt: String? = nil) {
+                createdAt: String, updatedAt: String, finishedAt: String? = nil, landing: RunLanding = .checkout) {
+        self.landing = landing
         self.id = id
         self.status = status
         self.branch = branch
@@ -48,6 +51,15 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
         self.finishedAt = finishedAt
     }
+}
+
+/// Where a run lands its fixes.
+public enum RunLanding: String, Sendable, Hashable, Codable {
+    /// On the branch checked out in the working tree, writing its files and index.
+    case checkout
+    /// Only on the branch ref (`stomper fix --branch`): working tree, index and HEAD untouched;
+    /// a missing branch is created at the run's base commit.
+    case branch
 }
 
 /// One planned file of a run and where it stands.

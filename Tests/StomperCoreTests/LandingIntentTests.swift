@@ -19,12 +19,26 @@ import Testing
         #expect(changes[0].old == TreeEntry(id: ObjectID(hex: old)!, mode: .executable) && changes[0].new == ObjectID(hex: new))
         #expect(changes[1].old == nil && changes[1].new == nil)
         let versioned = try LandingIntent.decode(#"{"version":1,"changes":[],"key":null}"#, job: "x")
-        #expect(versioned.changes.isEmpty)
+        #expect(versioned.changes.isEmpty && versioned.target == .checkout)
+    }
+
+    /// A ref-only landing (`fix --branch`) is written as version 2 with its target; a checkout
+    /// landing stays version 1, so older builds still read it.
+    @Test func aBranchOnlyLandingIsVersionTwo() throws {
+        let change = LandingIntent.Change(path: "a.py", oldBlob: old, oldMode: 33188, newBlob: new)
+        let branch = LandingIntent(key: "k", changes: [change], target: .branch)
+        let text = String(decoding: try JSONEncoder().encode(branch), as: UTF8.self)
+        #expect(text.contains(#""version":2"#) && text.contains(#""target":"branch""#))
+        #expect(try LandingIntent.decode(text, job: "a.py") == branch)
+        let checkout = LandingIntent(key: "k", changes: [change])
+        let checkoutText = String(decoding: try JSONEncoder().encode(checkout), as: UTF8.self)
+        #expect(checkout.version == 1 && !checkoutText.contains("target"))
+        #expect(try LandingIntent.decode(checkoutText, job: "a.py").target == .checkout)
     }
 
     /// A record resume cannot read is an error that names the job and what to do — never skipped.
     @Test(arguments: [
-        #"{"version":2,"changes":[]}"#, #"{"changes":[{"path":"a","old_blob":"zz"}]}"#, "not json",
+        #"{"version":3,"changes":[]}"#, #"{"version":2,"changes":[]}"#, #"{"changes":[{"path":"a","old_blob":"zz"}]}"#, "not json",
         #"{"changes":[{"path":"a","old_blob":"\#(String(repeating: "a", count: 40))","old_mode":1}]}"#,
     ])
     func anUnreadableRecordIsAnError(text: String) {

@@ -41,7 +41,8 @@ import Testing
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger.open(commonDir: dir)
             #expect(try await ledger.appliedMigrations() == ["v1: runs, jobs, events, receipts, fix cache", "v2: leases and fencing tokens",
-                                                              "v3: learning from verified attempts"])
+                                                              "v3: learning from verified attempts",
+                                                              "v4: where a run lands (the checkout, or only a branch ref)"])
             try await ledger.createRun(makeRun(), manifest: "{}", jobs: [job("a.py")])
             let folder = try FileManager.default.attributesOfItem(atPath: dir + "/stomper")[.posixPermissions] as? Int
             #expect(folder == 0o700)
@@ -51,8 +52,20 @@ import Testing
             }
             // Opening again does not migrate twice and keeps the data.
             let again = try Ledger.open(commonDir: dir)
-            #expect(try await again.appliedMigrations().count == 3)
+            #expect(try await again.appliedMigrations().count == 4)
             #expect(try await again.jobs(runID: makeRun().id).map(\.path) == ["a.py"])
+        }
+    }
+
+    @Test func aRunRemembersWhereItLands() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger.open(commonDir: dir)
+            try await ledger.createRun(makeRun(), manifest: "{}", jobs: [])
+            var branchOnly = makeRun("run-20261122-000000-00000002")
+            branchOnly.landing = .branch
+            try await ledger.createRun(branchOnly, manifest: "{}", jobs: [])
+            #expect(try await ledger.run(makeRun().id)?.landing == .checkout)
+            #expect(try await ledger.run(branchOnly.id)?.landing == .branch)
         }
     }
 
