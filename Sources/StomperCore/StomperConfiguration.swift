@@ -135,6 +135,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var coordination = CoordinationPolicy()
     /// Docs regenerated for changed files after a run (`[docs]`).
     public var docs = DocgenSettings()
+    /// Annotations and reports in CI (`[ci]`).
+    public var ci = CISettings()
 
     public var operationMode: OperationMode { interactive ? .interactive : .batch }
 
@@ -165,6 +167,7 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         resumed.keepWorktrees = current.keepWorktrees
         resumed.sandbox = current.sandbox
         resumed.sandboxWritable = current.sandboxWritable
+        resumed.ci = current.ci
         return resumed
     }
 
