@@ -18,7 +18,7 @@ struct Check: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text (the same as --output-format json).")
     var json = false
 
-    @Option(help: "text (default), concise (path:line:col: CODE message), json, github (workflow-command annotations) or sarif (SARIF 2.1.0).")
+    @Option(help: "text (default), concise (path:line:col: CODE message), json, github (workflow-command annotations), sarif (SARIF 2.1.0) or codequality (GitLab Code Quality).")
     var outputFormat: CheckOutputFormat?
 
     func run() async throws {

@@ -4,9 +4,10 @@ import StomperCore
 import StomperReport
 
 /// `stomper check --output-format`: today's text, ruff-like concise lines, the JSON report,
-/// GitHub workflow-command annotations for every diagnostic, or SARIF 2.1.0.
+/// GitHub workflow-command annotations for every diagnostic, SARIF 2.1.0, or a GitLab Code
+/// Quality report.
 enum CheckOutputFormat: String, CaseIterable, ExpressibleByArgument {
-    case text, concise, json, github, sarif
+    case text, concise, json, github, sarif, codequality
 
     /// The format `--output-format` and the older `--json` flag ask for together.
     static func resolve(_ format: CheckOutputFormat?, json: Bool) throws -> CheckOutputFormat {
@@ -19,7 +20,7 @@ enum CheckOutputFormat: String, CaseIterable, ExpressibleByArgument {
         }
     }
 
-    /// Prints the formats that only list diagnostics (concise, github, sarif); false for text and
+    /// Prints the formats that only list diagnostics (concise, github, sarif, codequality); false for text and
     /// json, which `Check` prints itself.
     func printDiagnostics(_ plan: FixPlan, ci: CISettings, root: String) throws -> Bool {
         let planned = LeftDiagnostic.planned(plan)
@@ -33,6 +34,8 @@ enum CheckOutputFormat: String, CaseIterable, ExpressibleByArgument {
         case .sarif:
             let data = try SarifReport(toolVersions: plan.toolVersions, root: root).json(planned)
             Terminal.out(String(decoding: data, as: UTF8.self), terminator: "")
+        case .codequality:
+            Terminal.out(String(decoding: try CodeQualityReport.json(planned), as: UTF8.self), terminator: "")
         }
         return true
     }

@@ -90,6 +90,14 @@ import Testing
             #expect(shell["level"] as? String == "note", "shellcheck's info level")
             let location = try #require((shell["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
             #expect(location["artifactLocation"] as? [String: String] == ["uri": "scripts/run.sh", "uriBaseId": "%SRCROOT%"])
+
+            let quality = try await repo.stomper(["check", "--output-format", "codequality"], environment: environment)
+            #expect(quality.exitCode == 1)
+            let issues = try #require(try Self.json(quality.standardOutput) as? [[String: Any]])
+            #expect(issues.count == lines.count)
+            let shellIssue = try #require(issues.first { $0["check_name"] as? String == "shellcheck/SC2086" })
+            #expect(shellIssue["severity"] as? String == "info")
+            #expect(((shellIssue["location"] as? [String: Any])?["lines"] as? [String: Any])?["begin"] as? Int == 2)
         }
     }
 
