@@ -159,6 +159,22 @@ import Testing
         }
     }
 
+    /// With `--json` stdout stays the JSON report (no workflow commands in it); the job summary and
+    /// outputs are still written, the summary file created when missing.
+    @Test func jsonInGitHubActionsKeepsStdoutForTheReport() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
+            let result = try await repo.stomper(["fix", "--json"], environment: [
+                "GITHUB_ACTIONS": "true", "STOMPER_CI": nil, "GITHUB_STEP_SUMMARY": dir + "/summary.md", "GITHUB_OUTPUT": dir + "/out",
+            ])
+            #expect(result.exitCode == 1)
+            #expect(!result.stdoutText.contains("::"))
+            #expect(try repo.report(result)["summary"] != nil)
+            #expect(try String(contentsOfFile: dir + "/summary.md", encoding: .utf8).contains("`src/pkg/unfixable_0.py:2:5`"))
+            #expect(try String(contentsOfFile: dir + "/out", encoding: .utf8).contains("needs_agent=1\n"))
+        }
+    }
+
     /// With a terminal (through `script`), CI switches the live status line off; without CI it is there.
     @Test func ciHasNoLiveStatusLineEvenOnATerminal() async throws {
         try await withTemporaryDirectory { dir in
