@@ -86,10 +86,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "StomperReport",
+            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
-                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
+                "StomperCore", "StomperReport", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
                 "StomperCoordination", "StomperDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,6 +142,8 @@ let package = Package(
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperTestSupport"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
                                                           "StomperLedger", "StomperCoordination", "StomperChatStub"],
                     swiftSettings: strictSettings),

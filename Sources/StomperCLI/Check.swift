@@ -15,12 +15,16 @@ struct Check: AsyncParsableCommand {
     @Argument(help: "Files or folders to check (default: the whole repository).")
     var paths: [String] = []
 
-    @Flag(help: "Print JSON instead of text.")
+    @Flag(help: "Print JSON instead of text (the same as --output-format json).")
     var json = false
+
+    @Option(help: "text (default), concise (path:line:col: CODE message), json, github (workflow-command annotations), sarif (SARIF 2.1.0) or codequality (GitLab Code Quality).")
+    var outputFormat: CheckOutputFormat?
 
     func run() async throws {
         let plan: FixPlan
         let pipeline: Pipeline
+        let format = try CheckOutputFormat.resolve(outputFormat, json: json)
         do {
             let session = try Session.open(global, flags: [:])
             let selection = try session.repositoryPaths(paths, from: global.startDirectory)
@@ -30,7 +34,9 @@ struct Check: AsyncParsableCommand {
             throw Failure.exit(error)
         }
         let files = CheckFile.verdicts(plan, fixers: pipeline.agents.map(\.identity.description))
-        if json {
+        if try format.printDiagnostics(plan, ci: pipeline.configuration.ci, root: pipeline.repository.workdir) {
+            // Only the diagnostics.
+        } else if format == .json {
             Terminal.json(CheckReport(branch: plan.branch, base: plan.base.hex, toolVersions: plan.toolVersions,
                                       files: files, jobs: plan.jobs, skipped: plan.skipped))
         } else {

@@ -100,6 +100,14 @@ struct Fix: AsyncParsableCommand {
     @Flag(help: "Print one JSON report at the end instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write SARIF 2.1.0 of the diagnostics left after the run to this file, with verified fixes not committed (--dry-run) as fixes.",
+                               valueName: "file"))
+    var sarif: String?
+
+    @Option(name: .customLong("codequality"), help: ArgumentHelp("Write a GitLab Code Quality report of the diagnostics left after the run to this file.",
+                                                                 valueName: "file"))
+    var codeQuality: String?
+
     @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
     var noCache = false
 
@@ -188,8 +196,9 @@ struct Fix: AsyncParsableCommand {
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
-        try await RunDriver(json: json, dryRun: dryRun, useCache: !noCache)
-            .drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
+        var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache)
+        driver.reports = ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path))
+        try await driver.drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
     }
 }
 

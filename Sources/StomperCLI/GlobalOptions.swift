@@ -17,4 +17,10 @@ struct GlobalOptions: ParsableArguments {
         guard let directory else { return current }
         return directory.hasPrefix("/") ? directory : current + "/" + directory
     }
+
+    /// A path given on the command line (a report file), absolute: relative ones are from the
+    /// start directory.
+    func path(_ path: String) -> String {
+        path.hasPrefix("/") ? path : startDirectory + "/" + path
+    }
 }

@@ -16,13 +16,16 @@ final class ProgressDisplay: Sendable {
     private let total: Int
     let live: Bool
     private let quiet: Bool
+    /// Turns a file's text into what is printed (folding it for a CI log).
+    private let render: @Sendable (String) -> String
     private let start = ContinuousClock.now
     private let state = Mutex(State())
 
-    init(total: Int, live: Bool, quiet: Bool) {
+    init(total: Int, live: Bool, quiet: Bool, render: @escaping @Sendable (String) -> String = { $0 }) {
         self.total = total
         self.live = live
         self.quiet = quiet
+        self.render = render
     }
 
     func handle(_ event: PipelineEvent) {
@@ -38,7 +41,7 @@ final class ProgressDisplay: Sendable {
                 state.inFlight.remove(outcome.path)
                 state.done += 1
                 clear(&state)
-                Terminal.out(Self.line(for: outcome))
+                Terminal.out(render(Self.line(for: outcome)))
                 redraw(&state)
             }
         }
@@ -47,7 +50,7 @@ final class ProgressDisplay: Sendable {
     /// Prints an outcome decided before the run (a skipped file).
     func report(_ outcome: FileOutcome) {
         guard !quiet else { return }
-        Terminal.out(Self.line(for: outcome))
+        Terminal.out(render(Self.line(for: outcome)))
     }
 
     /// Redraws the status line (called periodically so the elapsed time moves).

@@ -6,6 +6,7 @@ import StomperDocs
 import StomperGit
 import StomperLedger
 import StomperProcess
+import StomperReport
 import Synchronization
 
 /// Runs a plan with progress display, Ctrl-C handling and the final report; shared by `fix` and
@@ -14,11 +15,16 @@ struct RunDriver: Sendable {
     var json: Bool
     var dryRun: Bool
     var useCache: Bool
+    /// Report files asked for (`fix --sarif`, `--codequality`).
+    var reports = ReportFiles()
 
     func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
                configuration: StomperConfiguration) async throws {
         let clock = ContinuousClock.now
-        let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal, quiet: json)
+        // In CI: no live status line, plain lines (GitHub Actions folds each file's details).
+        let ciReporting = CIReporting(settings: configuration.ci)
+        let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal && !ciReporting.ci.isCI, quiet: json,
+                                      render: { ciReporting.progressText($0) })
         for outcome in plan.skipped { display.report(outcome) }
         let recorder: RunRecorder
         do {
@@ -85,6 +91,10 @@ struct RunDriver: Sendable {
             }
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
         }
+        let facts = RunFacts(plan: plan, summary: summary, dryRun: dryRun, elapsedSeconds: elapsed.secondsValue,
+                             agent: pipeline.agentIdentity.description, interrupted: interrupts.interrupted)
+        let reportProblems = ciReporting.finish(facts, json: json, files: reports, root: pipeline.repository.workdir)
+        for problem in reportProblems { Terminal.err("stomper: error: \(problem)") }
         if let reason = summary.deferred.first?.reason {
             Terminal.err("stomper: \(summary.deferred.count) files left for `stomper resume`: \(reason)")
         }
@@ -92,6 +102,7 @@ struct RunDriver: Sendable {
             Terminal.err("stomper: run \(plan.runID) was interrupted; finish it with `stomper resume`")
             throw ExitCode(130)
         }
+        if !reportProblems.isEmpty { throw ExitCode(2) }
         if !summary.allFixed { throw ExitCode(1) }
     }
 }

@@ -8,6 +8,8 @@ import TOMLKit
 /// Where a setting's value came from, lowest precedence first.
 enum SettingSource: String, Comparable {
     case defaults = "default"
+    /// The default under CI (`fix.mode = "batch"`), which a file, variable or flag overrides.
+    case ciDefault = "default in CI"
     case file = "stomper.toml"
     case environment = "environment"
     case flag = "flag"
@@ -15,9 +17,10 @@ enum SettingSource: String, Comparable {
     private var rank: Int {
         switch self {
         case .defaults: return 0
-        case .file: return 1
-        case .environment: return 2
-        case .flag: return 3
+        case .ciDefault: return 1
+        case .file: return 2
+        case .environment: return 3
+        case .flag: return 4
         }
     }
     static func < (lhs: SettingSource, rhs: SettingSource) -> Bool { lhs.rank < rhs.rank }
@@ -180,7 +183,7 @@ enum Settings {
                 write: { if case .string(let v) = $1, let kind = StomperConfiguration.SandboxKind(rawValue: v) { $0.sandbox = kind } }),
         Setting(key: "agent.sandbox_writable", kind: .strings, help: "extra paths sandboxed processes may write (~ expanded)",
                 read: { .strings($0.sandboxWritable) }, write: { if case .strings(let v) = $1 { $0.sandboxWritable = v } }),
-    ] + agents + verification + linters + docs + coordination
+    ] + agents + verification + linters + docs + coordination + ciReports
 
     static func kinds(_ values: [String]) -> [StomperConfiguration.AgentKind] {
         values.compactMap(StomperConfiguration.AgentKind.init(rawValue:))
@@ -304,6 +307,17 @@ enum Settings {
         ]
     }
 
+    /// `[ci]`: annotations in GitHub Actions (see docs/CI.md).
+    static let ciReports: [Setting] = [
+        Setting(key: "ci.annotation_level", kind: .choice(CISettings.AnnotationLevel.allCases.map(\.rawValue)),
+                help: "level of the GitHub Actions annotations for diagnostics left: error, warning or notice",
+                read: { .string($0.ci.annotationLevel.rawValue) },
+                write: { if case .string(let v) = $1, let level = CISettings.AnnotationLevel(rawValue: v) { $0.ci.annotationLevel = level } }),
+        Setting(key: "ci.annotation_limit", kind: .int(0...1000),
+                help: "most annotations per run, most important first (GitHub shows 10 per level and step)",
+                read: { .int($0.ci.annotationLimit) }, write: { if case .int(let v) = $1 { $0.ci.annotationLimit = v } }),
+    ]
+
     static func setting(_ key: String) -> Setting? { all.first { $0.key == key } }
 }
 
@@ -327,6 +341,8 @@ struct ResolvedConfiguration {
                      flags: [String: SettingValue]) throws -> ResolvedConfiguration {
         var resolved = ResolvedConfiguration()
         for setting in Settings.all { resolved.sources[setting.key] = .defaults }
+        // CI has nobody to wait for: lock waits are batch ones unless a layer below sets the mode.
+        if CIEnvironment(environment: environment).isCI { resolved.set("fix.mode", .string("batch"), from: .ciDefault) }
         let path = explicitFile ?? root + "/stomper.toml"
         if FileManager.default.fileExists(atPath: path) {
             resolved.file = path
@@ -340,7 +356,8 @@ struct ResolvedConfiguration {
             throw ConfigError("config file \(explicitFile) does not exist: check the --config path")
         }
         let known = Set(Settings.all.map(\.environmentName))
-        for (name, text) in environment where name.hasPrefix("STOMPER_") {
+        // STOMPER_CI switches CI detection (CIEnvironment); it is not a setting.
+        for (name, text) in environment where name.hasPrefix("STOMPER_") && name != "STOMPER_CI" {
             guard known.contains(name), let setting = Settings.all.first(where: { $0.environmentName == name }) else {
                 resolved.warnings.append("ignoring unknown environment variable \(name) (known: \(known.sorted().joined(separator: ", ")))")
                 continue

@@ -139,6 +139,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var coordination = CoordinationPolicy()
     /// Docs regenerated for changed files after a run (`[docs]`).
     public var docs = DocgenSettings()
+    /// Annotations and reports in CI (`[ci]`).
+    public var ci = CISettings()
 
     public var operationMode: OperationMode { interactive ? .interactive : .batch }
 
@@ -169,6 +171,7 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         resumed.keepWorktrees = current.keepWorktrees
         resumed.sandbox = current.sandbox
         resumed.sandboxWritable = current.sandboxWritable
+        resumed.ci = current.ci
         return resumed
     }
 

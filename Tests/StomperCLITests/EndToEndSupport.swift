@@ -18,12 +18,16 @@ struct PythonRepository {
 
     /// Runs the built stomper here. Docgen after fix runs is off unless the environment turns it
     /// on (`STOMPER_DOCS_ENABLED`), so pipeline tests count only fix commits; DocgenTests cover it.
+    /// CI detection is off unless the environment turns it on.
     func stomper(_ arguments: String..., environment: [String: String?] = [:]) async throws -> ProcessResult {
         try await stomper(arguments, environment: environment)
     }
 
     func stomper(_ arguments: [String], environment: [String: String?] = [:]) async throws -> ProcessResult {
-        try await StomperBinary.run(arguments, in: root, environment: ["STOMPER_DOCS_ENABLED": "false"].merging(environment) { $1 })
+        // STOMPER_CI=0: the tests' runs behave the same on a CI machine (and never write to its job
+        // summary); a test about CI passes STOMPER_CI: nil with the CI variables it wants.
+        try await StomperBinary.run(arguments, in: root, environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0"]
+            .merging(environment) { $1 })
     }
 
     /// Parses the `--json` report of `stomper fix`.
