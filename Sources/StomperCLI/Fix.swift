@@ -86,6 +86,9 @@ struct Fix: AsyncParsableCommand {
     @Flag(help: "Print one JSON report at the end instead of text.")
     var json = false
 
+    @Option(help: "Also write each commit the run lands as a git format-patch file, plus manifest.json, into this folder, for `git am` in another job.")
+    var patches: String?
+
     @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
     var noCache = false
 
@@ -142,9 +145,11 @@ struct Fix: AsyncParsableCommand {
         let pipeline: Pipeline
         let plan: FixPlan
         let ledger: Ledger
+        let patchSeries: PatchSeries?
         do {
             var flags = self.flags
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
+            patchSeries = try PatchExport.prepare(patches, dryRun: dryRun, from: FileManager.default.currentDirectoryPath)
             session = try Session.open(global, flags: flags)
             ledger = try session.openLedger()
             try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
@@ -166,7 +171,7 @@ struct Fix: AsyncParsableCommand {
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
-        try await RunDriver(json: json, dryRun: dryRun, useCache: !noCache)
+        try await RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
             .drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
     }
 }

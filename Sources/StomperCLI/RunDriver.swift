@@ -14,6 +14,8 @@ struct RunDriver: Sendable {
     var json: Bool
     var dryRun: Bool
     var useCache: Bool
+    /// `fix --patches DIR`: where the landed commits are exported after the run.
+    var patches: PatchSeries? = nil
 
     func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
                configuration: StomperConfiguration) async throws {
@@ -84,6 +86,13 @@ struct RunDriver: Sendable {
                 for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
             }
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
+        }
+        if let patches {
+            do {
+                try await PatchExport.write(patches, summary: summary, docs: docs, plan: plan, repository: pipeline.repository, json: json)
+            } catch {
+                throw Failure.exit(error)
+            }
         }
         if let reason = summary.deferred.first?.reason {
             Terminal.err("stomper: \(summary.deferred.count) files left for `stomper resume`: \(reason)")

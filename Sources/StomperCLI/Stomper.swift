@@ -15,7 +15,8 @@ struct Stomper: AsyncParsableCommand {
             fixed, 2 usage, configuration or environment error.
             """,
         version: StomperVersion.current,
-        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self]
+        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self,
+                      Cache.self]
     )
 
     /// Caps glibc's malloc arenas before anything runs (see `MallocArenas`), then parses and runs.
