@@ -83,7 +83,7 @@ struct Cache: AsyncParsableCommand {
 
     /// `file` relative to the directory stomper was started in (not `-C`), as a shell user means it.
     static func absolute(_ file: String) -> String {
-        file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        ((file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file) as NSString).standardizingPath
     }
 
     static func plural(_ count: Int, _ noun: String, _ plural: String? = nil) -> String {

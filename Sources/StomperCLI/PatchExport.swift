@@ -13,7 +13,7 @@ enum PatchExport {
         if dryRun {
             throw ConfigError("--patches writes the commits a run lands, and a dry run lands none: drop --dry-run to export patches")
         }
-        let absolute = directory.hasPrefix("/") ? directory : start + "/" + directory
+        let absolute = ((directory.hasPrefix("/") ? directory : start + "/" + directory) as NSString).standardizingPath
         let series = PatchSeries(directory: absolute)
         try series.prepare()
         return series
