@@ -42,3 +42,9 @@ if ! python3 -c "import jsonschema" >/dev/null 2>&1; then
   echo "install-deps: pip install jsonschema" >&2
   python3 -m pip install -q jsonschema
 fi
+
+# The CI workflow test parses Demos/ci/*.yml with PyYAML.
+if ! python3 -c "import yaml" >/dev/null 2>&1; then
+  echo "install-deps: pip install pyyaml" >&2
+  python3 -m pip install -q pyyaml
+fi
