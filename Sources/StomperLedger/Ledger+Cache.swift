@@ -37,59 +37,62 @@ extension Ledger {
     /// over it, so a reader never sees half an export.
     public func exportCache(to destination: String) async throws -> CacheTransfer {
         let source = path
-        return try await offPool {
-            let temporary = destination + ".stomper-\(getpid()).tmp"
-            unlink(temporary)
-            let descriptor = Foundation.open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else {
-                throw LedgerError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))")
-            }
-            close(descriptor)
-            defer { unlink(temporary) }
-            let transfer: CacheTransfer
-            do {
-                var configuration = Configuration()
-                configuration.busyMode = .timeout(30)
-                configuration.label = "stomper.cache-export"
-                let connection = try DatabaseQueue(path: source, configuration: configuration)
-                transfer = try connection.writeWithoutTransaction { db in
-                    try db.execute(sql: "ATTACH DATABASE ? AS export", arguments: [temporary])
-                    defer { try? db.execute(sql: "DETACH DATABASE export") }
-                    var transfer = CacheTransfer()
-                    // Deferred: the export's tables take the write lock of the new file only;
-                    // the ledger is read from one snapshot, taken at its first read.
-                    try db.inTransaction(.deferred) {
-                        try db.execute(sql: Self.exportSchema)
-                        try db.execute(sql: "INSERT INTO export.grdb_migrations SELECT identifier FROM main.grdb_migrations")
-                        try db.execute(sql: """
-                            INSERT INTO export.fix_cache (key, path, patch, patch_sha256, created_at, hits)
-                            SELECT key, path, patch, patch_sha256, created_at, hits FROM main.fix_cache
-                            """)
-                        transfer.fixes = db.changesCount
-                        try db.execute(sql: """
-                            INSERT INTO export.attempt (id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens,
-                                                        output_tokens, cost_usd, diff, created_at)
-                            SELECT id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
-                                   diff, created_at FROM main.attempt
-                            """)
-                        transfer.attempts = db.changesCount
-                        try db.execute(sql: """
-                            INSERT INTO export.attempt_code (attempt_id, linter, code, targeted, fixed)
-                            SELECT attempt_id, linter, code, targeted, fixed FROM main.attempt_code
-                            """)
-                        return .commit
-                    }
-                    return transfer
-                }
-                try connection.close()
-            } catch {
-                throw LedgerError(.storage, "exporting the ledger's cache to \(destination) failed: \(error)", underlying: error)
-            }
-            guard rename(temporary, destination) == 0 else {
-                throw LedgerError(.storage, "cannot write \(destination): \(String(cString: strerror(errno)))")
-            }
-            return transfer
+        return try await offPool { try Self.exportNow(from: source, to: destination) }
+    }
+
+    /// `exportCache`, blocking the calling thread.
+    static func exportNow(from source: String, to destination: String) throws -> CacheTransfer {
+        let temporary = destination + ".stomper-\(getpid()).tmp"
+        unlink(temporary)
+        let descriptor = Foundation.open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw LedgerError(.storage, "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
+        close(descriptor)
+        defer { unlink(temporary) }
+        let transfer: CacheTransfer
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            configuration.label = "stomper.cache-export"
+            let connection = try DatabaseQueue(path: source, configuration: configuration)
+            transfer = try connection.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS export", arguments: [temporary])
+                defer { try? db.execute(sql: "DETACH DATABASE export") }
+                var transfer = CacheTransfer()
+                // Deferred: the export's tables take the write lock of the new file only;
+                // the ledger is read from one snapshot, taken at its first read.
+                try db.inTransaction(.deferred) {
+                    try db.execute(sql: Self.exportSchema)
+                    try db.execute(sql: "INSERT INTO export.grdb_migrations SELECT identifier FROM main.grdb_migrations")
+                    try db.execute(sql: """
+                        INSERT INTO export.fix_cache (key, path, patch, patch_sha256, created_at, hits)
+                        SELECT key, path, patch, patch_sha256, created_at, hits FROM main.fix_cache
+                        """)
+                    transfer.fixes = db.changesCount
+                    try db.execute(sql: """
+                        INSERT INTO export.attempt (id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens,
+                                                    output_tokens, cost_usd, diff, created_at)
+                        SELECT id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
+                               diff, created_at FROM main.attempt
+                        """)
+                    transfer.attempts = db.changesCount
+                    try db.execute(sql: """
+                        INSERT INTO export.attempt_code (attempt_id, linter, code, targeted, fixed)
+                        SELECT attempt_id, linter, code, targeted, fixed FROM main.attempt_code
+                        """)
+                    return .commit
+                }
+                return transfer
+            }
+            try connection.close()
+        } catch {
+            throw LedgerError(.storage, "exporting the ledger's cache to \(destination) failed: \(error)", underlying: error)
+        }
+        guard rename(temporary, destination) == 0 else {
+            throw LedgerError(.storage, "cannot write \(destination): \(String(cString: strerror(errno)))")
+        }
+        return transfer
     }
 
     /// Merges the fix cache and the learning attempts of `file` (an export, or a whole ledger)
@@ -113,10 +116,7 @@ extension Ledger {
                     transfer.fixesWithSecrets += 1
                     continue
                 }
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO fix_cache (key, path, patch, patch_sha256, created_at, hits) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [fix.key, fix.path, fix.patch, fix.patchSHA256, fix.createdAt, fix.hits])
-                if db.changesCount > 0 { transfer.fixes += 1 } else { transfer.fixesKept += 1 }
+                if try Self.insert(fix, db) { transfer.fixes += 1 } else { transfer.fixesKept += 1 }
             }
             for attempt in snapshot.attempts {
                 let record = attempt.record
@@ -144,6 +144,14 @@ extension Ledger {
             }
             return transfer
         }
+    }
+
+    /// Adds a cached fix unless its key is there; true if it was added.
+    static func insert(_ fix: CacheSnapshot.Fix, _ db: Database) throws -> Bool {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO fix_cache (key, path, patch, patch_sha256, created_at, hits) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [fix.key, fix.path, fix.patch, fix.patchSHA256, fix.createdAt, fix.hits])
+        return db.changesCount > 0
     }
 
     /// The export's tables: those of migrations v1 (fix cache) and v3 (learning), and the list of
