@@ -26,6 +26,20 @@ public struct PatchSeries: Sendable {
         public var paths: [String]
         /// SHA-256 of the patch file's bytes.
         public var sha256: String
+
+        enum CodingKeys: String, CodingKey { case file, commit, parent, key, subject, paths, sha256 }
+
+        /// Every field is present; `parent` and `key` are `null` when there is none.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(file, forKey: .file)
+            try container.encode(commit, forKey: .commit)
+            try container.encode(parent, forKey: .parent)
+            try container.encode(key, forKey: .key)
+            try container.encode(subject, forKey: .subject)
+            try container.encode(paths, forKey: .paths)
+            try container.encode(sha256, forKey: .sha256)
+        }
     }
 
     /// `manifest.json`.

@@ -56,6 +56,35 @@ import Testing
         }
     }
 
+    /// The docs commit a run makes after its fixes is the last patch, with no key.
+    @Test func theDocsCommitIsTheLastPatch() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
+            let documented = try await repo.stomper("docgen", "src/pkg/fixable_0.py")
+            #expect(documented.exitCode == 0, "\(documented.stderrText)")
+            let base = try await repo.fixture.head()
+            let other = GitFixture(root: dir + "/other")
+            try await GitFixture(root: dir).git("clone", "-q", repo.root, other.root)
+            try await other.git("config", "user.name", "Trusted Job")
+            try await other.git("config", "user.email", "trusted@example.com")
+
+            let fix = try await repo.stomper("fix", "--patches", dir + "/out", environment: ["STOMPER_DOCS_ENABLED": "true"])
+            #expect(fix.exitCode == 0, "\(fix.stderrText)")
+            let manifest = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as? [String: Any])
+            let patches = try #require(manifest["patches"] as? [[String: Any]])
+            let landed = try await repo.fixture.git("rev-list", "--reverse", "\(base)..HEAD").split(separator: "\n").map(String.init)
+            #expect(landed.count == 2)
+            #expect(patches.map { $0["commit"] as? String } == landed)
+            #expect((patches.first?["key"] as? String)?.hasPrefix("ik:") == true)
+            #expect(patches.last?["key"] is NSNull)
+            #expect((patches.last?["paths"] as? [String])?.allSatisfy { $0.hasPrefix("docs/") } == true)
+            try await other.git(["am", "-q", "--keep-cr"] + patches.compactMap { $0["file"] as? String }.map { dir + "/out/" + $0 })
+            let tipTree = try await repo.fixture.git("rev-parse", "HEAD^{tree}")
+            #expect(try await other.git("rev-parse", "HEAD^{tree}") == tipTree)
+        }
+    }
+
     /// A dry run lands nothing to export: exit 2 before any work, no folder made.
     @Test func aDryRunWithPatchesIsRefused() async throws {
         try await withTemporaryDirectory { dir in
