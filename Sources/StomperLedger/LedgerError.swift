@@ -11,6 +11,10 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
         public static let notFound = Code("notFound")
         /// The database could not be opened, migrated or written.
         public static let storage = Code("storage")
+        /// A file given to import is not a stomper ledger or cache export.
+        public static let notALedger = Code("notALedger")
+        /// A file given to import was written by a newer stomper (a schema migration unknown here).
+        public static let newerSchema = Code("newerSchema")
         public var description: String { name }
     }
 
