@@ -56,3 +56,10 @@ if ! python3 -c "import yaml" >/dev/null 2>&1; then
   echo "install-deps: pip install pyyaml" >&2
   python3 -m pip install -q pyyaml
 fi
+
+# The pre-commit hook test runs .pre-commit-hooks.yaml through pre-commit itself.
+if ! command -v pre-commit >/dev/null 2>&1; then
+  echo "install-deps: pip install pre-commit" >&2
+  python3 -m pip install -q pre-commit
+  hash -r
+fi

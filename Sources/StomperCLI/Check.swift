@@ -49,8 +49,8 @@ struct Check: AsyncParsableCommand {
                                  + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message)")
                 }
             }
-            for outcome in plan.skipped where outcome.status == .needsAgent {
-                for diagnostic in outcome.needsAgent { Terminal.out(diagnostic.formatted) }
+            for outcome in plan.skipped {
+                for diagnostic in (outcome.remaining + outcome.needsAgent).sorted() { Terminal.out(diagnostic.formatted) }
             }
             for file in files { Terminal.out(file.line) }
             let total = files.reduce(0) { $0 + $1.diagnostics }

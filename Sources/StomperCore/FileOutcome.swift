@@ -112,4 +112,12 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     static func skipped(_ path: String, _ reason: String, diagnostics: Int) -> FileOutcome {
         FileOutcome(path: path, status: .skipped, reason: reason, diagnosticsBefore: diagnostics)
     }
+
+    /// A file planning left alone, carrying its diagnostics as what remains (so `check`, the CI
+    /// annotations and SARIF still report them).
+    static func skipped(withDiagnostics diagnostics: [Diagnostic], _ path: String, _ reason: String) -> FileOutcome {
+        var outcome = FileOutcome.skipped(path, reason, diagnostics: diagnostics.count)
+        outcome.remaining = diagnostics.sorted()
+        return outcome
+    }
 }

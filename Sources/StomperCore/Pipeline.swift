@@ -89,16 +89,15 @@ public struct Pipeline: Sendable {
         for path in files {
             let diagnostics = byFile[path] ?? []
             guard !path.hasPrefix("/"), let entry = entries[path] else {
-                skipped.append(.skipped(path, "not tracked by git: commit the file to let stomper fix it",
-                                        diagnostics: diagnostics.count))
+                skipped.append(.skipped(withDiagnostics: diagnostics, path, "not tracked by git: commit the file to let stomper fix it"))
                 continue
             }
             guard entry.mode == .regular || entry.mode == .executable else {
-                skipped.append(.skipped(path, "not a regular file", diagnostics: diagnostics.count))
+                skipped.append(.skipped(withDiagnostics: diagnostics, path, "not a regular file"))
                 continue
             }
             guard !dirty.contains(path) else {
-                skipped.append(.skipped(path, "uncommitted changes", diagnostics: diagnostics.count))
+                skipped.append(.skipped(withDiagnostics: diagnostics, path, "uncommitted changes"))
                 continue
             }
             // Targets follow the fixers: a job takes on only what some agent of the chain can fix;

@@ -29,28 +29,40 @@ extension GitRepository {
     /// (another writer's) are left out: the caller decides whether a gap matters.
     public func historyOrder(_ commits: Set<ObjectID>, since base: ObjectID) throws(GitError) -> [ObjectID] {
         guard !commits.isEmpty else { return [] }
+        // A walk of our own over parents that never goes past `base`: libgit2 1.5.1's revwalk
+        // loads the parents of a hidden commit, and in a shallow clone (a CI checkout) `base` is
+        // the boundary whose parents are missing, so `git_revwalk_hide` would end the walk early.
         let repo = try open()
-        var walk: OpaquePointer?
-        try LibGit2.check(git_revwalk_new(&walk, repo.pointer), "starting a history walk")
-        defer { git_revwalk_free(walk) }
-        try LibGit2.check(git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue),
-                          "sorting a history walk")
+        // Distance from `base` along parents, memoized; nil = does not reach `base`.
+        var depth: [ObjectID: Int?] = [base: 0]
+        func resolve(_ start: ObjectID) throws(GitError) -> Int? {
+            var path: [ObjectID] = []
+            var current = start
+            var found: Int?
+            while true {
+                if let known = depth[current] {
+                    found = known
+                    break
+                }
+                path.append(current)
+                guard let commit = try repo.commitIfPresent(current), git_commit_parentcount(commit.pointer) > 0,
+                      let raw = git_commit_parent_id(commit.pointer, 0) else {
+                    found = nil
+                    break
+                }
+                current = ObjectID(raw.pointee)
+            }
+            for (offset, id) in path.reversed().enumerated() { depth[id] = found.map { $0 + offset + 1 } }
+            return depth[start] ?? nil
+        }
+        var placed: [(id: ObjectID, depth: Int)] = []
         for commit in commits.sorted() {
-            var oid = commit.oid
-            try LibGit2.check(git_revwalk_push(walk, &oid), "walking from \(commit.short)")
+            guard commit != base, let distance = try resolve(commit) else {
+                throw GitError(.objectNotFound, "commit \(commit.short) is not on top of \(base.short): it cannot be exported as a patch of this series")
+            }
+            placed.append((commit, distance))
         }
-        var baseOid = base.oid
-        try LibGit2.check(git_revwalk_hide(walk, &baseOid), "hiding \(base.short)")
-        var ordered: [ObjectID] = []
-        var oid = git_oid()
-        while git_revwalk_next(&oid, walk) == 0 {
-            let id = ObjectID(oid)
-            if commits.contains(id) { ordered.append(id) }
-        }
-        if let missing = commits.subtracting(ordered).sorted().first {
-            throw GitError(.objectNotFound, "commit \(missing.short) is not on top of \(base.short): it cannot be exported as a patch of this series")
-        }
-        return ordered
+        return placed.sorted { $0.depth < $1.depth }.map(\.id)
     }
 
     /// The tree a commit records.

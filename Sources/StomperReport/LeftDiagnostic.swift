@@ -69,7 +69,8 @@ extension LeftDiagnostic {
     }
 
     /// Every diagnostic a plan found, as `stomper check` reports it: nothing attempted yet.
-    /// Files skipped for a reason other than needing an agent carry no diagnostics in a plan.
+    /// Files skipped (untracked, uncommitted changes, not a regular file) carry their diagnostics
+    /// as `remaining`.
     public static func planned(_ plan: FixPlan) -> [LeftDiagnostic] {
         var left: [LeftDiagnostic] = []
         for job in plan.jobs {
@@ -77,6 +78,7 @@ extension LeftDiagnostic {
             left += job.needsAgent.map { LeftDiagnostic($0, reason: .needsAgent) }
         }
         for outcome in plan.skipped {
+            left += outcome.remaining.map { LeftDiagnostic($0, reason: .notAttempted) }
             left += outcome.needsAgent.map { LeftDiagnostic($0, reason: .needsAgent) }
         }
         return left.sorted { $0.diagnostic < $1.diagnostic }
