@@ -49,9 +49,16 @@ name="stomper-$version-linux-$arch"
 
 products=(stomper stomper-mock-agent)
 if [ "$mode" = release ]; then
-  # The static Foundation networking library calls libcurl, which is then linked by its soname
-  # (Debian ships libcurl.so.4 without the libcurl.so link unless libcurl4-*-dev is installed).
-  flags=(-c release --static-swift-stdlib -Xlinker -l:libcurl.so.4)
+  # The static Foundation networking library links -lcurl; Debian ships libcurl.so.4 without the
+  # libcurl.so development link unless libcurl4-*-dev is installed, so a folder of links supplies it.
+  links=$(mktemp -d "${TMPDIR:-/tmp}/stomper-links.XXXXXX")
+  for library in curl xml2; do
+    if ! ldconfig -p | grep -q "lib$library\.so "; then
+      found=$(ldconfig -p | sed -n "s/^[[:space:]]*lib$library\.so\.[0-9]* .*=> //p" | head -1)
+      [ -n "$found" ] && ln -sf "$found" "$links/lib$library.so"
+    fi
+  done
+  flags=(-c release --static-swift-stdlib -Xlinker -L"$links")
 else
   flags=(-c debug)
 fi
