@@ -59,8 +59,14 @@ import Testing
         return "bwrap --dev-bind / / --tmpfs '\(swiftRuntime)' --ro-bind /dev/null '\(libgit2)' env -u LD_LIBRARY_PATH"
     }
 
-    static func commit() async throws -> String {
-        try await shell("git rev-parse --short=12 HEAD", in: repositoryRoot).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The suite's own binary's `--version`, after checking that the commit it names is one of
+    /// this repository's: the packaged binaries must say the same.
+    static func builtVersion() async throws -> String {
+        let version = try await StomperBinary.run(["--version"], in: repositoryRoot).stdoutText
+        let commit = try #require(version.firstMatch(of: /\(commit ([0-9a-f]{12})(-dirty)?,/)?.1)
+        let known = try await shell("git cat-file -e '\(commit)^{commit}'", in: repositoryRoot)
+        #expect(known.exitCode == 0, "\(version) names no commit of this repository")
+        return version
     }
 
     @Test func theTarballRunsWithoutSwiftOrLibgit2() async throws {
@@ -81,7 +87,7 @@ import Testing
             let version = try await Self.shell("\(sealed) '\(home)/bin/stomper' --version")
             #expect(version.exitCode == 0, "\(version.stderrText)")
             #expect(version.stdoutText.hasPrefix("0."), "\(version.stdoutText)")
-            #expect(version.stdoutText.contains("(commit \(try await Self.commit())"), "\(version.stdoutText)")
+            #expect(version.stdoutText == (try await Self.builtVersion()), "\(version.stdoutText)")
             #expect(version.stdoutText.contains(", libgit2 1."), "\(version.stdoutText)")
         }
     }
@@ -98,7 +104,7 @@ import Testing
             try #require(installed.exitCode == 0, "\(installed.stdoutText) \(installed.stderrText)")
             let version = try await Self.shell("\(sealed) '\(dir)/venv/bin/stomper' --version")
             #expect(version.exitCode == 0, "\(version.stderrText)")
-            #expect(version.stdoutText.contains("(commit \(try await Self.commit())"), "\(version.stdoutText)")
+            #expect(version.stdoutText == (try await Self.builtVersion()), "\(version.stdoutText)")
             let demo = try await Self.shell("\(sealed) bash Demos/quickstart.sh '\(dir)/demo'", in: Self.repositoryRoot,
                                             environment: ["STOMPER_BIN": dir + "/venv/bin/stomper"])
             #expect(demo.exitCode == 1, "\(demo.stdoutText) \(demo.stderrText)")
