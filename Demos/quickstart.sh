@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${STOMPER_BIN:-}" ]; then
   stomper=$STOMPER_BIN
+  unset STOMPER_BIN   # stomper warns about STOMPER_* variables it does not know
 else
   bash scripts/install-deps.sh
   swift build --product stomper
