@@ -171,32 +171,11 @@ public final class BranchWriter: Sendable {
         }
         try waitForGitLocks()
         let tip = try currentTip(repo)
-        var parent = tip
-        var tree = try repo.tree(ofCommit: tip)
-        var built: [(index: Int, commit: ObjectID)] = []
-        var writes: [(change: PathChange, durable: Bool)] = []
-        for (index, request) in members {
-            do {
-                try request.fence?()
-                for change in request.patch.changes {
-                    guard try tree.entry(at: change.path) == change.old else {
-                        throw GitError(.baseChanged, "the file changed on \(branch) since the run started", path: change.path)
-                    }
-                    if try isDirty(change, repo: repo) {
-                        throw GitError(.uncommittedChanges, "uncommitted changes", path: change.path)
-                    }
-                }
-                let (commit, newTree) = try buildCommit(repo, parent: parent, parentTree: tree, patch: request.patch,
-                                                        message: request.message, author: request.author)
-                parent = commit
-                tree = newTree
-                built.append((index, commit))
-                writes += request.patch.changes.map { ($0, request.durable) }
-            } catch {
-                results[index] = .failure(error)
-            }
-        }
+        let (built, parent) = try buildChain(members, on: tip, repo: repo, checkingCheckout: true, results: &results)
         if built.isEmpty { return true }
+        let landing = Set(built.map(\.index))
+        let writes = members.filter { landing.contains($0.index) }
+            .flatMap { member in member.request.patch.changes.map { (change: $0, durable: member.request.durable) } }
         try writeCheckout(repo, writes, commit: parent, tip: tip)
         Failpoint.hit("land.checkout")
         beforeBranchMove?()
@@ -219,14 +198,13 @@ public final class BranchWriter: Sendable {
         return false
     }
 
-    /// `landOnce` for `.branchOnly`: the commits are built on the ref's tip (or `startPoint` when
-    /// the branch does not exist yet) and the ref moves with compare-and-swap (created with
-    /// force off when missing; someone else creating it first counts as moved). No HEAD check, no
-    /// dirty check, no working tree or index write: there is nothing to restore when it fails.
-    private func landOnRefOnly(_ members: [(index: Int, request: Request)], repo: RepositoryHandle, startPoint: ObjectID,
-                               results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
-        let existing = try refTip(repo)
-        let tip = existing ?? startPoint
+    /// Builds each member's commit on top of the one before, starting at `tip`, and returns the
+    /// commits built and the last one. A member that cannot land (its fence refuses, its file
+    /// changed on the branch since its base, or — `checkingCheckout` — the main checkout has
+    /// uncommitted changes there) gets its error in `results` and is left out of the chain.
+    private func buildChain(_ members: [(index: Int, request: Request)], on tip: ObjectID, repo: RepositoryHandle,
+                            checkingCheckout: Bool, results: inout [Result<ObjectID, any Error>?])
+        throws(GitError) -> (built: [(index: Int, commit: ObjectID)], last: ObjectID) {
         var parent = tip
         var tree = try repo.tree(ofCommit: tip)
         var built: [(index: Int, commit: ObjectID)] = []
@@ -236,6 +214,9 @@ public final class BranchWriter: Sendable {
                 for change in request.patch.changes {
                     guard try tree.entry(at: change.path) == change.old else {
                         throw GitError(.baseChanged, "the file changed on \(branch) since the run started", path: change.path)
+                    }
+                    if checkingCheckout, try isDirty(change, repo: repo) {
+                        throw GitError(.uncommittedChanges, "uncommitted changes", path: change.path)
                     }
                 }
                 let (commit, newTree) = try buildCommit(repo, parent: parent, parentTree: tree, patch: request.patch,
@@ -247,6 +228,18 @@ public final class BranchWriter: Sendable {
                 results[index] = .failure(error)
             }
         }
+        return (built, parent)
+    }
+
+    /// `landOnce` for `.branchOnly`: the commits are built on the ref's tip (or `startPoint` when
+    /// the branch does not exist yet) and the ref moves with compare-and-swap (created with
+    /// force off when missing; someone else creating it first counts as moved). No HEAD check, no
+    /// dirty check, no working tree or index write: there is nothing to restore when it fails.
+    private func landOnRefOnly(_ members: [(index: Int, request: Request)], repo: RepositoryHandle, startPoint: ObjectID,
+                               results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
+        let existing = try refTip(repo)
+        let tip = existing ?? startPoint
+        let (built, parent) = try buildChain(members, on: tip, repo: repo, checkingCheckout: false, results: &results)
         if built.isEmpty { return true }
         Failpoint.hit("land.checkout")
         beforeBranchMove?()
