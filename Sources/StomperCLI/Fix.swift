@@ -178,6 +178,11 @@ struct Fix: AsyncParsableCommand {
                                                      allowOwnHead: allowOwnHead) {
                 // stdout carries only JSON with --json: the reason goes to stderr then.
                 if json { Terminal.err(reason) } else { Terminal.out(reason) }
+                let problems = BranchMode.reportGuarded(
+                    reason: reason, json: json, branch: session.configuration.fixBranch, root: session.repository.workdir,
+                    reports: ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path)))
+                for problem in problems { Terminal.err("stomper: error: \(problem)") }
+                if !problems.isEmpty { throw ExitCode(2) }
                 return
             }
             ledger = try session.openLedger()

@@ -30,13 +30,19 @@ public enum CommitMessage {
             """
     }
 
-    /// The run named by a `Stomper-Run:` trailer line of `message` (stomper's own fix and docs
-    /// commits carry one), or nil.
+    /// The run named by the `Stomper-Run:` trailer of `message` (stomper's own fix and docs
+    /// commits carry one), or nil. Only the trailer block counts — the message's last paragraph,
+    /// every line of it a `Token: value` trailer — and the value must be a run id
+    /// (`run-YYYYMMDD-HHMMSS-xxxxxxxx`): a line quoted in a body does not make a commit stomper's.
     public static func runID(in message: String) -> String? {
-        for line in message.split(separator: "\n", omittingEmptySubsequences: true).reversed() {
-            guard line.hasPrefix("Stomper-Run:") else { continue }
-            let value = line.dropFirst("Stomper-Run:".count).trimmingCharacters(in: .whitespaces)
-            if !value.isEmpty { return value }
+        let paragraphs = message.replacingOccurrences(of: "\r\n", with: "\n")
+            .components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }
+        guard paragraphs.count > 1, let trailers = paragraphs.last else { return nil }
+        let lines = trailers.split(separator: "\n").map(String.init)
+        guard lines.allSatisfy({ $0.range(of: #"^[A-Za-z0-9-]+: \S"#, options: .regularExpression) != nil }) else { return nil }
+        for line in lines.reversed() where line.hasPrefix("Stomper-Run: ") {
+            let value = line.dropFirst("Stomper-Run: ".count).trimmingCharacters(in: .whitespaces)
+            if value.range(of: #"^run-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$"#, options: .regularExpression) != nil { return value }
         }
         return nil
     }

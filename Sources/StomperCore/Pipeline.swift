@@ -555,8 +555,12 @@ public struct Pipeline: Sendable {
             // The user switched the main working tree to another branch: nothing more may land
             // on it now. This fix (verified and cached) and every file not started are left for
             // `stomper resume` once HEAD is back on the branch.
-            let reason = "HEAD of the main working tree left \(context.plan.branch); landings stopped: "
-                + "`git switch \(context.plan.branch)` and run `stomper resume`"
+            // Landing only on the ref, the same code means someone checked the branch out meanwhile.
+            let reason = context.plan.landing == .branchOnly
+                ? "\(context.plan.branch) was checked out while stomper was landing on it; landings stopped: "
+                    + "switch that checkout to another branch and run `stomper resume`"
+                : "HEAD of the main working tree left \(context.plan.branch); landings stopped: "
+                    + "`git switch \(context.plan.branch)` and run `stomper resume`"
             await context.governor.halt(reason)
             outcome.status = .skipped
             outcome.deferred = true

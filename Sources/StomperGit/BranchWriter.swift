@@ -243,6 +243,13 @@ public final class BranchWriter: Sendable {
         if built.isEmpty { return true }
         Failpoint.hit("land.checkout")
         beforeBranchMove?()
+        // Someone may have checked the branch out since the run started (`git switch NAME`):
+        // moving the ref under that checkout would make its index and files show the fixes
+        // reverted. Checked under the landing lock, which every stomper landing holds.
+        if let checkout = repository.worktreeCheckingOut(branch: branch) {
+            throw GitError(.detachedHead, "\(branch) is checked out in \(checkout) now: stomper lands on it only while no "
+                           + "working tree has it checked out")
+        }
         let last = members.last { results[$0.index] == nil }!.request
         let message = built.count == 1 ? last.message : "\(built.count) commits, the last: \(last.message)"
         let moved = existing == nil

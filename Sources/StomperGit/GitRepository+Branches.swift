@@ -2,8 +2,10 @@ internal import Clibgit2
 import Foundation
 
 extension GitRepository {
-    /// Whether `name` is a valid short branch name (`stomper/fixes`; not `a..b`, `-x`, `HEAD`).
+    /// Whether `name` is a valid short branch name (`stomper/fixes`; not `a..b`, `-x`, `HEAD`, `@`,
+    /// nor a full ref name such as `refs/heads/main`, which would name another ref).
     public static func isValidBranchName(_ name: String) -> Bool {
+        guard name != "@", name != "HEAD", !name.hasPrefix("refs/") else { return false }
         LibGit2.ensureInitialised()
         var valid: Int32 = 0
         guard git_branch_name_is_valid(&valid, name) == 0 else { return false }

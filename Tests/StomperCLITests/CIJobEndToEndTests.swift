@@ -114,9 +114,16 @@ import Testing
             try await again.git("fetch", "-q", checkout.root, "stomper/fixes")
             try await again.git("checkout", "-q", "--detach", "FETCH_HEAD")
             let tip = try await again.head()
-            let guarded = try await PythonRepository(fixture: again).stomper(["fix", "--branch", "stomper/fixes"], environment: github)
+            try Data().write(to: URL(fileURLWithPath: outputFile))
+            let guarded = try await PythonRepository(fixture: again).stomper(
+                ["fix", "--branch", "stomper/fixes", "--sarif", dir + "/guarded.sarif"], environment: github)
             #expect(guarded.exitCode == 0, "\(guarded.stdoutText) \(guarded.stderrText)")
             #expect(guarded.stdoutText.contains("stomper's own commit"), "\(guarded.stdoutText)")
+            // The steps after it still find their inputs: outputs saying why, an empty SARIF report.
+            let guardedOutputs = try String(contentsOfFile: outputFile, encoding: .utf8)
+            #expect(guardedOutputs.contains("skipped=own-head\n") && guardedOutputs.contains("fixed=0\n"), "\(guardedOutputs)")
+            let sarif = try Data(contentsOf: URL(fileURLWithPath: dir + "/guarded.sarif"))
+            #expect(try await SarifSchema.errors(sarif, in: dir).isEmpty)
             #expect(try await again.head() == tip)
             #expect(try await again.git("branch", "--list", "stomper/fixes").isEmpty)
         }

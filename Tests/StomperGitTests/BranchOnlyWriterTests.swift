@@ -192,4 +192,29 @@ import Testing
             #expect(try repository.trailerValues("Stomper-Key", from: second, excluding: nil) == ["k1": first, "k2": second])
         }
     }
+
+    /// The branch got checked out (a linked worktree, or the main one) after the run resolved it:
+    /// the landing is refused before the ref moves, so that checkout never sees its files reverted.
+    @Test func refusesToMoveABranchSomeoneCheckedOutMeanwhile() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a = 1\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            try await fixture.git("branch", "stomper/fixes")
+            try await fixture.git("worktree", "add", "-q", dir + "/user", "stomper/fixes")
+            let writer = BranchWriter(repository: repository, target: .branchOnly(branch: "stomper/fixes", startPoint: base))
+            await #expect {
+                _ = try await writer.land(try patch(repository, base: base, edits: ["a.py": "a = 2\n"]), message: "fix a\n", author: nil)
+            } throws: { error in
+                (error as? GitError)?.code == .detachedHead && "\(error)".contains(dir + "/user")
+            }
+            #expect(try repository.branchTip("stomper/fixes") == base)
+            #expect(try await GitFixture(root: dir + "/user").git("status", "--porcelain").isEmpty)
+        }
+    }
+
+    @Test func fullRefNamesAndAtAreNotBranchNames() {
+        #expect(GitRepository.isValidBranchName("stomper/fixes"))
+        for name in ["refs/heads/main", "@", "HEAD", "a..b", "-x"] { #expect(!GitRepository.isValidBranchName(name), "\(name)") }
+    }
 }
