@@ -38,13 +38,17 @@ import Testing
             #expect(passing.exitCode == 0, "\(passing.stdoutText) \(passing.stderrText)")
             try await repo.fixture.commitAll("staged")
 
-            // The manual stage: stomper-fix lands the committed file's fix as a commit.
-            let commits = try await repo.commitCount()
+            // The manual stage: stomper-fix lands the committed file's fix on stomper/fixes, with an
+            // unstaged edit in the checkout (pre-commit stashes it) left exactly as it was.
+            let head = try await repo.fixture.head()
+            try repo.fixture.write(["src/pkg/staged.py": "VALUE = 2  # unstaged\n"])
             let fixing = try await Self.run(["try-repo", Self.repositoryRoot, "stomper-fix", "--hook-stage", "manual", "--all-files"],
                                             in: repo.root)
             #expect(fixing.exitCode == 0, "\(fixing.stdoutText) \(fixing.stderrText)")
-            #expect(try await repo.commitCount() == commits + 1)
-            #expect(try await repo.fixture.git("log", "-1", "--format=%s").contains("src/pkg/fixable_0.py"))
+            #expect(try await repo.fixture.head() == head)
+            #expect(try await repo.fixture.git("log", "-1", "--format=%s", "stomper/fixes").contains("src/pkg/fixable_0.py"))
+            #expect(try await repo.fixture.git("rev-list", "--count", "\(head)..stomper/fixes") == "1\n")
+            #expect(try String(contentsOfFile: repo.root + "/src/pkg/staged.py", encoding: .utf8) == "VALUE = 2  # unstaged\n")
         }
     }
 }
