@@ -17,9 +17,13 @@ struct CIReporting: Sendable {
         self.settings = settings
     }
 
-    /// A file's progress text as printed: in GitHub Actions its detail lines are folded in a group.
-    func progressText(_ text: String) -> String {
-        ci.isGitHubActions ? WorkflowCommand.grouped(text) : text
+    /// Prints a file's progress text: in GitHub Actions its detail lines are folded in a group.
+    func printProgress(_ text: String) {
+        if ci.isGitHubActions {
+            Terminal.command(WorkflowCommand.grouped(text))
+        } else {
+            Terminal.out(text)
+        }
     }
 
     /// After a run: in GitHub Actions the capped annotations on stdout (not with `--json`, whose
@@ -31,7 +35,7 @@ struct CIReporting: Sendable {
         if ci.isGitHubActions {
             if !json {
                 let annotations = GitHubAnnotations(level: settings.annotationLevel, limit: settings.annotationLimit)
-                for line in annotations.lines(facts.left) { Terminal.out(line) }
+                for line in annotations.lines(facts.left) { Terminal.command(line) }
             }
             if let path = ci["GITHUB_STEP_SUMMARY"] {
                 problems += Self.append(JobSummary(ci: ci).markdown(facts), to: path, what: "the job summary ($GITHUB_STEP_SUMMARY)")

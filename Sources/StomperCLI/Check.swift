@@ -45,12 +45,12 @@ struct Check: AsyncParsableCommand {
             for job in plan.jobs {
                 let targets = Set(job.diagnostics)
                 for diagnostic in (job.diagnostics + job.needsAgent).sorted() {
-                    Terminal.out("\(diagnostic.path):\(diagnostic.line):\(diagnostic.column): \(diagnostic.code)"
-                                 + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message)")
+                    Terminal.out("\(diagnostic.path.displaySafe):\(diagnostic.line):\(diagnostic.column): \(diagnostic.code.displaySafe)"
+                                 + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message.displaySafe)")
                 }
             }
             for outcome in plan.skipped {
-                for diagnostic in (outcome.remaining + outcome.needsAgent).sorted() { Terminal.out(diagnostic.formatted) }
+                for diagnostic in (outcome.remaining + outcome.needsAgent).sorted() { Terminal.out(diagnostic.displayLine) }
             }
             for file in files { Terminal.out(file.line) }
             let total = files.reduce(0) { $0 + $1.diagnostics }
@@ -112,15 +112,15 @@ struct CheckFile: Encodable, Equatable {
         let needing = needsAgent.values.reduce(0, +)
         switch verdict {
         case .fix:
-            return "\(path): will be fixed: \(plural(fixableCount, "diagnostic")) (\(codes(fixable)))"
+            return "\(path.displaySafe): will be fixed: \(plural(fixableCount, "diagnostic")) (\(codes(fixable)))"
         case .partial:
-            return "\(path): will be fixed in part: \(plural(fixableCount, "diagnostic")) (\(codes(fixable))); "
+            return "\(path.displaySafe): will be fixed in part: \(plural(fixableCount, "diagnostic")) (\(codes(fixable))); "
                 + "\(plural(needing, "diagnostic")) need\(needing == 1 ? "s" : "") an agent (\(codes(needsAgent)))"
         case .needsAgent:
-            return "\(path): needs an agent: \(plural(needing, "diagnostic")) (\(codes(needsAgent))); "
+            return "\(path.displaySafe): needs an agent: \(plural(needing, "diagnostic")) (\(codes(needsAgent))); "
                 + "try --chain autofix,claude or --agent chat"
         case .skipped:
-            return "\(path): skipped: \(reason ?? "")"
+            return "\(path.displaySafe): skipped: \(reason?.displaySafe ?? "")"
         }
     }
 }

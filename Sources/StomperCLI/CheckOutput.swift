@@ -30,12 +30,12 @@ enum CheckOutputFormat: String, CaseIterable, ExpressibleByArgument {
         case .concise:
             for line in ConciseReport.lines(planned) { Terminal.out(line) }
         case .github:
-            for line in GitHubAnnotations(level: ci.annotationLevel, limit: nil).lines(planned) { Terminal.out(line) }
+            for line in GitHubAnnotations(level: ci.annotationLevel, limit: nil).lines(planned) { Terminal.command(line) }
         case .sarif:
             let data = try SarifReport(toolVersions: plan.toolVersions, root: root).json(planned)
-            Terminal.out(String(decoding: data, as: UTF8.self), terminator: "")
+            Terminal.jsonText(String(decoding: data, as: UTF8.self), terminator: "")
         case .codequality:
-            Terminal.out(String(decoding: try CodeQualityReport.json(planned), as: UTF8.self), terminator: "")
+            Terminal.jsonText(String(decoding: try CodeQualityReport.json(planned), as: UTF8.self), terminator: "")
         }
         return true
     }

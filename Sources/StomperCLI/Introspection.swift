@@ -137,7 +137,7 @@ extension Stats {
                 .init(linter: $0.linter, code: $0.code, agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
                       targeted: $0.targeted, fixed: $0.fixed, successRate: $0.successRate, meanMs: $0.meanMilliseconds)
             }, agents: report.agents, mastered: report.mastered, difficult: report.difficult)
-            Terminal.out(String(decoding: try encoder.encode(output), as: UTF8.self))
+            Terminal.jsonText(String(decoding: try encoder.encode(output), as: UTF8.self))
             return
         }
         guard !report.figures.isEmpty else {

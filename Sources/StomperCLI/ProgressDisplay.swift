@@ -16,16 +16,16 @@ final class ProgressDisplay: Sendable {
     private let total: Int
     let live: Bool
     private let quiet: Bool
-    /// Turns a file's text into what is printed (folding it for a CI log).
-    private let render: @Sendable (String) -> String
+    /// Prints a file's text (folding it for a CI log).
+    private let print: @Sendable (String) -> Void
     private let start = ContinuousClock.now
     private let state = Mutex(State())
 
-    init(total: Int, live: Bool, quiet: Bool, render: @escaping @Sendable (String) -> String = { $0 }) {
+    init(total: Int, live: Bool, quiet: Bool, print: @escaping @Sendable (String) -> Void = { Terminal.out($0) }) {
         self.total = total
         self.live = live
         self.quiet = quiet
-        self.render = render
+        self.print = print
     }
 
     func handle(_ event: PipelineEvent) {
@@ -41,7 +41,7 @@ final class ProgressDisplay: Sendable {
                 state.inFlight.remove(outcome.path)
                 state.done += 1
                 clear(&state)
-                Terminal.out(render(Self.line(for: outcome)))
+                print(Self.line(for: outcome))
                 redraw(&state)
             }
         }
@@ -50,7 +50,7 @@ final class ProgressDisplay: Sendable {
     /// Prints an outcome decided before the run (a skipped file).
     func report(_ outcome: FileOutcome) {
         guard !quiet else { return }
-        Terminal.out(render(Self.line(for: outcome)))
+        print(Self.line(for: outcome))
     }
 
     /// Redraws the status line (called periodically so the elapsed time moves).
@@ -71,7 +71,7 @@ final class ProgressDisplay: Sendable {
     private func redraw(_ state: inout State) {
         guard live else { return }
         let elapsed = (ContinuousClock.now - start).secondsValue
-        let current = state.inFlight.sorted().first.map { " · \($0)" } ?? ""
+        let current = state.inFlight.sorted().first.map { " · \($0.displaySafe)" } ?? ""
         let text = String(format: "\r\u{1B}[2K[%d/%d] %d in flight · %.1fs", state.done, total, state.inFlight.count, elapsed) + current
         FileHandle.standardError.write(Data(text.utf8))
         state.lineShown = true
@@ -80,27 +80,27 @@ final class ProgressDisplay: Sendable {
     static func line(for outcome: FileOutcome) -> String {
         let label = outcome.status == .failed && outcome.refusal != nil
             ? "refused" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
-        var text = label.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path
+        var text = label.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path.displaySafe
         var listed: [Diagnostic] = []
         switch outcome.status {
         case .fixed, .partiallyFixed, .wouldFix:
             let codes = outcome.fixed.keys.sorted().joined(separator: ", ")
             text += ": \(plural(outcome.fixed.values.reduce(0, +), "diagnostic")) fixed (\(codes))"
             if let commit = outcome.commit { text += " in \(commit.short)" }
-            if let reason = outcome.reason { text += "; \(reason)" }
+            if let reason = outcome.reason { text += "; \(reason.displaySafe)" }
             if !outcome.needsAgent.isEmpty {
                 text += "; \(plural(outcome.needsAgent.count, "diagnostic")) need\(outcome.needsAgent.count == 1 ? "s" : "") an agent"
             }
             listed = outcome.remaining + outcome.needsAgent
         case .failed, .needsAgent:
-            text += ": \(outcome.reason ?? "not fixed")"
+            text += ": \(outcome.reason?.displaySafe ?? "not fixed")"
             listed = outcome.remaining + outcome.needsAgent
         case .skipped:
-            text += ": \(outcome.reason ?? "skipped")"
+            text += ": \(outcome.reason?.displaySafe ?? "skipped")"
         }
         // What is left, as the file now is on the branch (ruff's format: path:line:col: CODE message).
         let sorted = listed.sorted()
-        for diagnostic in sorted.prefix(5) { text += "\n    \(diagnostic.formatted)" }
+        for diagnostic in sorted.prefix(5) { text += "\n    \(diagnostic.displayLine)" }
         if sorted.count > 5 { text += "\n    … and \(sorted.count - 5) more" }
         return text
     }

@@ -26,7 +26,7 @@ struct RunDriver: Sendable {
         // In CI: no live status line, plain lines (GitHub Actions folds each file's details).
         let ciReporting = CIReporting(settings: configuration.ci)
         let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal && !ciReporting.ci.isCI, quiet: json,
-                                      render: { ciReporting.progressText($0) })
+                                      print: { ciReporting.printProgress($0) })
         for outcome in plan.skipped { display.report(outcome) }
         let recorder: RunRecorder
         do {

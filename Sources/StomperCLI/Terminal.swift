@@ -1,16 +1,37 @@
 import Foundation
+import StomperReport
 import Synchronization
 
 /// Output helpers. Only the CLI writes to the terminal.
+///
+/// In a GitHub Actions step the runner reads stdout for workflow commands (`::set-output`,
+/// `::add-mask::`, `::stop-commands::`, `##[…]`), and what stomper prints holds file names,
+/// linter messages and agent text from the repository: there `out` and `json` make every line
+/// inert (`WorkflowCommand.inert`), and only `command` prints stomper's own workflow commands.
 enum Terminal {
     private static let lock = Mutex(())
 
+    /// True in a GitHub Actions step (`GITHUB_ACTIONS=true`), whether or not stomper's CI
+    /// features are on: the runner parses the log either way.
+    static let guardsWorkflowCommands = ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true"
+
     static func out(_ text: String, terminator: String = "\n") {
+        write(guardsWorkflowCommands ? WorkflowCommand.inert(text) : text, terminator: terminator)
+    }
+
+    /// Text made of workflow commands built by `WorkflowCommand` (annotations, groups whose
+    /// body it made inert): printed as it is.
+    static func command(_ text: String) {
+        write(text, terminator: "\n")
+    }
+
+    private static func write(_ text: String, terminator: String) {
         lock.withLock { _ in FileHandle.standardOutput.write(Data((text + terminator).utf8)) }
     }
 
     static func err(_ text: String) {
-        lock.withLock { _ in FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        let line = guardsWorkflowCommands ? WorkflowCommand.inert(text) : text
+        lock.withLock { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     static func warn(_ text: String) { err("stomper: warning: \(text)") }
@@ -20,7 +41,7 @@ enum Terminal {
 
     static func json(_ value: Any) {
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]) else { return }
-        out(String(decoding: data, as: UTF8.self))
+        jsonText(String(decoding: data, as: UTF8.self))
     }
 
     static func json(_ value: some Encodable) {
@@ -28,6 +49,11 @@ enum Terminal {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(value) else { return }
-        out(String(decoding: data, as: UTF8.self))
+        jsonText(String(decoding: data, as: UTF8.self))
+    }
+
+    /// JSON text (a report, SARIF): inert for the runner in a way that keeps it the same JSON.
+    static func jsonText(_ text: String, terminator: String = "\n") {
+        write(guardsWorkflowCommands ? WorkflowCommand.inertJSON(text) : text, terminator: terminator)
     }
 }

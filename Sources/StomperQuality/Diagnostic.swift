@@ -61,4 +61,10 @@ public struct Diagnostic: Sendable, Hashable, Codable, Comparable {
     public var formatted: String {
         "\(path):\(line):\(column): \(code) \(message)"
     }
+
+    /// `formatted` for printing: the path, code and message come from the repository and the
+    /// linter, so control characters in them are shown as escapes (`String.displaySafe`).
+    public var displayLine: String {
+        "\(path.displaySafe):\(line):\(column): \(code.displaySafe) \(message.displaySafe)"
+    }
 }

@@ -4,6 +4,6 @@ import StomperQuality
 /// `concise` format: what editors and `grep` read.
 public enum ConciseReport {
     public static func lines(_ left: [LeftDiagnostic]) -> [String] {
-        left.map(\.diagnostic).sorted().map(\.formatted)
+        left.map(\.diagnostic).sorted().map(\.displayLine)
     }
 }

@@ -43,8 +43,9 @@ public struct GitHubAnnotations: Sendable {
             // GitHub uses endColumn only on a single line.
             if let endColumn = diagnostic.endColumn, endLine == diagnostic.line { properties.append(("endColumn", String(endColumn))) }
         }
-        properties.append(("title", "\(diagnostic.tool) \(diagnostic.code)"))
-        var message = "\(diagnostic.code) \(diagnostic.message)"
+        // The file's real name (GitHub matches it to the diff); the rest shown with escapes.
+        properties.append(("title", "\(diagnostic.tool) \(diagnostic.code)".displaySafe))
+        var message = "\(diagnostic.code) \(diagnostic.message)".displaySafe(keepingLineBreaks: true)
         if item.reason != .notAttempted { message += " (\(item.reasonText))" }
         if let url = diagnostic.url { message += "\n\(url)" }
         return WorkflowCommand.make(level.rawValue, properties, message)

@@ -7,14 +7,21 @@ import StomperQuality
 /// too). Totals, a table of the files with status, codes fixed, commit links and what is left, what
 /// needs an AI agent, agent usage and time, and the full list of diagnostics left — annotations
 /// are capped, this list is not, but it sits in a `<details>` block and stops at `diagnosticLimit`
-/// rows so the summary stays under GitHub's 1 MiB per step.
+/// rows. GitHub refuses a step summary over 1 MiB, so the tables also stop where the text would
+/// pass `byteLimit`, saying how many rows were left out.
+///
+/// File names, messages and codes come from the repository: in the summary every ASCII
+/// punctuation character of theirs is an HTML entity (`cell`), so none of them can end a cell,
+/// start a link, an image or HTML, or end a code span.
 public struct JobSummary: Sendable {
     public var ci: CIEnvironment
     public var diagnosticLimit: Int
+    public var byteLimit: Int
 
-    public init(ci: CIEnvironment, diagnosticLimit: Int = 2000) {
+    public init(ci: CIEnvironment, diagnosticLimit: Int = 2000, byteLimit: Int = 900 * 1024) {
         self.ci = ci
         self.diagnosticLimit = diagnosticLimit
+        self.byteLimit = byteLimit
     }
 
     public func markdown(_ facts: RunFacts) -> String {
@@ -22,7 +29,7 @@ public struct JobSummary: Sendable {
         let left = facts.left
         var out: [String] = []
         let title = facts.dryRun ? "stomper fix (dry run)" : "stomper fix"
-        out.append("## \(title) on `\(Self.cell(facts.plan.branch))`")
+        out.append("## \(title) on \(Self.code(facts.plan.branch))")
         out.append("")
         var totals: [(String, String)] = []
         if facts.dryRun {
@@ -37,7 +44,7 @@ public struct JobSummary: Sendable {
             ("Skipped", String(summary.count(.skipped))),
             ("Diagnostics fixed", String(summary.diagnosticsFixed)),
             ("Diagnostics left", String(left.count)),
-            ("Agent", "`\(Self.cell(facts.agent))`, \(summary.agentCalls) call\(summary.agentCalls == 1 ? "" : "s")"),
+            ("Agent", "\(Self.code(facts.agent)), \(summary.agentCalls) call\(summary.agentCalls == 1 ? "" : "s")"),
         ]
         if let usage = Self.usage(summary) { totals.append(("Agent usage", usage)) }
         totals.append(("Time", Self.seconds(facts.elapsedSeconds) + " (agents \(Self.seconds(summary.agentSeconds)))"))
@@ -54,6 +61,7 @@ public struct JobSummary: Sendable {
             out.append("| File | Status | Fixed | Commit | Left |")
             out.append("|---|---|---|---|---|")
             let leftByPath = Dictionary(grouping: left, by: \.diagnostic.path)
+            var rows: [String] = []
             for outcome in outcomes {
                 let fixed = Self.codes(outcome.fixed)
                 let commit = outcome.commit.map { sha -> String in
@@ -65,9 +73,10 @@ public struct JobSummary: Sendable {
                     status += ": " + Self.cell(String(reason.prefix(160)))
                 }
                 let remaining = Dictionary(grouping: leftByPath[outcome.path] ?? [], by: \.diagnostic.code).mapValues(\.count)
-                out.append("| `\(Self.cell(outcome.path))` | \(status) | \(fixed.isEmpty ? "" : fixed) | \(commit) | "
+                rows.append("| \(Self.code(outcome.path)) | \(status) | \(fixed.isEmpty ? "" : fixed) | \(commit) | "
                            + "\(remaining.isEmpty ? (outcome.diagnosticsBefore > 0 && outcome.status == .skipped ? "\(outcome.diagnosticsBefore)" : "") : Self.codes(remaining)) |")
             }
+            appendRows(rows, to: &out, what: "file")
             out.append("")
         }
 
@@ -82,7 +91,7 @@ public struct JobSummary: Sendable {
             out.append("")
             for path in files.keys.sorted() {
                 let counts = Dictionary(grouping: files[path]!, by: \.diagnostic.code).mapValues(\.count)
-                out.append("- `\(Self.cell(path))`: \(Self.codes(counts))")
+                out.append("- \(Self.code(path)): \(Self.codes(counts))")
             }
             out.append("")
         }
@@ -95,20 +104,37 @@ public struct JobSummary: Sendable {
             out.append("| Location | Tool | Code | Message | Why |")
             out.append("|---|---|---|---|---|")
             let ordered = left.sorted(by: LeftDiagnostic.byImportance)
-            for item in ordered.prefix(diagnosticLimit) {
+            let rows = ordered.prefix(diagnosticLimit).map { item -> String in
                 let diagnostic = item.diagnostic
-                out.append("| `\(Self.cell(diagnostic.path)):\(diagnostic.line):\(diagnostic.column)` | \(Self.cell(diagnostic.tool)) "
-                           + "| \(Self.cell(diagnostic.code)) | \(Self.cell(diagnostic.message)) | \(item.reasonText) |")
+                return "| \(Self.code("\(diagnostic.path):\(diagnostic.line):\(diagnostic.column)")) | \(Self.cell(diagnostic.tool)) "
+                    + "| \(Self.cell(diagnostic.code)) | \(Self.cell(diagnostic.message)) | \(item.reasonText) |"
             }
-            if ordered.count > diagnosticLimit {
-                out.append("")
-                out.append("… and \(ordered.count - diagnosticLimit) more: `stomper check` lists them all.")
-            }
+            appendRows(rows, to: &out, what: "diagnostic", alsoLeftOut: ordered.count - rows.count)
             out.append("")
             out.append("</details>")
             out.append("")
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Appends table rows while the summary stays within `byteLimit` (keeping room for what
+    /// follows), then a line saying how many were left out.
+    func appendRows(_ rows: [String], to out: inout [String], what: String, alsoLeftOut: Int = 0) {
+        let reserve = 16 * 1024
+        var bytes = out.reduce(0) { $0 + $1.utf8.count + 1 }
+        var shown = 0
+        for row in rows {
+            bytes += row.utf8.count + 1
+            guard bytes <= byteLimit - reserve else { break }
+            out.append(row)
+            shown += 1
+        }
+        let omitted = rows.count - shown + alsoLeftOut
+        if omitted > 0 {
+            out.append("")
+            out.append("… and \(omitted) more \(what)\(omitted == 1 ? "" : "s") (the summary is kept under GitHub's size limit): "
+                       + "`stomper check` lists them all.")
+        }
     }
 
     static func statusText(_ outcome: FileOutcome) -> String {
@@ -150,19 +176,23 @@ public struct JobSummary: Sendable {
         return "\(whole).\(String(repeating: "0", count: places - fraction.count) + fraction)"
     }
 
-    /// Text safe in a table cell: a `|` would end the cell and a line break the row; `<` could
-    /// start HTML.
+    /// Text from the repository, safe in a table cell and inert as Markdown and HTML: every ASCII
+    /// punctuation character becomes a numeric entity (GitHub renders it as the character, but it
+    /// cannot end the cell, open a link or image, start HTML or end a code span), and control and
+    /// bidirectional characters are shown as escapes (`displaySafe`).
     static func cell(_ text: String) -> String {
         var result = ""
-        for character in text {
-            switch character {
-            case "|": result += "\\|"
-            case "\n", "\r", "\r\n": result += " "
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            default: result.append(character)
+        result.reserveCapacity(text.utf8.count)
+        for scalar in text.displaySafe.unicodeScalars {
+            if scalar.isASCII, scalar != " ", !("a"..."z").contains(scalar), !("A"..."Z").contains(scalar), !("0"..."9").contains(scalar) {
+                result += "&#\(scalar.value);"
+            } else {
+                result.unicodeScalars.append(scalar)
             }
         }
         return result
     }
+
+    /// `cell` set as code (`<code>`, which keeps the entities: a backtick span would not).
+    static func code(_ text: String) -> String { "<code>\(cell(text))</code>" }
 }

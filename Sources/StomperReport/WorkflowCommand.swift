@@ -45,10 +45,34 @@ public enum WorkflowCommand {
     public static let endGroup = "::endgroup::"
 
     /// A file's progress text folded as a group: the first line is the title, the rest (the
-    /// diagnostics left, one per line) the body. A single line stays as it is.
+    /// diagnostics left, one per line) the body, each line made inert. A single line is only made
+    /// inert.
     public static func grouped(_ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count > 1 else { return text }
-        return ([group(String(lines[0]))] + lines.dropFirst().map(String.init) + [endGroup]).joined(separator: "\n")
+        guard lines.count > 1 else { return inert(text) }
+        return ([group(String(lines[0]))] + lines.dropFirst().map { inert(String($0)) } + [endGroup]).joined(separator: "\n")
+    }
+
+    /// Text for the log of a GitHub Actions step that the runner cannot take for a workflow
+    /// command, whatever file names or messages it holds. The runner reads a line as a command when
+    /// it starts with `::` after leading white space, and as a legacy one when it holds `##[`
+    /// anywhere: such a line gets a zero-width space before its `::`, and every `##[` one between
+    /// its `#`s. The text reads the same in the log. Applied line by line.
+    public static func inert(_ text: String) -> String {
+        guard text.contains("::") || text.contains("##[") else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var line = String(line).replacing("##[", with: "#\u{200B}#[")
+            let content = line.drop(while: \.isWhitespace)
+            if content.hasPrefix("::") {
+                line = String(line[..<content.startIndex]) + "\u{200B}" + content
+            }
+            return line
+        }.joined(separator: "\n")
+    }
+
+    /// JSON text for the same log: `##[` can only stand inside a JSON string there, where
+    /// `#\u0023[` is the same string; a JSON line never starts with `::`.
+    public static func inertJSON(_ text: String) -> String {
+        text.contains("##[") ? text.replacing("##[", with: "#\\u0023[") : text
     }
 }

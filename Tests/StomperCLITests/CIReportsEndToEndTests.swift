@@ -16,6 +16,14 @@ import Testing
         try await PythonRepository.create(at: dir + "/repo", fixable: 1, unfixable: 1, extra: ["scripts/run.sh": script])
     }
 
+    /// Repository text as the job summary sets it: `<code>`, ASCII punctuation as numeric entities.
+    static func code(_ text: String) -> String {
+        "<code>" + text.unicodeScalars.map { scalar in
+            scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar) && scalar != " "
+                ? "&#\(scalar.value);" : String(scalar)
+        }.joined() + "</code>"
+    }
+
     static func json(_ data: [UInt8]) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(data))
     }
@@ -140,10 +148,10 @@ import Testing
             let commits = try await repo.fixture.git("log", "--format=%H", "-2").split(separator: "\n").map(String.init)
             #expect(commits.count == 2)
             let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
-            #expect(summary.hasPrefix("# an earlier step\n## stomper fix on `main`\n"), "appended, not overwritten")
+            #expect(summary.hasPrefix("# an earlier step\n## stomper fix on <code>main</code>\n"), "appended, not overwritten")
             for sha in commits { #expect(summary.contains("(https://github.example/octo/repo/commit/\(sha))")) }
             #expect(summary.contains("<details><summary>2 diagnostics left</summary>"))
-            #expect(summary.contains("`src/pkg/unfixable_0.py:3:16`"))
+            #expect(summary.contains(CIReportsEndToEndTests.code("src/pkg/unfixable_0.py:3:16")))
 
             let outputs = try String(contentsOfFile: outputFile, encoding: .utf8)
             #expect(outputs.hasPrefix("earlier=1\n"))
@@ -159,6 +167,58 @@ import Testing
         }
     }
 
+    /// A pull request's file names are the attacker's: named like workflow commands (`::…::`,
+    /// `##[…]`, a line break, terminal escapes), they reach the step's log through `check`, `fix`
+    /// and its annotations and summary, and none becomes a command the runner obeys — the lines
+    /// that start with `::` are exactly stomper's groups and annotations.
+    @Test func hostileFileNamesCannotInjectWorkflowCommands() async throws {
+        try await withTemporaryDirectory { dir in
+            let hostile = [
+                "src/pkg/::set-output name=pwned::yes.py", "src/pkg/##[error]legacy.py",
+                "src/pkg/a\n::add-mask::secret.py", "src/pkg/ansi\u{1b}[2Jclear.py",
+            ]
+            var extra: [String: String] = [:]
+            for (index, path) in hostile.enumerated() { extra[path] = PythonSamples.fixable(index) + PythonSamples.unfixable(index) }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: extra)
+            let summaryFile = dir + "/summary.md"
+            let environment: [String: String?] = ["CI": "true", "GITHUB_ACTIONS": "true", "STOMPER_CI": nil,
+                                                  "GITHUB_STEP_SUMMARY": summaryFile, "GITHUB_OUTPUT": dir + "/out"]
+            func expectInert(_ result: ProcessResult, _ what: String) {
+                for line in (result.stdoutText + result.stderrText).split(separator: "\n") {
+                    let content = line.drop(while: \.isWhitespace)
+                    if content.hasPrefix("::") {
+                        // stomper's own commands: the runner parses them as such (and then never
+                        // looks for a legacy `##[` command in them); the annotation's `file=` is the
+                        // file's real name, whatever it holds.
+                        #expect(content.range(of: #"^::(group::|endgroup::$|(error|warning|notice) (file|title)=)"#, options: .regularExpression) != nil,
+                                "\(what): \(line)")
+                        let data = content.hasPrefix("::group::") ? "" : String(content.split(separator: ",title=", maxSplits: 1).last ?? "")
+                        #expect(!data.contains("\u{1b}"), "\(what): \(line)")
+                    } else {
+                        #expect(!line.contains("##["), "\(what): \(line)")
+                        #expect(!line.contains("\u{1b}"), "\(what): \(line)")
+                    }
+                }
+            }
+            for format in ["text", "concise", "github", "json", "sarif"] {
+                let check = try await repo.stomper(["check", "--output-format", format], environment: environment)
+                #expect(check.exitCode == 1, "\(format): \(check.stderrText)")
+                #expect(check.stdoutText.contains("pwned"), "\(format): the file is listed")
+                expectInert(check, "check --output-format \(format)")
+            }
+            let fix = try await repo.stomper(["fix"], environment: environment)
+            #expect(fix.exitCode == 1, "\(fix.stderrText)")
+            #expect(fix.stdoutText.contains("\u{200B}::set-output name=pwned::yes.py") || fix.stdoutText.contains("::set-output name=pwned::yes.py:"))
+            expectInert(fix, "fix")
+            // Each hostile file got its commit; the annotations name them in escaped properties.
+            #expect(try await repo.fixture.git("rev-list", "--count", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines) == "\(hostile.count + 1)")
+            #expect(fix.stdoutText.contains("::error file=src/pkg/%3A%3Aset-output name=pwned%3A%3Ayes.py,"))
+            let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
+            #expect(summary.contains(Self.code("src/pkg/##[error]legacy.py")))
+            #expect(!summary.contains("##[") && !summary.contains("\u{1b}"))
+        }
+    }
+
     /// With `--json` stdout stays the JSON report (no workflow commands in it); the job summary and
     /// outputs are still written, the summary file created when missing.
     @Test func jsonInGitHubActionsKeepsStdoutForTheReport() async throws {
@@ -170,7 +230,7 @@ import Testing
             #expect(result.exitCode == 1)
             #expect(!result.stdoutText.contains("::"))
             #expect(try repo.report(result)["summary"] != nil)
-            #expect(try String(contentsOfFile: dir + "/summary.md", encoding: .utf8).contains("`src/pkg/unfixable_0.py:2:5`"))
+            #expect(try String(contentsOfFile: dir + "/summary.md", encoding: .utf8).contains(Self.code("src/pkg/unfixable_0.py:2:5")))
             #expect(try String(contentsOfFile: dir + "/out", encoding: .utf8).contains("needs_agent=1\n"))
         }
     }

@@ -268,18 +268,22 @@ enum SchemaValidator {
             var unkilled: [String] = []
             for iteration in 0..<20 {
                 // The first `fix` is killed at a random moment of its run. If it finished first (the
-                // machine was faster than the reference run), the iteration starts over with a
-                // shorter delay, so every iteration really is interrupted.
+                // machine was faster than the reference run), the iteration starts over with a delay
+                // drawn from within the run that was just measured, so every iteration really is
+                // interrupted however fast the machine is.
                 var delay = Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator)
                 var repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-0", fixable: 6, unfixable: 1)
                 for retry in 1...6 {
+                    let started = ContinuousClock.now
                     let first = try await ResumeTests.run(repo, ["fix", "-p", "2"], killAfter: delay)
                     if first.exitCode == 137 || first.termination == .signaled(SIGKILL) {
                         kills += 1
                         break
                     }
-                    unkilled.append("after \(delay)s: \(first.termination) \(first.stderrText.suffix(300))")
-                    delay /= 2
+                    let took = (ContinuousClock.now - started).components
+                    let tookSeconds = Double(took.seconds) + Double(took.attoseconds) / 1e18
+                    unkilled.append("after \(delay)s (it ran \(tookSeconds)s): \(first.termination) \(first.stderrText.suffix(300))")
+                    delay = Double.random(in: 0.01...max(0.02, min(delay / 2, tookSeconds * 0.8)), using: &generator)
                     repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-\(retry)", fixable: 6, unfixable: 1)
                 }
                 var finished = false

@@ -144,16 +144,35 @@ import Testing
             #expect(bin.hasPrefix(dir + "/stomper-\(version)/") && bin.hasSuffix("/bin"), "\(bin)")
             #expect(FileManager.default.isExecutableFile(atPath: bin + "/stomper"))
 
+            // The fix step as a GitHub job runs it: in CI, with the step's outputs file.
             var step = runner
             step["PATH"] = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             step["INPUT_PARALLEL"] = "4"
+            step["CI"] = "true"
+            step["GITHUB_ACTIONS"] = "true"
+            for name in ["STOMPER_CI", "GITLAB_CI", "BUILDKITE", "GITHUB_STEP_SUMMARY"] { step.updateValue(nil, forKey: name) }
+            step["GITHUB_OUTPUT"] = dir + "/output"
             let fix = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo", environment: step)
             #expect(fix.exitCode == 0, "\(fix.stdoutText) \(fix.stderrText)")
             #expect(fix.stdoutText.contains("25 fixed, 4 need an agent"), "\(fix.stdoutText)")
             #expect(fix.stdoutText.contains("fail-on-remaining is off"))
+            let outputs = (try? String(contentsOfFile: dir + "/output", encoding: .utf8)) ?? ""
+            // needs_agent counts the files with diagnostics for an agent, as the closing line does.
+            let needing = fix.stdoutText.firstMatch(of: /in (\d+) files need an AI agent/).map { String($0.1) }
+            #expect(needing != nil && outputs.contains("fixed=25\n") && outputs.contains("needs_agent=\(needing ?? "?")\n"), "\(outputs)")
+
+            // With fail-on-remaining, diagnostics left fail the step (a fresh demo: the first one's
+            // HEAD is now stomper's own commit, which the loop guard below leaves alone).
+            let again = try await Self.shell("bash Demos/make-demo-repo.sh '\(dir)/demo-strict'", in: Self.repositoryRoot)
+            try #require(again.exitCode == 0, "\(again.stderrText)")
             step["INPUT_FAIL_ON_REMAINING"] = "true"
-            let strict = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo", environment: step)
+            let strict = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo-strict", environment: step)
             #expect(strict.exitCode == 1, "\(strict.stdoutText) \(strict.stderrText)")
+            #expect(strict.stdoutText.contains("25 fixed, 4 need an agent"), "\(strict.stdoutText)")
+            // The job that runs on stomper's own commit does nothing and does not fail.
+            let guarded = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo", environment: step)
+            #expect(guarded.exitCode == 0, "\(guarded.stdoutText) \(guarded.stderrText)")
+            #expect((guarded.stdoutText + guarded.stderrText).contains("stomper's own commit"), "\(guarded.stdoutText) \(guarded.stderrText)")
 
             // A tarball that does not match its checksum is refused.
             let copy = dir + "/copy/" + packaged.tarball
