@@ -80,4 +80,37 @@ import Testing
             }
         }
     }
+
+    /// No script of the example workflows splices an expression into its text (`${{ … }}` in a
+    /// `run:` or `script:`): a branch name or title from a pull request would run as shell code.
+    /// Values reach the scripts through `env:`.
+    @Test func noScriptSplicesAnExpressionIntoItsText() async throws {
+        let files = ["github-pr-autofix.yml", "github-untrusted-patches.yml", "gitlab-ci.yml"].map { Self.root + "/Demos/ci/" + $0 }
+        let result = try await ProcessRunner.run(ProcessSpec(executable: "python3", arguments: ["-c", #"""
+            import json, sys, yaml
+            found = []
+            def walk(node, path):
+                if isinstance(node, dict):
+                    for key, value in node.items():
+                        if key in ("run", "script", "before_script", "after_script"):
+                            text = value if isinstance(value, str) else "\n".join(v for v in value or [] if isinstance(v, str))
+                            if "${{" in text:
+                                found.append(path + "/" + str(key))
+                        else:
+                            walk(value, path + "/" + str(key))
+                elif isinstance(node, list):
+                    for index, value in enumerate(node):
+                        walk(value, path + "/" + str(index))
+            count = 0
+            for name in sys.argv[1:]:
+                for document in yaml.safe_load_all(open(name)):
+                    walk(document, name.rsplit("/", 1)[-1])
+                    count += 1
+            print(json.dumps({"documents": count, "spliced": found}))
+            """#] + files, timeout: .seconds(60)))
+        try #require(result.exitCode == 0, "\(result.stderrText)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput)) as? [String: Any])
+        #expect(report["documents"] as? Int == 4)
+        #expect((report["spliced"] as? [String]) == [], "\(report)")
+    }
 }

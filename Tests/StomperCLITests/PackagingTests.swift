@@ -174,6 +174,15 @@ import Testing
             #expect(guarded.exitCode == 0, "\(guarded.stdoutText) \(guarded.stderrText)")
             #expect((guarded.stdoutText + guarded.stderrText).contains("stomper's own commit"), "\(guarded.stdoutText) \(guarded.stderrText)")
 
+            // More arguments on several lines (a YAML block) are split, never evaluated.
+            var extra = step
+            extra["INPUT_ARGS"] = "--dry-run --allow-own-head\n--json $(touch \(dir)/evaluated)"
+            extra["INPUT_FAIL_ON_REMAINING"] = "false"
+            let dry = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"", in: dir + "/demo-strict", environment: extra)
+            #expect(dry.exitCode == 2, "\(dry.stdoutText) \(dry.stderrText)")
+            #expect(dry.stderrText.contains("$(touch"), "the words reach stomper as they are: \(dry.stderrText)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/evaluated"))
+
             // A tarball that does not match its checksum is refused.
             let copy = dir + "/copy/" + packaged.tarball
             let tampered = try await Self.shell("""
@@ -183,6 +192,14 @@ import Testing
                 """, environment: runner)
             #expect(tampered.exitCode == 2)
             #expect(tampered.stderrText.contains("does not match its .sha256"), "\(tampered.stderrText)")
+
+            // The version names a folder the step replaces: a path is refused before anything is removed.
+            var escaping = runner
+            escaping["INPUT_VERSION"] = "../../\(URL(fileURLWithPath: dir).lastPathComponent)"
+            let refused = try await Self.shell("bash \"$GITHUB_ACTION_PATH/scripts/action/install.sh\"", environment: escaping)
+            #expect(refused.exitCode == 2 && refused.stderrText.contains("must be a release number"), "\(refused.stderrText)")
+            #expect(FileManager.default.fileExists(atPath: dir + "/demo/.git"))
+
         }
     }
 }

@@ -5,6 +5,11 @@
 #   ACTION_REPOSITORY, SERVER_URL, RUNNER_TEMP, GITHUB_PATH
 set -euo pipefail
 version=${INPUT_VERSION:?the version input is empty}
+# The version names a folder that is replaced and a release URL: a release number only.
+if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.]+)?$ ]]; then
+  echo "::error title=stomper::the version input must be a release number such as 0.1.0 (got '$version')" >&2
+  exit 2
+fi
 case "$(uname -m)" in
   x86_64|amd64) arch=x86_64 ;;
   aarch64|arm64) arch=aarch64 ;;

@@ -9,7 +9,8 @@ args=(fix)
 [ -n "${INPUT_PARALLEL:-}" ] && args+=(--parallel "$INPUT_PARALLEL")
 [ -n "${INPUT_PATCHES:-}" ] && args+=(--patches "$INPUT_PATCHES")
 if [ -n "${INPUT_ARGS:-}" ]; then
-  read -r -a extra <<< "$INPUT_ARGS"
+  # Split at white space, line breaks included (a YAML block of arguments); never evaluated.
+  read -r -d '' -a extra <<< "$INPUT_ARGS" || true
   args+=("${extra[@]}")
 fi
 status=0
