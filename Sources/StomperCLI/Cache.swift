@@ -35,7 +35,7 @@ struct Cache: AsyncParsableCommand {
                                                         withIntermediateDirectories: true)
                 transfer = try await ledger.exportCache(to: target)
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
             if json {
                 Terminal.json(["file": target, "fixes": transfer.fixes, "attempts": transfer.attempts] as [String: Any])
@@ -61,7 +61,7 @@ struct Cache: AsyncParsableCommand {
                 let ledger = try LedgerReader.open(global).ledger
                 transfer = try await ledger.importCache(from: source)
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
             if json {
                 Terminal.json(["file": source, "fixes": transfer.fixes, "attempts": transfer.attempts, "fixes_kept": transfer.fixesKept,

@@ -31,7 +31,7 @@ struct Check: AsyncParsableCommand {
             pipeline = try await session.makePipeline(ledger: nil)
             plan = try await pipeline.plan(paths: selection, target: .readOnly)
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         let files = CheckFile.verdicts(plan, fixers: pipeline.agents.map(\.identity.description))
         if try format.printDiagnostics(plan, ci: pipeline.configuration.ci, root: pipeline.repository.workdir) {

@@ -19,7 +19,7 @@ struct Config: AsyncParsableCommand {
             do {
                 session = try Session.open(global, flags: [:])
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
             if json {
                 Terminal.json(session.resolved.dumpJSON())

@@ -44,7 +44,7 @@ struct Docgen: AsyncParsableCommand {
                 try await DocgenRun.record(report, ledger: ledger)
                 try? await ledger.flushWriteStatistics(runID: nil)
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
             if json {
                 Terminal.json(DocgenRun.Output(results: report.results, commit: report.commit?.hex))
@@ -71,7 +71,7 @@ struct Docgen: AsyncParsableCommand {
                 let ledger = try session.openLedger()
                 results = try await DocgenRun.history(ledger: ledger, limit: session.configuration.docs.historySize)
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
             if json {
                 Terminal.json(DocgenRun.Output(results: results, commit: nil))

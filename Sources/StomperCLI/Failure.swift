@@ -7,8 +7,11 @@ import StomperQuality
 
 /// Maps an error that stopped a command to a message and exit status 2.
 enum Failure {
-    static func exit(_ error: any Error) -> ExitCode {
+    /// With `json` (the command's `--json`), stdout also gets `{"error": {"code", "message"}}`, so
+    /// a script reading stdout sees why there is no report.
+    static func exit(_ error: any Error, json: Bool = false) -> ExitCode {
         Terminal.err("stomper: error: \(message(error))")
+        if json { Terminal.json(JSONStyle.error(error)) }
         return ExitCode(2)
     }
 

@@ -193,7 +193,7 @@ struct Fix: AsyncParsableCommand {
             plan = try await pipeline.plan(paths: targets, selection: selection,
                                            target: BranchMode.target(branch: session.configuration.fixBranch, dryRun: dryRun))
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         if !json {
             let needing = plan.skipped.filter { $0.status == .needsAgent }.count
@@ -251,9 +251,9 @@ enum SummaryText {
             parts.append("\(total) refused (\(top))")
         }
         if let errors = refusals.first(where: { $0.kind == nil }) { parts.append("\(errors.count) failed") }
-        if summary.count(.skipped) > 0 { parts.append("\(summary.count(.skipped)) skipped") }
+        if summary.skippedNotDeferred > 0 { parts.append("\(summary.skippedNotDeferred) skipped") }
         if !summary.leftToOthers.isEmpty { parts.append("\(summary.leftToOthers.count) left to another writer") }
-        if !summary.deferred.isEmpty { parts.append("\(summary.deferred.count) left for resume") }
+        if !summary.deferred.isEmpty { parts.append("\(summary.deferred.count) not started (left for resume)") }
         let codes = summary.fixedByCode.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
         var text = "stomper: \(plural(summary.total, "file")): " + parts.joined(separator: ", ")
         text += "; \(plural(summary.diagnosticsFixed, "diagnostic")) fixed" + (codes.isEmpty ? "" : " (\(codes))")

@@ -18,7 +18,7 @@ struct Locks: AsyncParsableCommand {
             let reader = try LedgerReader.open(global)
             leases = try await LedgerLeaseStore(ledger: reader.ledger).leases()
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         let now = SystemLeaseClock().now()
         let rows: [[String: Any]] = leases.map { lease in
@@ -66,7 +66,7 @@ struct Stats: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this run's acquisitions.") var run: String?
+    @Option(help: "Only this run's acquisitions: `latest`, an id, or any unique prefix of one.") var run: String?
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Show what stomper learnt: success per code and agent, mastered and difficult codes, cost per agent.")
     var learning = false
@@ -74,11 +74,13 @@ struct Stats: AsyncParsableCommand {
     func run() async throws {
         if learning { return try await showLearning() }
         let stats: CoordinationStats
+        let runID: String?
         do {
             let reader = try LedgerReader.open(global)
-            stats = try await reader.ledger.coordinationStats(runID: run)
+            if let run { runID = try await RunSelection.resolve(run, ledger: reader.ledger).id } else { runID = nil }
+            stats = try await reader.ledger.coordinationStats(runID: runID)
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         if json {
             var classes: [String: Any] = [:]
@@ -92,7 +94,7 @@ struct Stats: AsyncParsableCommand {
                     "lost": entry.lost, "would_wait": entry.wouldWait, "would_refuse": entry.wouldRefuse,
                 ]
             }
-            Terminal.json(["classes": classes, "run": run.map { $0 as Any } ?? NSNull()])
+            Terminal.json(["classes": classes, "run": runID.map { $0 as Any } ?? NSNull()])
             return
         }
         var table = [["CLASS", "ACQUIRED", "CONTENDED", "WAIT P50", "P95", "MAX", "EXPIRED", "STALE", "BUSY", "OBSERVED"]]
@@ -116,12 +118,9 @@ extension Stats {
             let reader = try LedgerReader.open(global)
             report = LearningReport(figures: try await reader.ledger.learningFigures(), agents: try await reader.ledger.agentFigures())
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
             struct Output: Encodable {
                 struct Code: Encodable {
                     var linter, code, agent: String
@@ -137,7 +136,7 @@ extension Stats {
                 .init(linter: $0.linter, code: $0.code, agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
                       targeted: $0.targeted, fixed: $0.fixed, successRate: $0.successRate, meanMs: $0.meanMilliseconds)
             }, agents: report.agents, mastered: report.mastered, difficult: report.difficult)
-            Terminal.jsonText(String(decoding: try encoder.encode(output), as: UTF8.self))
+            Terminal.json(output)
             return
         }
         guard !report.figures.isEmpty else {

@@ -16,7 +16,7 @@ struct Resume: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The run to resume (default: the latest unfinished run).")
+    @Argument(help: "The run to resume: an id, any unique prefix of one, or `latest` (default: the latest unfinished run).")
     var run: String?
 
     @Option(name: [.short, .long], help: "Files worked on at once (does not change results).")
@@ -56,7 +56,7 @@ struct Resume: AsyncParsableCommand {
                              + (report.replanned.isEmpty ? "" : ", \(report.replanned.count) re-planned (file changed)"))
             }
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         try await RunDriver(json: json, dryRun: false, useCache: !noCache)
             .drive(pipeline, plan: report.plan, ledger: ledger, recorder: report.recorder, configuration: configuration)
@@ -65,8 +65,7 @@ struct Resume: AsyncParsableCommand {
     static func findRun(_ id: String?, ledger: Ledger) async throws -> RunRecord {
         let record: RunRecord
         if let id {
-            guard let found = try await ledger.run(id) else { throw ConfigError("no run \(id) in the ledger: `stomper runs` lists them") }
-            record = found
+            record = try await RunSelection.resolve(id, ledger: ledger)
         } else {
             // Runs of live processes are running beside this one, not waiting to be resumed.
             let candidates = try await ledger.unfinishedRuns().filter { run in

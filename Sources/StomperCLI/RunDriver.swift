@@ -36,7 +36,7 @@ struct RunDriver: Sendable {
                 recorder = try await pipeline.begin(plan, dryRun: dryRun, ledger: ledger)
             }
         } catch {
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         let dryRun = self.dryRun
         let useCache = self.useCache
@@ -75,7 +75,7 @@ struct RunDriver: Sendable {
         } catch {
             display.finish()
             try? await ledger.setRunStatus(plan.runID, .failed)
-            throw Failure.exit(error)
+            throw Failure.exit(error, json: json)
         }
         display.finish()
         let docs = docsReport.value.withLock { $0 }
@@ -101,7 +101,7 @@ struct RunDriver: Sendable {
             do {
                 try await PatchExport.write(patches, summary: summary, docs: docs, plan: plan, repository: pipeline.repository, json: json)
             } catch {
-                throw Failure.exit(error)
+                throw Failure.exit(error, json: json)
             }
         }
         if let reason = summary.deferred.first?.reason {

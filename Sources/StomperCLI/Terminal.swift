@@ -39,16 +39,31 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
+    /// A JSON document in stomper's one style (`JSONStyle`): snake_case keys, ISO 8601 times,
+    /// slashes not escaped, sorted keys.
     static func json(_ value: Any) {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]) else { return }
+        guard let data = try? JSONSerialization.data(withJSONObject: JSONStyle.normalized(value),
+                                                     options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else { return }
         jsonText(String(decoding: data, as: UTF8.self))
     }
 
     static func json(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(value) else { return }
+        jsonText(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The encoder of every typed `--json` output.
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    /// One line of NDJSON in the same style (`stomper tail`).
+    static func jsonLine(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: JSONStyle.normalized(object),
+                                                     options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         jsonText(String(decoding: data, as: UTF8.self))
     }
 

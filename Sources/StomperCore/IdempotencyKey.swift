@@ -14,6 +14,23 @@ public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertib
         self.value = value
     }
 
+    /// Encoded as the bare `ik:…` string. Outcomes stored by earlier builds hold `{"value": "ik:…"}`;
+    /// both decode.
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            value = text
+        } else {
+            value = try decoder.container(keyedBy: Wrapped.self).decode(String.self, forKey: .value)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
+    private enum Wrapped: String, CodingKey { case value }
+
     public init(path: String, baseBlob: ObjectID, diagnostics: [Diagnostic], agent: AgentIdentity,
                 toolVersions: [String: String], configurationHash: String) {
         let json = CanonicalJSON.object([

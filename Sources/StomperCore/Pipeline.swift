@@ -246,7 +246,8 @@ public struct Pipeline: Sendable {
             for job in plan.jobs where summary.outcomes[job.path] == nil {
                 var outcome = FileOutcome(path: job.path, status: .skipped, reason: stopReason ?? "interrupted before it started",
                                           key: job.key, diagnosticsBefore: job.diagnostics.count)
-                outcome.deferred = stopReason != nil
+                // Not started, whatever stopped the run: left planned for resume, not "skipped".
+                outcome.deferred = true
                 summary.add(outcome)
             }
         } else {
@@ -268,7 +269,7 @@ public struct Pipeline: Sendable {
             try await recorder.event(interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info, [
                 "fixed": .int(summary.count(.fixed)), "partially_fixed": .int(summary.count(.partiallyFixed)),
                 "would_fix": .int(summary.count(.wouldFix)), "failed": .int(summary.count(.failed)),
-                "skipped": .int(summary.count(.skipped)), "diagnostics_fixed": .int(summary.diagnosticsFixed),
+                "skipped": .int(summary.skippedNotDeferred), "not_started": .int(summary.deferred.count), "diagnostics_fixed": .int(summary.diagnosticsFixed),
                 "agent_calls": .int(summary.agentCalls),
             ])
             try await recorder.ledger.setRunStatus(plan.runID, interrupted ? .interrupted : .completed)

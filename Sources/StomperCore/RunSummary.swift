@@ -52,6 +52,10 @@ public struct RunSummary: Sendable, Hashable, Codable {
 
     public var total: Int { outcomes.count }
 
+    /// Files skipped for a reason of their own: not counting `deferred` ones, which were never
+    /// started (the run was interrupted or its agent work stopped) and are left for resume.
+    public var skippedNotDeferred: Int { outcomes.values.filter { $0.status == .skipped && !$0.deferred }.count }
+
     /// Diagnostics fixed per code, over files whose fix landed (or would land, in a dry run).
     public var fixedByCode: [String: Int] {
         var result: [String: Int] = [:]
@@ -128,7 +132,7 @@ extension RunSummary {
         case diagnosticsFixed = "diagnostics_fixed", diagnosticsRemaining = "diagnostics_remaining"
         case fixedByCode = "fixed_by_code", agentCalls = "agent_calls", agentSeconds = "agent_seconds"
         case jobSeconds = "job_seconds", leftToOthers = "left_to_others"
-        case changedNotFixed = "changed_not_fixed", deferred
+        case changedNotFixed = "changed_not_fixed", deferred, notStarted = "not_started"
         case needsAgent = "needs_agent", diagnosticsNeedingAgent = "diagnostics_needing_agent", refused = "refused"
     }
 
@@ -139,7 +143,8 @@ extension RunSummary {
         try container.encode(count(.partiallyFixed), forKey: .partiallyFixed)
         try container.encode(count(.wouldFix), forKey: .wouldFix)
         try container.encode(count(.failed), forKey: .failed)
-        try container.encode(count(.skipped), forKey: .skipped)
+        try container.encode(skippedNotDeferred, forKey: .skipped)
+        try container.encode(deferred.count, forKey: .notStarted)
         try container.encode(count(.needsAgent), forKey: .needsAgent)
         try container.encode(diagnosticsNeedingAgent, forKey: .diagnosticsNeedingAgent)
         var refused: [String: Int] = [:]

@@ -41,11 +41,12 @@ public struct JobSummary: Sendable {
         totals += [
             ("Failed", String(summary.count(.failed))),
             ("Need an AI agent", String(summary.filesNeedingAgent)),
-            ("Skipped", String(summary.count(.skipped))),
+            ("Skipped", String(summary.skippedNotDeferred)),
             ("Diagnostics fixed", String(summary.diagnosticsFixed)),
             ("Diagnostics left", String(left.count)),
             ("Agent", "\(Self.code(facts.agent)), \(summary.agentCalls) call\(summary.agentCalls == 1 ? "" : "s")"),
         ]
+        if !summary.deferred.isEmpty { totals.insert(("Not started", String(summary.deferred.count)), at: totals.count - 3) }
         if let usage = Self.usage(summary) { totals.append(("Agent usage", usage)) }
         totals.append(("Time", Self.seconds(facts.elapsedSeconds) + " (agents \(Self.seconds(summary.agentSeconds)))"))
         totals.append(("Run", "`\(facts.plan.runID)`" + (facts.interrupted ? " (interrupted: finish it with `stomper resume`)" : "")))
