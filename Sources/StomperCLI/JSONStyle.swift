@@ -13,7 +13,7 @@ import StomperQuality
 /// library types wrote (camelCase keys, epoch-millisecond times, `{"value": …}` wrappers).
 enum JSONStyle {
     /// `value` with camelCase keys in snake_case, epoch milliseconds under time keys as ISO 8601
-    /// strings, and `{"value": "ik:…"}` keys as the bare string. Keys that are not identifiers
+    /// strings, and `{"value": …}` keys and tokens as the bare value. Keys that are not identifiers
     /// (paths, rule codes such as `F401`, setting names such as `fix.parallel`) are left as they are.
     static func normalized(_ value: Any) -> Any {
         switch value {
@@ -25,8 +25,10 @@ enum JSONStyle {
                 if isTimeKey(name), let milliseconds = epochMilliseconds(item) {
                     item = Timestamp.string(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
                 }
-                if name == "key", let wrapped = item as? [String: Any], wrapped.count == 1, let text = wrapped["value"] as? String {
-                    item = text
+                // Library wrappers that encode as `{"value": …}` (IdempotencyKey before it encoded
+                // as a string, FencingToken): printed as the bare value, as `locks` prints tokens.
+                if Self.wrappedKeys.contains(name), let wrapped = item as? [String: Any], wrapped.count == 1, let bare = wrapped["value"] {
+                    item = bare
                 }
                 result[name] = item
             }
@@ -37,6 +39,8 @@ enum JSONStyle {
             return value
         }
     }
+
+    static let wrappedKeys: Set<String> = ["key", "token"]
 
     /// `runID` → `run_id`, `resourceClass` → `resource_class`; anything that is not a camelCase
     /// identifier (has a character other than ASCII letters and digits, or starts upper-case) is

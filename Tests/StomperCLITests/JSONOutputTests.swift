@@ -28,6 +28,9 @@ enum JSONStyleCheck {
                     if !iso && !(item is NSNull) { problems.append("time \(here) is not ISO 8601 UTC: \(item)") }
                 }
                 if key == "key", !(item is String) { problems.append("key \(here) is not a string: \(item)") }
+                if let wrapped = item as? [String: Any], wrapped.count == 1, wrapped["value"] != nil {
+                    problems.append("\(here) wraps its value in {\"value\": …}")
+                }
                 visit(item, at: here, into: &problems)
             }
         } else if let array = value as? [Any] {
