@@ -1,6 +1,7 @@
 import Foundation
 import StomperProcess
 import StomperTestSupport
+import Synchronization
 import Testing
 
 /// The one JSON style of every `--json` output (docs/JSON.md), checked on what the built binary
@@ -219,17 +220,26 @@ enum JSONStyleCheck {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2)
             var files: [String: Any] = [:]
-            for index in 0..<2 { files["src/pkg/unfixable_\(index).py"] = [["sleep_ms": 1500]] + MockAgent.fixUnfixable(index) }
+            for index in 0..<2 { files["src/pkg/unfixable_\(index).py"] = [["sleep_ms": 2500]] + MockAgent.fixUnfixable(index) }
             let command = try MockAgent.command(script: ["files": files], in: dir)
-            async let fix = repo.stomper("fix", "--agent", "command", "--parallel", "1", environment: ["STOMPER_AGENT_COMMAND": command])
-            // Wait (bounded) until the run is in the ledger and running.
-            var running = false
-            for _ in 0..<200 where !running {
-                running = try await repo.runState()?["status"] as? String == "running"
+            let finished = DoneFlag()
+            let fix = Task {
+                defer { finished.set() }
+                return try await repo.stomper("fix", "--agent", "command", "--parallel", "1", environment: ["STOMPER_AGENT_COMMAND": command])
             }
-            #expect(running)
+            // Until the run is in the ledger and running (each poll is a process: no busy loop);
+            // bounded by the fix's end and a deadline.
+            var running = false
+            var last = ""
+            let deadline = ContinuousClock.now + .seconds(300)
+            while !running && !finished.isSet && ContinuousClock.now < deadline {
+                let status = try await repo.stomper("status", "--json")
+                last = status.stdoutText + status.stderrText
+                running = (try? JSONSerialization.jsonObject(with: Data(status.standardOutput)) as? [String: Any])?["status"] as? String == "running"
+            }
+            #expect(running, "the run was not seen running: \(last.prefix(500))")
             let followed = try await repo.stomper("tail", "-f")
-            let fixed = try await fix
+            let fixed = try await fix.value
             #expect(fixed.exitCode == 0, "\(fixed.stderrText)")
             #expect(followed.exitCode == 0)
             let types = try JSONStyleCheck.documents(followed.stdoutText).compactMap { ($0 as? [String: Any])?["type"] as? String }
@@ -237,4 +247,11 @@ enum JSONStyleCheck {
             #expect(types.filter { $0 == "land.finished" }.count == 2)
         }
     }
+}
+
+/// Set once by the task that finishes; read by the test polling beside it.
+final class DoneFlag: Sendable {
+    private let state = Atomic<Bool>(false)
+    func set() { state.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { state.load(ordering: .sequentiallyConsistent) }
 }
