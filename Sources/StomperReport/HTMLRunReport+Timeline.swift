@@ -106,7 +106,7 @@ extension HTMLRunReport {
         html += "<h3>Files in flight</h3>\n<svg class=\"inflight\" viewBox=\"0 0 \(Self.number(left + Self.chartWidth + 12)) \(Self.number(height + 16))\" "
             + "width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"files in flight, at most \(peak)\">"
             + "<line class=\"grid\" x1=\"\(Self.number(left))\" y1=\"\(y(0))\" x2=\"\(Self.number(left + Self.chartWidth))\" y2=\"\(y(0))\"/>"
-            + "<text class=\"tick\" x=\"\(Self.number(left + 2))\" y=\"\(Self.number(16))\">\(peak) at most</text>"
+            + "<text class=\"tick \(left > 0 ? "end" : "start")\" x=\"\(Self.number(left > 0 ? left - 6 : 4))\" y=\"12\">\(peak) at most</text>"
             + "<path class=\"flight\" d=\"\(path)\"/></svg>\n"
     }
 

@@ -123,7 +123,7 @@ public struct HTMLRunReport: Sendable {
 
     private func statusBar(_ byStatus: [String: Int], total: Int, into html: inout String) {
         guard total > 0 else { return }
-        html += "<svg class=\"bar\" viewBox=\"0 0 1000 18\" width=\"100%\" height=\"18\" role=\"img\" aria-label=\"files by status\">"
+        html += "<svg class=\"bar\" viewBox=\"0 0 1000 18\" width=\"100%\" height=\"18\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"files by status\">"
         var x = 0.0
         for status in Self.statusOrder.reversed() + byStatus.keys.sorted().filter({ !Self.statusOrder.contains($0) }) {
             guard let count = byStatus[status], count > 0 else { continue }
