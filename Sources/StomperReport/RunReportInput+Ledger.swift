@@ -31,6 +31,17 @@ extension RunReportInput {
         if let started = ordered.first(where: { $0.type == "run.started" }) {
             parallel = Self.object(started.data)["parallel"] as? Int
         }
+        // With learning off the attempts table stays empty: the `agent.finished` events still say
+        // who ran, how long, with which tokens, and whether the agent itself failed.
+        var eventAttempts: [String: [Attempt]] = [:]
+        for event in ordered where event.type == "agent.finished" {
+            guard let path = event.job else { continue }
+            let data = Self.object(event.data)
+            let result = data["result"] as? String ?? "completed"
+            eventAttempts[path, default: []].append(Attempt(
+                number: data["attempt"] as? Int ?? 0, agent: data["agent"] as? String ?? "", outcome: result == "completed" ? "completed" : "agent_failed",
+                milliseconds: data["ms"] as? Int ?? 0, inputTokens: data["input_tokens"] as? Int, outputTokens: data["output_tokens"] as? Int))
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         var codes = Set<String>()
@@ -70,6 +81,7 @@ extension RunReportInput {
                 Attempt(number: $0.attempt, agent: $0.agent, outcome: $0.outcome.rawValue, milliseconds: $0.durationMilliseconds,
                         inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, costUSD: $0.costUSD)
             }
+            if file.attempts.isEmpty { file.attempts = eventAttempts[job.path] ?? [] }
             file.diff = diffs[job.path] ?? accepted?.diff
             file.spans = spans[job.path] ?? []
             codes.formUnion(planned.map(\.code))

@@ -52,6 +52,12 @@ struct HTMLRunReportTests {
         add("agent.started", "b.py", 3000, #"{"attempt":2}"#)
         add("agent.finished", "b.py", 3500, #"{"attempt":2,"result":"timed out"}"#)
         add("job.finished", "b.py", 3600, #"{"status":"failed"}"#)
+        // No attempt rows (learning off): the attempt comes from its event.
+        add("job.started", "c.py", 3700)
+        add("agent.started", "c.py", 3800, #"{"attempt":1}"#)
+        add("agent.finished", "c.py", 4000,
+            #"{"attempt":1,"agent":"chat:model","ms":200,"result":"completed","input_tokens":120,"output_tokens":30}"#)
+        add("job.finished", "c.py", 4100, #"{"status":"failed"}"#)
         let attempts = [
             AttemptRecord(runID: "run-1", path: "a.py", attempt: 1, agent: "mock", outcome: .fixed, durationMilliseconds: 1000,
                           diff: "attempt diff", codes: [.init(linter: "ruff", code: "F401", targeted: 2, fixed: 2)]),
@@ -67,6 +73,8 @@ struct HTMLRunReportTests {
                       state: .landed(commit: String(repeating: "c", count: 40)), updatedAt: "x"),
             JobRecord(runID: "run-1", path: "b.py", key: "k", baseBlob: "b", diagnostics: "[]",
                       state: .failed(reason: "stored reason"), outcome: Self.outcomeJSON(failed), updatedAt: "x"),
+            JobRecord(runID: "run-1", path: "c.py", key: "k", baseBlob: "b", diagnostics: "[]", state: .failed(reason: "not fixed"),
+                      updatedAt: "x"),
         ]
         let receipt = ReceiptRecord(runID: "run-1", path: "a.py", key: "k", commit: String(repeating: "c", count: 40),
                                     patchSHA256: "p", diagnosticsFixed: #"{"F401":2}"#, agentCalls: 1, agentSeconds: 1, totalSeconds: 1.6,
@@ -87,6 +95,11 @@ struct HTMLRunReportTests {
         #expect(b.spans.first?.phase == .waiting && b.spans.first?.end == 1.8)
         #expect(b.remaining.map(\.code) == ["E711", "F821"])
         #expect(b.needsAgent == 1)
+        let c = try #require(input.files.first { $0.path == "c.py" })
+        #expect(c.reason == "not fixed")
+        #expect(c.attempts == [.init(number: 1, agent: "chat:model", outcome: "completed", milliseconds: 200, inputTokens: 120,
+                                     outputTokens: 30)])
+        #expect(b.attempts.map(\.outcome) == ["not_fixed"])
         #expect(input.parallel == 1)
         #expect(input.agent == "command:stomper-mock-agent")
         #expect(input.durationSeconds == 10)
@@ -94,6 +107,7 @@ struct HTMLRunReportTests {
         #expect(html.contains("<svg class=\"timeline\""))
         #expect(html.contains("aria-label=\"files in flight, at most 1\""))
         #expect(html.contains("<code>F401</code>×2"))
+        #expect(html.contains("120 / 30"))
     }
 
     @Test("repository text is escaped everywhere: a hostile file name, reason, message and diff render as text")
