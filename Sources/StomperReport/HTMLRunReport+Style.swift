@@ -35,7 +35,7 @@ extension HTMLRunReport {
         pre.diff .d{color:#a32929;background:#fbeaea;display:inline-block;min-width:100%}pre.diff .h{color:#6b4fb3}
         svg{display:block;max-width:100%}svg.bar{margin:4px 0 8px}svg.timeline,svg.inflight{border:1px solid var(--line);border-radius:4px;background:#fcfcfd}
         .label{font:10px ui-monospace,Menlo,Consolas,monospace;fill:#39424d;text-anchor:end}
-        .tick{font:10px system-ui,sans-serif;fill:var(--muted);text-anchor:middle}.tick.end{text-anchor:end}.tick.start{text-anchor:start}
+        .tick{font:10px system-ui,sans-serif;fill:var(--muted);text-anchor:middle}.tick.start{text-anchor:start}
         .grid{stroke:#e8ebef;stroke-width:1}.flight{fill:none;stroke:#2a5db0;stroke-width:1.5}
         .track{fill:#e8ebef}svg.rate{display:inline-block;vertical-align:middle;margin-left:6px}
         .legend{font-size:12px;color:var(--muted)}.sw{display:inline-block;width:12px;height:10px;margin:0 4px 0 10px;vertical-align:-1px;border-radius:2px}

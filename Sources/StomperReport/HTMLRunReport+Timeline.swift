@@ -23,7 +23,8 @@ extension HTMLRunReport {
         let duration = max(input.durationSeconds, rows.flatMap(\.file.spans).map(\.end).max() ?? 0, 0.001)
         let labelled = rows.count <= labelledRows
         let rowHeight: Double = labelled ? 14 : rows.count <= 1500 ? 4 : rows.count <= 3000 ? 2 : 1
-        let left = labelled ? Self.labelWidth : 0
+        // Compact, a narrow margin keeps the first tick's label on the page.
+        let left = labelled ? Self.labelWidth : 16
         let scale = Self.chartWidth / duration
         let height = Self.axisHeight + Double(rows.count) * rowHeight + 4
         let width = left + Self.chartWidth + 12
@@ -94,7 +95,8 @@ extension HTMLRunReport {
         guard peak > 0 else { return }
         let height = 80.0
         let scale = Self.chartWidth / duration
-        let y = { (level: Int) in Self.number(8 + height - height * Double(level) / Double(peak)) }
+        let top = 20.0
+        let y = { (level: Int) in Self.number(top + height - height * Double(level) / Double(peak)) }
         var path = "M\(Self.number(left)) \(y(0))"
         var previous = 0
         for point in points {
@@ -103,10 +105,10 @@ extension HTMLRunReport {
             previous = point.level
         }
         path += "H\(Self.number(left + Self.chartWidth))"
-        html += "<h3>Files in flight</h3>\n<svg class=\"inflight\" viewBox=\"0 0 \(Self.number(left + Self.chartWidth + 12)) \(Self.number(height + 16))\" "
+        html += "<h3>Files in flight</h3>\n<svg class=\"inflight\" viewBox=\"0 0 \(Self.number(left + Self.chartWidth + 12)) \(Self.number(top + height + 6))\" "
             + "width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"files in flight, at most \(peak)\">"
             + "<line class=\"grid\" x1=\"\(Self.number(left))\" y1=\"\(y(0))\" x2=\"\(Self.number(left + Self.chartWidth))\" y2=\"\(y(0))\"/>"
-            + "<text class=\"tick \(left > 0 ? "end" : "start")\" x=\"\(Self.number(left > 0 ? left - 6 : 4))\" y=\"12\">\(peak) at most</text>"
+            + "<text class=\"tick start\" x=\"\(Self.number(left + 2))\" y=\"13\">\(peak) at most</text>"
             + "<path class=\"flight\" d=\"\(path)\"/></svg>\n"
     }
 

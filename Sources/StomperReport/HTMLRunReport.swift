@@ -113,8 +113,9 @@ public struct HTMLRunReport: Sendable {
         if !needing.isEmpty {
             var codes: [String: Int] = [:]
             for file in needing { for left in file.remaining where left.needsAgent { codes[left.code, default: 0] += 1 } }
-            html += "<h3>Needs an AI agent</h3>\n<p>\(needing.reduce(0) { $0 + $1.needsAgent }) diagnostics in \(needing.count) "
-                + "file\(needing.count == 1 ? "" : "s") are nothing this run's fixers can fix: "
+            let diagnostics = needing.reduce(0) { $0 + $1.needsAgent }
+            html += "<h3>Needs an AI agent</h3>\n<p>\(diagnostics) diagnostic\(diagnostics == 1 ? "" : "s") in \(needing.count) "
+                + "file\(needing.count == 1 ? "" : "s") \(diagnostics == 1 ? "is" : "are") nothing this run's fixers can fix: "
                 + codes.sorted { $0.key < $1.key }.map { "<code>\(Self.escape($0.key))</code>×\($0.value)" }.joined(separator: " ")
                 + ". Run again with an AI agent (<code>--chain autofix,claude</code> or <code>--agent chat</code>).</p>\n"
         }
