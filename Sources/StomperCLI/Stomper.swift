@@ -16,7 +16,7 @@ struct Stomper: AsyncParsableCommand {
             fixed, 2 usage, configuration or environment error.
             """,
         version: StomperVersion.full,
-        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Locks.self, Stats.self, Docgen.self, Config.self,
+        subcommands: [Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Report.self, Locks.self, Stats.self, Docgen.self, Config.self,
                       Cache.self]
     )
 

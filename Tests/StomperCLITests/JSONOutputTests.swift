@@ -167,7 +167,7 @@ enum JSONStyleCheck {
             let budget = try await repo.stomper("fix", "--agent", "command", "--parallel", "1", "--max-agent-calls", "1", "--no-cache",
                                                 environment: agent)
             #expect(budget.exitCode == 1, "\(budget.stderrText)")
-            let summaryLine = budget.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+            let summaryLine = budget.stdoutText.split(separator: "\n").map(String.init).first { $0.hasPrefix("stomper: 3 files:") } ?? ""
             #expect(summaryLine.hasPrefix("stomper: 3 files: 1 fixed, 2 not started (left for resume);"), "\(summaryLine)")
             let runs = try await repo.stomper("runs").stdoutText.split(separator: "\n").map(String.init)
             #expect(runs.count == 2)
