@@ -85,8 +85,8 @@ struct ProjectSurvey {
     func configuration(prefix: String) -> String {
         let linters = self.linters.isEmpty ? ["ruff"] : self.linters.map(\.linter)
         var text = """
-            # stomper configuration, written by `stomper init`. Every setting and its default: Config/stomper.toml
-            # in stomper's sources (or docs); the merged result with where each value comes from: `stomper config dump`.
+            # stomper configuration, written by `stomper init`. Every setting with its default: Config/stomper.toml
+            # in stomper's sources; the merged result, with where each value comes from: `stomper config dump`.
 
             [\(prefix)fix]
             # Files worked on at once (1-64).
