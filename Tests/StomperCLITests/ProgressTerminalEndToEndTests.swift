@@ -116,4 +116,37 @@ import Testing
             #expect(output.contains("\u{1B}[32mfixed\u{1B}[0m"), "--color always colours the status")
         }
     }
+
+    /// The terminal shrinks while a run goes (the command agent resizes it: the kernel sends
+    /// SIGWINCH to stomper): every status line drawn after that fits the new width.
+    @Test func aResizedTerminalGetsLinesForItsNewWidth() async throws {
+        try await withTemporaryDirectory { dir in
+            var extra: [String: String] = [:]
+            for index in 0..<3 { extra["src/a_package_with_a_rather_long_name/module_\(index)_with_a_long_name.py"] = PythonSamples.fixable(index) }
+            let repo = try await PythonRepository.create(at: dir + "/repo", extra: extra)
+            let script = """
+                stty cols 60 rows 30
+                T=$(tty)
+                STOMPER_AGENT_COMMAND="[\\"sh\\", \\"-c\\", \\"stty cols 40 < $T\\"]" '\(StomperBinary.path)' fix -p 1 --dry-run
+                """
+            try Data(script.utf8).write(to: URL(fileURLWithPath: dir + "/run.sh"))
+            let result = try await ProcessRunner.run(ProcessSpec(
+                executable: "script", arguments: ["-q", "-f", "-e", "-c", "sh '\(dir)/run.sh'", "/dev/null"], workingDirectory: repo.root,
+                environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0", "GITHUB_ACTIONS": nil, "CI": nil, "TERM": "xterm",
+                              "COLUMNS": nil, "NO_COLOR": nil, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_SANDBOX": "none"],
+                timeout: .seconds(300)))
+            #expect(result.exitCode == 1, "the agent changes nothing: \(result.stdoutText) \(result.stderrText)")
+            let output = result.stdoutText
+            // The first result line comes after the first agent (the resize) finished; `--color auto`
+            // colours it on a terminal.
+            let label = "\u{1B}[31mrefused\u{1B}[0m"
+            let parts = output.components(separatedBy: label)
+            #expect(parts.count == 4, "a result line per file: \(output)")
+            let before = Self.statusLines(parts[0])
+            let after = Self.statusLines(parts.dropFirst().joined(separator: label))
+            #expect(before.contains { $0.count >= 40 }, "the control: lines for 60 columns before the resize: \(before)")
+            #expect(!after.isEmpty)
+            for line in after { #expect(line.count < 40, "drawn for the old width after the resize: \(line)") }
+        }
+    }
 }
