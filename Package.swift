@@ -88,14 +88,14 @@ let package = Package(
         ),
         .target(
             name: "StomperReport",
-            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit"],
+            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperReport", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination", "StomperDocs",
+                "StomperCoordination", "StomperDocs", "StomperFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
         .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperTestSupport"],
+        .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
                                                           "StomperLedger", "StomperCoordination", "StomperChatStub"],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what stomper needs on a fresh Debian machine, skipping what is already there:
-# libgit2-dev (the git library), git itself, shellcheck, bubblewrap (the sandbox), ruff (the
-# default linter) and mypy (the tests run the real tools).
+# libgit2-dev (the git library), git itself, shellcheck, bubblewrap (the sandbox), chromium (the
+# report's browser test), ruff (the default linter) and mypy (the tests run the real tools).
 set -euo pipefail
 
 need_apt=()
@@ -10,6 +10,8 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # bubblewrap: the sandbox agents, linters and tests run in (agent.sandbox = "bwrap", the default).
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+# chromium: the HTML run report's test renders it headless (DOM and screenshot).
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need_apt[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

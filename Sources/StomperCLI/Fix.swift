@@ -229,6 +229,8 @@ struct RunReport: Encodable {
     var summary: RunSummary
     /// Docs regenerated after the run (nil when docgen did not run).
     var docs: DocgenRun.Output?
+    /// The run's HTML report (`.git/stomper/reports/RUN.html`), nil when it could not be written.
+    var report: String?
 }
 
 extension Duration {

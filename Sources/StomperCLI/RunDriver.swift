@@ -87,17 +87,20 @@ struct RunDriver: Sendable {
         let docs = docsReport.value.withLock { $0 }
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
+        let reportPath = await writeReport(plan.runID, ledger: ledger, repository: pipeline.repository)
         if json {
             Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, landing: plan.landing.name, base: plan.base.hex, dryRun: dryRun,
                                     agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
                                     elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
-                                    docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) }))
+                                    docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) },
+                                    report: reportPath))
         } else {
             if let docs, !docs.results.isEmpty { Terminal.out(DocgenRun.summary(docs)) }
             if dryRun {
                 for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
             }
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
+            if let reportPath { Terminal.out("stomper: report: \(reportPath)") }
         }
         let facts = RunFacts(plan: plan, summary: summary, dryRun: dryRun, elapsedSeconds: elapsed.secondsValue,
                              agent: pipeline.agentIdentity.description, interrupted: interrupts.interrupted)

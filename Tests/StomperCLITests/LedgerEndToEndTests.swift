@@ -248,6 +248,10 @@ enum SchemaValidator {
             #expect(try repo.fixture.read("src/pkg/fixable_2.py") == "\n\ndef changed() -> int:\n    return 2\n")
             #expect(try await repo.stomper("tail").stdoutText.contains("\"type\":\"job.replanned\""))
             #expect(try await repo.runState()?["status"] as? String == "completed")
+            // The killed run wrote no report; the resume writes the whole run's.
+            let report = try #require(try repo.report(resumed)["report"] as? String, "\(resumed.stdoutText)")
+            let page = try String(contentsOfFile: report, encoding: .utf8)
+            #expect((0..<3).allSatisfy { page.contains("src/pkg/fixable_\($0).py") })
             let keys = try await repo.landedKeys()
             #expect(keys.count == 3 && Set(keys).count == 3)
         }
