@@ -207,6 +207,7 @@ struct Fix: AsyncParsableCommand {
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
         var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
+        driver.color = global.color
         driver.reports = ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path))
         try await driver.drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
     }

@@ -1,31 +1,52 @@
+import Dispatch
 import Foundation
 import StomperCore
 import StomperGit
 import StomperQuality
 import Synchronization
 
-/// Shows a run's progress: on a terminal, a live status line on stderr (done/total, files in
-/// flight, elapsed) with each finished file printed above it; otherwise one plain line per file.
-final class ProgressDisplay: Sendable {
+/// Shows a run's progress: on a terminal, a live status line on stderr (see `StatusLine`) that
+/// fits the terminal's width and follows its resizes, with each finished file printed above it;
+/// otherwise (a pipe, CI, `TERM=dumb`) one plain line per file.
+///
+/// The status line is cleared (`\r ESC[2K`) before anything else is printed and at the end, so no
+/// stale copy of it is ever left among the result lines.
+final class ProgressDisplay: @unchecked Sendable {
+    // @unchecked: `resize` is set once in `init` and only kept alive (and cancelled in `finish`);
+    // everything that changes is in `state`, behind its mutex.
     private struct State {
         var done = 0
-        var inFlight: Set<String> = []
+        var inFlight: [String: StatusLine.Job] = [:]
         var lineShown = false
+        var width: Int
     }
 
     private let total: Int
     let live: Bool
     private let quiet: Bool
+    /// Colour the status labels of result lines (`--color`, `NO_COLOR`, `TERM`).
+    let colour: Bool
     /// Prints a file's text (folding it for a CI log).
     private let print: @Sendable (String) -> Void
     private let start = ContinuousClock.now
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private var resize: (any DispatchSourceSignal)?
 
-    init(total: Int, live: Bool, quiet: Bool, print: @escaping @Sendable (String) -> Void = { Terminal.out($0) }) {
+    init(total: Int, live: Bool, quiet: Bool, colour: Bool = false,
+         print: @escaping @Sendable (String) -> Void = { Terminal.out($0) }) {
         self.total = total
         self.live = live
         self.quiet = quiet
+        self.colour = colour
         self.print = print
+        state = Mutex(State(width: live ? Terminal.stderrColumns : 80))
+        if live && !quiet {
+            // SIGWINCH's default action is to ignore it, so the source needs no `signal(SIG_IGN)`.
+            let source = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: DispatchQueue(label: "stomper.resize"))
+            source.setEventHandler { [weak self] in self?.resized() }
+            source.resume()
+            resize = source
+        }
     }
 
     func handle(_ event: PipelineEvent) {
@@ -33,15 +54,21 @@ final class ProgressDisplay: Sendable {
         switch event {
         case .started(let path):
             state.withLock { state in
-                state.inFlight.insert(path)
+                state.inFlight[path] = StatusLine.Job(path: path, started: .now, phase: nil)
+                redraw(&state)
+            }
+        case .phase(let path, let phase):
+            state.withLock { state in
+                guard state.inFlight[path] != nil else { return }
+                state.inFlight[path]?.phase = phase
                 redraw(&state)
             }
         case .finished(let outcome):
             state.withLock { state in
-                state.inFlight.remove(outcome.path)
+                state.inFlight[outcome.path] = nil
                 state.done += 1
                 clear(&state)
-                print(Self.line(for: outcome))
+                print(Self.line(for: outcome, colour: colour))
                 redraw(&state)
             }
         }
@@ -50,7 +77,10 @@ final class ProgressDisplay: Sendable {
     /// Prints an outcome decided before the run (a skipped file).
     func report(_ outcome: FileOutcome) {
         guard !quiet else { return }
-        print(Self.line(for: outcome))
+        state.withLock { state in
+            clear(&state)
+            print(Self.line(for: outcome, colour: colour))
+        }
     }
 
     /// Redraws the status line (called periodically so the elapsed time moves).
@@ -59,7 +89,18 @@ final class ProgressDisplay: Sendable {
     }
 
     func finish() {
+        resize?.cancel()
         state.withLock { clear(&$0) }
+    }
+
+    /// The terminal changed size: clear the line drawn for the old width, draw one for the new.
+    private func resized() {
+        state.withLock { state in
+            state.width = Terminal.stderrColumns
+            guard state.lineShown else { return }
+            clear(&state)
+            redraw(&state)
+        }
     }
 
     private func clear(_ state: inout State) {
@@ -69,12 +110,24 @@ final class ProgressDisplay: Sendable {
     }
 
     private func redraw(_ state: inout State) {
-        guard live else { return }
-        let elapsed = (ContinuousClock.now - start).secondsValue
-        let current = state.inFlight.sorted().first.map { " · \($0.displaySafe)" } ?? ""
-        let text = String(format: "\r\u{1B}[2K[%d/%d] %d in flight · %.1fs", state.done, total, state.inFlight.count, elapsed) + current
-        FileHandle.standardError.write(Data(text.utf8))
+        guard live, !quiet else { return }
+        let now = ContinuousClock.now
+        let line = StatusLine(done: state.done, total: total, elapsed: now - start, jobs: Array(state.inFlight.values), now: now)
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line.text(width: state.width)).utf8))
         state.lineShown = true
+    }
+
+    /// A file's result line, its status label coloured with `colour` (after the text was made
+    /// display-safe, so the colour codes are the only escapes in it).
+    static func line(for outcome: FileOutcome, colour: Bool) -> String {
+        let plain = line(for: outcome)
+        guard colour else { return plain }
+        let refused = outcome.status == .failed && outcome.refusal != nil
+        let labelEnd = plain.index(plain.startIndex, offsetBy: min(16, plain.count))
+        let label = plain[..<labelEnd]
+        let trimmed = label.trimmingCharacters(in: .whitespaces)
+        let padding = String(repeating: " ", count: label.count - trimmed.count)
+        return StatusColor.paint(trimmed, outcome.status, refused: refused) + padding + plain[labelEnd...]
     }
 
     static func line(for outcome: FileOutcome) -> String {

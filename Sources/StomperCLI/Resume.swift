@@ -58,7 +58,7 @@ struct Resume: AsyncParsableCommand {
         } catch {
             throw Failure.exit(error, json: json)
         }
-        try await RunDriver(json: json, dryRun: false, useCache: !noCache)
+        try await RunDriver(json: json, dryRun: false, useCache: !noCache, color: global.color)
             .drive(pipeline, plan: report.plan, ledger: ledger, recorder: report.recorder, configuration: configuration)
     }
 

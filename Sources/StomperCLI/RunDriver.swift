@@ -19,13 +19,19 @@ struct RunDriver: Sendable {
     var reports = ReportFiles()
     /// `fix --patches DIR`: where the landed commits are exported after the run.
     var patches: PatchSeries? = nil
+    /// `--color`: whether result lines colour their status.
+    var color: ColorMode = .auto
 
     func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
                configuration: StomperConfiguration) async throws {
         let clock = ContinuousClock.now
         // In CI: no live status line, plain lines (GitHub Actions folds each file's details).
         let ciReporting = CIReporting(settings: configuration.ci)
-        let display = ProgressDisplay(total: plan.jobs.count, live: !json && Terminal.stderrIsTerminal && !ciReporting.ci.isCI, quiet: json,
+        let environment = ProcessInfo.processInfo.environment
+        // A dumb terminal cannot clear a line: it gets the plain lines.
+        let live = !json && Terminal.stderrIsTerminal && !ciReporting.ci.isCI && environment["TERM"] != "dumb"
+        let display = ProgressDisplay(total: plan.jobs.count, live: live, quiet: json,
+                                      colour: !json && color.enabled(live: live && Terminal.stdoutIsTerminal, environment: environment),
                                       print: { ciReporting.printProgress($0) })
         for outcome in plan.skipped { display.report(outcome) }
         let recorder: RunRecorder

@@ -11,6 +11,8 @@ enum SettingSource: String, Comparable {
     /// The default under CI (`fix.mode = "batch"`), which a file, variable or flag overrides.
     case ciDefault = "default in CI"
     case file = "stomper.toml"
+    /// The `[tool.stomper]` table of `pyproject.toml`, read when there is no `stomper.toml`.
+    case pyproject = "pyproject.toml [tool.stomper]"
     case environment = "environment"
     case flag = "flag"
 
@@ -18,7 +20,7 @@ enum SettingSource: String, Comparable {
         switch self {
         case .defaults: return 0
         case .ciDefault: return 1
-        case .file: return 2
+        case .file, .pyproject: return 2
         case .environment: return 3
         case .flag: return 4
         }
@@ -327,6 +329,8 @@ struct ResolvedConfiguration {
     var configuration = StomperConfiguration()
     var sources: [String: SettingSource] = [:]
     var file: String?
+    /// Whether `file` is a `stomper.toml` or a `pyproject.toml` whose `[tool.stomper]` was read.
+    var fileSource: SettingSource = .file
     var warnings: [String] = []
 
     init() {}
@@ -343,17 +347,15 @@ struct ResolvedConfiguration {
         for setting in Settings.all { resolved.sources[setting.key] = .defaults }
         // CI has nobody to wait for: lock waits are batch ones unless a layer below sets the mode.
         if CIEnvironment(environment: environment).isCI { resolved.set("fix.mode", .string("batch"), from: .ciDefault) }
-        let path = explicitFile ?? root + "/stomper.toml"
-        if FileManager.default.fileExists(atPath: path) {
+        if let (path, source) = try configFile(root: root, explicitFile: explicitFile, warnings: &resolved.warnings) {
             resolved.file = path
-            let (values, tools) = try fileValues(path)
+            resolved.fileSource = source
+            let (values, tools) = try fileValues(path, pyproject: source == .pyproject)
             for (key, value) in values {
-                resolved.set(key, value, from: .file)
+                resolved.set(key, value, from: source)
             }
             resolved.configuration.sarif = tools.sarif
             resolved.configuration.patterns = tools.patterns
-        } else if let explicitFile {
-            throw ConfigError("config file \(explicitFile) does not exist: check the --config path")
         }
         let known = Set(Settings.all.map(\.environmentName))
         // STOMPER_CI switches CI detection (CIEnvironment); it is not a setting.
@@ -371,25 +373,68 @@ struct ResolvedConfiguration {
         return resolved
     }
 
+    /// The configuration file to read, if any: `--config FILE` (a `pyproject.toml` by that name
+    /// is read for its `[tool.stomper]`), else `stomper.toml` at the root, else the root's
+    /// `pyproject.toml` when it has a `[tool.stomper]` table. `stomper.toml` wins when both
+    /// exist, with a warning that the table is ignored.
+    static func configFile(root: String, explicitFile: String?, warnings: inout [String]) throws -> (String, SettingSource)? {
+        if let explicitFile {
+            guard FileManager.default.fileExists(atPath: explicitFile) else {
+                throw ConfigError("config file \(explicitFile) does not exist: check the --config path")
+            }
+            let isPyproject = (explicitFile as NSString).lastPathComponent == "pyproject.toml"
+            return (explicitFile, isPyproject ? .pyproject : .file)
+        }
+        let stomper = root + "/stomper.toml"
+        let pyproject = root + "/pyproject.toml"
+        if FileManager.default.fileExists(atPath: stomper) {
+            if (try? pyprojectHasTable(pyproject)) == true {
+                warnings.append("\(pyproject) has a [tool.stomper] table, which is ignored: \(stomper) takes precedence "
+                                + "(move the settings into one of them)")
+            }
+            return (stomper, .file)
+        }
+        return try pyprojectHasTable(pyproject) ? (pyproject, .pyproject) : nil
+    }
+
+    /// Whether `pyproject.toml` at `path` has a `[tool.stomper]` table. A file that does not
+    /// mention stomper is not parsed: a TOML error in it is the other tools' business.
+    static func pyprojectHasTable(_ path: String) throws -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("stomper") else { return false }
+        return try parse(text, path: path)["tool"]?.table?["stomper"]?.table != nil
+    }
+
+    private static func parse(_ text: String, path: String) throws -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+        }
+    }
+
     mutating func set(_ key: String, _ value: SettingValue, from source: SettingSource) {
         guard let setting = Settings.setting(key) else { return }
         setting.write(&configuration, value)
         sources[key] = source
     }
 
-    /// Reads `stomper.toml`, rejecting unknown sections and keys, and values of the wrong type.
-    static func fileValues(_ path: String) throws -> ([(String, SettingValue)], QualityTools) {
+    /// Reads `stomper.toml` (or `[tool.stomper]` of a `pyproject.toml`), rejecting unknown
+    /// sections and keys, and values of the wrong type.
+    static func fileValues(_ file: String, pyproject: Bool = false) throws -> ([(String, SettingValue)], QualityTools) {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ConfigError("cannot read \(path): \(error.localizedDescription)")
+            throw ConfigError("cannot read \(file): \(error.localizedDescription)")
         }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+        var table = try parse(text, path: file)
+        // Messages name the table, so "unknown key … of pyproject.toml [tool.stomper]".
+        let path = pyproject ? file + " [tool.stomper]" : file
+        if pyproject {
+            guard let stomper = table["tool"]?.table?["stomper"]?.table else {
+                throw ConfigError("\(file) has no [tool.stomper] table: add one, or run `stomper init --pyproject`")
+            }
+            table = stomper
         }
         var values: [(String, SettingValue)] = []
         var tools = QualityTools()
@@ -447,8 +492,8 @@ struct ResolvedConfiguration {
 
     /// The merged configuration as TOML, each value annotated with where it came from.
     func dumpTOML() -> String {
-        var output = "# stomper configuration (defaults < stomper.toml < STOMPER_* environment < flags)\n"
-        if let file { output += "# file: \(file)\n" }
+        var output = "# stomper configuration (defaults < stomper.toml or pyproject.toml [tool.stomper] < STOMPER_* environment < flags)\n"
+        if let file { output += "# file: \(file)\(fileSource == .pyproject ? " [tool.stomper]" : "")\n" }
         var currentSection = ""
         for setting in Settings.all {
             if setting.section != currentSection {

@@ -9,12 +9,20 @@ final class PhaseClock: Sendable {
     @TaskLocal static var current: PhaseClock?
 
     private let totals = Mutex<[String: Duration]>([:])
+    /// Told when a phase starts (for progress displays); phases nested in one (`ledger` inside
+    /// `land`) are reported too, the listener keeps the ones it shows.
+    private let onPhase: (@Sendable (String) -> Void)?
+
+    init(onPhase: (@Sendable (String) -> Void)? = nil) {
+        self.onPhase = onPhase
+    }
 
     func add(_ phase: String, _ duration: Duration) {
         totals.withLock { $0[phase, default: .zero] += duration }
     }
 
     func measure<T>(_ phase: String, _ body: () async throws -> T) async rethrows -> T {
+        onPhase?(phase)
         let start = ContinuousClock.now
         defer { add(phase, ContinuousClock.now - start) }
         return try await body()

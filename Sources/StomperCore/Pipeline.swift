@@ -10,7 +10,15 @@ public import StomperQuality
 /// What the pipeline reports while it runs, for progress displays.
 public enum PipelineEvent: Sendable {
     case started(path: String)
+    /// A job entered a phase: its agent started, its verification (re-lint, tests), its landing.
+    case phase(path: String, PipelinePhase)
     case finished(FileOutcome)
+}
+
+/// The phases of a job a progress display shows, in the order a job goes through them (an agent
+/// attempt and its verification repeat on a retry).
+public enum PipelinePhase: String, Sendable {
+    case agent, verify, land
 }
 
 /// The per-file worktree pipeline: plan once, then for each file lease a worktree, run the agent,
@@ -343,8 +351,11 @@ public struct Pipeline: Sendable {
         }
     }
 
-    private func process(_ job: FileJob, _ context: JobContext, onEvent: @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
-        let clock = PhaseClock()
+    private func process(_ job: FileJob, _ context: JobContext, onEvent: @escaping @Sendable (PipelineEvent) -> Void) async -> FileOutcome {
+        let path = job.path
+        let clock = PhaseClock(onPhase: { name in
+            if let phase = PipelinePhase(rawValue: name) { onEvent(.phase(path: path, phase)) }
+        })
         return await PhaseClock.$current.withValue(clock) {
             await process(job, context, clock: clock, onEvent: onEvent)
         }

@@ -29,7 +29,7 @@ public enum VersionManagerShim {
 
     /// `executable` as the process runner would find it: itself when it names a path, else the
     /// first executable file of that name in `PATH`.
-    static func locate(_ executable: String, environment: [String: String]) -> String? {
+    public static func locate(_ executable: String, environment: [String: String]) -> String? {
         if executable.contains("/") {
             return FileManager.default.isExecutableFile(atPath: executable) ? executable : nil
         }
