@@ -131,8 +131,11 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     static func line(for outcome: FileOutcome) -> String {
+        // A file the run never started (interrupted, or agent work stopped) is "not started",
+        // as the closing line and `stomper runs` call it, not "skipped".
         let label = outcome.status == .failed && outcome.refusal != nil
-            ? "refused" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
+            ? "refused" : outcome.status == .skipped && outcome.deferred
+            ? "not started" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
         var text = label.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path.displaySafe
         var listed: [Diagnostic] = []
         switch outcome.status {

@@ -169,6 +169,9 @@ enum JSONStyleCheck {
             #expect(budget.exitCode == 1, "\(budget.stderrText)")
             let summaryLine = budget.stdoutText.split(separator: "\n").map(String.init).first { $0.hasPrefix("stomper: 3 files:") } ?? ""
             #expect(summaryLine.hasPrefix("stomper: 3 files: 1 fixed, 2 not started (left for resume);"), "\(summaryLine)")
+            // The per-file line of the file the spent budget stopped says the same: "not started", not "skipped".
+            let notStarted = budget.stdoutText.split(separator: "\n").filter { $0.hasPrefix("not started ") }
+            #expect(notStarted.count >= 1 && !budget.stdoutText.contains("\nskipped "), "\(budget.stdoutText)")
             let runs = try await repo.stomper("runs").stdoutText.split(separator: "\n").map(String.init)
             #expect(runs.count == 2)
             let interruptedID = try #require(runs.first?.split(separator: " ").first.map(String.init))
