@@ -45,6 +45,11 @@ struct Session {
     /// With `contained` (runs that start agents: fix, resume) and `agent.sandbox = "bwrap"`, the
     /// sandbox is found and probed first, so a missing or refused bubblewrap stops the run (exit 2)
     /// before any tool or agent runs; linters, agents and the test command then run in it.
+    ///
+    /// Only a pipeline that will start agents (`contained`: fix, resume) requires them to be
+    /// runnable — their program on PATH, the chat endpoint's key set. `check` and `docgen` only
+    /// need to know what the agents can fix and who they are, so a configured agent that is not
+    /// installed here does not stop them.
     func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil, contained: Bool = false) async throws -> Pipeline {
         let sandbox = contained ? try await RunSandbox.make(configuration: configuration, commonDir: repository.commonDir) : nil
         let linters = try await makeLinters()
@@ -58,7 +63,9 @@ struct Session {
         tests?.sandbox = sandbox?.tools
         return Pipeline(
             repository: repository, configuration: configuration, linter: linter,
-            agents: try configuration.chain.map { try makeAgent($0, linters: linters, toolVersions: versions, sandbox: sandbox) },
+            agents: try configuration.chain.map {
+                try makeAgent($0, linters: linters, toolVersions: versions, sandbox: sandbox, requireRunnable: contained)
+            },
             resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
             gate: configuration.gate ? try makeGate() : nil,
             tests: tests,
@@ -148,7 +155,7 @@ struct Session {
 
     /// The chat agent: `agent.model` names the model, the key comes from the variable named by
     /// `agent.chat.api_key_env` (read here, never stored or logged).
-    func makeChatAgent() throws -> any Agent {
+    func makeChatAgent(requireKey: Bool = true) throws -> any Agent {
         var settings = configuration.chat
         if !configuration.agentModel.isEmpty { settings.model = configuration.agentModel }
         settings.timeoutSeconds = Double(configuration.agentTimeoutSeconds)
@@ -158,7 +165,7 @@ struct Session {
         var key: String?
         if let variable = settings.apiKeyVariable {
             key = ProcessInfo.processInfo.environment[variable]
-            guard let key, !key.isEmpty else {
+            guard !requireKey || !(key ?? "").isEmpty else {
                 throw ConfigError("the chat agent's key variable \(variable) is not set: export \(variable)=<key>, "
                                   + "or set agent.chat.api_key_env = \"\" for an endpoint without a key")
             }
@@ -179,7 +186,7 @@ struct Session {
     /// command and the presets with it (they are AI CLIs calling a model), each preset with its
     /// CLI's folders writable. The chat agent runs in this process and needs no sandbox.
     func makeAgent(_ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String],
-                   sandbox: RunSandbox? = nil) throws -> any Agent {
+                   sandbox: RunSandbox? = nil, requireRunnable: Bool = true) throws -> any Agent {
         let model = configuration.agentModel.isEmpty ? nil : configuration.agentModel
         switch kind {
         case .autofix:
@@ -188,7 +195,7 @@ struct Session {
             agent.sandbox = sandbox?.tools
             return agent
         case .command:
-            guard let executable = configuration.command.first, Self.isRunnable(executable, from: repository.workdir) else {
+            guard let executable = configuration.command.first, !requireRunnable || Self.isRunnable(executable, from: repository.workdir) else {
                 throw ConfigError("the agent command `\(configuration.command.first ?? "")` was not found: "
                                   + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)")
             }
@@ -196,11 +203,11 @@ struct Session {
             agent.sandbox = sandbox?.agent(network: true)
             return agent
         case .chat:
-            return try makeChatAgent()
+            return try makeChatAgent(requireKey: requireRunnable)
         case .claude, .codex, .aider, .cursorAgent, .gemini, .opencode:
             let preset = AgentPreset(rawValue: kind.rawValue)!
             var agent = try preset.agent(model: model, executable: configuration.agentExecutable, template: try promptTemplate())
-            guard Self.isRunnable(agent.argv[0], from: repository.workdir) else {
+            guard !requireRunnable || Self.isRunnable(agent.argv[0], from: repository.workdir) else {
                 throw ConfigError("the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)")
             }
             agent.sandbox = sandbox?.agent(network: preset.needsNetwork, folders: preset.sandboxFolders, files: preset.sandboxFiles)
