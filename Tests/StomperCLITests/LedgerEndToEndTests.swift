@@ -259,61 +259,97 @@ enum SchemaValidator {
 
     /// SIGKILL at random moments of real runs, resumed each time (and sometimes killed again
     /// while resuming), 20 times over: always the same result as an uninterrupted run.
+    ///
+    /// Seeded: the seed is in every failure message, and `STOMPER_TEST_SEED=<seed>` replays it.
+    /// The 20 iterations are independent repositories and run three at a time.
+    /// `STOMPER_TEST_SOAK=<n>` runs n iterations instead (a soak).
     @Test func randomKillsAndResumesEndLikeAnUninterruptedRun() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let seed = environment["STOMPER_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let iterations = environment["STOMPER_TEST_SOAK"].flatMap { Int($0) } ?? 20
         try await withTemporaryDirectory { dir in
             let reference = try await PythonRepository.create(at: dir + "/reference", fixable: 6, unfixable: 1)
             let start = ContinuousClock.now
             // Docs on, as in the killed runs: a kill during docgen must be resumed like any other.
             _ = try await reference.stomper("fix", "-p", "2", environment: ["STOMPER_DOCS_ENABLED": "true"])
-            let uninterrupted = (ContinuousClock.now - start).components
-            let runSeconds = Double(uninterrupted.seconds) + Double(uninterrupted.attoseconds) / 1e18
-            var generator = SystemRandomNumberGenerator()
+            let runSeconds = Self.seconds(ContinuousClock.now - start)
             var kills = 0
             var unkilled: [String] = []
-            for iteration in 0..<20 {
-                // The first `fix` is killed at a random moment of its run. If it finished first (the
-                // machine was faster than the reference run), the iteration starts over with a delay
-                // drawn from within the run that was just measured, so every iteration really is
-                // interrupted however fast the machine is.
-                var delay = Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator)
-                var repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-0", fixable: 6, unfixable: 1)
-                for retry in 1...6 {
-                    let started = ContinuousClock.now
-                    let first = try await ResumeTests.run(repo, ["fix", "-p", "2"], killAfter: delay)
-                    if first.exitCode == 137 || first.termination == .signaled(SIGKILL) {
-                        kills += 1
-                        break
+            try await withThrowingTaskGroup(of: (kills: Int, unkilled: [String]).self) { group in
+                var next = 0
+                func start(_ iteration: Int) {
+                    group.addTask {
+                        try await Self.killAndResume(iteration: iteration, seed: seed, runSeconds: runSeconds, reference: reference, in: dir)
                     }
-                    let took = (ContinuousClock.now - started).components
-                    let tookSeconds = Double(took.seconds) + Double(took.attoseconds) / 1e18
-                    unkilled.append("after \(delay)s (it ran \(tookSeconds)s): \(first.termination) \(first.stderrText.suffix(300))")
-                    delay = Double.random(in: 0.01...max(0.02, min(delay / 2, tookSeconds * 0.8)), using: &generator)
-                    repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-\(retry)", fixable: 6, unfixable: 1)
                 }
-                var finished = false
-                for step in 0..<12 where !finished {
-                    let state = try await repo.runState()
-                    let arguments: [String]
-                    if let status = state?["status"] as? String, status == "running" || status == "interrupted" {
-                        arguments = ["resume", "-p", "2"]
-                    } else if state?["status"] as? String == "completed" {
-                        finished = true
-                        continue
-                    } else {
-                        arguments = ["fix", "-p", "2"]
+                while next < min(3, iterations) {
+                    start(next)
+                    next += 1
+                }
+                while let result = try await group.next() {
+                    kills += result.kills
+                    unkilled += result.unkilled
+                    if next < iterations {
+                        start(next)
+                        next += 1
                     }
-                    // Resuming is itself killed at random now and then.
-                    let killAfter = step < 2 && Bool.random(using: &generator)
-                        ? Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator) : nil
-                    let result = try await ResumeTests.run(repo, arguments, killAfter: killAfter)
-                    // `timeout -s KILL` exits 137 when it had to kill stomper.
-                    if result.exitCode == 137 || result.termination == .signaled(SIGKILL) { kills += 1 }
                 }
-                #expect(finished, "iteration \(iteration) did not finish")
-                try await ResumeTests.expectFinished(repo, like: reference)
             }
-            #expect(kills >= 20, "only \(kills) runs were actually killed; not killed: \(unkilled)")
+            #expect(kills >= iterations, "seed \(seed): only \(kills) runs were actually killed; not killed: \(unkilled)")
         }
+    }
+
+    /// One iteration: a `fix` killed at a random moment, then `resume` (or `fix`) until the run is
+    /// completed, itself killed now and then; the result must be the uninterrupted run's.
+    static func killAndResume(iteration: Int, seed: UInt64, runSeconds: Double, reference: PythonRepository,
+                              in dir: String) async throws -> (kills: Int, unkilled: [String]) {
+        var generator = SeededGenerator(state: seed &+ UInt64(iteration) &* 0x1_0000_0001)
+        var kills = 0
+        var unkilled: [String] = []
+        // The first `fix` is killed at a random moment of its run. If it finished first (the
+        // machine was faster than the reference run), the iteration starts over with a delay
+        // drawn from within the run that was just measured, so every iteration really is
+        // interrupted however fast the machine is.
+        var delay = Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator)
+        var repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-0", fixable: 6, unfixable: 1)
+        for retry in 1...6 {
+            let started = ContinuousClock.now
+            let first = try await ResumeTests.run(repo, ["fix", "-p", "2"], killAfter: delay)
+            if first.exitCode == 137 || first.termination == .signaled(SIGKILL) {
+                kills += 1
+                break
+            }
+            let took = Self.seconds(ContinuousClock.now - started)
+            unkilled.append("iteration \(iteration) after \(delay)s (it ran \(took)s): \(first.termination) \(first.stderrText.suffix(300))")
+            delay = Double.random(in: 0.01...max(0.02, min(delay / 2, took * 0.8)), using: &generator)
+            repo = try await PythonRepository.create(at: dir + "/repo-\(iteration)-\(retry)", fixable: 6, unfixable: 1)
+        }
+        var finished = false
+        for step in 0..<12 where !finished {
+            let state = try await repo.runState()
+            let arguments: [String]
+            if let status = state?["status"] as? String, status == "running" || status == "interrupted" {
+                arguments = ["resume", "-p", "2"]
+            } else if state?["status"] as? String == "completed" {
+                finished = true
+                continue
+            } else {
+                arguments = ["fix", "-p", "2"]
+            }
+            // Resuming is itself killed at random now and then.
+            let killAfter = step < 2 && Bool.random(using: &generator)
+                ? Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator) : nil
+            let result = try await ResumeTests.run(repo, arguments, killAfter: killAfter)
+            // `timeout -s KILL` exits 137 when it had to kill stomper.
+            if result.exitCode == 137 || result.termination == .signaled(SIGKILL) { kills += 1 }
+        }
+        #expect(finished, "seed \(seed): iteration \(iteration) did not finish")
+        try await ResumeTests.expectFinished(repo, like: reference)
+        return (kills, unkilled)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Runs stomper and, when `killAfter` is set, SIGKILLs it after that many seconds.
