@@ -66,6 +66,25 @@ public struct ChatSettings: Sendable, Hashable, Codable {
             ?? defaults.retryBaseDelayMilliseconds
     }
 
+    /// Writes a nil `temperature` as null, not as a missing key: a missing key decodes to the
+    /// default (0), so a stored run with `send_temperature = false` would resume sending 0.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(baseURL, forKey: .baseURL)
+        try container.encode(model, forKey: .model)
+        try container.encodeIfPresent(apiKeyVariable, forKey: .apiKeyVariable)
+        try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        try container.encodeIfPresent(maxTokens, forKey: .maxTokens)
+        try container.encode(maxTokensField, forKey: .maxTokensField)
+        if let temperature {
+            try container.encode(temperature, forKey: .temperature)
+        } else {
+            try container.encodeNil(forKey: .temperature)
+        }
+        try container.encode(maxRetries, forKey: .maxRetries)
+        try container.encode(retryBaseDelayMilliseconds, forKey: .retryBaseDelayMilliseconds)
+    }
+
     /// Every setting, in a fixed order, for the agent's identity.
     public var canonicalText: String {
         [
