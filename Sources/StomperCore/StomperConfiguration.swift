@@ -149,29 +149,18 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// The configuration to resume a run with: everything that decides what a fix is (the run's
-    /// idempotency keys depend on it) comes from the run as stored; how to reach the agents and
-    /// how much to spend (endpoint, key variable, timeouts, retries, breaker, budgets, waits) comes
-    /// from today's settings, so a run stopped by a dead endpoint resumes against a working one.
+    /// The configuration to resume a run with: the run's stored values of `.keepRun` settings
+    /// (every setting that affects results is one: the run's idempotency keys depend on them) and
+    /// today's values of `.takeToday` ones (how to reach the agents and how much to spend:
+    /// endpoint, key variable, timeouts, retries, breaker, budgets, waits), so a run stopped by a
+    /// dead endpoint resumes against a working one. Decided per setting in `Settings.all`.
     public func resuming(with current: StomperConfiguration) -> StomperConfiguration {
         var resumed = self
-        resumed.chat.baseURL = current.chat.baseURL
-        resumed.chat.apiKeyVariable = current.chat.apiKeyVariable
-        resumed.chat.maxRetries = current.chat.maxRetries
+        for setting in Settings.all where setting.onResume == .takeToday {
+            setting.write(&resumed, setting.read(current))
+        }
+        // Not a setting (no key sets it), but part of reaching the endpoint, like `max_retries`.
         resumed.chat.retryBaseDelayMilliseconds = current.chat.retryBaseDelayMilliseconds
-        resumed.agentTimeoutSeconds = current.agentTimeoutSeconds
-        resumed.maxAgentCalls = current.maxAgentCalls
-        resumed.timeBudgetSeconds = current.timeBudgetSeconds
-        resumed.breakerThreshold = current.breakerThreshold
-        resumed.breakerCooldownSeconds = current.breakerCooldownSeconds
-        resumed.backoffBaseMilliseconds = current.backoffBaseMilliseconds
-        resumed.testTimeoutSeconds = current.testTimeoutSeconds
-        resumed.interactive = current.interactive
-        resumed.coordination = current.coordination
-        resumed.keepWorktrees = current.keepWorktrees
-        resumed.sandbox = current.sandbox
-        resumed.sandboxWritable = current.sandboxWritable
-        resumed.ci = current.ci
         return resumed
     }
 
@@ -188,29 +177,17 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
         return try JSONDecoder().decode(StomperConfiguration.self, from: merged)
     }
 
-    /// Hash of the settings that can change what a fix produces (part of every idempotency key).
-    /// Parallelism and display settings are left out: they do not change results.
+    /// Hash of the settings that can change what a fix produces (part of every idempotency key):
+    /// each setting of `Settings.all` with `affectsResults`, by key, plus the `[[quality.*]]`
+    /// tools, which are configuration but not settings. Parallelism, waits, display and other
+    /// operational settings are left out: they do not change results.
     public var resultHash: String {
-        let json = CanonicalJSON.object([
-            "agent": .string(agent.rawValue),
-            "chain": .array(chain.map { .string($0.rawValue) }),
-            "model": .string(agentModel),
-            "retry_from": .string(retryFrom.rawValue),
-            "test_command": .array(testCommand.map { .string($0) }),
-            "gate": .bool(gate),
-            "gate_allow": .array(gateAllow.sorted().map { .string($0) }),
-            "linters": .array(linters.map { .string($0) }),
-            "mypy_arguments": .array(mypyArguments.map { .string($0) }),
-            "shellcheck_arguments": .array(shellcheckArguments.map { .string($0) }),
-            "command": .array(command.map { .string($0) }),
-            "max_attempts": .int(maxAttempts),
-            "unsafe_fixes": .bool(unsafeFixes),
-            "land_partial": .bool(landPartial),
-            "allowed_paths": .array(allowedPaths.sorted().map { .string($0) }),
-            "ruff_arguments": .array(ruffArguments.map { .string($0) }),
-            "sarif": .array(sarif.map { .array([.string($0.name), .string($0.file)] + $0.command.map { .string($0) }) }),
-            "patterns": .array(patterns.map { .array([.string($0.name), .string($0.pattern)] + $0.command.map { .string($0) }) }),
-        ])
-        return sha256Hex(json.text)
+        var fields: [String: CanonicalJSON] = [:]
+        for setting in Settings.all where setting.affectsResults {
+            fields[setting.key] = setting.read(self).canonical
+        }
+        fields["quality.sarif"] = .array(sarif.map { .array([.string($0.name), .string($0.file)] + $0.command.map { .string($0) }) })
+        fields["quality.pattern"] = .array(patterns.map { .array([.string($0.name), .string($0.pattern)] + $0.command.map { .string($0) }) })
+        return sha256Hex(CanonicalJSON.object(fields).text)
     }
 }
