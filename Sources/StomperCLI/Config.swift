@@ -3,7 +3,7 @@ import ArgumentParser
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect the configuration.",
-        subcommands: [Dump.self])
+        subcommands: [Dump.self, Docs.self])
 
     struct Dump: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,6 +26,16 @@ struct Config: AsyncParsableCommand {
             } else {
                 Terminal.out(session.resolved.dumpTOML(), terminator: "")
             }
+        }
+    }
+
+    struct Docs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the configuration reference (docs/CONFIGURATION.md) from the settings table.",
+            discussion: "Regenerate the committed file with `stomper config docs > docs/CONFIGURATION.md`.")
+
+        func run() async throws {
+            Terminal.out(ConfigurationReference.markdown(), terminator: "")
         }
     }
 }
