@@ -30,6 +30,23 @@ import Testing
         }
     }
 
+    @Test func otherFileChangedOnTheBranchAfterPlanningDoesNotStopTheFix() async throws {
+        try await withTemporaryDirectory { root in
+            let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file, "notes.txt": "one\n"])
+            let agent = FakeAgent { $0.removingMarkers(["E1"]) }
+            let run = try await harness.run(harness.pipeline([agent]), between: {
+                try harness.fixture.write(["notes.txt": "two\n"])
+                try await harness.fixture.commitAll("their edit")
+            })
+
+            #expect(run.outcome("a.py")?.status == .fixed)
+            #expect(agent.calls.count == 1)
+            #expect(try await harness.subjects().dropFirst() == ["their edit", "initial"])
+            #expect(try await harness.committed("a.py") == "a = 1\n")
+            #expect(try await harness.committed("notes.txt") == "two\n")
+        }
+    }
+
     @Test func fileChangedOnTheBranchWhileTheAgentWorkedIsNotLandedOverIt() async throws {
         try await withTemporaryDirectory { root in
             let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file])
