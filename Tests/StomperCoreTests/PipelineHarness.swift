@@ -33,11 +33,11 @@ struct PipelineHarness {
     }
 
     func pipeline(_ agents: [any Agent], linter: any Linter = FakeLinter(), gate: SuppressionGate? = SuppressionGate(),
-                  configuration: StomperConfiguration = PipelineHarness.configuration()) -> Pipeline {
+                  tests: TestCommand? = nil, configuration: StomperConfiguration = PipelineHarness.configuration()) -> Pipeline {
         var logger = Logger(label: "stomper-test")
         logger.logLevel = .critical
         return Pipeline(repository: repository, configuration: configuration, linter: linter, agents: agents,
-                        resourceGuard: InProcessGuard(), gate: gate, logger: logger)
+                        resourceGuard: InProcessGuard(), gate: gate, tests: tests, logger: logger)
     }
 
     struct Run {

@@ -16,14 +16,17 @@ public final class FakeAgent: Agent {
     /// True by default: a fake writes only inside its worktree, so the pipeline need not snapshot
     /// the common git directory around it.
     public let isContained: Bool
+    /// Whether the pipeline narrows this agent by rule (as it does autofix) instead of retrying it.
+    public let narrowsByRule: Bool
     private let fixable: @Sendable (Diagnostic) -> Bool
     private let body: Fix
     private let requests = Mutex<[(request: FixRequest, text: String?)]>([])
 
-    public init(name: String = "fake", settings: String = "", contained: Bool = true,
+    public init(name: String = "fake", settings: String = "", contained: Bool = true, narrowsByRule: Bool = false,
                 canFix fixable: @escaping @Sendable (Diagnostic) -> Bool = { _ in true }, fix body: @escaping Fix) {
         identity = AgentIdentity(kind: "fake", name: name, settings: settings)
         isContained = contained
+        self.narrowsByRule = narrowsByRule
         self.fixable = fixable
         self.body = body
     }
