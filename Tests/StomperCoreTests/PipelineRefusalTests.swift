@@ -88,6 +88,7 @@ import Testing
             let outcome = try #require(run.outcome("a.py"))
             #expect(outcome.status == .fixed)
             #expect(outcome.attempts == 2)
+            try #require(agent.calls.count == 2)
             #expect(agent.calls[1].feedback?.notes == ["the tests failed after the change"])
             #expect(agent.calls[1].feedback?.testOutput?.contains("test_a failed") == true)
             #expect(try await harness.committed("a.py") == "a = 1\n")
@@ -125,6 +126,7 @@ import Testing
 
             let outcome = try #require(run.outcome("a.py"))
             try #require(fixer.calls.map { $0.diagnostics.map(\.code).sorted() } == [["E1", "E2"], ["E1"]])
+            try #require(fixer.calls.count == 2)
             #expect(Set(fixer.calls[1].leaveAlone.map(\.code)) == ["E2"])
             #expect(outcome.status == .partiallyFixed)
             #expect(outcome.fixed == ["E1": 1])
