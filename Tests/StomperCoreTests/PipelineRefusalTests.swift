@@ -1,6 +1,7 @@
 import Foundation
 import StomperAgents
 import StomperCore
+import StomperGit
 import StomperLedger
 import StomperQuality
 import StomperTestSupport
@@ -28,6 +29,28 @@ import Testing
             #expect(outcome.reason?.contains("other.py") == true)
             #expect(try await harness.subjects() == ["initial"])
             #expect(!FileManager.default.fileExists(atPath: harness.fixture.root + "/other.py"))
+        }
+    }
+
+    /// An agent that is not contained is watched: a hook it plants in the common git directory is
+    /// found, removed, and nothing of its attempt lands.
+    @Test func uncontainedAgentWritingAHookIsRefusedAndTheHookRemoved() async throws {
+        try await withTemporaryDirectory { root in
+            let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file])
+            let hook = harness.repository.commonDir + "/hooks/post-commit"
+            let agent = FakeAgent(contained: false) { request in
+                try FakeAgent.rewrite(request) { $0.removingMarkers(["E1"]) }
+                try Data("#!/bin/sh\necho pwned\n".utf8).write(to: URL(fileURLWithPath: hook))
+                return AgentOutcome(status: .completed)
+            }
+            let run = try await harness.run(harness.pipeline([agent]))
+
+            let outcome = try #require(run.outcome("a.py"))
+            #expect(outcome.status == .failed)
+            #expect(outcome.refusal == .scope)
+            #expect(outcome.reason == "agent wrote under .git (hooks/post-commit); restored, nothing committed")
+            #expect(!FileManager.default.fileExists(atPath: hook))
+            #expect(try await harness.subjects() == ["initial"])
         }
     }
 
