@@ -129,7 +129,7 @@ let package = Package(
         ),
         .target(
             name: "StomperTestSupport",
-            dependencies: ["StomperProcess"],
+            dependencies: ["StomperProcess", "StomperAgents", "StomperQuality"],
             path: "Tests/StomperTestSupport",
             swiftSettings: strictSettings
         ),
@@ -141,7 +141,9 @@ let package = Package(
         .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess",
+                                                           "StomperLedger", "StomperCoordination", "StomperTestSupport",
+                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperProcess", "StomperTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
