@@ -10,8 +10,8 @@ import Synchronization
 /// How far the pool grows is rent-or-buy: a job that finds no idle slot waits for one to come
 /// back, and one more slot is created once waiting has cost as much as a creation takes — one
 /// job having waited that long, or the jobs served since the last creation having waited that
-/// long together; the waiting job then takes whichever slot comes first. The first slot is
-/// created at once. So jobs that hold a worktree for long (real agents) soon get a slot each,
+/// long together; the job that waited creates it and uses it. The first slot is created at once.
+/// So jobs that hold a worktree for long (real agents) soon get a slot each,
 /// while short jobs flow through the slots that exist instead of waiting for full checkouts —
 /// which, on a large repository, also slow every other file operation while they run.
 ///
@@ -20,6 +20,10 @@ import Synchronization
 /// `keep`, `close()` leaves the slots on disk and a later pool takes them over (`prepare()`):
 /// taking one over is a status scan and a reset of what differs, not a checkout. Without it,
 /// `close()` removes them and `prepare()` removes any that no running process holds.
+///
+/// Every decision is `WorktreePoolStateMachine`'s; the actor performs them (libgit2 work, done by
+/// the lease that needs it; deliveries to waiting leases). A lease waiting for a slot can be
+/// cancelled: it throws `CancellationError` and the slot goes to the next job.
 public actor WorktreePool {
     public let repository: GitRepository
     public let capacity: Int
