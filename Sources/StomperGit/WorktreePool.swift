@@ -123,11 +123,11 @@ public actor WorktreePool {
     /// How many worktrees the pool has created so far (at most `capacity`).
     public var worktreesCreated: Int { machine.created }
 
-    /// Leases waiting for a slot (for tests).
-    var waitingLeases: Int { machine.waitingCount }
-
     /// How many kept worktrees the pool has taken over so far.
     public var worktreesTakenOver: Int { machine.takenOver }
+
+    /// Leases waiting for a slot (for tests).
+    var waitingLeases: Int { machine.waitingCount }
 
     /// Runs `body` with a worktree reset to `base`, then returns the worktree to the pool.
     ///
