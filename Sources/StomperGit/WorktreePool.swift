@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import Synchronization
 
 /// A fixed number of detached worktrees, leased one job at a time and recycled between jobs.
 ///
@@ -10,8 +10,8 @@ import Foundation
 /// How far the pool grows is rent-or-buy: a job that finds no idle slot waits for one to come
 /// back, and one more slot is created once waiting has cost as much as a creation takes — one
 /// job having waited that long, or the jobs served since the last creation having waited that
-/// long together; the waiting job then takes whichever slot comes first. The first slot is
-/// created at once. So jobs that hold a worktree for long (real agents) soon get a slot each,
+/// long together; the job that waited creates it and uses it. The first slot is created at once.
+/// So jobs that hold a worktree for long (real agents) soon get a slot each,
 /// while short jobs flow through the slots that exist instead of waiting for full checkouts —
 /// which, on a large repository, also slow every other file operation while they run.
 ///
@@ -20,11 +20,15 @@ import Foundation
 /// `keep`, `close()` leaves the slots on disk and a later pool takes them over (`prepare()`):
 /// taking one over is a status scan and a reset of what differs, not a checkout. Without it,
 /// `close()` removes them and `prepare()` removes any that no running process holds.
+///
+/// Every decision is `WorktreePoolStateMachine`'s; the actor performs them (libgit2 work, done by
+/// the lease that needs it; deliveries to waiting leases). A lease waiting for a slot can be
+/// cancelled: it throws `CancellationError` and the slot goes to the next job.
 public actor WorktreePool {
     public let repository: GitRepository
     public let capacity: Int
 
-    private struct Slot: Sendable {
+    struct Slot: Sendable {
         var name: String
         var path: String
         /// The commit the slot was last reset to.
@@ -39,50 +43,35 @@ public actor WorktreePool {
         var lock: Int32
     }
 
+    typealias StateMachine = WorktreePoolStateMachine<Slot>
+
     /// Whether slots watch their files with inotify (on Linux) instead of scanning them.
     private let watchChanges: Bool
     /// Whether `close()` leaves the slots for a later pool.
     public let keep: Bool
+    /// Every decision: who gets which slot, who creates one, who waits. The actor performs them.
+    private var machine: StateMachine
+    /// Where waiting leases get their instructions.
+    private let mailbox = Mailbox()
+    private var nextLease = 0
     /// Slots an earlier pool left, claimed by `prepare()` and not taken over yet.
     private var kept: [(name: String, lock: Int32)] = []
-    /// Slots that failed to reset: removed by `close()` even when keeping.
+    /// Slots that failed to reset or be taken over: removed by `close()` even when keeping.
     private var dropped: Set<String> = []
     /// The lock of every slot created or being taken over, by name: the slots `close()` handles.
     private var locks: [String: Int32] = [:]
-    private var adopted = 0
-    /// `close()` calls waiting for the creations and takeovers under way to finish.
+    /// Why the last checkout failed: what the leases it leaves without a slot fail with.
+    private var creationError: (any Error)?
+    /// `close()` calls waiting for the creations under way to finish.
     private var closing: [CheckedContinuation<Void, Never>] = []
 
     /// Creating a worktree is a full checkout, bound by the kernel's file writes: several at once
     /// on a small machine barely add throughput (reference §2: width 4 gave +25 % over 1, width 8
     /// was slower than 1) and each finishes later. Jobs start as soon as the first slot exists, so
-    /// creations run one at a time, on this queue: the first is ready soonest.
-    private static let creationQueue = DispatchQueue(label: "stomper.worktree-creation")
+    /// checkouts run one at a time, behind this lock (held on a `BlockingIO` thread, never on the
+    /// cooperative pool): the first is ready soonest.
+    private static let creationLock = Mutex(())
 
-    private var idle: [Slot] = []
-    private struct Waiter {
-        var id: Int
-        var base: ObjectID
-        var since: ContinuousClock.Instant
-        var continuation: CheckedContinuation<Slot, any Error>
-    }
-
-    /// Jobs waiting for a slot, first come first served.
-    private var waiters: [Waiter] = []
-    private var nextWaiter = 0
-    /// How long the last creation took (nil before the first finished): how long a job waits for
-    /// a slot to come back before it has one created.
-    private var creationTime: Duration?
-    /// Waiting jobs whose wait starts counting when the first creation tells how long one takes.
-    private var untimed: [(id: Int, base: ObjectID)] = []
-    /// What jobs served since the last creation started waited, together.
-    private var waited: Duration = .zero
-    /// Leases held or waited for: never more than `capacity`.
-    private var leased = 0
-    /// Slots that exist or are being created.
-    private var slots = 0
-    private var creating = 0
-    private var created = 0
     private let runTag: String
 
     /// - Parameters:
@@ -91,11 +80,18 @@ public actor WorktreePool {
     ///     repository's size. Scans are used whenever the watcher cannot be sure.
     ///   - keep: leave the worktrees on disk at `close()` for the next pool to take over.
     public init(repository: GitRepository, capacity: Int, watchChanges: Bool = true, keep: Bool = false) {
+        self.init(repository: repository, capacity: capacity, watchChanges: watchChanges, keep: keep, patience: nil)
+    }
+
+    /// - Parameter patience: how long a lease waits for a slot before it has one created; nil:
+    ///   as long as the last checkout took (tests fix it to keep a lease waiting).
+    init(repository: GitRepository, capacity: Int, watchChanges: Bool, keep: Bool, patience: Duration?) {
         precondition(capacity > 0, "a worktree pool needs at least one slot")
         self.repository = repository
         self.capacity = capacity
         self.watchChanges = watchChanges
         self.keep = keep
+        self.machine = StateMachine(capacity: capacity, patience: patience)
         self.runTag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max) & 0xffffff)"
     }
 
@@ -120,14 +116,18 @@ public actor WorktreePool {
         let limit = capacity - kept.count
         let (claimed, removed) = try await BlockingIO.run { WorktreeSlots.claimUnused(in: repository, limit: limit) }
         kept += claimed
+        machine.keptClaimed(claimed.count)
         return Preparation(removed: removed, kept: claimed.count)
     }
 
     /// How many worktrees the pool has created so far (at most `capacity`).
-    public var worktreesCreated: Int { created }
+    public var worktreesCreated: Int { machine.created }
 
     /// How many kept worktrees the pool has taken over so far.
-    public var worktreesTakenOver: Int { adopted }
+    public var worktreesTakenOver: Int { machine.takenOver }
+
+    /// Leases waiting for a slot (for tests).
+    var waitingLeases: Int { machine.waitingCount }
 
     /// Runs `body` with a worktree reset to `base`, then returns the worktree to the pool.
     ///
@@ -153,47 +153,171 @@ public actor WorktreePool {
 
     /// A job is done with its slot.
     private func giveBack(_ slot: Slot) {
-        leased -= 1
-        hand(slot)
+        perform(machine.returned(slot, now: .now))
     }
 
-    /// Gives `slot` to the first waiting job, or keeps it idle.
-    private func hand(_ slot: Slot) {
-        if waiters.isEmpty {
-            idle.append(slot)
-            return
-        }
-        let waiter = waiters.removeFirst()
-        waiter.continuation.resume(returning: slot)
-        waited += ContinuousClock.now - waiter.since
-        if let creationTime, waited >= creationTime, let next = waiters.first { grow(waiter: next.id, at: next.base) }
-    }
-
-    private func lease(at base: ObjectID) async throws -> Slot {
-        guard leased < capacity else {
-            throw GitError(.worktree, "all \(capacity) worktrees of the pool are in use")
-        }
-        leased += 1
-        var slot: Slot
-        do {
-            if let available = idle.popLast() {
-                slot = available
+    private func perform(_ deliveries: [StateMachine.Delivery]) {
+        for delivery in deliveries {
+            if case .fail(let refusal) = delivery.instruction {
+                mailbox.deliver(.failure(error(refusal)), to: delivery.lease)
             } else {
-                let id = nextWaiter
-                nextWaiter += 1
-                if slots == 0 || (slots < capacity && !kept.isEmpty) {
-                    addSlot(at: base)
-                } else if slots < capacity {
-                    growLater(waiter: id, at: base)
+                mailbox.deliver(.success(delivery.instruction), to: delivery.lease)
+            }
+        }
+    }
+
+    private func error(_ refusal: StateMachine.Refusal) -> any Error {
+        switch refusal {
+        case .overCapacity: GitError(.worktree, "all \(capacity) worktrees of the pool are in use")
+        case .shutDown: GitError(.worktree, "the worktree pool is closed")
+        case .creationFailed: creationError ?? GitError(.worktree, "creating a worktree failed")
+        }
+    }
+
+    /// Follows the state machine's instructions until the lease has a slot reset to `base`.
+    /// Cancelled while waiting or creating, it leaves the queue, passes on whatever it was handed,
+    /// and throws `CancellationError`.
+    private func lease(at base: ObjectID) async throws -> Slot {
+        let id = nextLease
+        nextLease += 1
+        var instruction = machine.lease(id, now: .now)
+        while true {
+            switch instruction {
+            case .use(let slot):
+                return try await recycle(slot, at: base)
+            case .fail(let refusal):
+                throw error(refusal)
+            case .create(let creation):
+                guard !Task.isCancelled else {
+                    perform(machine.abandoned(creation))
+                    throw CancellationError()
                 }
-                slot = try await withCheckedThrowingContinuation {
-                    waiters.append(Waiter(id: id, base: base, since: .now, continuation: $0))
+                instruction = try await make(creation, for: id, at: base)
+                if Task.isCancelled, case .use(let slot) = instruction {
+                    giveBack(slot)
+                    throw CancellationError()
+                }
+            case .wait(let patience):
+                do {
+                    instruction = try await waitForInstruction(id, patience: patience)
+                } catch {
+                    withdraw(id, holding: nil)
+                    throw error
+                }
+                if Task.isCancelled {
+                    withdraw(id, holding: instruction)
+                    throw CancellationError()
                 }
             }
-        } catch {
-            leased -= 1
-            throw error
         }
+    }
+
+    /// Waits for the next instruction for lease `id`; once `patience` has passed, tells the state
+    /// machine (which may answer with an order to create a slot).
+    private func waitForInstruction(_ id: Int, patience: Duration?) async throws -> StateMachine.Instruction {
+        let mailbox = self.mailbox
+        guard let patience else { return try await mailbox.receive(id) }
+        return try await withThrowingTaskGroup(of: StateMachine.Instruction?.self) { group in
+            group.addTask { try await mailbox.receive(id) }
+            group.addTask {
+                do { try await Task.sleep(for: patience) } catch { return nil }
+                await self.patienceRanOut(id)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let next { return next }
+            }
+            preconditionFailure("a wait for an instruction ended without one")
+        }
+    }
+
+    private func patienceRanOut(_ id: Int) {
+        perform(machine.patienceRanOut(id))
+    }
+
+    /// A cancelled lease leaves the queue; what the pool handed it meanwhile goes to the next.
+    private func withdraw(_ id: Int, holding received: StateMachine.Instruction?) {
+        if machine.cancel(id) == .removed {
+            mailbox.discard(id)
+            return
+        }
+        switch received ?? mailbox.take(id) {
+        case .use(let slot)?: giveBack(slot)
+        case .create(let creation)?: perform(machine.abandoned(creation))
+        case .wait?, .fail?, nil: break
+        }
+    }
+
+    /// Makes the slot the state machine ordered, for lease `id`; returns the lease's next
+    /// instruction (`.use` on success).
+    private func make(_ creation: StateMachine.Creation, for id: Int, at base: ObjectID) async throws -> StateMachine.Instruction {
+        defer { wakeClosing() }
+        let repository = self.repository
+        let watch = watchChanges
+        switch creation {
+        case .takeOver:
+            // A status scan and a reset to `base` of what differs: quick, so not behind the lock.
+            let (name, lock) = kept.removeFirst()
+            locks[name] = lock
+            let path = WorktreeSlots.directory(of: repository) + "/" + name
+            let indexFile = gitDirectory(name) + "/index"
+            do {
+                let slot = try await BlockingIO.run { () throws -> Slot in
+                    try WorktreeSlots.reset(path: path, to: base, from: nil)
+                    let watcher = watch ? ChangeWatcher.start(root: path) : nil
+                    watcher?.reset()
+                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
+                                fresh: true, lock: lock)
+                }
+                perform(machine.creationFinished(.takeOver, took: nil))
+                return .use(slot)
+            } catch {
+                dropped.insert(name)
+                let (next, deliveries) = machine.creationFailed(.takeOver, by: id, now: .now)
+                perform(deliveries)
+                return next
+            }
+        case .create(let index):
+            let name = WorktreeSlots.prefix + runTag + "-\(index)"
+            let indexFile = gitDirectory(name) + "/index"
+            do {
+                let (slot, took) = try await BlockingIO.run { () throws -> (Slot, Duration) in
+                    try Self.creationLock.withLock { _ in
+                        let start = ContinuousClock.now
+                        guard let lock = try WorktreeSlots.claim(repository, name: name) else {
+                            throw GitError(.worktree, "another process holds the lock of new worktree \(name)")
+                        }
+                        do {
+                            let path = try WorktreeSlots.create(in: repository, name: name, at: base)
+                            let watcher = watch ? ChangeWatcher.start(root: path) : nil
+                            watcher?.reset()
+                            let slot = Slot(name: name, path: path, base: base, watcher: watcher,
+                                            indexStamp: FileStamp(indexFile), fresh: true, lock: lock)
+                            return (slot, ContinuousClock.now - start)
+                        } catch {
+                            WorktreeSlots.removeLeftovers(repository: repository, name: name)
+                            WorktreeSlots.release(lock)
+                            throw error
+                        }
+                    }
+                }
+                locks[name] = slot.lock
+                perform(machine.creationFinished(creation, took: took))
+                return .use(slot)
+            } catch {
+                creationError = error
+                let (next, deliveries) = machine.creationFailed(creation, by: id, now: .now)
+                perform(deliveries)
+                return next
+            }
+        }
+    }
+
+    /// Brings a slot handed to a lease to `base`. A slot that cannot be reset is in an unknown
+    /// state: it is dropped (`close()` removes it) and the lease fails.
+    private func recycle(_ handed: Slot, at base: ObjectID) async throws -> Slot {
+        var slot = handed
         if slot.fresh && slot.base == base {
             slot.fresh = false
             return slot
@@ -212,12 +336,8 @@ public actor WorktreePool {
                 return FileStamp(indexFile)
             }
         } catch {
-            // The slot is in an unknown state: drop it (close() removes it) and let a waiting job
-            // have a new one instead.
-            leased -= 1
-            slots -= 1
             dropped.insert(slot.name)
-            if slots == 0 && !waiters.isEmpty { addSlot(at: base) }
+            perform(machine.broken())
             throw error
         }
         slot.base = base
@@ -225,134 +345,8 @@ public actor WorktreePool {
         return slot
     }
 
-    /// Has a slot created for the waiting job `id` if it is still waiting once it has waited as
-    /// long as a creation takes.
-    private func growLater(waiter id: Int, at base: ObjectID) {
-        guard let creationTime else {
-            untimed.append((id, base))
-            return
-        }
-        Task {
-            try? await Task.sleep(for: creationTime)
-            self.grow(waiter: id, at: base)
-        }
-    }
-
-    private func grow(waiter id: Int, at base: ObjectID) {
-        guard waiters.contains(where: { $0.id == id }), slots < capacity, creating < waiters.count else { return }
-        waited = .zero
-        addSlot(at: base)
-    }
-
-    /// One more slot for the first waiting job: a kept one taken over when there is one (quick),
-    /// a new one created otherwise.
-    private func addSlot(at base: ObjectID) {
-        if kept.isEmpty { startCreation(at: base) } else { startTakeover(at: base) }
-    }
-
-    /// Takes over a kept slot for the first waiting job: a status scan and a reset to `base` of
-    /// what differs, off the creation queue (it is quick, and need not wait behind a checkout).
-    /// A kept slot that cannot be reset is removed and a new one created instead.
-    private func startTakeover(at base: ObjectID) {
-        let (name, lock) = kept.removeFirst()
-        slots += 1
-        creating += 1
-        locks[name] = lock
-        let repository = self.repository
-        let watch = watchChanges
-        let path = WorktreeSlots.directory(of: repository) + "/" + name
-        let indexFile = gitDirectory(name) + "/index"
-        Task {
-            let result: Result<Slot, any Error>
-            do {
-                result = .success(try await BlockingIO.run { () throws -> Slot in
-                    try WorktreeSlots.reset(path: path, to: base, from: nil)
-                    let watcher = watch ? ChangeWatcher.start(root: path) : nil
-                    watcher?.reset()
-                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
-                                fresh: true, lock: lock)
-                })
-            } catch {
-                result = .failure(error)
-            }
-            self.finishTakeover(result, name: name, at: base)
-        }
-    }
-
-    private func finishTakeover(_ result: Result<Slot, any Error>, name: String, at base: ObjectID) {
-        creating -= 1
-        defer { wakeClosing() }
-        switch result {
-        case .success(let slot):
-            adopted += 1
-            hand(slot)
-        case .failure:
-            slots -= 1
-            dropped.insert(name)
-            if slots < capacity && !waiters.isEmpty {
-                addSlot(at: base)
-            }
-        }
-    }
-
-    /// Creates one more slot at `base` on the creation queue; it goes to the first waiting job.
-    private func startCreation(at base: ObjectID) {
-        let name = WorktreeSlots.prefix + runTag + "-\(created)"
-        created += 1
-        slots += 1
-        creating += 1
-        let repository = self.repository
-        let watch = watchChanges
-        let indexFile = gitDirectory(name) + "/index"
-        Self.creationQueue.async {
-            let start = ContinuousClock.now
-            let result = Result { () throws -> Slot in
-                guard let lock = try WorktreeSlots.claim(repository, name: name) else {
-                    throw GitError(.worktree, "another process holds the lock of new worktree \(name)")
-                }
-                do {
-                    let path = try WorktreeSlots.create(in: repository, name: name, at: base)
-                    let watcher = watch ? ChangeWatcher.start(root: path) : nil
-                    watcher?.reset()
-                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
-                                fresh: true, lock: lock)
-                } catch {
-                    WorktreeSlots.removeLeftovers(repository: repository, name: name)
-                    WorktreeSlots.release(lock)
-                    throw error
-                }
-            }
-            let took = ContinuousClock.now - start
-            Task { await self.finishCreation(result, took: took) }
-        }
-    }
-
-    /// A new slot goes to the first waiting job (or idle). When a creation fails and no slot is
-    /// left to come back, the waiting jobs fail with its error; otherwise they wait for the slots
-    /// there are.
-    private func finishCreation(_ result: Result<Slot, any Error>, took: Duration) {
-        creating -= 1
-        defer { wakeClosing() }
-        switch result {
-        case .success(let slot):
-            creationTime = took
-            locks[slot.name] = slot.lock
-            hand(slot)
-        case .failure(let error):
-            slots -= 1
-            if slots == 0 {
-                let failed = waiters
-                waiters = []
-                for waiter in failed { waiter.continuation.resume(throwing: error) }
-            }
-        }
-        let pending = untimed
-        untimed = []
-        for (id, base) in pending { growLater(waiter: id, at: base) }
-    }
-
     private func wakeClosing() {
-        guard creating == 0 else { return }
+        guard machine.creating == 0 else { return }
         let waiting = closing
         closing = []
         for continuation in waiting { continuation.resume() }
@@ -367,19 +361,85 @@ public actor WorktreePool {
     /// still under way (a slot being created for a job that got another one meanwhile), so that
     /// none finishes after the pool is closed. Safe to call more than once.
     public func close() async {
-        while creating > 0 { await withCheckedContinuation { closing.append($0) } }
+        perform(machine.shutDown())
+        while machine.creating > 0 { await withCheckedContinuation { closing.append($0) } }
         let repository = self.repository
         // Every slot created or taken over holds a lock (a failed creation removed its own leftovers).
         let removing = keep ? locks.keys.filter { dropped.contains($0) } : Array(locks.keys)
         let locks = self.locks
         let unused = kept
-        idle = []
         kept = []
         self.locks = [:]
         _ = try? await BlockingIO.run {
             for name in removing { WorktreeSlots.remove(repository: repository, name: name) }
             for lock in locks.values { WorktreeSlots.release(lock) }
             for (_, lock) in unused { WorktreeSlots.release(lock) }
+        }
+    }
+}
+
+extension WorktreePool {
+    /// Where a waiting lease finds its next instruction, delivered before or after it starts
+    /// waiting. Outside the actor's isolation so that a cancellation handler, which runs at once
+    /// on the cancelling thread, can wake the waiter itself: no task has to hop onto the actor.
+    /// The lease, back on the actor, then withdraws from the state machine (`withdraw`).
+    final class Mailbox: Sendable {
+        typealias Letter = Result<StateMachine.Instruction, any Error>
+
+        private enum Entry {
+            case waiting(CheckedContinuation<StateMachine.Instruction, any Error>)
+            case ready(Letter)
+        }
+
+        private let entries = Mutex<[Int: Entry]>([:])
+
+        /// Wakes lease `id` with `letter`, or leaves it for its next `receive`. A later letter
+        /// replaces an unread one: the state machine sends a waiting lease at most a `.wait`
+        /// (new patience) and then one final instruction.
+        func deliver(_ letter: Letter, to id: Int) {
+            entries.withLock { entries in
+                if case .waiting(let continuation)? = entries.removeValue(forKey: id) {
+                    continuation.resume(with: letter)
+                } else {
+                    entries[id] = .ready(letter)
+                }
+            }
+        }
+
+        /// The next letter for lease `id`; `CancellationError` if the task is cancelled first.
+        func receive(_ id: Int) async throws -> StateMachine.Instruction {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    entries.withLock { entries in
+                        if case .ready(let letter)? = entries.removeValue(forKey: id) {
+                            continuation.resume(with: letter)
+                        } else if Task.isCancelled {
+                            continuation.resume(throwing: CancellationError())
+                        } else {
+                            entries[id] = .waiting(continuation)
+                        }
+                    }
+                }
+            } onCancel: {
+                entries.withLock { entries in
+                    guard case .waiting(let continuation)? = entries[id] else { return }
+                    entries[id] = nil
+                    continuation.resume(throwing: CancellationError())
+                }
+            }
+        }
+
+        /// The unread instruction for lease `id`, if any; removes it.
+        func take(_ id: Int) -> StateMachine.Instruction? {
+            entries.withLock { entries in
+                guard case .ready(let letter)? = entries[id] else { return nil }
+                entries[id] = nil
+                return try? letter.get()
+            }
+        }
+
+        func discard(_ id: Int) {
+            entries.withLock { _ = $0.removeValue(forKey: id) }
         }
     }
 }

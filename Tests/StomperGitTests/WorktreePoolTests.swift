@@ -1,5 +1,5 @@
 import Foundation
-import StomperGit
+@testable import StomperGit
 import StomperTestSupport
 import Testing
 
@@ -240,6 +240,48 @@ import Testing
             // FixEndToEndTests.keptWorktreesServeTheNextRun (`--no-keep-worktrees`). In this process
             // a child that another test is spawning may still hold a copy of a lock between its fork
             // and its exec, so removal here could find a worktree still held.
+        }
+    }
+
+    /// A job cancelled while it waits for a worktree stops waiting with `CancellationError`, and
+    /// the worktree it would have had goes to the next job (were it still queued, the next job
+    /// would never get one and the test would hit its time limit).
+    @Test(.timeLimit(.minutes(2))) func aCancelledWaitLeavesTheQueueAndTheSlotGoesToTheNextJob() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "a\n"])
+            let repository = try GitRepository.discover(from: fixture.root)
+            let head = ObjectID(hex: try await fixture.head())!
+            // Waiting jobs never grow the pool: they stay queued until a worktree comes back.
+            let pool = WorktreePool(repository: repository, capacity: 3, watchChanges: false, keep: false, patience: .seconds(3600))
+            let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+            let (entered, entering) = AsyncStream.makeStream(of: String.self)
+            let holder = Task {
+                try await pool.withWorktree(at: head) { worktree in
+                    entering.yield(worktree.path)
+                    for await _ in release { break }
+                }
+            }
+            var inside = entered.makeAsyncIterator()
+            let heldPath = await inside.next()
+            let cancelled = Task {
+                try await pool.withWorktree(at: head) { _ in Issue.record("a cancelled job got a worktree") }
+            }
+            while await pool.waitingLeases < 1 { await Task.yield() }
+            let next = Task {
+                try await pool.withWorktree(at: head) { $0.path }
+            }
+            while await pool.waitingLeases < 2 { await Task.yield() }
+            cancelled.cancel()
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            // Left the queue (checked here so that a pool that kept it fails now, not by a hang).
+            try #require(await pool.waitingLeases == 1)
+            releasing.yield()
+            try await holder.value
+            #expect(try await next.value == heldPath)
+            #expect(await pool.worktreesCreated == 1)
+            // Every lease came back: all three may be held again.
+            try await pool.withWorktree(at: head) { _ in }
+            await pool.close()
         }
     }
 
