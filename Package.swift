@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -91,10 +92,19 @@ let package = Package(
             dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "StomperMCP",
+            dependencies: [
+                "StomperCoordination", "StomperLedger", "StomperProcess", "StomperFiles",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
-                "StomperCore", "StomperReport", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
+                "StomperCore", "StomperReport", "StomperMCP", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
                 "StomperCoordination", "StomperDocs", "StomperFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,7 +157,8 @@ let package = Package(
         .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperProcess", "StomperTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
-                                                          "StomperLedger", "StomperCoordination", "StomperChatStub"],
+                                                          "StomperLedger", "StomperCoordination", "StomperChatStub",
+                                                          .product(name: "MCP", package: "swift-sdk")],
                     swiftSettings: strictSettings),
     ]
 )

@@ -9,6 +9,10 @@ public struct CoordinationError: Error, CustomStringConvertible, Sendable {
         case docgenStale = "DocgenStale"
         /// The fencing token is older than the last grant or write of the resource.
         case staleVersion = "StaleVersion"
+        /// A token that holds no lease on the resource (released, or run out and taken over).
+        case notHeld = "NotHeld"
+        /// Claims need enforced coordination (`maasl.enabled = true`, `maasl.mode = "enforce"`).
+        case coordinationOff = "CoordinationOff"
         /// A broken invariant inside the coordination layer.
         case `internal` = "Internal"
     }

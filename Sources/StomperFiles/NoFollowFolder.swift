@@ -52,8 +52,11 @@ public struct NoFollowFolder: Sendable {
 
     /// Replaces the file at `relative` atomically (a temporary file beside it, renamed over it)
     /// by one holding `bytes` with exactly `permissions`. A link at the last component is
-    /// replaced, not written through; a link on the way is an error. Not flushed to disk.
-    public func replaceFile(_ relative: String, with bytes: [UInt8], permissions: UInt32) throws(NoFollowError) {
+    /// replaced, not written through; a link on the way is an error. With `durable`, the new
+    /// content is flushed before the rename and the folder after it, so a crash leaves the old or
+    /// the new file, never an empty one; otherwise nothing is flushed.
+    public func replaceFile(_ relative: String, with bytes: [UInt8], permissions: UInt32,
+                            durable: Bool = false) throws(NoFollowError) {
         try withParent(of: relative) { (folder, name) throws(NoFollowError) in
             var temporary = ""
             var descriptor: Int32 = -1
@@ -74,6 +77,7 @@ public struct NoFollowFolder: Sendable {
                 }
             }
             if problem == nil && fchmod(descriptor, mode_t(permissions)) != 0 { problem = failure("cannot set the file's mode", relative) }
+            if problem == nil && durable && fsync(descriptor) != 0 { problem = failure("cannot flush the new content to disk", relative) }
             // Closed exactly once: a second close could hit a descriptor another thread just opened.
             if close(descriptor) != 0 && problem == nil { problem = failure("cannot close the temporary file", relative) }
             if problem == nil && renameat(folder, temporary, folder, name) != 0 {
@@ -83,6 +87,7 @@ public struct NoFollowFolder: Sendable {
                 _ = unlinkat(folder, temporary, 0)
                 throw problem
             }
+            if durable && fsync(folder) != 0 { throw failure("cannot flush the folder to disk", relative) }
         }
     }
 

@@ -116,7 +116,7 @@ public final class LedgerLeaseStore: LeaseStore {
     private static func insert(_ event: CoordinationEvent, _ db: Database) throws {
         let level: EventRecord.Level
         switch event.kind {
-        case .acquired, .released: level = .debug
+        case .acquired, .released, .renewed, .written: level = .debug
         case .wouldWait, .wouldRefuse, .expired, .evicted: level = .info
         case .busy, .stale, .lost: level = .warning
         }
