@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // The MCP SDK's file descriptors (its stdio transport); the tests hand it a child's pipes.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -158,7 +160,8 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
                                                           "StomperLedger", "StomperCoordination", "StomperChatStub",
-                                                          .product(name: "MCP", package: "swift-sdk")],
+                                                          .product(name: "MCP", package: "swift-sdk"),
+                                                          .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: strictSettings),
     ]
 )
