@@ -140,6 +140,7 @@ extension Pipeline {
             updated.key = key.value
             updated.baseBlob = entry.id.hex
             updated.diagnostics = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
+            // Not a change of state (the job stays planned): its plan is replaced.
             try await ledger.replan(updated)
             try await recorder.event("job.replanned", step: "resume", job: job.path, [
                 "reason": .string("the file changed since the snapshot"), "old_blob": .string(job.baseBlob),
