@@ -124,7 +124,7 @@ extension StompGuard {
         case .failed(let error): throw error
         case .stale(let latest, let current):
             throw CoordinationError(.staleVersion, resource: resource,
-                                    message: "fencing token \(token) is older than token \(latest): the lease ran out and another holder took the path, so this write is refused",
+                                    message: "fencing token \(token) is not this path's current lease (token \(latest) is newer): the lease ran out and another holder took the path, or the token was granted for another path; this write is refused",
                                     holder: current?.holder)
         case .notHeld(let current):
             throw CoordinationError(.notHeld, resource: resource,

@@ -44,7 +44,9 @@ enum Summary {
         guard !leases.isEmpty else { return "No leases are held." }
         let listed = leases.prefix(10).map { lease -> String in
             let object = lease.objectValue ?? [:]
-            let holder = object["holder"]?.objectValue?["id"]?.stringValue ?? "?"
+            let id = object["holder"]?.objectValue?["id"]?.stringValue ?? "?"
+            // A client's claim keeps its name in the holder id (`client:NAME#UUID`).
+            let holder = id.hasPrefix("client:") ? String(id.dropFirst(7).prefix { $0 != "#" }) : id
             return "\(object["resource"]?.stringValue ?? "?") by \(holder) (token \(int(object["token"])))"
         }
         return "\(leases.count) leases: " + listed.joined(separator: "; ") + (leases.count > 10 ? "; …" : ".")
