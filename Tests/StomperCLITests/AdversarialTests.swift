@@ -279,7 +279,11 @@ extension HostileAgent {
         file="$1"; S="$2"
         name="$(basename "$file" .py)"
         touch "$S/ready-$name"
-        while [ ! -e "$S/go-$name" ]; do sleep 0.05; done
+        n=0
+        while [ ! -e "$S/go-$name" ]; do
+            n=$((n + 1)); [ "$n" -le 2400 ] || { echo "no go-$name after 120 s" >&2; exit 3; }
+            sleep 0.05
+        done
         sed -i '/^import os$/d' "$file"
 
         """

@@ -138,12 +138,12 @@ import Testing
                     release.wait()
                 })
             }
-            while !entered.withLock({ $0 }) { await Task.yield() }
+            try await waitUntil("the first landing to enter its fence") { entered.withLock { $0 } }
             var tasks: [Task<ObjectID, any Error>] = []
             for index in 1..<4 {
                 let patch = try patch(repository, base: base, edits: ["f\(index).py": "v = \(index)\n"])
                 tasks.append(Task { try await writer.land(patch, message: "fix f\(index).py", author: nil) })
-                while writer.waiting < tasks.count { await Task.yield() }
+                try await waitUntil("\(tasks.count) landings waiting on the writer") { writer.waiting >= tasks.count }
             }
             release.signal()
             _ = try await first.value

@@ -336,7 +336,7 @@ import Testing
                     release.wait()
                 })
             }
-            while !entered.isSet { await Task.yield() }
+            try await waitUntil("the first landing to enter its fence") { entered.isSet }
             let cases: [(path: String, text: String, fence: (@Sendable () throws -> Void)?)] = [
                 ("f1.py", "v = 1\n", nil),
                 ("f2.py", "v = 2\n", { throw Fenced() }),
@@ -349,7 +349,7 @@ import Testing
             for item in cases {
                 let patch = try patch(fixture, repository, base: base, edits: [item.path: item.text])
                 tasks.append(Task { try await writer.land(patch, message: "fix \(item.path)", author: nil, fence: item.fence) })
-                while writer.waiting < tasks.count { await Task.yield() }
+                try await waitUntil("\(tasks.count) landings waiting on the writer") { writer.waiting >= tasks.count }
             }
             release.signal()
             _ = try await first.value

@@ -266,11 +266,11 @@ import Testing
             let cancelled = Task {
                 try await pool.withWorktree(at: head) { _ in Issue.record("a cancelled job got a worktree") }
             }
-            while await pool.waitingLeases < 1 { await Task.yield() }
+            try await waitUntil("the cancelled lease to queue") { await pool.waitingLeases >= 1 }
             let next = Task {
                 try await pool.withWorktree(at: head) { $0.path }
             }
-            while await pool.waitingLeases < 2 { await Task.yield() }
+            try await waitUntil("the next lease to queue") { await pool.waitingLeases >= 2 }
             cancelled.cancel()
             await #expect(throws: CancellationError.self) { try await cancelled.value }
             // Left the queue (checked here so that a pool that kept it fails now, not by a hang).
