@@ -6,7 +6,7 @@ import StomperTestSupport
 import Testing
 
 /// Several stomper processes on one repository: the anti-stomp layer keeps them off each other's files.
-@Suite(.timeLimit(.minutes(10))) struct ConcurrentRunsTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ConcurrentRunsTests {
     /// An agent that takes a while (so two runs overlap) and then really fixes the file with ruff.
     static func slowFixer(_ seconds: String) -> [String: String?] {
         ["STOMPER_FIX_AGENT": "command",

@@ -6,7 +6,7 @@ import Testing
 
 /// `BranchWriter` with `LandingTarget.branchOnly` (`stomper fix --branch`): commits go onto a
 /// branch ref only; HEAD, the index and the working tree are never written.
-@Suite struct BranchOnlyWriterTests {
+@Suite(.tags(.unit)) struct BranchOnlyWriterTests {
     func patch(_ repository: GitRepository, base: ObjectID, edits: [String: String]) throws -> Patch {
         var changes: [PathChange] = []
         for (path, text) in edits.sorted(by: { $0.key < $1.key }) {

@@ -4,7 +4,7 @@ import Synchronization
 import StomperTestSupport
 import Testing
 
-@Suite struct BranchWriterTests {
+@Suite(.tags(.unit)) struct BranchWriterTests {
     func patch(_ fixture: GitFixture, _ repository: GitRepository, base: ObjectID, edits: [String: String?]) throws -> Patch {
         var changes: [PathChange] = []
         for (path, content) in edits {
@@ -257,7 +257,7 @@ import Testing
     /// A landing killed inside libgit2's writes leaves `index.lock` and `main.lock` behind, with
     /// its pid still in stomper's landing lock: the next landing removes them and lands. A lock
     /// file older than that dead landing is some other git process's and is left, and reported.
-    @Test func locksLeftByALandingThatDiedAreClearedByTheNext() async throws {
+    @Test(.tags(.slow)) func locksLeftByALandingThatDiedAreClearedByTheNext() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n", "b.py": "b\n"])
             let repository = try GitRepository.discover(from: fixture.root)

@@ -3,7 +3,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct WorktreePoolTests {
+@Suite(.tags(.unit)) struct WorktreePoolTests {
     /// A worktree handed to a second job holds no trace of the first: edits, deletions, new files,
     /// new folders, ignored files and staged changes are all gone, and HEAD is the new base —
     /// whether the pool learns what changed from inotify or by scanning.
