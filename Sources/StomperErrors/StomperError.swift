@@ -69,6 +69,10 @@ public enum ErrorChain {
     /// built by a loop).
     public static let maximumDepth = 16
 
+    /// The longest line shown, in characters: a command line holding a thousand paths or a
+    /// prompt passed as an argument is cut, with the number of characters left out.
+    public static let maximumLineLength = 2_000
+
     /// The lines that explain `error` beyond its one-line description, each indented by two
     /// spaces (a cause's own lines by two more):
     ///
@@ -121,6 +125,8 @@ public enum ErrorChain {
 
     /// Line breaks inside a description would break the indentation; they become ` | `.
     private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " | ")
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " | ")
+        guard line.count > maximumLineLength else { return line }
+        return line.prefix(maximumLineLength) + "… (\(line.count - maximumLineLength) more characters)"
     }
 }

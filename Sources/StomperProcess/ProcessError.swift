@@ -56,7 +56,8 @@ public struct ProcessError: StomperError {
 
 extension ProcessError {
     public var details: [ErrorDetail] {
-        var details = [ErrorDetail("command", commandLine)]
+        // The command line is in `description` already, except for the sandbox codes.
+        var details = description.contains(commandLine) ? [] : [ErrorDetail("command", commandLine)]
         if let error = underlying as? SubprocessError, let errno = error.underlyingError {
             details.append(.errno(errno.rawValue))
         }

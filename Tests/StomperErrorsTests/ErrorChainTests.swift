@@ -61,6 +61,14 @@ struct ForeignError: Error, CustomStringConvertible {
         #expect(ErrorChain.detailedDescription(of: ForeignError()).hasPrefix("disk on fire | second line\n"))
     }
 
+    @Test func aLongLineIsCut() throws {
+        let error = SampleError("failed", details: [ErrorDetail("command", String(repeating: "a", count: 5_000))])
+        let lines = ErrorChain.explanation(of: error)
+        let line = try #require(lines.first(where: { $0.hasPrefix("  command: ") }))
+        #expect(line.hasSuffix("… (\(5_000 + "command: ".count - ErrorChain.maximumLineLength) more characters)"))
+        #expect(line.count < ErrorChain.maximumLineLength + 40)
+    }
+
     @Test func aLongChainIsCut() {
         var error = SampleError("level 0")
         for level in 1...40 { error = SampleError("level \(level)", underlying: error) }

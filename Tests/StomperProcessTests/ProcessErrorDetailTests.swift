@@ -12,7 +12,9 @@ import Testing
         })
         let detail = error.detailedDescription
         #expect(detail.contains("  at StomperProcess/ProcessRunner.swift:"))
-        #expect(detail.contains("  command: /bin/sh -c true"))
+        // The command line is in the one-line description, and not repeated beneath it.
+        #expect(error.description.hasSuffix(": /bin/sh -c true"))
+        #expect(!detail.contains("  command: "))
         #expect(detail.contains("  errno: \(ENOENT) ("))
         #expect(detail.contains("  caused by Subprocess.SubprocessError: "))
     }
