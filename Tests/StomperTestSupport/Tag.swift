@@ -4,7 +4,8 @@ public import Testing
 /// more than about 5 s each on the project's 2-core machine. docs/TESTING.md says how to run
 /// each size.
 extension Tag {
-    /// In-process and quick: pure logic, fakes, at most a temporary directory or repository.
+    /// In the test's own process: pure logic, fakes, temporary repositories; real tools only as
+    /// the code under test runs them.
     @Tag public static var unit: Self
     /// Runs the built `stomper` binaries, or real git and linters end to end.
     @Tag public static var e2e: Self
