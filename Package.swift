@@ -37,44 +37,51 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         .target(
+            name: "StomperErrors",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StomperGit",
-            dependencies: ["Clibgit2", "StomperProcess"],
+            dependencies: ["Clibgit2", "StomperErrors", "StomperProcess"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperProcess",
             dependencies: [
+                "StomperErrors",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperCoordination",
+            dependencies: ["StomperErrors"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperLedger",
-            dependencies: ["StomperCoordination", "StomperProcess", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StomperCoordination", "StomperErrors", "StomperProcess", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperFiles",
+            dependencies: ["StomperErrors"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperQuality",
-            dependencies: ["StomperProcess", "StomperFiles"],
+            dependencies: ["StomperErrors", "StomperProcess", "StomperFiles"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperAgents",
-            dependencies: ["StomperProcess", "StomperQuality"],
+            dependencies: ["StomperErrors", "StomperProcess", "StomperQuality"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperDocs",
             dependencies: [
-                "StomperCoordination", "StomperGit", "StomperProcess", "StomperQuality",
+                "StomperCoordination", "StomperErrors", "StomperGit", "StomperProcess", "StomperQuality",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -83,7 +90,7 @@ let package = Package(
             name: "StomperCore",
             dependencies: [
                 "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination", "StomperLedger",
-                "StomperDocs",
+                "StomperDocs", "StomperErrors",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -107,7 +114,7 @@ let package = Package(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperReport", "StomperMCP", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination", "StomperDocs", "StomperFiles",
+                "StomperCoordination", "StomperDocs", "StomperFiles", "StomperErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -145,6 +152,7 @@ let package = Package(
             path: "Tests/StomperTestSupport",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "StomperErrorsTests", dependencies: ["StomperErrors", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),

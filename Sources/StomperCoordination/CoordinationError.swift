@@ -1,5 +1,8 @@
-/// The one error type of StomperCoordination.
-public struct CoordinationError: Error, CustomStringConvertible, Sendable {
+public import StomperErrors
+
+/// The one error type of StomperCoordination. `description` names the resource, its holder and
+/// the wait; `detailedDescription` adds the underlying error and where the error was made.
+public struct CoordinationError: StomperError {
     public enum Code: String, Sendable, Hashable {
         /// Another holder kept the resource longer than the caller may wait.
         case resourceBusy = "ResourceBusy"
@@ -24,15 +27,23 @@ public struct CoordinationError: Error, CustomStringConvertible, Sendable {
     public var waited: Duration?
     public var maxWait: Duration?
     public var message: String
+    /// The error that caused this one (the ledger's busy error behind `dbBusy`).
+    public var underlying: (any Error)?
+    public var file: String
+    public var line: UInt
 
     public init(_ code: Code, resource: ResourceDescriptor, message: String, holder: LeaseHolder? = nil,
-                waited: Duration? = nil, maxWait: Duration? = nil) {
+                waited: Duration? = nil, maxWait: Duration? = nil, underlying: (any Error)? = nil,
+                file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.resource = resource
         self.message = message
         self.holder = holder
         self.waited = waited
         self.maxWait = maxWait
+        self.underlying = underlying
+        self.file = file
+        self.line = line
     }
 
     public var description: String {

@@ -1,6 +1,9 @@
+public import StomperErrors
+
 /// The one error type of StomperCore: a run cannot start or cannot go on.
-/// Per-file failures are `FileOutcome`s, never errors.
-public struct CoreError: Error, CustomStringConvertible, Sendable {
+/// Per-file failures are `FileOutcome`s, never errors. `detailedDescription` adds the chain of
+/// underlying errors and where the error was made.
+public struct CoreError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }

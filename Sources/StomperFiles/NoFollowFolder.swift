@@ -1,4 +1,5 @@
 import Foundation
+public import StomperErrors
 
 /// Reads and replaces files beneath a trusted folder without following a symbolic link in any
 /// component of the path — a folder on the way replaced by a link to `/etc` or `../..` is
@@ -120,13 +121,17 @@ public struct NoFollowFolder: Sendable {
         return try body(folder, name)
     }
 
-    private func failure(_ what: String, _ path: String) -> NoFollowError {
-        NoFollowError(.io, "\(what): \(String(cString: strerror(errno)))", path: path)
+    /// An `.io` error for the `errno` of the call that just failed, made where the caller is.
+    private func failure(_ what: String, _ path: String, file: String = #fileID, line: UInt = #line) -> NoFollowError {
+        let number = errno
+        return NoFollowError(.io, "\(what): \(String(cString: strerror(number)))", path: path, errno: number,
+                             file: file, line: line)
     }
 }
 
-/// Why `NoFollowFolder` refused or failed; `path` is relative to its root.
-public struct NoFollowError: Error, CustomStringConvertible, Sendable {
+/// Why `NoFollowFolder` refused or failed; `path` is relative to its root. `detailedDescription`
+/// adds the errno of a failed call and where the error was made.
+public struct NoFollowError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -145,12 +150,21 @@ public struct NoFollowError: Error, CustomStringConvertible, Sendable {
     /// What happened.
     public var message: String
     public var path: String
+    /// The C `errno` of the system call that failed (`.io`).
+    public var errno: Int32?
+    public var file: String
+    public var line: UInt
 
-    public init(_ code: Code, _ message: String, path: String) {
+    public init(_ code: Code, _ message: String, path: String, errno: Int32? = nil, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.message = message
         self.path = path
+        self.errno = errno
+        self.file = file
+        self.line = line
     }
+
+    public var details: [ErrorDetail] { errno.map { [.errno($0)] } ?? [] }
 
     public var description: String { "\(path): \(message)" }
 }
