@@ -6,7 +6,7 @@ import Testing
 
 /// `stomper mcp` driven over real standard input and output by the SDK's own client: the tools
 /// list, the read tools, a dry-run and a real `fix` with progress, and the coordination tools.
-@Suite(.timeLimit(.minutes(10))) struct MCPServerTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct MCPServerTests {
     static let toolNames: Set<String> = ["check", "fix", "status", "show", "runs", "cancel", "locks", "stats", "docgen",
                                          "docgen_status", "claim", "write_file", "renew", "release"]
 
@@ -172,7 +172,7 @@ import Testing
 }
 
 /// Several clients, each through its own `stomper mcp` process, on one repository.
-@Suite(.timeLimit(.minutes(10))) struct MCPCoordinationTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct MCPCoordinationTests {
     /// Claims `path` for `holder`, retrying while another holder has it (bounded).
     static func claim(_ mcp: MCPConnection, _ path: String, holder: String, ttl: Double? = nil) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
@@ -266,7 +266,7 @@ import Testing
 }
 
 /// The server checked against a second implementation: the Python reference client (`mcp` on PyPI).
-@Suite(.timeLimit(.minutes(5))) struct MCPReferenceClientTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(5))) struct MCPReferenceClientTests {
     @Test func thePythonReferenceClientInitializesListsToolsChecksAndClaimsWritesAndReleases() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2)

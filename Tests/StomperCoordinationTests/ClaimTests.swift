@@ -6,7 +6,7 @@ import Testing
 
 /// Leases held past one call (what `stomper mcp`'s claim, write_file, renew and release do), on an
 /// in-memory store with a clock moved by hand.
-@Suite(.timeLimit(.minutes(2))) struct ClaimTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(2))) struct ClaimTests {
     static func guardian(_ store: InMemoryLeaseStore, _ clock: ManualLeaseClock, ttl: Int = 1_000, maxWait: Int = 0) -> StompGuard {
         StompGuard(store: store, policy: StompGuardTests.policy(ttl: ttl, maxWait: maxWait), holder: StompGuardTests.holder("server", pid: 20),
                    clock: clock)

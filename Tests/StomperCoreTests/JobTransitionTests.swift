@@ -9,7 +9,7 @@ import Testing
 /// `RunRecorder.transition(_:_:from:)`, the one function through which a job's state changes:
 /// each kind of step moves the stored state once, with its own event after the job's buffered
 /// ones; a step the job state machine forbids is refused before anything is written.
-@Suite struct JobTransitionTests {
+@Suite(.tags(.unit)) struct JobTransitionTests {
     static let files = ["a.py": "a = 1  # ERR:E1\n", "b.py": "b = 1  # ERR:E1\n", "c.py": "c = 1  # ERR:E1\n",
                         "d.py": "d = 1  # ERR:E1\n"]
 
