@@ -43,7 +43,8 @@ actor FixRuns {
             exited.continuation.yield(process.terminationStatus)
             exited.continuation.finish()
         }
-        let startedAt = Date()
+        // Runs already recorded: a pid can come back after a reboot, so only a new run is the child's.
+        let earlier = Set(try await ledger.runs(limit: 1_000).map(\.id))
         try process.run()
         let pid = process.processIdentifier
         let reader = output.fileHandleForReading
@@ -54,20 +55,23 @@ actor FixRuns {
             return try StomperCommand.document(stdout: Array(bytes), stderr: "", exitCode: status, command: "fix")
         }
         children[pid] = Child(process: process, pid: pid, finished: finished, runID: nil)
-        let runID = try await runID(of: pid, since: startedAt, finished: finished)
+        let runID = try await runID(of: pid, excluding: earlier)
         children[pid]?.runID = runID
         return (pid, runID, finished)
     }
 
     /// Polls the ledger for the run the child created (`pid` is recorded with it) until it shows
     /// or the child ends; bounded by the child's own life and by a minute.
-    private func runID(of pid: Int32, since start: Date, finished: Task<Value, any Error>) async throws -> String? {
+    private func runID(of pid: Int32, excluding earlier: Set<String>) async throws -> String? {
+        func recorded() async throws -> String? {
+            try await ledger.runs(limit: 20).first { $0.pid == pid && !earlier.contains($0.id) }?.id
+        }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let run = try await ledger.runs(limit: 20).first(where: { $0.pid == pid }) { return run.id }
+            if let run = try await recorded() { return run }
             if children[pid]?.process.isRunning == false {
                 // Ended: a run it made is in the ledger now, or it made none.
-                return try await ledger.runs(limit: 20).first(where: { $0.pid == pid })?.id
+                return try await recorded()
             }
             try await Task.sleep(for: .milliseconds(20))
         }
