@@ -14,9 +14,15 @@ public struct WaitTimedOut: Error, CustomStringConvertible {
 public func waitUntil(_ what: String, timeout: Duration = .seconds(60),
                       _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
+    var checks = 0
     while try await !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut(what: what, timeout: timeout) }
-        await Task.yield()
+        checks += 1
+        // Yielding alone can starve the work waited for: Swift's tasks and Dispatch's queues share
+        // one thread per core here, and a waiter of higher priority that only yields is picked
+        // again before a lower-priority item (a writer's queue) runs. After a few yields the waiter
+        // gives its thread up for a millisecond; the deadline still bounds the wait.
+        if checks < 16 { await Task.yield() } else { try await Task.sleep(for: .milliseconds(1)) }
     }
 }
 
