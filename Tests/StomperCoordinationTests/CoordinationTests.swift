@@ -51,7 +51,12 @@ import Testing
     /// Many tasks take random overlapping sets of keys (in random order): all finish (no deadlock)
     /// and no key ever has two holders.
     @Test func overlappingResourceSetsNeverShareAMutexAndNeverDeadlock() async throws {
-        let resourceGuard = InProcessGuard()
+        // A deadlock would show as waits running out; the wait allowed is long enough that a
+        // loaded machine (the whole suite, builds beside it) never runs out on a sound guard, and
+        // the suite's time limit still ends a real deadlock.
+        var policy = CoordinationPolicy()
+        policy[.critCode].batchMaxWaitMilliseconds = 60_000
+        let resourceGuard = InProcessGuard(policy: policy)
         let occupancy = Occupancy()
         var generator = SystemRandomNumberGenerator()
         let sets: [[ResourceDescriptor]] = (0..<200).map { _ in
