@@ -44,7 +44,7 @@ struct Doctor: AsyncParsableCommand {
         var checks: [Finding] = []
         var configuration = StomperConfiguration()
         do {
-            configuration = try Session.open(global, flags: [:]).configuration
+            configuration = try global.openWorkspace().configuration
             checks.append(Finding(name: "configuration", status: .ok, detail: "read (see `stomper config dump`)"))
         } catch {
             checks.append(Finding(name: "configuration", status: .problem, detail: Failure.message(error) + "; the checks below use the defaults",
@@ -52,7 +52,7 @@ struct Doctor: AsyncParsableCommand {
         }
         checks.append(await Self.git(environment))
         checks.append(Finding(name: "libgit2", status: .ok, detail: LibGit2Library.version))
-        for linter in ["ruff", "ruff-format", "mypy", "shellcheck"] where configuration.linters.contains(linter) {
+        for linter in LinterKind.enabled(in: configuration) {
             checks.append(await Self.linter(linter, configuration: configuration, environment: environment))
         }
         for kind in configuration.chain { checks += Self.agent(kind, configuration: configuration, environment: environment) }
@@ -90,13 +90,9 @@ struct Doctor: AsyncParsableCommand {
         return Finding(name: "git", status: .ok, detail: version)
     }
 
-    static func linter(_ name: String, configuration: StomperConfiguration, environment: [String: String]) async -> Finding {
-        let (executable, key, install): (String, String, String)
-        switch name {
-        case "ruff", "ruff-format": (executable, key, install) = (configuration.ruffExecutable, "linters.ruff.executable", "pip install ruff")
-        case "mypy": (executable, key, install) = (configuration.mypyExecutable, "linters.mypy.executable", "pip install mypy")
-        default: (executable, key, install) = (configuration.shellcheckExecutable, "linters.shellcheck.executable", "apt-get install shellcheck")
-        }
+    static func linter(_ kind: LinterKind, configuration: StomperConfiguration, environment: [String: String]) async -> Finding {
+        let name = kind.rawValue
+        let (executable, key, install) = (kind.executable(in: configuration), kind.executableKey, kind.installHint)
         guard let path = VersionManagerShim.locate(executable, environment: ["PATH": environment["PATH"] ?? ""]) else {
             return Finding(name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
                          fix: "\(install) (or set \(key) to its path)")

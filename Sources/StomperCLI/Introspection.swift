@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperCoordination
+import StomperCore
 import StomperLedger
 import StomperProcess
 
