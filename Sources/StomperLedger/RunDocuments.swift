@@ -11,6 +11,12 @@ public struct RunState: Sendable, Hashable, Codable {
     public struct Jobs: Sendable, Hashable, Codable {
         public var total = 0, planned = 0, running = 0, verified = 0, landed = 0, failed = 0, skipped = 0, wouldFix = 0
 
+        public init(total: Int = 0, planned: Int = 0, running: Int = 0, verified: Int = 0, landed: Int = 0, failed: Int = 0,
+                    skipped: Int = 0, wouldFix: Int = 0) {
+            (self.total, self.planned, self.running, self.verified) = (total, planned, running, verified)
+            (self.landed, self.failed, self.skipped, self.wouldFix) = (landed, failed, skipped, wouldFix)
+        }
+
         /// Files the run has not finished: planned, running or verified.
         public var left: Int { planned + running + verified }
 
