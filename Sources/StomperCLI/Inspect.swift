@@ -3,22 +3,14 @@ import Foundation
 import StomperCore
 import StomperLedger
 
-/// Shared by the commands that read the ledger.
-struct LedgerReader {
-    let ledger: Ledger
-
-    static func open(_ global: GlobalOptions) throws -> LedgerReader {
-        LedgerReader(ledger: try global.openWorkspace().openLedger())
-    }
-
+extension RunState {
     /// `landed, failed, skipped` as people read a run: a dry run's verified fixes as "would be
     /// fixed", files an unfinished run never started as "not started".
-    static func progress(_ state: RunState) -> String {
-        let jobs = state.jobs
-        var parts = [state.dryRun ? "\(jobs.wouldFix) would be fixed" : "\(jobs.landed) landed",
+    var progress: String {
+        var parts = [dryRun ? "\(jobs.wouldFix) would be fixed" : "\(jobs.landed) landed",
                      "\(jobs.failed) failed", "\(jobs.skipped) skipped"]
-        if jobs.left > 0 { parts.append(state.status == "running" ? "\(jobs.left) left" : "\(jobs.left) not started") }
-        return (state.dryRun ? "dry run: " : "") + parts.joined(separator: ", ") + " of \(jobs.total)"
+        if jobs.left > 0 { parts.append(status == "running" ? "\(jobs.left) left" : "\(jobs.left) not started") }
+        return (dryRun ? "dry run: " : "") + parts.joined(separator: ", ") + " of \(jobs.total)"
     }
 }
 
@@ -30,22 +22,20 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try LedgerReader.open(global)
-            let unfinished = try await reader.ledger.latestUnfinishedRun()
-            let latest = try await reader.ledger.runs(limit: 1).first
-            guard let run = unfinished ?? latest else {
+            let history = try global.openWorkspace().history()
+            guard let run = try await history.current() else {
                 if json { throw RunSelectionError(.noRuns, "no runs yet in this repository") }
                 Terminal.out("stomper: no runs yet in this repository")
                 return
             }
-            let state = try await reader.ledger.runState(run, files: json)
+            let state = try await history.state(of: run, files: json)
             if json {
                 Terminal.document(state)
                 return
             }
             let jobs = state.jobs
             Terminal.out("run \(run.id): \(run.status.rawValue) on \(run.branch), \(jobs.total - jobs.left)/\(jobs.total) files done "
-                         + "(\(LedgerReader.progress(state)))")
+                         + "(\(state.progress))")
             Terminal.out("started \(run.createdAt) by pid \(run.pid) on \(run.host)" + (run.finishedAt.map { ", finished \($0)" } ?? ""))
             if run.status.isUnfinished && !RunGate.isLive(run) || run.status == .interrupted {
                 Terminal.out("finish it with `stomper resume`, or start over with `stomper fix --abandon`")
@@ -65,16 +55,15 @@ struct Runs: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try LedgerReader.open(global)
-            var states: [RunState] = []
-            for run in try await reader.ledger.runs(limit: limit) { states.append(try await reader.ledger.runState(run)) }
+            let history = try global.openWorkspace().history()
+            let states = try await history.states(limit: limit)
             if json {
                 Terminal.document(states)
                 return
             }
             for state in states {
                 Terminal.out("\(state.id)  \(state.status.padding(toLength: 11, withPad: " ", startingAt: 0)) "
-                             + "\(state.createdAt)  \(LedgerReader.progress(state))")
+                             + "\(state.createdAt)  \(state.progress)")
             }
         } catch {
             throw Failure.exit(error, json: json)
@@ -91,13 +80,13 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try LedgerReader.open(global)
-            let record = try await RunSelection.resolve(run, ledger: reader.ledger)
-            let jobs = try await reader.ledger.jobs(runID: record.id)
+            let history = try global.openWorkspace().history()
+            let record = try await history.run(run)
             if json {
-                Terminal.document(try await reader.ledger.runDetail(record))
+                Terminal.document(try await history.detail(of: record))
                 return
             }
+            let jobs = try await history.jobs(of: record)
             Terminal.out("run \(record.id): \(record.status.rawValue)\(record.dryRun ? " (dry run)" : "") on \(record.branch) "
                          + "from \(record.baseCommit.prefix(12)), snapshot \(record.snapshotID)")
             for job in jobs {
@@ -147,11 +136,11 @@ struct Tail: AsyncParsableCommand {
                 throw CLIError.badFlag(flag: "--level", value: level, expected: "is not a level: use debug, info, warning or error")
             }
             if all, let run { throw CLIError.conflictingFlags("--all shows every run; it cannot be combined with", "--run \(run)") }
-            let reader = try LedgerReader.open(global)
+            let history = try global.openWorkspace().history()
             var target: RunRecord?
             if !all {
                 do {
-                    target = try await RunSelection.resolve(run ?? "latest", ledger: reader.ledger)
+                    target = try await history.run(run ?? "latest")
                 } catch let error as RunSelectionError where error.code == .noRuns && run == nil {
                     return  // Nothing recorded yet: nothing to show.
                 }
@@ -161,10 +150,10 @@ struct Tail: AsyncParsableCommand {
                 // Read the run's status before its events: once it reads ended, every event it
                 // recorded is already in the ledger, so the next read is the last one needed.
                 var ended = false
-                if follow, let target { ended = try await Self.hasEnded(target.id, ledger: reader.ledger) }
+                if follow, let target { ended = try await history.hasEnded(target.id) }
                 var events: [EventRecord]
                 repeat {
-                    events = try await reader.ledger.events(after: last, runID: target?.id, minimumLevel: .debug, limit: Self.page)
+                    events = try await history.events(after: last, runID: target?.id, limit: Self.page)
                     for event in events {
                         last = event.sequence ?? last
                         if event.level >= minimum { Terminal.documentLine(EventDocument(event)) }
@@ -178,11 +167,5 @@ struct Tail: AsyncParsableCommand {
         } catch {
             throw Failure.exit(error, json: true)
         }
-    }
-
-    /// True once the run is no longer `running`, or its process is gone without saying so.
-    static func hasEnded(_ id: String, ledger: Ledger) async throws -> Bool {
-        guard let run = try await ledger.run(id) else { return true }
-        return run.status != .running || !RunGate.isLive(run)
     }
 }

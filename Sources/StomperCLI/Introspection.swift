@@ -16,8 +16,8 @@ struct Locks: AsyncParsableCommand {
     func run() async throws {
         let leases: [Lease]
         do {
-            let reader = try LedgerReader.open(global)
-            leases = try await LedgerLeaseStore(ledger: reader.ledger).leases()
+            let ledger = try global.openWorkspace().openLedger()
+            leases = try await LedgerLeaseStore(ledger: ledger).leases()
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -77,9 +77,9 @@ struct Stats: AsyncParsableCommand {
         let stats: CoordinationStats
         let runID: String?
         do {
-            let reader = try LedgerReader.open(global)
-            if let run { runID = try await RunSelection.resolve(run, ledger: reader.ledger).id } else { runID = nil }
-            stats = try await reader.ledger.coordinationStats(runID: runID)
+            let ledger = try global.openWorkspace().openLedger()
+            if let run { runID = try await RunSelection.resolve(run, ledger: ledger).id } else { runID = nil }
+            stats = try await ledger.coordinationStats(runID: runID)
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -116,8 +116,8 @@ extension Stats {
     func showLearning() async throws {
         let report: LearningReport
         do {
-            let reader = try LedgerReader.open(global)
-            report = LearningReport(figures: try await reader.ledger.learningFigures(), agents: try await reader.ledger.agentFigures())
+            let ledger = try global.openWorkspace().openLedger()
+            report = LearningReport(figures: try await ledger.learningFigures(), agents: try await ledger.agentFigures())
         } catch {
             throw Failure.exit(error, json: json)
         }

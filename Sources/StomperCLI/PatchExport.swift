@@ -23,14 +23,8 @@ enum PatchExport {
     /// where; the closing status stays the run's.
     static func write(_ series: PatchSeries, summary: RunSummary, docs: DocgenReport?, plan: FixPlan,
                       repository: GitRepository, json: Bool) async throws {
-        var commits = summary.outcomes.values
-            .filter { $0.status == .fixed || $0.status == .partiallyFixed }
-            .compactMap { outcome in outcome.commit.map { PatchSeries.Commit(id: $0, key: outcome.key) } }
-        if let docsCommit = docs?.commit { commits.append(PatchSeries.Commit(id: docsCommit, key: nil)) }
-        let runID = plan.runID, base = plan.base, branch = plan.branch, landed = commits
-        let manifest = try await BlockingIO.run {
-            try series.write(landed, runID: runID, base: base, branch: branch, repository: repository)
-        }
+        let manifest = try await series.write(summary, docs: docs, plan: plan, repository: repository)
+        let branch = plan.branch, base = plan.base
         if !manifest.contiguous {
             Terminal.warn("other commits landed between this run's on \(branch): the patches in \(series.directory) "
                           + "may not apply on \(base.short) as they are (manifest.json: \"contiguous\": false)")
