@@ -99,7 +99,6 @@ let package = Package(
                 "StomperCoordination", "StomperDocs", "StomperFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings,
             plugins: ["BuildInfo"]

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import StomperAgents
 import StomperCore
-import StomperGit
 import StomperQuality
 
 /// `stomper init`: surveys the project and writes a commented `stomper.toml`, or appends a
@@ -27,7 +26,7 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let root = try GitRepository.discover(from: global.startDirectory).workdir
+            let root = try Workspace.root(of: global.startDirectory)
             let environment = ProcessInfo.processInfo.environment
             let survey = ProjectSurvey.survey(root: root, environment: environment)
             for found in survey.linters { Terminal.out("found    \(found.linter) (\(found.reason))") }

@@ -92,6 +92,12 @@ public enum RunGate {
 
     /// Whether the process that recorded `run` is still alive (zombies count as dead).
     public static func isLive(_ run: RunRecord) -> Bool {
-        ProcessLiveness.isAlive(pid: run.pid, host: run.host)
+        isLive(pid: run.pid, host: run.host)
+    }
+
+    /// Whether process `pid` on `host` is alive (a lease holder, a run); another host's is
+    /// assumed alive, as it cannot be asked.
+    public static func isLive(pid: Int32, host: String) -> Bool {
+        ProcessLiveness.isAlive(pid: pid, host: host)
     }
 }

@@ -1,3 +1,4 @@
+public import StomperCoordination
 public import StomperLedger
 
 /// The runs a repository's ledger remembers, as the documents `status`, `runs`, `show` and
@@ -47,6 +48,21 @@ public struct RunHistory: Sendable {
     /// `minimumLevel`, at most `limit`.
     public func events(after: Int64, runID: String?, minimumLevel: EventRecord.Level = .debug, limit: Int) async throws -> [EventRecord] {
         try await ledger.events(after: after, runID: runID, minimumLevel: minimumLevel, limit: limit)
+    }
+
+    /// The leases held on the repository right now (`stomper locks`).
+    public func leases() async throws -> [Lease] {
+        try await LedgerLeaseStore(ledger: ledger).leases()
+    }
+
+    /// Contention per resource class, of one run or of all (`stomper stats`).
+    public func coordinationStats(runID: String?) async throws -> CoordinationStats {
+        try await ledger.coordinationStats(runID: runID)
+    }
+
+    /// What stomper learnt: success per code and agent, cost per agent (`stomper stats --learning`).
+    public func learning() async throws -> LearningReport {
+        LearningReport(figures: try await ledger.learningFigures(), agents: try await ledger.agentFigures())
     }
 
     /// True once `id` is no longer running, or its process is gone without saying so.

@@ -58,6 +58,12 @@ public struct Workspace: Sendable {
         return Workspace(repository: repository, settings: settings, logger: logger)
     }
 
+    /// The root of the working tree around `directory`, without reading any configuration (for
+    /// `init`, which writes one).
+    public static func root(of directory: String) throws -> String {
+        try GitRepository.discover(from: directory).workdir
+    }
+
     /// This workspace with `flags` set over its configuration (a request's options: agent,
     /// parallelism, branch), each checked like a command-line flag.
     public func applying(_ flags: [String: SettingValue], source: String = "the request") throws -> Workspace {
