@@ -89,14 +89,14 @@ let package = Package(
         ),
         .target(
             name: "StomperReport",
-            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger"],
+            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger", "StomperFiles"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
                 "StomperCore", "StomperReport", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination", "StomperDocs", "StomperFiles",
+                "StomperCoordination", "StomperDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

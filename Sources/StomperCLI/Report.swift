@@ -25,9 +25,9 @@ struct Report: AsyncParsableCommand {
                 throw CLIError.missingOutput(command: "stomper report", flag: "--html FILE (or --html - for standard output)")
             }
             let workspace = try global.openWorkspace()
-            let ledger = try workspace.openLedger()
-            let record = try await RunSelection.resolve(run, ledger: ledger)
-            let page = try await RunReportPage.render(record, ledger: ledger, repository: workspace.repository)
+            let history = try workspace.history()
+            let record = try await history.run(run)
+            let page = try await RunReportPage.render(record, ledger: history.ledger, repository: workspace.repository)
             if html == "-" {
                 Terminal.out(page, terminator: "")
                 return
