@@ -1,7 +1,8 @@
 import Foundation
+import Synchronization
 import StomperAgents
 import StomperCoordination
-import StomperDocs
+public import StomperDocs
 import StomperGit
 public import StomperLedger
 public import StomperQuality
@@ -73,23 +74,46 @@ public struct PreparedRun: Sendable {
     }
 
     /// Records the run, works every job, regenerates the docs of what landed (`docs.enabled`)
-    /// and returns the summary. A front end with its own progress display calls the pipeline's
-    /// `begin` and `run` itself instead; this is the whole run for callers that only await it.
-    public func run(useCache: Bool = true, onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> RunSummary {
+    /// and returns the summary. A front end with its own progress display calls `begin` and the
+    /// pipeline's `run` itself instead; this is the whole run for callers that only await it. A
+    /// docgen failure does not fail the run (the fixes are in): it is in `docsFailure`.
+    public func run(useCache: Bool = true, onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> CompletedRun {
         let recorder = try await begin()
         let pipeline = self.pipeline, plan = self.plan, ledger = self.ledger, dryRun = self.dryRun
+        let docs = DocsResult()
         do {
             let summary = try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache, onEvent: onEvent,
                                                  beforeCompletion: { _ in
-                                                     _ = try? await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
+                                                     do {
+                                                         let report = try await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
+                                                         docs.value.withLock { $0 = (report, nil) }
+                                                     } catch {
+                                                         docs.value.withLock { $0 = (nil, "\(error)") }
+                                                     }
                                                  })
             try? await ledger.flushWriteStatistics(runID: plan.runID)
-            return summary
+            let (report, failure) = docs.value.withLock { $0 }
+            return CompletedRun(runID: plan.runID, summary: summary, docs: report, docsFailure: failure)
         } catch {
             try? await ledger.setRunStatus(plan.runID, .failed)
             throw error
         }
     }
+}
+
+/// The docs of a run, handed from the pipeline's completion hook to the result.
+private final class DocsResult: Sendable {
+    let value = Mutex<(DocgenReport?, String?)>((nil, nil))
+}
+
+/// A run that went to its end: how each file ended, and the docs regenerated after it.
+public struct CompletedRun: Sendable {
+    public let runID: String
+    public let summary: RunSummary
+    /// The docs commit and results, nil when docgen did not run.
+    public let docs: DocgenReport?
+    /// Why the docs were not regenerated, when docgen failed.
+    public let docsFailure: String?
 }
 
 /// A run about to be resumed: the run to drive, the ledger row it continues, and what
