@@ -7,8 +7,8 @@ import Foundation
 enum CLIError: Error, CustomStringConvertible, Equatable {
     /// `--<flag> <value>` is not a value the flag takes; `expected` says what it takes.
     case badFlag(flag: String, value: String, expected: String)
-    /// Two flags that cannot be combined.
-    case conflictingFlags(String, String)
+    /// `flag` cannot be combined with `other`; `why` says so, naming both, and what to drop.
+    case conflictingFlags(flag: String, other: String, why: String)
     /// A command that needs an output was given none (`stomper report` without `--html`).
     case missingOutput(command: String, flag: String)
     /// A file the command writes cannot be written; `action` is how it was to be written
@@ -23,8 +23,8 @@ enum CLIError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .badFlag(let flag, let value, let expected):
             return "\(flag) \(value) \(expected)"
-        case .conflictingFlags(let first, let second):
-            return "\(first) \(second)"
+        case .conflictingFlags(_, _, let why):
+            return why
         case .missingOutput(let command, let flag):
             return "\(command) needs an output: pass \(flag)"
         case .unwritable(let action, let path, let reason, let hint):

@@ -135,7 +135,7 @@ struct Tail: AsyncParsableCommand {
             guard let minimum = EventRecord.Level(rawValue: level) else {
                 throw CLIError.badFlag(flag: "--level", value: level, expected: "is not a level: use debug, info, warning or error")
             }
-            if all, let run { throw CLIError.conflictingFlags("--all shows every run; it cannot be combined with", "--run \(run)") }
+            if all, let run { throw CLIError.conflictingFlags(flag: "--all", other: "--run", why: "--all shows every run; it cannot be combined with --run \(run)") }
             let history = try global.openWorkspace().history()
             var target: RunRecord?
             if !all {

@@ -11,7 +11,9 @@ enum PatchExport {
     static func prepare(_ directory: String?, dryRun: Bool, from start: String) throws -> PatchSeries? {
         guard let directory else { return nil }
         if dryRun {
-            throw CLIError.conflictingFlags("--patches writes the commits a run lands, and a dry run lands none:", "drop --dry-run to export patches")
+            throw CLIError.conflictingFlags(
+                flag: "--patches", other: "--dry-run",
+                why: "--patches writes the commits a run lands, and a dry run lands none: drop --dry-run to export patches")
         }
         let absolute = ((directory.hasPrefix("/") ? directory : start + "/" + directory) as NSString).standardizingPath
         let series = PatchSeries(directory: absolute)
