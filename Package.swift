@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // The MCP SDK's file descriptors (its stdio transport); the tests hand it a child's pipes.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -34,44 +37,51 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         .target(
+            name: "StomperErrors",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StomperGit",
-            dependencies: ["Clibgit2", "StomperProcess"],
+            dependencies: ["Clibgit2", "StomperErrors", "StomperProcess"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperProcess",
             dependencies: [
+                "StomperErrors",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperCoordination",
+            dependencies: ["StomperErrors"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperLedger",
-            dependencies: ["StomperCoordination", "StomperProcess", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StomperCoordination", "StomperErrors", "StomperProcess", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperFiles",
+            dependencies: ["StomperErrors"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperQuality",
-            dependencies: ["StomperProcess", "StomperFiles"],
+            dependencies: ["StomperErrors", "StomperProcess", "StomperFiles"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperAgents",
-            dependencies: ["StomperProcess", "StomperQuality"],
+            dependencies: ["StomperErrors", "StomperProcess", "StomperQuality"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperDocs",
             dependencies: [
-                "StomperCoordination", "StomperGit", "StomperProcess", "StomperQuality",
+                "StomperCoordination", "StomperErrors", "StomperGit", "StomperProcess", "StomperQuality",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -80,7 +90,7 @@ let package = Package(
             name: "StomperCore",
             dependencies: [
                 "StomperGit", "StomperProcess", "StomperQuality", "StomperAgents", "StomperCoordination", "StomperLedger",
-                "StomperDocs",
+                "StomperDocs", "StomperErrors",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -92,11 +102,20 @@ let package = Package(
             dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger", "StomperFiles"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "StomperMCP",
+            dependencies: [
+                "StomperCoordination", "StomperLedger", "StomperProcess", "StomperFiles",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StomperCLI",
             dependencies: [
-                "StomperCore", "StomperReport", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination", "StomperDocs",
+                "StomperCore", "StomperReport", "StomperMCP", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
+                "StomperCoordination", "StomperDocs", "StomperFiles", "StomperErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,6 +152,7 @@ let package = Package(
             path: "Tests/StomperTestSupport",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "StomperErrorsTests", dependencies: ["StomperErrors", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
@@ -147,7 +167,9 @@ let package = Package(
         .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperProcess", "StomperTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
-                                                          "StomperLedger", "StomperCoordination", "StomperChatStub"],
+                                                          "StomperLedger", "StomperCoordination", "StomperChatStub",
+                                                          .product(name: "MCP", package: "swift-sdk"),
+                                                          .product(name: "SystemPackage", package: "swift-system")],
                     swiftSettings: strictSettings),
     ]
 )

@@ -53,6 +53,12 @@ if ! command -v patchelf >/dev/null 2>&1 || ! python3 -c "import hatchling, whee
   hash -r
 fi
 
+# The MCP server's interoperability test drives `stomper mcp` with the Python reference client.
+if ! python3 -c "import mcp" >/dev/null 2>&1; then
+  echo "install-deps: pip install mcp" >&2
+  python3 -m pip install -q mcp
+fi
+
 # The CI workflow test parses Demos/ci/*.yml with PyYAML.
 if ! python3 -c "import yaml" >/dev/null 2>&1; then
   echo "install-deps: pip install pyyaml" >&2

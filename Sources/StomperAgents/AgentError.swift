@@ -1,5 +1,8 @@
-/// The one error type of StomperAgents: an agent cannot be used at all.
-public struct AgentError: Error, CustomStringConvertible, Sendable {
+public import StomperErrors
+
+/// The one error type of StomperAgents: an agent cannot be used at all. `detailedDescription`
+/// adds where the error was made.
+public struct AgentError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }

@@ -15,6 +15,11 @@ struct GlobalOptions: ParsableArguments {
                                valueName: "when"))
     var color: ColorMode = .auto
 
+    /// Runs once, right after parsing: tells `Failure` whether to explain errors in detail.
+    func validate() throws {
+        Failure.verbose = verbose
+    }
+
     /// The directory to start from, absolute.
     var startDirectory: String {
         let current = FileManager.default.currentDirectoryPath

@@ -91,6 +91,7 @@ struct Stats: AsyncParsableCommand {
                                 "max": Int(entry.waits.max)],
                     "expiries": entry.expiries, "stale_refusals": entry.staleRefusals, "busy_errors": entry.busyErrors,
                     "lost": entry.lost, "would_wait": entry.wouldWait, "would_refuse": entry.wouldRefuse,
+                    "renewals": entry.renewals, "writes": entry.writes,
                 ]
             }
             Terminal.json(["classes": classes, "run": runID.map { $0 as Any } ?? NSNull()])

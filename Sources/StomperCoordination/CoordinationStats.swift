@@ -54,6 +54,10 @@ public struct ClassStats: Sendable, Hashable, Codable {
     public var lost = 0
     public var wouldWait = 0
     public var wouldRefuse = 0
+    /// Leases extended on request (`renew`) and writes that passed the fencing check
+    /// (`write_file`): what MCP clients do between a claim and its release.
+    public var renewals = 0
+    public var writes = 0
     public var waits = WaitHistogram()
 
     public init() {}
@@ -67,7 +71,33 @@ public struct ClassStats: Sendable, Hashable, Codable {
         lost += other.lost
         wouldWait += other.wouldWait
         wouldRefuse += other.wouldRefuse
+        renewals += other.renewals
+        writes += other.writes
         waits.merge(other.waits)
+    }
+}
+
+extension ClassStats {
+    enum CodingKeys: String, CodingKey {
+        case acquisitions, contended, expiries, staleRefusals, busyErrors, lost, wouldWait, wouldRefuse, renewals, writes, waits
+    }
+
+    /// Tolerates missing counters: statistics stored by an older build (before `renewals` and
+    /// `writes`) still decode, with those counters zero.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        acquisitions = try container.decodeIfPresent(Int.self, forKey: .acquisitions) ?? 0
+        contended = try container.decodeIfPresent(Int.self, forKey: .contended) ?? 0
+        expiries = try container.decodeIfPresent(Int.self, forKey: .expiries) ?? 0
+        staleRefusals = try container.decodeIfPresent(Int.self, forKey: .staleRefusals) ?? 0
+        busyErrors = try container.decodeIfPresent(Int.self, forKey: .busyErrors) ?? 0
+        lost = try container.decodeIfPresent(Int.self, forKey: .lost) ?? 0
+        wouldWait = try container.decodeIfPresent(Int.self, forKey: .wouldWait) ?? 0
+        wouldRefuse = try container.decodeIfPresent(Int.self, forKey: .wouldRefuse) ?? 0
+        renewals = try container.decodeIfPresent(Int.self, forKey: .renewals) ?? 0
+        writes = try container.decodeIfPresent(Int.self, forKey: .writes) ?? 0
+        waits = try container.decodeIfPresent(WaitHistogram.self, forKey: .waits) ?? WaitHistogram()
     }
 }
 
@@ -95,6 +125,8 @@ public struct CoordinationStats: Sendable, Hashable, Codable {
         case .lost: stats.lost += 1
         case .wouldWait: stats.wouldWait += 1
         case .wouldRefuse: stats.wouldRefuse += 1
+        case .renewed: stats.renewals += 1
+        case .written: stats.writes += 1
         case .released: break
         }
         classes[event.resource.resourceClass] = stats

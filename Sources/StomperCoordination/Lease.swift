@@ -20,8 +20,22 @@ public struct LeaseHolder: Sendable, Hashable, Codable, CustomStringConvertible 
         LeaseHolder(pid: getpid(), host: ProcessInfo.processInfo.hostName, runID: runID)
     }
 
+    /// A holder acting for a named client of this process (an MCP client's `claim`): the name is
+    /// kept in `id` (`client:NAME#UUID`), so the ledger stores it without a new column and every
+    /// process shows who holds a path.
+    public static func client(_ name: String) -> LeaseHolder {
+        LeaseHolder(id: "client:\(name)#\(UUID().uuidString.lowercased())", pid: getpid(), host: ProcessInfo.processInfo.hostName)
+    }
+
+    /// The client's name of a holder made by `client(_:)`, else nil.
+    public var clientName: String? {
+        guard id.hasPrefix("client:"), let hash = id.lastIndex(of: "#") else { return nil }
+        return String(id[id.index(id.startIndex, offsetBy: 7)..<hash])
+    }
+
     public var description: String {
-        "stomper pid \(pid) on \(host)" + (runID.map { ", run \($0)" } ?? "")
+        if let clientName { return "\(clientName) (through stomper pid \(pid) on \(host))" }
+        return "stomper pid \(pid) on \(host)" + (runID.map { ", run \($0)" } ?? "")
     }
 }
 

@@ -20,6 +20,11 @@ public struct CoordinationEvent: Sendable, Hashable, Codable {
         case wouldWait = "lease.would_wait"
         /// Observe-only mode: this write would have been refused.
         case wouldRefuse = "lease.would_refuse"
+        /// A holder extended its lease on request (an MCP client's `renew`; the automatic renewal
+        /// inside `withResources` is not recorded).
+        case renewed = "lease.renewed"
+        /// A write passed the fencing check (an MCP client's `write_file`).
+        case written = "lease.written"
     }
 
     public var kind: Kind

@@ -17,7 +17,7 @@ import Synchronization
 public final class StompGuard: ResourceGuard {
     public let policy: CoordinationPolicy
     public let store: any LeaseStore
-    private let clock: any LeaseClock
+    let clock: any LeaseClock
     private let holderState: Mutex<LeaseHolder>
     private let isAlive: @Sendable (LeaseHolder) -> Bool
     private let mutexes = MutexTable()
@@ -94,9 +94,10 @@ public final class StompGuard: ResourceGuard {
 
     /// Polls the store until the resource is granted or `maxWait` has passed since `start`.
     /// Returns nil in observe-only mode when the resource is held (the caller goes on unprotected).
-    private func acquireDurable(_ resource: ResourceDescriptor, holder: LeaseHolder, start: ContinuousClock.Instant,
-                                maxWait: Duration, contended alreadyContended: Bool) async throws -> Lease? {
-        let ttl = policy[resource.resourceClass].leaseTTLMilliseconds
+    /// `ttlMilliseconds` overrides the class's TTL (an MCP client's claim may ask for its own).
+    func acquireDurable(_ resource: ResourceDescriptor, holder: LeaseHolder, start: ContinuousClock.Instant,
+                        maxWait: Duration, contended alreadyContended: Bool, ttlMilliseconds: Int? = nil) async throws -> Lease? {
+        let ttl = ttlMilliseconds ?? policy[resource.resourceClass].leaseTTLMilliseconds
         let observeOnly = policy.observeOnly
         let clock = self.clock
         var contended = alreadyContended

@@ -1,6 +1,9 @@
+public import StomperErrors
+
 /// The one error type of StomperCore: a run cannot start or cannot go on.
-/// Per-file failures are `FileOutcome`s, never errors.
-public struct CoreError: Error, CustomStringConvertible, Sendable {
+/// Per-file failures are `FileOutcome`s, never errors. `detailedDescription` adds the chain of
+/// underlying errors and where the error was made.
+public struct CoreError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -63,4 +66,7 @@ public struct CoreError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// The input the error is about, when there is one.
+    public var details: [ErrorDetail] { subject.map { [ErrorDetail("subject", $0)] } ?? [] }
 }

@@ -111,11 +111,12 @@ struct LandingIntent: Codable, Sendable, Hashable {
         return result
     }
 
-    private static func unreadable(_ job: String, _ detail: String, underlying: (any Error)? = nil) -> CoreError {
+    private static func unreadable(_ job: String, _ detail: String, underlying: (any Error)? = nil,
+                                   file: String = #fileID, line: UInt = #line) -> CoreError {
         CoreError(.badRecord,
                   "the ledger's record of the interrupted landing of \(job) cannot be read (\(detail)), so resume cannot tell "
                   + "what it wrote. Check `git status` and `git diff HEAD -- \(job)` and put back by hand what is not yours, "
                   + "then start over with `stomper fix --abandon`",
-                  underlying: underlying)
+                  underlying: underlying, file: file, line: line)
     }
 }

@@ -4,10 +4,10 @@ import Synchronization
 /// (re-lint), `diff` (reading changes, scope checks, the unified diff), `land` (the critical
 /// section) and `ledger` (every ledger transaction of the job). Reported per file in outcomes and
 /// used by the benchmarks.
+///
+/// Each job has its own, carried by its `JobRun`; the job's ledger calls add to it through the
+/// recorder `JobRun.recorder` (`RunRecorder.timing(into:)`).
 final class PhaseClock: Sendable {
-    /// The clock of the job the current task works on; ledger writes add to it.
-    @TaskLocal static var current: PhaseClock?
-
     private let totals = Mutex<[String: Duration]>([:])
     /// Told when a phase starts (for progress displays); phases nested in one (`ledger` inside
     /// `land`) are reported too, the listener keeps the ones it shows.

@@ -21,9 +21,8 @@ extension Pipeline {
     /// narrowing by rule (deterministic fixers).
     struct AttemptRunner: Sendable {
         let pipeline: Pipeline
-        let job: FileJob
+        let job: JobRun
         let worktree: Worktree
-        let context: JobContext
         let dotGit: WorktreeLink
         let original: String
         let agent: any Agent
@@ -136,7 +135,7 @@ extension Pipeline {
                 let next = state.narrowing.next(targets: targets, fixedRules: fixedRules, before: RuleNarrowing.lines(before),
                                                 after: RuleNarrowing.lines(after), introduced: introduced, reason: reason)
                 guard case .retry(let without) = next else { return .next }
-                try await context.recorder?.event("narrow.dropped", step: "verify", job: job.path, [
+                try await job.recorder?.event("narrow.dropped", step: "verify", job: job.path, [
                     "rules": .strings(without.map { $0.replacingOccurrences(of: "\u{1f}", with: ":") }), "reason": .string(reason),
                 ])
             }
@@ -145,14 +144,13 @@ extension Pipeline {
         /// Folds a verification into the chain's state; non-nil when it ends this agent's turn or the job.
         private func accept(_ verification: Verification, _ outcome: AgentOutcome, _ state: inout ChainState,
                             _ tally: Tally) async throws -> Finish? {
-            let recorder = context.recorder
             let exitNote = outcome.exitStatus.map { "; the agent exited with status \($0), its change verified anyway" } ?? ""
             switch verification {
             case .verified(var fix):
                 fix.agentExitStatus = outcome.exitStatus
                 fix.droppedRules = state.narrowing.dropped
-                try await recorder?.transition(job.path, to: .verified)
-                try await pipeline.store(fix, job, context)
+                try await job.transition(.verified)
+                try await pipeline.store(fix, job)
                 return .done(.verified(fix, tally))
             case .improved(var fix):
                 fix.agentExitStatus = outcome.exitStatus
@@ -181,17 +179,17 @@ extension Pipeline {
         /// whatever its exit status) the verification of what it left.
         private func attempt(_ targets: [Diagnostic], leavingAlso dropped: [Diagnostic], number: Int, feedback: AttemptFeedback?,
                              _ state: inout ChainState, _ tally: inout Tally) async throws -> Step {
-            let recorder = context.recorder
+            let recorder = job.recorder
             let ticket: AgentGovernor.Ticket
-            switch await context.governor.permit() {
+            switch await job.context.governor.permit() {
             case .go(let granted): ticket = granted
             case .stop(let reason): return .stop(reason)
             }
             tally.attempts += 1
-            if tally.attempts > 1 { try await recorder?.transition(job.path, to: .running(attempt: tally.attempts)) }
+            if tally.attempts > 1 { try await job.transition(.retried(attempt: tally.attempts)) }
             var request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: targets, attempt: number,
                                      feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
-                                     scratchDirectory: context.scratch, examples: examples)
+                                     scratchDirectory: job.context.scratch, examples: examples)
             // What the job does not target (codes the selection left out, or that this agent cannot
             // fix, or whose fixes were narrowed away) is left alone: autofix excludes those rules.
             let targeted = Set(targets.map(RuleNarrowing.rule))
@@ -202,9 +200,9 @@ extension Pipeline {
                 "targets": .int(targets.count),
             ])
             let agentStart = Date()
-            let result = try await PhaseClock.current!.measure("agent") { try await agent.fix(request) }
+            let result = try await job.clock.measure("agent") { try await agent.fix(request) }
             let agentEnd = Date()
-            await context.governor.record(ticket, infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
+            await job.context.governor.record(ticket, infrastructureFailure: result.isInfrastructureFailure, reason: result.failureReason ?? "")
             tally.agentCalls += result.calls
             tally.agentTime += result.duration
             if let usage = result.usage { tally.usage = (tally.usage ?? AgentUsage()) + usage }
@@ -220,12 +218,12 @@ extension Pipeline {
             let attemptNumber = tally.attempts
             let learn = { (outcome: AttemptOutcome, delta: DiagnosticDelta?, diff: String?) in
                 try await pipeline.learn(job, request: request, agent: agent, result: result, outcome: outcome, delta: delta, diff: diff,
-                                         attempt: attemptNumber, context)
+                                         attempt: attemptNumber)
             }
             guard result.isVerifiable else {
                 let reason = result.failureReason ?? "the agent did not finish"
                 // Even a failed agent may have written under .git; check before anything else.
-                let touched = (try context.gitDirectory?.check(duringAgentRun: agentStart, agentEnd) ?? []) + (try dotGit.restoreIfChanged())
+                let touched = (try job.context.gitDirectory?.check(duringAgentRun: agentStart, agentEnd) ?? []) + (try dotGit.restoreIfChanged())
                 if !touched.isEmpty {
                     return .done(.notFixed(.failed, reason: Pipeline.gitWriteReason(touched), delta: nil, changed: true,
                                            refusal: .scope, dropped: state.narrowing.dropped, tally))
@@ -235,11 +233,11 @@ extension Pipeline {
                 state.lastRefusal = .agentFailed
                 if result.isInfrastructureFailure, number < configuration.maxAttempts {
                     var random = SystemRandomNumberGenerator()
-                    try? await Task.sleep(for: context.backoff.delay(forRetry: number, using: &random))
+                    try? await Task.sleep(for: job.context.backoff.delay(forRetry: number, using: &random))
                 }
                 return .agentFailed(reason: reason)
             }
-            let verification = try await pipeline.verify(job, worktree, context, dotGit: dotGit, agentRun: (agentStart, agentEnd),
+            let verification = try await pipeline.verify(job, worktree, dotGit: dotGit, agentRun: (agentStart, agentEnd),
                                                          fromCache: false, original: original, kept: state.kept)
             if let status = result.exitStatus, verification.accepted {
                 // The exit status did not decide: verification accepted the change (verified or kept).

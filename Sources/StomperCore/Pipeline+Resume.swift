@@ -76,16 +76,10 @@ extension Pipeline {
         var jobs = try await ledger.jobs(runID: run.id)
         for (index, job) in jobs.enumerated() where !job.state.isTerminal {
             if let commit = landedKeys[job.key] {
-                try await recorder.transition(job.path, to: .landed(commit: commit.hex))
-                try await recorder.event("job.reconciled", step: "resume", job: job.path, [
-                    "commit": .string(commit.hex), "key": .string(job.key),
-                ])
-                jobs[index].state = .landed(commit: commit.hex)
+                jobs[index].state = try await recorder.transition(job.path, .reconciled(commit: commit.hex, key: job.key), from: job.state)
                 report.reconciled.append(job.path)
             } else if job.state != .planned {
-                try await recorder.transition(job.path, to: .planned)
-                try await recorder.event("job.requeued", step: "resume", job: job.path, ["was": .string(job.state.name)])
-                jobs[index].state = .planned
+                jobs[index].state = try await recorder.transition(job.path, .requeued, from: job.state)
                 report.requeued.append(job.path)
             }
         }
@@ -106,12 +100,12 @@ extension Pipeline {
         report.plan.toolVersions = toolVersions
         for job in planned {
             if dirty.contains(job.path) {
-                try await recorder.transition(job.path, to: .skipped(reason: "uncommitted changes"))
+                try await recorder.transition(job.path, .dropped(reason: "uncommitted changes", outcome: nil), from: job.state)
                 report.plan.skipped.append(.skipped(job.path, "uncommitted changes", diagnostics: 0))
                 continue
             }
             guard let entry = entries[job.path] else {
-                try await recorder.transition(job.path, to: .skipped(reason: "the file no longer exists on \(branch)"))
+                try await recorder.transition(job.path, .dropped(reason: "the file no longer exists on \(branch)", outcome: nil), from: job.state)
                 report.plan.skipped.append(.skipped(job.path, "the file no longer exists on \(branch)", diagnostics: 0))
                 continue
             }
@@ -130,12 +124,13 @@ extension Pipeline {
                 var outcome = FileOutcome.skipped(job.path, Self.needsAgentReason(all), diagnostics: all.count)
                 outcome.status = .needsAgent
                 outcome.needsAgent = all.sorted()
-                try await recorder.transition(job.path, to: .skipped(reason: outcome.reason ?? "needs an agent"), outcome: outcome)
+                try await recorder.transition(job.path, .dropped(reason: outcome.reason ?? "needs an agent", outcome: outcome), from: job.state)
                 report.plan.skipped.append(outcome)
                 continue
             }
             guard !diagnostics.isEmpty else {
-                try await recorder.transition(job.path, to: .skipped(reason: "no diagnostics left: the file changed since the run started"))
+                try await recorder.transition(job.path, .dropped(reason: "no diagnostics left: the file changed since the run started", outcome: nil),
+                                              from: job.state)
                 report.plan.skipped.append(.skipped(job.path, "no diagnostics left: the file changed since the run started", diagnostics: 0))
                 continue
             }
@@ -145,6 +140,7 @@ extension Pipeline {
             updated.key = key.value
             updated.baseBlob = entry.id.hex
             updated.diagnostics = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
+            // Not a change of state (the job stays planned): its plan is replaced.
             try await ledger.replan(updated)
             try await recorder.event("job.replanned", step: "resume", job: job.path, [
                 "reason": .string("the file changed since the snapshot"), "old_blob": .string(job.baseBlob),

@@ -4,7 +4,8 @@ import Synchronization
 public import StomperLedger
 import StomperProcess
 
-/// Writes one run's records to the ledger: job transitions, events, receipts, cached fixes.
+/// Writes one run's records to the ledger: job transitions (`transition(_:_:from:)`, the only
+/// way a job's state changes), events, receipts, cached fixes.
 /// Every text that may carry agent output goes through the `Redactor` first.
 ///
 /// A job's informational events are buffered and written with the job's next state change (one
@@ -15,7 +16,9 @@ public struct RunRecorder: Sendable {
     public let ledger: Ledger
     public let runID: String
     let redactor: Redactor
-    private let buffer = EventBuffer()
+    let buffer = EventBuffer()
+    /// The clock of the job this copy records for (`timing(into:)`); nil for the run's own records.
+    private var clock: PhaseClock?
 
     /// Event types written at once, with whatever the job had buffered.
     static let flushingTypes: Set<String> = [
@@ -28,17 +31,24 @@ public struct RunRecorder: Sendable {
         self.redactor = .process
     }
 
-    /// Times a ledger call into the current job's `ledger` phase.
+    /// This recorder, timing its ledger calls into the `ledger` phase of one job's clock. The
+    /// copy shares the event buffer.
+    func timing(into clock: PhaseClock) -> RunRecorder {
+        var copy = self
+        copy.clock = clock
+        return copy
+    }
+
+    /// Times a ledger call into the job's `ledger` phase, when this recorder serves one job.
     @discardableResult
     func timed<T>(_ body: () async throws -> T) async throws -> T {
-        guard let clock = PhaseClock.current else { return try await body() }
+        guard let clock else { return try await body() }
         return try await clock.measure("ledger", body)
     }
 
     public func event(_ type: String, step: String, job: String? = nil, level: EventRecord.Level = .info,
                       _ data: [String: CanonicalJSON] = [:]) async throws {
-        let text = redactor.redact(CanonicalJSON.object(data).text)
-        let record = EventRecord(level: level, runID: runID, job: job, type: type, step: step, data: text)
+        let record = self.record(type, step: step, job: job, level: level, data)
         guard let job else {
             try await timed { try await ledger.append(record) }
             return
@@ -50,15 +60,9 @@ public struct RunRecorder: Sendable {
         }
     }
 
-    public func transition(_ path: String, to state: JobState, outcome: FileOutcome? = nil) async throws {
-        let events = buffer.take(path)
-        try await timed {
-            try await ledger.transition(runID: runID, path: path, to: redacted(state), outcome: outcome.map(encode), events: events)
-        }
-    }
-
-    func state(of path: String) async throws -> JobState? {
-        try await timed { try await ledger.job(runID: runID, path: path)?.state }
+    /// An event as stored: its data redacted.
+    func record(_ type: String, step: String, job: String?, level: EventRecord.Level, _ data: [String: CanonicalJSON]) -> EventRecord {
+        EventRecord(level: level, runID: runID, job: job, type: type, step: step, data: redactor.redact(CanonicalJSON.object(data).text))
     }
 
     func cachedFix(key: IdempotencyKey) async throws -> CachedFix? {
@@ -89,15 +93,6 @@ public struct RunRecorder: Sendable {
 
     func forgetFix(key: IdempotencyKey) async throws {
         try await timed { try await ledger.forgetFix(key: key.value) }
-    }
-
-    func recordLanding(path: String, commit: String, outcome: FileOutcome, receipt: ReceiptRecord, event: EventRecord) async throws {
-        let buffered = buffer.take(path)
-        if !buffered.isEmpty { try await timed { try await ledger.append(buffered) } }
-        try await timed {
-            try await ledger.recordLanding(runID: runID, path: path, state: .landed(commit: commit), outcome: encode(outcome),
-                                           receipt: receipt, event: event)
-        }
     }
 
     func redacted(_ state: JobState) -> JobState {

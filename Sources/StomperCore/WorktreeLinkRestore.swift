@@ -35,3 +35,19 @@ func restoreWorktreeLink(at path: String, original: Data?) throws(CoreError) -> 
     }
     return [".git"]
 }
+
+/// The `.git` file at the root of a linked worktree, which points git at the worktree's git
+/// directory. An agent that replaces or edits it is writing under `.git`.
+struct WorktreeLink {
+    let path: String
+    let original: Data?
+
+    init(worktree: String) {
+        path = worktree + "/.git"
+        original = FileManager.default.contents(atPath: path)
+    }
+
+    /// Puts the original back if it changed, never through a link; returns `[".git"]` if it did.
+    /// A restore that fails throws: the worktree's git commands would run against what the agent left.
+    func restoreIfChanged() throws -> [String] { try restoreWorktreeLink(at: path, original: original) }
+}

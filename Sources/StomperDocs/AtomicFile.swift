@@ -112,9 +112,11 @@ public enum AtomicFile {
     }
 
     /// Throws `.io` with `errno` when `status` is negative.
-    private static func check(_ status: Int32, _ what: String, _ path: String) throws(DocsError) {
+    private static func check(_ status: Int32, _ what: String, _ path: String,
+                              file: String = #fileID, line: UInt = #line) throws(DocsError) {
         guard status < 0 else { return }
         let code = errno
-        throw DocsError(.io, "\(what) \(path): \(String(cString: strerror(code)))", path: path, errno: code)
+        throw DocsError(.io, "\(what) \(path): \(String(cString: strerror(code)))", path: path, errno: code,
+                        file: file, line: line)
     }
 }

@@ -1,8 +1,12 @@
+public import StomperErrors
+
 /// The one error type of StomperDocs: a doc could not be named, generated or written.
 ///
 /// `description` is one line. It never contains the source file or the prompt sent to a command
 /// generator; a command's standard error is kept, redacted and shortened, in `standardError`.
-public struct DocsError: Error, CustomStringConvertible, Sendable {
+/// `detailedDescription` adds the command line, exit status, errno, the underlying error and where
+/// the error was made.
+public struct DocsError: StomperError {
     /// What kind of failure this is. Extensible: new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -65,5 +69,16 @@ public struct DocsError: Error, CustomStringConvertible, Sendable {
             text += ": " + standardError.split(whereSeparator: \.isNewline).joined(separator: " | ")
         }
         return text
+    }
+}
+
+extension DocsError {
+    public var details: [ErrorDetail] {
+        var details: [ErrorDetail] = []
+        if let path { details.append(ErrorDetail("path", path)) }
+        if let commandLine { details.append(ErrorDetail("command", commandLine)) }
+        if let exitStatus { details.append(ErrorDetail("exit status", "\(exitStatus)")) }
+        if let errno { details.append(.errno(errno)) }
+        return details
     }
 }

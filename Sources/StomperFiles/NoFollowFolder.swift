@@ -1,4 +1,5 @@
 import Foundation
+public import StomperErrors
 
 /// Reads and replaces files beneath a trusted folder without following a symbolic link in any
 /// component of the path — a folder on the way replaced by a link to `/etc` or `../..` is
@@ -52,8 +53,11 @@ public struct NoFollowFolder: Sendable {
 
     /// Replaces the file at `relative` atomically (a temporary file beside it, renamed over it)
     /// by one holding `bytes` with exactly `permissions`. A link at the last component is
-    /// replaced, not written through; a link on the way is an error. Not flushed to disk.
-    public func replaceFile(_ relative: String, with bytes: [UInt8], permissions: UInt32) throws(NoFollowError) {
+    /// replaced, not written through; a link on the way is an error. With `durable`, the new
+    /// content is flushed before the rename and the folder after it, so a crash leaves the old or
+    /// the new file, never an empty one; otherwise nothing is flushed.
+    public func replaceFile(_ relative: String, with bytes: [UInt8], permissions: UInt32,
+                            durable: Bool = false) throws(NoFollowError) {
         try withParent(of: relative) { (folder, name) throws(NoFollowError) in
             var temporary = ""
             var descriptor: Int32 = -1
@@ -74,6 +78,7 @@ public struct NoFollowFolder: Sendable {
                 }
             }
             if problem == nil && fchmod(descriptor, mode_t(permissions)) != 0 { problem = failure("cannot set the file's mode", relative) }
+            if problem == nil && durable && fsync(descriptor) != 0 { problem = failure("cannot flush the new content to disk", relative) }
             // Closed exactly once: a second close could hit a descriptor another thread just opened.
             if close(descriptor) != 0 && problem == nil { problem = failure("cannot close the temporary file", relative) }
             if problem == nil && renameat(folder, temporary, folder, name) != 0 {
@@ -83,6 +88,7 @@ public struct NoFollowFolder: Sendable {
                 _ = unlinkat(folder, temporary, 0)
                 throw problem
             }
+            if durable && fsync(folder) != 0 { throw failure("cannot flush the folder to disk", relative) }
         }
     }
 
@@ -115,13 +121,17 @@ public struct NoFollowFolder: Sendable {
         return try body(folder, name)
     }
 
-    private func failure(_ what: String, _ path: String) -> NoFollowError {
-        NoFollowError(.io, "\(what): \(String(cString: strerror(errno)))", path: path)
+    /// An `.io` error for the `errno` of the call that just failed, made where the caller is.
+    private func failure(_ what: String, _ path: String, file: String = #fileID, line: UInt = #line) -> NoFollowError {
+        let number = errno
+        return NoFollowError(.io, "\(what): \(String(cString: strerror(number)))", path: path, errno: number,
+                             file: file, line: line)
     }
 }
 
-/// Why `NoFollowFolder` refused or failed; `path` is relative to its root.
-public struct NoFollowError: Error, CustomStringConvertible, Sendable {
+/// Why `NoFollowFolder` refused or failed; `path` is relative to its root. `detailedDescription`
+/// adds the errno of a failed call and where the error was made.
+public struct NoFollowError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -140,12 +150,21 @@ public struct NoFollowError: Error, CustomStringConvertible, Sendable {
     /// What happened.
     public var message: String
     public var path: String
+    /// The C `errno` of the system call that failed (`.io`).
+    public var errno: Int32?
+    public var file: String
+    public var line: UInt
 
-    public init(_ code: Code, _ message: String, path: String) {
+    public init(_ code: Code, _ message: String, path: String, errno: Int32? = nil, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.message = message
         self.path = path
+        self.errno = errno
+        self.file = file
+        self.line = line
     }
+
+    public var details: [ErrorDetail] { errno.map { [.errno($0)] } ?? [] }
 
     public var description: String { "\(path): \(message)" }
 }

@@ -3,19 +3,6 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Author and committer of landed commits.
-public struct Signature: Sendable, Hashable {
-    public var name: String
-    public var email: String
-    public init(name: String, email: String) {
-        self.name = name
-        self.email = email
-    }
-
-    /// Used when the repository's git config names nobody.
-    public static let fallback = Signature(name: "stomper", email: "stomper@localhost")
-}
-
 /// Lands patches on a branch, one commit per patch: the branch checked out in the main working tree
 /// (`LandingTarget.checkout`), or only a branch ref (`LandingTarget.branchOnly`: steps 2 and the
 /// dirty and HEAD checks are skipped, nothing outside the object store and the ref is written).
@@ -35,6 +22,9 @@ public struct Signature: Sendable, Hashable {
 /// A patch that cannot land (fence, base changed, uncommitted changes) fails alone; when the
 /// group fails as a whole, its patches are landed one by one so each gets its own outcome.
 ///
+/// Building commits and moving the ref are in `BranchWriter+Refs.swift`; waiting for other git
+/// processes' locks and writing the main working tree and index in `BranchWriter+Checkout.swift`.
+///
 /// The queue keeps one repository handle (libgit2 handles must not be used by two threads at a
 /// time; the serial queue guarantees that), so the main index is parsed again only when another
 /// process rewrote it.
@@ -45,7 +35,7 @@ public final class BranchWriter: Sendable {
     private let queue = DispatchQueue(label: "stomper.branch-writer")
     /// Patches waiting for the queue.
     private let pending = Mutex<[Request]>([])
-    private let confined = QueueConfined()
+    let confined = QueueConfined()
     /// How often a landing is rebuilt when another writer moved the branch in between.
     private let attempts = 5
     /// The most patches one landing takes: bounds the work undone when a group has to be retried.
@@ -54,7 +44,7 @@ public final class BranchWriter: Sendable {
     /// Called after the checkout is written and before the branch moves (tests).
     private let beforeBranchMove: (@Sendable () -> Void)?
     /// Called when a landing starts waiting for a git process's lock, with the lock's path (tests).
-    private let onLockWait: (@Sendable (String) -> Void)?
+    let onLockWait: (@Sendable (String) -> Void)?
     /// How long a landing waits for another git process (the user's `git status`, `git add`) to
     /// let go of `index.lock` or the branch's ref lock before failing with `.indexLocked`.
     let lockWait: Duration
@@ -105,7 +95,7 @@ public final class BranchWriter: Sendable {
         }
     }
 
-    private var refName: String { "refs/heads/\(branch)" }
+    var refName: String { "refs/heads/\(branch)" }
 
     /// Landings asked for and not yet taken by the queue (for tests).
     var waiting: Int { pending.withLock { $0.count } }
@@ -259,241 +249,6 @@ public final class BranchWriter: Sendable {
         for (index, commit) in built { results[index] = .success(commit) }
         return true
     }
-
-    /// The commit `refs/heads/<branch>` points at, or nil when the branch does not exist.
-    private func refTip(_ repo: RepositoryHandle) throws(GitError) -> ObjectID? {
-        var oid = git_oid()
-        let result = git_reference_name_to_id(&oid, repo.pointer, refName)
-        if result == GIT_ENOTFOUND.rawValue { return nil }
-        try LibGit2.check(result, "reading \(refName)")
-        return ObjectID(oid)
-    }
-
-    /// Creates the branch at `commit` unless it exists by now (false: another writer created it;
-    /// the caller rebuilds on its tip).
-    private func createBranch(_ repo: RepositoryHandle, at commit: ObjectID, message: String) throws(GitError) -> Bool {
-        var oid = commit.oid
-        var ref: OpaquePointer?
-        let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-        var backoff = LockBackoff(limit: lockWait)
-        var result: Int32
-        while true {
-            result = git_reference_create(&ref, repo.pointer, refName, &oid, 0, "stomper: \(firstLine)")
-            guard result == GIT_ELOCKED.rawValue else { break }
-            if !backoff.waited { onLockWait?(repository.commonDir + "/" + refName + ".lock") }
-            guard backoff.pause() else { break }
-        }
-        if result == GIT_EEXISTS.rawValue { return false }
-        try LibGit2.check(result, "creating \(refName)")
-        git_reference_free(ref)
-        return true
-    }
-
-    /// Waits while another git process holds the main index or the branch ref (`index.lock`,
-    /// `refs/heads/<branch>.lock`): a user's `git status` or `git add` beside a run takes them for
-    /// milliseconds. Pauses double from 2 ms to 100 ms, for at most `lockWait`; then the lock is
-    /// taken for one a process left behind (crashed), the landing fails with `.indexLocked`, and
-    /// later landings fail on that same lock file at once instead of waiting again.
-    private func waitForGitLocks() throws(GitError) {
-        let start = ContinuousClock.now
-        var pause = Duration.milliseconds(2)
-        var announced = false
-        while let lock = ["index.lock", refName + ".lock"].first(where: {
-            FileManager.default.fileExists(atPath: repository.commonDir + "/" + $0)
-        }) {
-            let stamp = FileStamp(repository.commonDir + "/" + lock)
-            if let stamp, confined.waitedOut.contains(stamp) || ContinuousClock.now - start > lockWait {
-                confined.waitedOut.insert(stamp)
-                throw GitError(.indexLocked,
-                               "\(lock == "index.lock" ? "the main index" : branch) has been locked by another git process "
-                               + "for over \(lockWait); if no git command is running, remove .git/\(lock)",
-                               path: ".git/" + lock)
-            }
-            if !announced {
-                announced = true
-                onLockWait?(repository.commonDir + "/" + lock)
-            }
-            let (seconds, attoseconds) = pause.components
-            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-            pause = min(pause * 2, .milliseconds(100))
-        }
-    }
-
-    /// Writes the index, waiting (as `waitForGitLocks`) while another git process took
-    /// `index.lock` between the check and the write.
-    private func writeIndex(_ index: IndexHandle) throws(GitError) {
-        var backoff = LockBackoff(limit: lockWait)
-        while true {
-            let result = git_index_write(index.pointer)
-            if result == GIT_ELOCKED.rawValue, backoff.pause() { continue }
-            try LibGit2.check(result, "writing the main index")
-            return
-        }
-    }
-
-    /// The branch tip, after checking that HEAD of the main working tree is still on the branch.
-    private func currentTip(_ repo: RepositoryHandle) throws(GitError) -> ObjectID {
-        var head: OpaquePointer?
-        try LibGit2.check(git_reference_lookup(&head, repo.pointer, "HEAD"), "reading HEAD")
-        defer { git_reference_free(head) }
-        let target = git_reference_symbolic_target(head).map { String(cString: $0) }
-        guard target == refName else {
-            throw GitError(.detachedHead,
-                           "HEAD of the main working tree is no longer on \(branch); switch back to it or run stomper again")
-        }
-        var oid = git_oid()
-        try LibGit2.check(git_reference_name_to_id(&oid, repo.pointer, refName), "reading \(refName)")
-        return ObjectID(oid)
-    }
-
-    /// A touched path is dirty if the main checkout differs from HEAD there: edited, staged, or
-    /// (for a path the patch adds) an untracked file already in the way.
-    private func isDirty(_ change: PathChange, repo: RepositoryHandle) throws(GitError) -> Bool {
-        if change.old == nil {
-            var info = stat()
-            return lstat(repository.workdir + "/" + change.path, &info) == 0
-        }
-        return try repo.hasUncommittedChanges(change.path)
-    }
-
-    /// The commit of `patch` on `parent`, and its tree.
-    private func buildCommit(
-        _ repo: RepositoryHandle, parent: ObjectID, parentTree: TreeHandle, patch: Patch, message: String,
-        author: Signature?
-    ) throws(GitError) -> (ObjectID, TreeHandle) {
-        let tree = try repo.tree(applying: patch.changes, to: parentTree)
-        let parentCommit = try repo.commit(parent)
-        let signature = try makeSignature(repo, author)
-        defer { git_signature_free(signature) }
-        var parents: [OpaquePointer?] = [parentCommit.pointer]
-        var commitOid = git_oid()
-        try LibGit2.check(
-            git_commit_create(&commitOid, repo.pointer, nil, signature, signature, "UTF-8", message,
-                              tree.pointer, 1, &parents),
-            "creating the commit")
-        return (ObjectID(commitOid), tree)
-    }
-
-    private func makeSignature(_ repo: RepositoryHandle, _ author: Signature?) throws(GitError) -> UnsafeMutablePointer<git_signature> {
-        var signature: UnsafeMutablePointer<git_signature>?
-        if author == nil, git_signature_default(&signature, repo.pointer) == 0, let signature {
-            return signature
-        }
-        let chosen = author ?? .fallback
-        try LibGit2.check(git_signature_now(&signature, chosen.name, chosen.email), "making the commit signature")
-        return signature!
-    }
-
-    /// Writes the patch's paths into the main working tree and index as a checkout of `commit`
-    /// would. On failure, puts back what the branch tip holds (which is what the clean checkout
-    /// held) and rethrows.
-    private func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)], commit: ObjectID,
-                               tip: ObjectID) throws(GitError) {
-        do throws(GitError) {
-            try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo, attributesFrom: commit)
-        } catch {
-            try restoreCheckout(repo, writes.map(\.change), tip: tip, after: error)
-            throw error
-        }
-    }
-
-    /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
-    /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID,
-                                 after failure: GitError) throws(GitError) {
-        do throws(GitError) {
-            try restoreCheckout(repo, changes, tip: tip)
-        } catch {
-            let paths = changes.map(\.path)
-            throw GitError(.restoreFailed,
-                           "landing on \(branch) failed (\(failure)) and putting back \(paths.joined(separator: ", ")) failed "
-                           + "too (\(error)): the working tree and index may hold the unlanded fix. Check `git status`; "
-                           + "if none of the changes there are yours, `git checkout HEAD -- <path>` restores each path",
-                           path: paths.first, underlying: error)
-        }
-    }
-
-    private func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID) throws(GitError) {
-        var states: [(String, PathChange.Content?, Bool)] = []
-        for change in changes {
-            if let old = change.old {
-                states.append((change.path, PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), false))
-            } else {
-                states.append((change.path, nil, false))
-            }
-        }
-        try apply(states, repo: repo, attributesFrom: tip)
-    }
-
-    /// Writes each state into the main working tree and index as a checkout of `commit` would
-    /// (`RepositoryHandle.checkOut`: the blob through the to-worktree filters, the index entry
-    /// naming the blob), or removes the path.
-    private func apply(_ states: [(path: String, content: PathChange.Content?, durable: Bool)],
-                       repo: RepositoryHandle, attributesFrom commit: ObjectID) throws(GitError) {
-        let index = try repo.index()
-        // Reloads only if another process rewrote the file since this handle read it: the writer
-        // keeps its handle, so the index is parsed once, not once per landing.
-        try LibGit2.check(git_index_read(index.pointer, 0), "reading the main index")
-        // The user's working tree: a link or file where a folder should be is refused, not replaced.
-        let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
-        for state in states {
-            if let content = state.content {
-                try repo.checkOut(content, at: state.path, in: directory, index: index, attributesFrom: commit,
-                                  durable: state.durable)
-            } else {
-                try directory.removeFile(state.path)
-                let removed = git_index_remove_bypath(index.pointer, state.path)
-                try LibGit2.check(removed, "removing from the index", path: state.path)
-            }
-        }
-        try writeIndex(index)
-    }
-
-    /// Compare-and-swap of the branch ref. False when the branch no longer points at `old`.
-    private func moveBranch(_ repo: RepositoryHandle, from old: ObjectID, to new: ObjectID, message: String) throws(GitError) -> Bool {
-        var newOid = new.oid
-        var oldOid = old.oid
-        var ref: OpaquePointer?
-        let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-        // Another git process (the user's `git commit`, `git fetch` updating the ref) may take the
-        // ref's lock between `waitForGitLocks` and here: wait for it as for the index.
-        var backoff = LockBackoff(limit: lockWait)
-        var result: Int32
-        while true {
-            result = git_reference_create_matching(&ref, repo.pointer, refName, &newOid, 1, &oldOid, "stomper: \(firstLine)")
-            guard result == GIT_ELOCKED.rawValue else { break }
-            if !backoff.waited { onLockWait?(repository.commonDir + "/" + refName + ".lock") }
-            guard backoff.pause() else { break }
-        }
-        if result == GIT_EMODIFIED.rawValue { return false }
-        try LibGit2.check(result, "moving \(refName)")
-        git_reference_free(ref)
-        return true
-    }
-}
-
-/// Pauses between tries of a write another git process's lock refused: 2 ms doubling to 100 ms,
-/// for at most `limit` in all.
-private struct LockBackoff {
-    let limit: Duration
-    private let start = ContinuousClock.now
-    private var next = Duration.milliseconds(2)
-    /// Whether `pause()` has paused at least once.
-    private(set) var waited = false
-
-    init(limit: Duration) {
-        self.limit = limit
-    }
-
-    /// Pauses and returns true, or returns false at once when `limit` has passed.
-    mutating func pause() -> Bool {
-        guard ContinuousClock.now - start < limit else { return false }
-        waited = true
-        let (seconds, attoseconds) = next.components
-        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-        next = min(next * 2, .milliseconds(100))
-        return true
-    }
 }
 
 /// What `land` was asked, waiting for the writer's queue.
@@ -508,7 +263,7 @@ private struct Request: Sendable {
 
 /// The writer's repository handle, opened on first use. Only ever touched on the writer's serial
 /// queue, which is what makes the unchecked `Sendable` true.
-private final class QueueConfined: @unchecked Sendable {
+final class QueueConfined: @unchecked Sendable {
     private var handle: RepositoryHandle?
     /// Lock files of other processes a landing already waited `lockWait` for: left by a crash.
     var waitedOut: Set<FileStamp> = []

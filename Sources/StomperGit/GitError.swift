@@ -1,9 +1,13 @@
+internal import Clibgit2
+public import StomperErrors
+
 /// The one error type of StomperGit.
 ///
 /// `code` says what went wrong in stomper's terms; `libgit2` carries the library's own code,
 /// class and message when a libgit2 call failed. `description` is one line; it never contains file
-/// contents or diffs.
-public struct GitError: Error, CustomStringConvertible, Sendable {
+/// contents or diffs; `detailedDescription` adds the path, libgit2's code and class by name, the
+/// underlying error and where the error was made.
+public struct GitError: StomperError {
     /// What kind of failure this is. Extensible: new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
@@ -83,5 +87,49 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         if let path { text += " (\(path))" }
         if let libgit2 { text += " [libgit2 \(libgit2.code)/\(libgit2.errorClass): \(libgit2.message)]" }
         return text
+    }
+}
+
+extension GitError {
+    public var details: [ErrorDetail] {
+        var details: [ErrorDetail] = []
+        if let path { details.append(ErrorDetail("path", path)) }
+        if let libgit2 {
+            details.append(ErrorDetail("libgit2", "\(libgit2.codeName) (\(libgit2.code)), class \(libgit2.className) "
+                                       + "(\(libgit2.errorClass)): \(libgit2.message)"))
+        }
+        return details
+    }
+}
+
+extension GitError.LibGit2Details {
+    /// The name of `code` in libgit2's `git_error_code` (`GIT_ENOTFOUND`), `GIT_ERROR` for others.
+    public var codeName: String {
+        let names: [git_error_code: String] = [
+            GIT_ENOTFOUND: "GIT_ENOTFOUND", GIT_EEXISTS: "GIT_EEXISTS", GIT_EAMBIGUOUS: "GIT_EAMBIGUOUS",
+            GIT_EBUFS: "GIT_EBUFS", GIT_EUSER: "GIT_EUSER", GIT_EBAREREPO: "GIT_EBAREREPO",
+            GIT_EUNBORNBRANCH: "GIT_EUNBORNBRANCH", GIT_EUNMERGED: "GIT_EUNMERGED",
+            GIT_ENONFASTFORWARD: "GIT_ENONFASTFORWARD", GIT_EINVALIDSPEC: "GIT_EINVALIDSPEC",
+            GIT_ECONFLICT: "GIT_ECONFLICT", GIT_ELOCKED: "GIT_ELOCKED", GIT_EMODIFIED: "GIT_EMODIFIED",
+            GIT_EAUTH: "GIT_EAUTH", GIT_ECERTIFICATE: "GIT_ECERTIFICATE", GIT_EAPPLIED: "GIT_EAPPLIED",
+            GIT_EPEEL: "GIT_EPEEL", GIT_EEOF: "GIT_EEOF", GIT_EINVALID: "GIT_EINVALID",
+            GIT_EUNCOMMITTED: "GIT_EUNCOMMITTED", GIT_EDIRECTORY: "GIT_EDIRECTORY",
+            GIT_EMERGECONFLICT: "GIT_EMERGECONFLICT", GIT_PASSTHROUGH: "GIT_PASSTHROUGH",
+            GIT_ITEROVER: "GIT_ITEROVER", GIT_RETRY: "GIT_RETRY", GIT_EMISMATCH: "GIT_EMISMATCH",
+            GIT_EINDEXDIRTY: "GIT_EINDEXDIRTY", GIT_EAPPLYFAIL: "GIT_EAPPLYFAIL",
+        ]
+        return names[git_error_code(rawValue: code)] ?? "GIT_ERROR"
+    }
+
+    /// The name of `errorClass` in libgit2's `git_error_t` (`GIT_ERROR_INDEX`).
+    public var className: String {
+        // In the order of `git_error_t` (libgit2 1.5), which numbers them from 0.
+        let names = [
+            "NONE", "NOMEMORY", "OS", "INVALID", "REFERENCE", "ZLIB", "REPOSITORY", "CONFIG", "REGEX", "ODB", "INDEX",
+            "OBJECT", "NET", "TAG", "TREE", "INDEXER", "SSL", "SUBMODULE", "THREAD", "STASH", "CHECKOUT", "FETCHHEAD",
+            "MERGE", "SSH", "FILTER", "REVERT", "CALLBACK", "CHERRYPICK", "DESCRIBE", "REBASE", "FILESYSTEM", "PATCH",
+            "WORKTREE", "SHA", "HTTP", "INTERNAL",
+        ]
+        return names.indices.contains(Int(errorClass)) ? "GIT_ERROR_" + names[Int(errorClass)] : "unknown"
     }
 }

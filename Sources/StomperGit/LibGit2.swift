@@ -33,14 +33,19 @@ enum LibGit2 {
     static func error(
         _ result: Int32, _ what: String, path: String? = nil, file: String = #fileID, line: UInt = #line
     ) -> GitError {
+        let code: GitError.Code = result == GIT_ELOCKED.rawValue ? .indexLocked : .libgit2
+        return GitError(code, "\(what) failed", path: path, libgit2: details(result), file: file, line: line)
+    }
+
+    /// `result` with the class and message of `git_error_last()`; called right after the call,
+    /// like `check`.
+    static func details(_ result: Int32) -> GitError.LibGit2Details {
         let last = git_error_last()
-        let details = GitError.LibGit2Details(
+        return GitError.LibGit2Details(
             code: result,
             errorClass: last.map { $0.pointee.klass } ?? 0,
             message: last.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "unknown error"
         )
-        let code: GitError.Code = result == GIT_ELOCKED.rawValue ? .indexLocked : .libgit2
-        return GitError(code, "\(what) failed", path: path, libgit2: details, file: file, line: line)
     }
 }
 

@@ -51,9 +51,10 @@ public final class LedgerLeaseStore: LeaseStore {
         }
     }
 
-    private static func dbBusy(_ error: LedgerError) -> CoordinationError {
+    private static func dbBusy(_ error: LedgerError, file: String = #fileID, line: UInt = #line) -> CoordinationError {
         CoordinationError(.dbBusy, resource: ResourceDescriptor(.critDB, "ledger"),
-                          message: "the ledger stayed locked by another writer longer than the maximum wait; try again")
+                          message: "the ledger stayed locked by another writer longer than the maximum wait; try again",
+                          underlying: error, file: file, line: line)
     }
 
     private static func apply<T>(_ resources: [ResourceDescriptor], _ body: (inout LeaseTransaction) throws -> T,
@@ -116,7 +117,7 @@ public final class LedgerLeaseStore: LeaseStore {
     private static func insert(_ event: CoordinationEvent, _ db: Database) throws {
         let level: EventRecord.Level
         switch event.kind {
-        case .acquired, .released: level = .debug
+        case .acquired, .released, .renewed, .written: level = .debug
         case .wouldWait, .wouldRefuse, .expired, .evicted: level = .info
         case .busy, .stale, .lost: level = .warning
         }

@@ -1,5 +1,9 @@
-/// The one error type of StomperLedger.
-public struct LedgerError: Error, CustomStringConvertible, Sendable {
+import GRDB
+public import StomperErrors
+
+/// The one error type of StomperLedger. `detailedDescription` adds SQLite's result code and
+/// message when the database failed, the underlying error and where the error was made.
+public struct LedgerError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -33,4 +37,15 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+}
+
+extension LedgerError {
+    public var details: [ErrorDetail] {
+        guard let error = underlying as? DatabaseError else { return [] }
+        // The statement's SQL is left out: its arguments could hold paths or diagnostics, and GRDB
+        // hides them too unless asked.
+        var value = "result code \(error.extendedResultCode)"
+        if let message = error.message, !value.contains(message) { value += ": " + message }
+        return [ErrorDetail("sqlite", value)]
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import StomperErrors
 import Subprocess
 #if canImport(System)
 import System
@@ -7,8 +8,9 @@ import SystemPackage
 #endif
 
 /// The one error type of StomperProcess: a process could not be started or watched.
-/// A non-zero exit is not an error; it is a `ProcessResult`.
-public struct ProcessError: Error, CustomStringConvertible, Sendable {
+/// A non-zero exit is not an error; it is a `ProcessResult`. `detailedDescription` adds the command
+/// line, the errno of a failed launch and where the error was made.
+public struct ProcessError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -49,5 +51,16 @@ public struct ProcessError: Error, CustomStringConvertible, Sendable {
     var isTextFileBusy: Bool {
         guard code == .launchFailed, let error = underlying as? SubprocessError else { return false }
         return error.underlyingError == Errno(rawValue: ETXTBSY)
+    }
+}
+
+extension ProcessError {
+    public var details: [ErrorDetail] {
+        // The command line is in `description` already, except for the sandbox codes.
+        var details = description.contains(commandLine) ? [] : [ErrorDetail("command", commandLine)]
+        if let error = underlying as? SubprocessError, let errno = error.underlyingError {
+            details.append(.errno(errno.rawValue))
+        }
+        return details
     }
 }

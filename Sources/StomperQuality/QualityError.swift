@@ -1,6 +1,9 @@
+public import StomperErrors
+
 /// The one error type of StomperQuality: a linter could not give an answer.
-/// Diagnostics are results, never errors.
-public struct QualityError: Error, CustomStringConvertible, Sendable {
+/// Diagnostics are results, never errors. `detailedDescription` adds the tool, its command line,
+/// the underlying error and where the error was made.
+public struct QualityError: StomperError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -55,5 +58,14 @@ public struct QualityError: Error, CustomStringConvertible, Sendable {
         if let exitStatus { text += " (exit status \(exitStatus))" }
         if let standardError, !standardError.isEmpty { text += ": \(standardError)" }
         return text
+    }
+}
+
+extension QualityError {
+    public var details: [ErrorDetail] {
+        var details = [ErrorDetail("tool", tool)]
+        if let commandLine { details.append(ErrorDetail("command", commandLine)) }
+        if let exitStatus { details.append(ErrorDetail("exit status", "\(exitStatus)")) }
+        return details
     }
 }

@@ -82,12 +82,13 @@ enum ToolProcess {
     }
 
     /// A tool failure carrying what the tool printed, stdout included when stderr alone says nothing.
-    static func failure(_ message: String, tool: String, spec: ProcessSpec, result: ProcessResult) -> QualityError {
+    static func failure(_ message: String, tool: String, spec: ProcessSpec, result: ProcessResult,
+                        file: String = #fileID, line: UInt = #line) -> QualityError {
         var detail = trimmed(result.stderrText)
         let stdout = trimmed(result.stdoutText)
         if !stdout.isEmpty { detail = detail.isEmpty ? stdout : detail + "\n" + stdout }
         let text = result.timedOut ? "\(message): timed out" : message
         return QualityError(.toolFailed, text, tool: tool, commandLine: spec.commandLine, exitStatus: result.exitCode,
-                            standardError: detail)
+                            standardError: detail, file: file, line: line)
     }
 }

@@ -52,13 +52,14 @@ extension UnifiedDiff {
         return String(path.dropFirst(prefix.count))
     }
 
-    private static func fileAccess(_ error: NoFollowError, _ what: String, tool: String) -> QualityError {
+    private static func fileAccess(_ error: NoFollowError, _ what: String, tool: String,
+                                   file: String = #fileID, line: UInt = #line) -> QualityError {
         let reason = switch error.code {
         case .symbolicLink, .notRegularFile: "is not a regular file stomper may write (\(error.message))"
         case .invalidPath: "leaves the folder stomper writes in (\(error.message))"
         default: "could not be read or written (\(error.message))"
         }
         return QualityError(.fileAccess, "\(tool)'s fix for \(error.path) \(what): \(error.path) \(reason)", tool: tool,
-                            underlying: error)
+                            underlying: error, file: file, line: line)
     }
 }

@@ -128,10 +128,10 @@ extension UnifiedDiff {
             return (start, count)
         }
 
-        func rejected(at line: Int, _ detail: String) -> QualityError {
+        func rejected(at line: Int, _ detail: String, file: String = #fileID, thrownAt: UInt = #line) -> QualityError {
             let text = line >= 1 && line <= lines.count ? " " + UnifiedDiff.shown(Array(lines[line - 1]) + [UnifiedDiff.newline]) : ""
             return QualityError(.fixRejected, "\(tool) printed something that is not a diff stomper can apply, nothing was written: "
-                                + "line \(line) of its output\(text): \(detail)", tool: tool)
+                                + "line \(line) of its output\(text): \(detail)", tool: tool, file: file, line: thrownAt)
         }
     }
 }

@@ -113,8 +113,9 @@ public struct UnifiedDiff: Sendable, Hashable {
         return result
     }
 
-    func rejected(_ detail: String, tool: String) -> QualityError {
-        QualityError(.fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): \(detail)", tool: tool)
+    func rejected(_ detail: String, tool: String, file: String = #fileID, line: UInt = #line) -> QualityError {
+        QualityError(.fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): \(detail)", tool: tool,
+                     file: file, line: line)
     }
 
     /// The file's lines, each with its newline; the last one may have none.

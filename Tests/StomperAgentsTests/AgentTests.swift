@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct CommandAgentTests {
+@Suite(.tags(.unit)) struct CommandAgentTests {
     func request(_ dir: String, path: String = "a.py", timeout: Duration = .seconds(30), attempt: Int = 1,
                  feedback: AttemptFeedback? = nil) -> FixRequest {
         FixRequest(worktree: dir, path: path,
@@ -71,7 +71,7 @@ import Testing
     }
 }
 
-@Suite struct AutofixAgentTests {
+@Suite(.tags(.unit)) struct AutofixAgentTests {
     @Test func runsTheLintersOwnFixOnOneFile() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: [
@@ -91,7 +91,7 @@ import Testing
     /// A worktree with a Python file and a shell script; each job runs only the linter whose
     /// diagnostics it targets: ruff rewrites a.py, shellcheck's diff is applied to run.sh, then
     /// shellcheck runs again on the result and prints nothing.
-    @Test func appliesShellchecksDiffBesideRuffsFix() async throws {
+    @Test(.tags(.slow)) func appliesShellchecksDiffBesideRuffsFix() async throws {
         try await withTemporaryDirectory { dir in
             let script = "#!/bin/bash\nls *.txt\necho $1\ncd dir\n"
             let fixture = try await GitFixture.create(at: dir + "/repo", files: [
@@ -182,7 +182,7 @@ import Testing
     }
 }
 
-@Suite struct PromptTests {
+@Suite(.tags(.unit)) struct PromptTests {
     @Test func namesTheFileDiagnosticsContextRulesAndFeedback() async throws {
         try await withTemporaryDirectory { dir in
             try Data("import os\nx = 1\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.py"))

@@ -32,7 +32,7 @@ func unusedPort() -> UInt16 {
     return UInt16(bigEndian: address.sin_port)
 }
 
-@Suite struct ChatAgentTests {
+@Suite(.tags(.unit)) struct ChatAgentTests {
     static let source = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
     static let fixed = "import sys\n\n\ndef main():\n    print(sys.argv)\n"
     static let key = "sk-test-0123456789"
@@ -228,7 +228,7 @@ func unusedPort() -> UInt16 {
     }
 }
 
-@Suite struct BackoffTests {
+@Suite(.tags(.unit)) struct BackoffTests {
     let backoff = Backoff(base: .milliseconds(500), cap: .seconds(4))
 
     @Test func ceilingDoublesUpToTheCap() {
@@ -264,7 +264,7 @@ func unusedPort() -> UInt16 {
     }
 }
 
-@Suite struct ChatReplyTests {
+@Suite(.tags(.unit)) struct ChatReplyTests {
     let original = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
 
     func verdict(_ content: String?, original: String? = nil, finish: String = "stop", diagnostics: Int = 1) -> ChatReply.Verdict {

@@ -3,9 +3,10 @@ import Foundation
 import FoundationNetworking
 #endif
 import StomperChatStub
+import StomperTestSupport
 import Testing
 
-@Suite struct ChatStubTests {
+@Suite(.tags(.unit)) struct ChatStubTests {
     struct Answer {
         var status: Int
         var headers: [String: String]

@@ -69,7 +69,7 @@ struct FakeCLI {
     }
 }
 
-@Suite struct PresetTests {
+@Suite(.tags(.unit)) struct PresetTests {
     /// Runs `preset` against the fake with `output` and `status`; returns the outcome and the fake.
     func run(_ preset: AgentPreset, model: String? = nil, output: String, status: Int32 = 0, in dir: String,
              message: String = "`os` imported but unused") async throws -> (AgentOutcome, FakeCLI) {
@@ -305,7 +305,7 @@ struct FakeCLI {
     }
 }
 
-@Suite struct AgentReportTests {
+@Suite(.tags(.unit)) struct AgentReportTests {
     @Test func readsAResultObjectAfterProgressLines() {
         let report = AgentReport.parse("warming up\n{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"ok\"}\n",
                                        format: .resultObject, exitCode: 0)

@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct PromptTemplateTests {
+@Suite(.tags(.unit)) struct PromptTemplateTests {
     static let source = "import os\nimport sys\n\nx = 1\ny = 2\nz = 3\n"
 
     func request(_ dir: String, path: String = "pkg/a.py", attempt: Int = 1, feedback: AttemptFeedback? = nil,

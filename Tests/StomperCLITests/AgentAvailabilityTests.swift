@@ -6,7 +6,7 @@ import Testing
 /// Only a command that starts agents needs them installed: with an agent configured whose program
 /// is not here (a preset, a command) or whose key is not set (chat), `check` and `docgen` work and
 /// `fix` refuses with the reason.
-@Suite(.timeLimit(.minutes(5))) struct AgentAvailabilityTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(5))) struct AgentAvailabilityTests {
     @Test(arguments: [
         ["STOMPER_FIX_AGENT": "claude", "STOMPER_AGENT_EXECUTABLE": "/nonexistent/claude-not-installed"],
         ["STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/nonexistent/fixer\", \"{file}\"]"],

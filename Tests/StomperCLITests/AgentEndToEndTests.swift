@@ -32,10 +32,10 @@ enum MockAgent {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct AgentBehaviourTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct AgentBehaviourTests {
     /// Every scripted behaviour of the mock agent, in one run with two attempts per file: the
     /// outcome, its reason and the attempt count are right, and main holds only verified fixes.
-    @Test func eachScriptedBehaviourGetsItsOutcomeReasonAndAttempts() async throws {
+    @Test(.tags(.slow)) func eachScriptedBehaviourGetsItsOutcomeReasonAndAttempts() async throws {
         try await withTemporaryDirectory { dir in
             let behaviours: [(String, Any)] = [
                 ("fix", MockAgent.fixUnfixable(0)),
@@ -152,7 +152,7 @@ enum MockAgent {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct AgentChainTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct AgentChainTests {
     /// The demo mix: files ruff fixes itself, files it cannot fix, and one with both. The chain
     /// autofix then the mock agent fixes everything; `stats --learning` reports per-code figures
     /// that match what happened; a later run puts the agent that fixes F821 first.
@@ -213,7 +213,7 @@ enum MockAgent {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct AgentFailureHandlingTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct AgentFailureHandlingTests {
     /// An endpoint that refuses connections: the breaker opens after two infrastructure failures,
     /// one probe after the cooldown fails too, and the run stops with every file left planned.
     /// `stomper resume` with the endpoint up fixes them all.
@@ -280,7 +280,7 @@ enum MockAgent {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct ChatAgentEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ChatAgentEndToEndTests {
     /// `stomper fix --agent chat` against the stub over real HTTP: the file is fixed and committed,
     /// the key travels as a Bearer token and never appears in the ledger; a truncated reply is
     /// refused and nothing lands.

@@ -11,7 +11,7 @@ import Testing
 /// tries to reach beyond the model endpoint (a link to scrape, PyPI for an install, GitHub for a
 /// price list, PostHog) arrives there as a `CONNECT host:443` that is recorded and refused.
 /// HOME is a fresh folder, so what aider writes for itself is seen and stays out of the user's.
-@Suite(.serialized, .timeLimit(.minutes(30))) struct AiderEndToEndTests {
+@Suite(.tags(.e2e, .slow), .serialized, .timeLimit(.minutes(30))) struct AiderEndToEndTests {
     /// What one run left behind.
     struct Run {
         var result: ProcessResult

@@ -4,7 +4,7 @@ import StomperTestSupport
 import Testing
 
 /// The benchmark is not part of the test suite, but a tiny run of it is, so it cannot rot.
-@Suite(.timeLimit(.minutes(10))) struct BenchSmokeTests {
+@Suite(.tags(.e2e, .slow), .timeLimit(.minutes(10))) struct BenchSmokeTests {
     @Test func everyScenarioRunsAtTinySizes() async throws {
         try await withTemporaryDirectory { dir in
             let bench = (StomperBinary.path as NSString).deletingLastPathComponent + "/stomper-bench"

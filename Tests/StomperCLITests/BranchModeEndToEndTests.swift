@@ -5,7 +5,7 @@ import Testing
 
 /// `stomper fix --branch NAME` through the built binary: CI checkouts (shallow, detached, dirty),
 /// the refusals, read-only commands on a detached HEAD, the CI loop guard, crash and resume.
-@Suite(.timeLimit(.minutes(10))) struct BranchModeEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct BranchModeEndToEndTests {
     static let notCI: [String: String?] = ["CI": nil, "GITHUB_ACTIONS": nil, "GITLAB_CI": nil, "BUILDKITE": nil, "STOMPER_CI": nil]
     static let inCI: [String: String?] = ["CI": "true", "GITHUB_ACTIONS": "true", "GITLAB_CI": nil, "BUILDKITE": nil, "STOMPER_CI": nil]
 

@@ -5,7 +5,7 @@ import Testing
 
 /// `stomper fix --patches DIR` and `stomper cache export|import`: what an untrusted CI job hands
 /// to a trusted one, and what one job leaves the next (docs/CI.md).
-@Suite(.timeLimit(.minutes(10))) struct PatchHandoffTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct PatchHandoffTests {
     /// The patches of a run, applied with `git am` in a second clone of the base, give exactly the
     /// tree of the fixing repository's tip, with the Stomper trailers in every applied commit.
     @Test func gitAmOfThePatchesInAnotherCloneGivesTheSameTree() async throws {
@@ -133,7 +133,7 @@ func sha256(_ path: String) async throws -> String {
     return String(result.stdoutText.prefix(64))
 }
 
-@Suite(.timeLimit(.minutes(10))) struct CacheHandoffTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct CacheHandoffTests {
     /// The cache a job exports (taken while another run records) makes the next job, in a fresh
     /// clone, land every fix from the cache without calling the agent.
     @Test func anImportedCacheIsReusedInAFreshClone() async throws {

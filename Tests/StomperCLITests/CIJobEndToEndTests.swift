@@ -9,7 +9,7 @@ import Testing
 /// put one verified commit per file on the branch, annotate what is left in GitHub's syntax, append
 /// a summary table, set the outputs, and write patches that `git am` in another clone turns into the
 /// same tree; run again on the branch's tip, the loop guard does nothing.
-@Suite(.timeLimit(.minutes(10))) struct CIJobEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct CIJobEndToEndTests {
     @Test func aPullRequestJobFixesOntoABranchAnnotatesAndHandsOverPatches() async throws {
         try await withTemporaryDirectory { dir in
             let origin = try await PythonRepository.create(at: dir + "/origin", fixable: 3, unfixable: 1)

@@ -4,7 +4,7 @@ import StomperTestSupport
 import Testing
 
 /// `check --output-format`, and `fix` in GitHub Actions / with report files, through the built binary.
-@Suite(.timeLimit(.minutes(10))) struct CIReportsEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct CIReportsEndToEndTests {
     /// A script shellcheck flags (SC2086, info) and can fix with `-f diff`.
     static let script = "#!/bin/sh\necho $1\n"
     static let fixedScript = "#!/bin/sh\necho \"$1\"\n"

@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 @testable import StomperCLI
 import StomperProcess
+import StomperTestSupport
 import Testing
 
 /// The example CI workflows in Demos/ci: every `stomper` command line their scripts run is one
 /// stomper's own argument parser accepts (no repository, no network).
-@Suite struct CIWorkflowTests {
+@Suite(.tags(.unit)) struct CIWorkflowTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

@@ -1,10 +1,11 @@
 @testable import StomperCLI
 import StomperCore
+import StomperTestSupport
 import Testing
 
 /// The CLI's coded errors and the library's input errors keep the `--json` code they had as
 /// `ConfigError` (`invalid_input`); other library errors keep theirs.
-@Suite struct CLIErrorTests {
+@Suite(.tags(.unit)) struct CLIErrorTests {
     @Test func inputErrorsAreInvalidInput() {
         let errors: [any Error] = [
             CLIError.badFlag(flag: "--level", value: "loud", expected: "is not a level: use debug, info, warning or error"),

@@ -6,7 +6,7 @@ import StomperTestSupport
 import Testing
 
 /// Several stomper processes on one repository: the anti-stomp layer keeps them off each other's files.
-@Suite(.timeLimit(.minutes(10))) struct ConcurrentRunsTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ConcurrentRunsTests {
     /// An agent that takes a while (so two runs overlap) and then really fixes the file with ruff.
     static func slowFixer(_ seconds: String) -> [String: String?] {
         ["STOMPER_FIX_AGENT": "command",
@@ -83,11 +83,10 @@ import Testing
             let paused = Task { try await repo.stomper("fix", "--json", environment: Self.slowFixer("2")) }
             // Wait until the first run holds the file and its agent is at work, then stop the run.
             var holder: LeaseHolder?
-            while true {
+            try await pollUntil("the first run to hold \(path) with its agent started") {
                 holder = try await store.leases().first { $0.resource == .file(path) }?.holder
-                let started = try await ledger.events(type: "agent.started", last: 1)
-                if holder != nil, !started.isEmpty { break }
-                try await Task.sleep(for: .milliseconds(20))
+                guard holder != nil else { return false }
+                return try await !ledger.events(type: "agent.started", last: 1).isEmpty
             }
             let pid = try #require(holder?.pid)
             #expect(kill(pid, SIGSTOP) == 0)

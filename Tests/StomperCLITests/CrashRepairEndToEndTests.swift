@@ -3,7 +3,7 @@ import StomperProcess
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(10))) struct CrashRepairTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct CrashRepairTests {
     /// The job whose `land.started` has no `land.finished` in the ledger: the landing a kill cut short.
     static func interruptedJob(_ repo: PythonRepository) async throws -> String {
         let tail = try await repo.stomper("tail").stdoutText

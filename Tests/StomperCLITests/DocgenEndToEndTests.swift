@@ -3,7 +3,7 @@ import StomperProcess
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(10))) struct DocgenTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct DocgenTests {
     static let docsOn: [String: String?] = ["STOMPER_DOCS_ENABLED": "true"]
 
     static func docName(_ path: String) -> String { "docs/stomper/" + path.replacingOccurrences(of: "/", with: "_") + ".md" }

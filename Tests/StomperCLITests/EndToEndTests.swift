@@ -4,7 +4,7 @@ import StomperTestSupport
 import Testing
 
 /// Runs the built `stomper` binary on real git repositories with real ruff.
-@Suite(.timeLimit(.minutes(10))) struct FixEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct FixEndToEndTests {
     /// 30 autofixable files at --parallel 4: 30 commits, each touching exactly its file with both
     /// trailers; ruff clean; no worktree left; fsck clean; the same tree as --parallel 1.
     /// `--keep-worktrees` leaves the pool's worktrees for the next run, which takes them over
@@ -189,7 +189,7 @@ import Testing
 }
 
 /// Command agents that misbehave: each is caught, main stays untouched, the run carries on.
-@Suite(.timeLimit(.minutes(10))) struct MisbehavingAgentTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct MisbehavingAgentTests {
     static let agentScript = """
         #!/bin/sh
         file="$1"
@@ -309,7 +309,7 @@ extension MisbehavingAgentTests {
     }
 }
 
-@Suite struct UsageErrorTests {
+@Suite(.tags(.e2e)) struct UsageErrorTests {
     @Test func outsideAGitRepositoryIsExitTwoWithAClearMessage() async throws {
         try await withTemporaryDirectory { dir in
             let result = try await StomperBinary.run(["fix"], in: dir)
@@ -361,7 +361,7 @@ extension MisbehavingAgentTests {
     }
 }
 
-@Suite struct CheckAndConfigTests {
+@Suite(.tags(.e2e)) struct CheckAndConfigTests {
     @Test func checkListsDiagnosticsAndWhatFixWouldDo() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, unfixable: 2)
@@ -421,7 +421,7 @@ extension MisbehavingAgentTests {
 }
 
 /// The README's quick start, through the shipped demo script.
-@Suite(.timeLimit(.minutes(10))) struct DemoTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct DemoTests {
     /// `bash Demos/quickstart.sh DIR`, as the README says (with the binary the suite built, so it
     /// does not build again): autofix lands every file it can fix, leaves the files that need an
     /// agent untouched, writes no docs nobody asked for, and the script exits with stomper's own
@@ -449,7 +449,7 @@ extension MisbehavingAgentTests {
     }
 }
 
-@Suite struct ShippedConfigTests {
+@Suite(.tags(.e2e)) struct ShippedConfigTests {
     /// Config/stomper.toml documents every setting with its default: it must load, and every value
     /// in it must equal the built-in default.
     @Test func theDocumentedDefaultConfigIsValidAndMatchesTheDefaults() async throws {
@@ -472,7 +472,7 @@ extension MisbehavingAgentTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct InterruptTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct InterruptTests {
     /// Ctrl-C during a run stops the agent's whole process group (agents run in their own session,
     /// so the terminal's signal would not reach them), commits nothing half-done, removes the
     /// worktrees, and exits 130.
@@ -508,7 +508,7 @@ extension MisbehavingAgentTests {
     }
 }
 
-@Suite struct AgentConfigurationErrorTests {
+@Suite(.tags(.e2e)) struct AgentConfigurationErrorTests {
     @Test func aMissingAgentCommandIsExitTwoBeforeAnythingRuns() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)

@@ -5,7 +5,7 @@ import Testing
 
 /// `stomper init` on real project layouts, `[tool.stomper]` in pyproject.toml, and `stomper doctor`
 /// on a sound repository and on broken ones.
-@Suite struct InitDoctorEndToEndTests {
+@Suite(.tags(.e2e)) struct InitDoctorEndToEndTests {
     static let pyproject = PythonSamples.pyproject + """
 
         [tool.mypy]

@@ -44,7 +44,7 @@ enum JSONStyleCheck {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct JSONOutputTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct JSONOutputTests {
     /// Every command's `--json` output, from real runs (a fix with an agent run, a dry run), matches
     /// its schema and the one style; `check --json` carries each file's verdict; `fix`, `show` and
     /// `status` carry the same file-outcome object.
@@ -151,7 +151,7 @@ enum JSONStyleCheck {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct RunSelectionTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct RunSelectionTests {
     /// `latest` and unique prefixes name runs in show, tail, stats and resume; an ambiguous prefix lists
     /// the candidates and an unknown id names itself, both exit 2. `runs`, `show` and the summary say
     /// "would be fixed" for a dry run and "not started" for files an interrupted run never started.
@@ -219,7 +219,7 @@ enum JSONStyleCheck {
     }
 
     /// `tail -f` follows a run while it is running and exits by itself once it has ended.
-    @Test func tailFollowsARunUntilItEnds() async throws {
+    @Test(.tags(.slow)) func tailFollowsARunUntilItEnds() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2)
             var files: [String: Any] = [:]

@@ -36,7 +36,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct LedgerRecordsTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct LedgerRecordsTests {
     /// Every kind of record the ledger emits matches its JSON Schema in Config/schemas.
     @Test func emittedRecordsMatchTheirSchemas() async throws {
         try await withTemporaryDirectory { dir in
@@ -120,7 +120,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct FixCacheTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct FixCacheTests {
     /// A verified fix is paid for once: after a dry run, the real run lands every file with zero
     /// agent calls, still verifying each cached patch; a run with nothing left to fix lands nothing.
     @Test func aSecondRunReusesVerifiedFixesWithoutCallingTheAgent() async throws {
@@ -192,7 +192,7 @@ enum SchemaValidator {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct ResumeTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ResumeTests {
     @Test func fixRefusesWhileARunIsUnfinishedAndAbandonStartsOver() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)
@@ -263,7 +263,7 @@ enum SchemaValidator {
     /// Seeded: the seed is in every failure message, and `STOMPER_TEST_SEED=<seed>` replays it.
     /// The 20 iterations are independent repositories and run three at a time.
     /// `STOMPER_TEST_SOAK=<n>` runs n iterations instead (a soak).
-    @Test func randomKillsAndResumesEndLikeAnUninterruptedRun() async throws {
+    @Test(.tags(.slow)) func randomKillsAndResumesEndLikeAnUninterruptedRun() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["STOMPER_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let iterations = environment["STOMPER_TEST_SOAK"].flatMap { Int($0) } ?? 20

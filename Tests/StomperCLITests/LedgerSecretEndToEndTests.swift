@@ -3,7 +3,7 @@ import StomperProcess
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(10))) struct LedgerSecretTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct LedgerSecretTests {
     /// An agent that writes an API key from its environment into the fix: the landed diff is the
     /// agent's business, but the ledger's attempt diff is redacted and the fix is not cached, so
     /// the key is nowhere in the SQLite files.

@@ -6,7 +6,7 @@ import Testing
 /// End-of-line conversion through the built binary with real ruff (issue 14): in a repository
 /// whose attributes say `*.py text eol=crlf`, the fixes land as git would store them (no CR in
 /// the blobs), the working files keep CRLF, and nothing is left staged or modified.
-@Suite(.timeLimit(.minutes(10))) struct LineEndingEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct LineEndingEndToEndTests {
     @Test func fixesInACRLFRepositoryLandAsGitStoresThem() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2,

@@ -43,7 +43,7 @@ extension PythonRepository {
 }
 
 /// The pipeline with real linters beyond ruff check: ruff format, mypy, shellcheck, a SARIF tool.
-@Suite(.timeLimit(.minutes(10))) struct LintersEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct LintersEndToEndTests {
     /// ruff + ruff-format (enabled in a committed stomper.toml) on a lint-clean but unformatted
     /// file: autofix formats it in one commit and `ruff format --check` is clean afterwards.
     @Test func ruffFormatIsAppliedByAutofix() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// neither the Swift runtime nor the system's libgit2 can be loaded, and the GitHub Action
 /// (`action.yml`) installs the tarball and runs `stomper fix` with it. The release packaging is the
 /// same script with a release build (docs/INSTALL.md has its figures).
-@Suite(.timeLimit(.minutes(10))) struct PackagingTests {
+@Suite(.tags(.e2e, .slow), .timeLimit(.minutes(10))) struct PackagingTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

@@ -5,7 +5,7 @@ import Testing
 
 /// `.pre-commit-hooks.yaml` through pre-commit itself (`pre-commit try-repo` on this repository,
 /// with the suite's `stomper` on PATH, as `language: system` hooks expect).
-@Suite(.timeLimit(.minutes(5))) struct PreCommitHookTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(5))) struct PreCommitHookTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

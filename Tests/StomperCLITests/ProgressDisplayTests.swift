@@ -1,11 +1,12 @@
 import Foundation
 @testable import StomperCLI
 import StomperCore
+import StomperTestSupport
 import Testing
 
 /// The pure parts of the live progress display: middle truncation, the ETA, the status line's
 /// composition at any width, colour decisions and coloured result lines.
-@Suite struct ProgressDisplayTests {
+@Suite(.tags(.unit)) struct ProgressDisplayTests {
     static let longPath = "src/a_rather_long_package_name/with_nested_modules/and_a_long_file_name_to_fit.py"
 
     @Test(arguments: [1, 2, 5, 10, 20, 40])

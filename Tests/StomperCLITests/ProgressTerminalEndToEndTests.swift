@@ -6,7 +6,7 @@ import Testing
 /// `stomper fix` on a pseudo-terminal of 60 columns (util-linux `script`), its bytes replayed on a
 /// small terminal emulator: the final screen has every file's result line and no stale status line,
 /// and no status line ever needed more than the terminal's width.
-@Suite struct ProgressTerminalEndToEndTests {
+@Suite(.tags(.e2e)) struct ProgressTerminalEndToEndTests {
     /// A screen of `width` columns that wraps like a terminal: enough of VT100 for what stomper
     /// writes (`\r`, `\n`, `ESC[2K`, `ESC[K`, SGR ignored). Anything else is recorded as unknown.
     struct Screen {

@@ -3,7 +3,7 @@ import StomperProcess
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(10))) struct ReportEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ReportEndToEndTests {
     static let hostile = "src/pkg/<img src=x onerror=alert(1)>.py"
 
     static func escaped(_ text: String) -> String {

@@ -5,7 +5,7 @@ import Testing
 
 /// The sandbox as the built binary sets it up: a missing or refusing bubblewrap stops `fix`
 /// before any agent runs, with the remedy; `agent.sandbox = "none"` runs without it.
-@Suite(.timeLimit(.minutes(5))) struct SandboxEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(5))) struct SandboxEndToEndTests {
     /// A `PATH` of one folder holding `ruff` (and, when given, a fake `bwrap`), so the real bwrap
     /// in /usr/bin is not found.
     /// ruff itself, not a version manager's shim (which needs bash and more on `PATH`).

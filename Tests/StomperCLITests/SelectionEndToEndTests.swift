@@ -45,7 +45,7 @@ extension PythonRepository {
 }
 
 /// The selection flags of `stomper fix`, judged by what gets committed.
-@Suite(.timeLimit(.minutes(10))) struct SelectionEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct SelectionEndToEndTests {
     /// `src/**/*.py` selects files at any depth under src (none included) and nothing else, not
     /// even a sibling folder whose name starts with `src`.
     @Test func patternWithDoubleStarCommitsOnlyMatchingFiles() async throws {

@@ -2,12 +2,13 @@ import Foundation
 @testable import StomperCLI
 import StomperAgents
 import StomperCore
+import StomperTestSupport
 import Testing
 
 /// The settings table decides, per setting, whether it is part of the configuration hash and what
 /// a resumed run uses; these tests check that the hash and the resume merge really follow it, and
 /// that docs/CONFIGURATION.md is the table as it is now.
-@Suite struct SettingsTableTests {
+@Suite(.tags(.unit)) struct SettingsTableTests {
     static let keys = Settings.all.map(\.key)
 
     /// A valid value different from the one `configuration` has.

@@ -7,7 +7,7 @@ import Testing
 /// runs them (bash, in the job's folder, with the step's env): real patches from `stomper fix
 /// --patches` are applied and pushed; an artifact the untrusted job forged — it runs as the pull
 /// request defines it — is refused before anything is applied, and nothing is pushed.
-@Suite(.timeLimit(.minutes(10))) struct TrustedApplyTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct TrustedApplyTests {
     static let workflow = CIWorkflowTests.root + "/Demos/ci/github-untrusted-patches.yml"
 
     /// The `run:` scripts of the apply job, by step name.

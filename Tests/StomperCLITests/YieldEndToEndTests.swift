@@ -5,7 +5,7 @@ import Testing
 
 /// Real-world yield (issue 13): what a run lands, what it narrows away, what it leaves for an
 /// agent, and that `check` says so beforehand. Real ruff, the built binary, real git.
-@Suite(.timeLimit(.minutes(10))) struct YieldEndToEndTests {
+@Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct YieldEndToEndTests {
     /// The broad rule set users adopt (the issue's), so W605 and RUF021 are selected.
     static let broadPyproject = """
         [tool.ruff]

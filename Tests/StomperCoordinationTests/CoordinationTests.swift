@@ -1,8 +1,9 @@
 @testable import StomperCoordination
 import Synchronization
+import StomperTestSupport
 import Testing
 
-@Suite struct KeyedMutexStateMachineTests {
+@Suite(.tags(.unit)) struct KeyedMutexStateMachineTests {
     @Test func grantsQueuesInOrderAndHandsOver() {
         var machine = KeyedMutexStateMachine()
         #expect(machine.acquire("a", by: 1) == .granted)
@@ -29,7 +30,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct InProcessGuardTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct InProcessGuardTests {
     /// Records how many holders each key has at every instant.
     final class Occupancy: Sendable {
         private let state = Mutex<(current: [String: Int], worst: Int)>(([:], 0))

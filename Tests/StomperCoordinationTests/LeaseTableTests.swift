@@ -1,7 +1,8 @@
 @testable import StomperCoordination
+import StomperTestSupport
 import Testing
 
-@Suite struct LeaseTableTests {
+@Suite(.tags(.unit)) struct LeaseTableTests {
     let a = LeaseHolder(id: "a", pid: 1, host: "h")
     let b = LeaseHolder(id: "b", pid: 2, host: "h")
     let file = ResourceDescriptor.file("x.py")

@@ -12,7 +12,7 @@ final class ManualLeaseClock: LeaseClock {
     func advance(milliseconds: Int64) { value.withLock { $0 += milliseconds } }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct StompGuardTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct StompGuardTests {
     static func policy(ttl: Int = 30_000, maxWait: Int = 3_000, enforcement: CoordinationPolicy.Enforcement = .enforce) -> CoordinationPolicy {
         var policy = CoordinationPolicy()
         policy.enforcement = enforcement

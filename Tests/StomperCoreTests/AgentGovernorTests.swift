@@ -1,8 +1,9 @@
 import Synchronization
 @testable import StomperCore
+import StomperTestSupport
 import Testing
 
-@Suite struct AgentGovernorTests {
+@Suite(.tags(.unit)) struct AgentGovernorTests {
     final class Sleeps: Sendable {
         let values = Mutex<[Duration]>([])
         func record(_ duration: Duration) { values.withLock { $0.append(duration) } }

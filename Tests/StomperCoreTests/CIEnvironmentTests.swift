@@ -1,7 +1,8 @@
 import StomperCore
+import StomperTestSupport
 import Testing
 
-@Suite struct CIEnvironmentTests {
+@Suite(.tags(.unit)) struct CIEnvironmentTests {
     @Test(arguments: [
         (["GITHUB_ACTIONS": "true", "CI": "true"], CIEnvironment.Provider.githubActions),
         (["GITLAB_CI": "true", "CI": "true"], .gitlab),

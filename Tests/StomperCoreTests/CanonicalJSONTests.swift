@@ -2,9 +2,10 @@ import StomperAgents
 import StomperCore
 import StomperGit
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct CanonicalJSONTests {
+@Suite(.tags(.unit)) struct CanonicalJSONTests {
     @Test func sortsKeysRecursivelyWithoutWhitespace() {
         let value = CanonicalJSON.object([
             "b": .array([.int(1), .object(["z": .null, "a": .bool(true)])]),
@@ -25,7 +26,7 @@ import Testing
     }
 }
 
-@Suite struct IdempotencyKeyTests {
+@Suite(.tags(.unit)) struct IdempotencyKeyTests {
     let blob = ObjectID(hex: String(repeating: "ab", count: 20))!
     let agent = AgentIdentity(kind: "autofix", name: "autofix", settings: "ruff")
     func diagnostic(_ code: String, line: Int) -> Diagnostic {

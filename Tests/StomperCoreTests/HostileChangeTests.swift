@@ -4,7 +4,7 @@ import StomperGit
 import StomperTestSupport
 import Testing
 
-@Suite struct HostilePatchTests {
+@Suite(.tags(.unit)) struct HostilePatchTests {
     let base = ObjectID(hex: String(repeating: "0", count: 40))!
     let oldID = ObjectID(hex: String(repeating: "2", count: 40))!
 
@@ -51,7 +51,7 @@ import Testing
     }
 }
 
-@Suite struct GitDirectoryGuardTests {
+@Suite(.tags(.unit)) struct GitDirectoryGuardTests {
     /// `.git/hooks` replaced by a link to an outside folder: the link is removed, the folder
     /// recreated with its files, and nothing is written in the outside folder.
     @Test func aHooksFolderReplacedByALinkIsRestoredWithoutWritingThroughIt() async throws {
@@ -118,7 +118,7 @@ import Testing
     }
 }
 
-@Suite struct WorktreeLinkRestoreTests {
+@Suite(.tags(.unit)) struct WorktreeLinkRestoreTests {
     /// The worktree's `.git` file replaced by a link into the main `.git` (or a folder) is put
     /// back as a file; the link's target is not written.
     @Test(arguments: ["link", "folder", "edit", "none"])

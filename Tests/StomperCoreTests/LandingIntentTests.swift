@@ -1,9 +1,10 @@
 import Foundation
 @testable import StomperCore
 import StomperGit
+import StomperTestSupport
 import Testing
 
-@Suite struct LandingIntentTests {
+@Suite(.tags(.unit)) struct LandingIntentTests {
     let old = String(repeating: "a", count: 40)
     let new = String(repeating: "b", count: 40)
 

@@ -1,8 +1,9 @@
 import StomperCore
+import StomperTestSupport
 import Testing
 
 /// The CI loop guard trusts only stomper's own trailer block, not a line quoted in a message.
-@Suite struct LoopGuardTrailerTests {
+@Suite(.tags(.unit)) struct LoopGuardTrailerTests {
     static let run = "run-20261204-101500-1a2b3c4d"
 
     @Test func stompersOwnCommitsNameTheirRun() {

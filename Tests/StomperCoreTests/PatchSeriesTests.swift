@@ -3,7 +3,7 @@ import StomperCore
 import StomperTestSupport
 import Testing
 
-@Suite struct PatchSeriesTests {
+@Suite(.tags(.unit)) struct PatchSeriesTests {
     /// The names match what `git format-patch` gives the same subjects.
     @Test func fileNamesAreTheOnesGitFormatPatchGives() async throws {
         try await withTemporaryDirectory { dir in

@@ -1,10 +1,11 @@
 @testable import StomperCore
 import Synchronization
+import StomperTestSupport
 import Testing
 
 /// The phase clock tells its listener when each measured phase starts (what progress displays
 /// show) and still adds up the time of each.
-@Suite struct PhaseClockTests {
+@Suite(.tags(.unit)) struct PhaseClockTests {
     @Test func measuredPhasesAreReportedAsTheyStart() async {
         let started = Mutex<[String]>([])
         let clock = PhaseClock(onPhase: { name in started.withLock { $0.append(name) } })

@@ -9,7 +9,7 @@ import Testing
 
 /// The attempt loop and the landing decisions of the real pipeline, driven by fake agents and a
 /// marker linter over a real repository: what each kind of attempt leads to, and what lands.
-@Suite struct PipelineAttemptTests {
+@Suite(.tags(.unit)) struct PipelineAttemptTests {
     static let twoMarkers = "a = 1  # ERR:E1\nb = 2  # ERR:E2\n"
 
     private func codes(_ diagnostics: [Diagnostic]) -> [String] { diagnostics.map(\.code).sorted() }

@@ -7,7 +7,7 @@ import Testing
 
 /// A branch that moves while a run is under way: a fix never lands over someone else's newer
 /// version of its file, and a change to another file does not stop it.
-@Suite struct PipelineBranchChangeTests {
+@Suite(.tags(.unit)) struct PipelineBranchChangeTests {
     static let file = "a = 1  # ERR:E1\n"
     static let theirs = "a = 1  # ERR:E1\nz = 26\n"
 

@@ -8,7 +8,7 @@ import Testing
 
 /// The verified-fix cache: a job with the same idempotency key reuses a verified patch without
 /// asking the agent, but only when the patch still verifies.
-@Suite struct PipelineCacheTests {
+@Suite(.tags(.unit)) struct PipelineCacheTests {
     @Test func verifiedFixIsReusedWithoutCallingTheAgent() async throws {
         try await withTemporaryDirectory { root in
             let harness = try await PipelineHarness.make(in: root, files: ["a.py": "a = 1  # ERR:E1\n"])

@@ -9,7 +9,7 @@ import Testing
 
 /// The other ways verification refuses an attempt (scope, a commit in the worktree, failing
 /// tests), narrowing of rule-based fixers, and agent work stopped by its budget.
-@Suite struct PipelineRefusalTests {
+@Suite(.tags(.unit)) struct PipelineRefusalTests {
     static let file = "a = 1  # ERR:E1\n"
 
     @Test func changeOutsideTheFileIsRefusedAsOutOfScope() async throws {

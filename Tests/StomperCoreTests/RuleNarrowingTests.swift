@@ -1,8 +1,9 @@
 import StomperCore
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct RuleNarrowingTests {
+@Suite(.tags(.unit)) struct RuleNarrowingTests {
     func d(_ code: String, _ line: Int, endLine: Int? = nil, endColumn: Int? = nil) -> Diagnostic {
         Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, endLine: endLine, endColumn: endColumn, code: code,
                    message: code, fixable: true)
@@ -93,7 +94,7 @@ import Testing
     }
 }
 
-@Suite struct DiagnosticDeltaSideEffectTests {
+@Suite(.tags(.unit)) struct DiagnosticDeltaSideEffectTests {
     func d(_ code: String, _ line: Int, fixable: Bool = true) -> Diagnostic {
         Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, code: code, message: code, fixable: fixable)
     }

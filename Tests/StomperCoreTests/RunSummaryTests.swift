@@ -2,9 +2,10 @@ import Foundation
 import StomperCore
 import StomperGit
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct RunSummaryTests {
+@Suite(.tags(.unit)) struct RunSummaryTests {
     static let outcomes: [FileOutcome] = [
         FileOutcome(path: "a.py", status: .fixed, commit: ObjectID(hex: String(repeating: "1", count: 40)), diagnosticsBefore: 3,
                     fixed: ["F401": 2, "I001": 1], changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.1, totalSeconds: 0.3),

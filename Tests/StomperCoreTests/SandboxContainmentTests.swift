@@ -8,7 +8,7 @@ import Testing
 
 /// Hostile agents, linters and test commands run in a run's sandbox (real bwrap, a real repository
 /// and a worktree where the pool puts them): nothing outside the worktree changes.
-@Suite(.timeLimit(.minutes(5))) struct SandboxContainmentTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct SandboxContainmentTests {
     struct Setup {
         let dir: String
         let repo: GitFixture

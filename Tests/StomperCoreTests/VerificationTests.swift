@@ -2,9 +2,10 @@ import StomperAgents
 import StomperCore
 import StomperGit
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct DiagnosticDeltaTests {
+@Suite(.tags(.unit)) struct DiagnosticDeltaTests {
     func d(_ code: String, _ line: Int) -> Diagnostic {
         Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, code: code, message: code)
     }
@@ -39,7 +40,7 @@ import Testing
     }
 }
 
-@Suite struct PatchScopeTests {
+@Suite(.tags(.unit)) struct PatchScopeTests {
     let base = ObjectID(hex: String(repeating: "0", count: 40))!
     let id = ObjectID(hex: String(repeating: "1", count: 40))!
 
@@ -83,7 +84,7 @@ import Testing
     }
 }
 
-@Suite struct CommitMessageTests {
+@Suite(.tags(.unit)) struct CommitMessageTests {
     @Test func subjectNamesToolPathCountAndCodesWithBothTrailers() {
         let key = IdempotencyKey(path: "src/a.py", baseBlob: ObjectID(hex: String(repeating: "a", count: 40))!, diagnostics: [],
                                  agent: .init(kind: "autofix", name: "autofix", settings: ""), toolVersions: [:], configurationHash: "")

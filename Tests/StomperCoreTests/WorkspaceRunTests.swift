@@ -9,7 +9,7 @@ import Testing
 /// The calls a front end other than the CLI makes (an MCP server): open a workspace, check,
 /// prepare and run a fix, read the run back. A shell script stands for the linter and another
 /// for the agent, so no tool needs to be installed.
-@Suite(.timeLimit(.minutes(2))) struct WorkspaceRunTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(2))) struct WorkspaceRunTests {
     static func script(_ path: String, _ text: String) throws {
         try Data(("#!/bin/sh\n" + text).utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)

@@ -9,7 +9,7 @@ import Testing
 
 /// `Workspace`: the one place that builds what a command runs. These tests start no linter and
 /// no agent: tool versions are given, and the only processes are git's in the fixture.
-@Suite struct WorkspaceTests {
+@Suite(.tags(.unit)) struct WorkspaceTests {
     static func workspace(in root: String, files: [String: String] = ["a.py": "x = 1\n"],
                           _ change: (inout StomperConfiguration) -> Void = { _ in }) async throws -> Workspace {
         let fixture = try await GitFixture.create(at: root + "/repo", files: files)

@@ -3,7 +3,7 @@ import StomperDocs
 import StomperTestSupport
 import Testing
 
-@Suite struct AtomicFileTests {
+@Suite(.tags(.unit)) struct AtomicFileTests {
     private func contents(_ path: String) throws -> String {
         try String(contentsOfFile: path, encoding: .utf8)
     }

@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct CommandGeneratorTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(2))) struct CommandGeneratorTests {
     private func request(in workdir: String, source: String = "def f():\n    return 1\n") -> DocRequest {
         let diagnostic = Diagnostic(tool: "ruff", path: "src/pkg/mod.py", line: 1, column: 1, code: "D103", message: "Missing docstring")
         return DocRequest(path: "src/pkg/mod.py", source: Array(source.utf8),

@@ -1,8 +1,9 @@
 import StomperDocs
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct DocHeaderTests {
+@Suite(.tags(.unit)) struct DocHeaderTests {
     /// Known answers (FIPS 180-2 examples).
     @Test func hashesBytesAsLowercaseHex() {
         #expect(DocHeader.sha256Hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -50,7 +51,7 @@ import Testing
     }
 }
 
-@Suite struct LintStatusTests {
+@Suite(.tags(.unit)) struct LintStatusTests {
     private func diagnostic(_ code: String, line: Int) -> Diagnostic {
         Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, code: code, message: "m")
     }

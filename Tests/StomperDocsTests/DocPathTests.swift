@@ -1,7 +1,8 @@
 import StomperDocs
+import StomperTestSupport
 import Testing
 
-@Suite struct DocPathTests {
+@Suite(.tags(.unit)) struct DocPathTests {
     @Test func flattensFoldersIntoTheDocName() throws {
         #expect(try DocPath.for(source: "src/pkg/mod.py") == "docs/stomper/src_pkg_mod.py.md")
         #expect(try DocPath.for(source: "main.swift") == "docs/stomper/main.swift.md")

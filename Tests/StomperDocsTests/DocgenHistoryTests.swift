@@ -1,8 +1,9 @@
 import Foundation
 import StomperDocs
+import StomperTestSupport
 import Testing
 
-@Suite struct DocgenHistoryTests {
+@Suite(.tags(.unit)) struct DocgenHistoryTests {
     private func result(_ index: Int) -> DocgenResult {
         DocgenResult(path: "f\(index).py", docPath: "docs/stomper/f\(index).py.md", status: .generated,
                      durationSeconds: Double(index), generator: "outline")

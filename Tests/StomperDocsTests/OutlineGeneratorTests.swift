@@ -1,8 +1,9 @@
 import StomperDocs
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct OutlineGeneratorTests {
+@Suite(.tags(.unit)) struct OutlineGeneratorTests {
     @Test func detectsLanguagesByExtensionThenShebang() {
         #expect(SourceLanguage.detect(path: "a/b.py", source: []) == .python)
         #expect(SourceLanguage.detect(path: "b.pyi", source: []) == .python)
@@ -73,7 +74,7 @@ import Testing
     }
 }
 
-@Suite struct OutlineFormatTests {
+@Suite(.tags(.unit)) struct OutlineFormatTests {
     /// The whole body, so a change of format is a deliberate one.
     @Test func theBodyHasTitleFactsDiagnosticsAndOutline() throws {
         let source = "\"\"\"Say hello.\"\"\"\n\n\ndef greet(name):\n    return f\"hi {name}\"\n"

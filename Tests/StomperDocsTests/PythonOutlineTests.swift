@@ -1,7 +1,8 @@
 import StomperDocs
+import StomperTestSupport
 import Testing
 
-@Suite struct PythonOutlineTests {
+@Suite(.tags(.unit)) struct PythonOutlineTests {
     static let module = #"""
         """Geometry helpers for the renderer.
 

@@ -1,7 +1,8 @@
 import StomperDocs
+import StomperTestSupport
 import Testing
 
-@Suite struct ShellOutlineTests {
+@Suite(.tags(.unit)) struct ShellOutlineTests {
     static let script = #"""
         #!/usr/bin/env bash
         # Deploys the site. build() { is only a comment

@@ -1,7 +1,8 @@
 import StomperDocs
+import StomperTestSupport
 import Testing
 
-@Suite struct SwiftOutlineTests {
+@Suite(.tags(.unit)) struct SwiftOutlineTests {
     static let file = #####"""
         import Foundation
 
@@ -93,7 +94,7 @@ import Testing
     }
 }
 
-@Suite struct SwiftTopLevelCodeTests {
+@Suite(.tags(.unit)) struct SwiftTopLevelCodeTests {
     /// In `main.swift`, a condition list's later lines are part of the statement, not declarations.
     @Test func conditionListsInTopLevelCodeAreNotDeclarations() throws {
         let source = """

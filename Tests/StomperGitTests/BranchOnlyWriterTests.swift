@@ -6,7 +6,7 @@ import Testing
 
 /// `BranchWriter` with `LandingTarget.branchOnly` (`stomper fix --branch`): commits go onto a
 /// branch ref only; HEAD, the index and the working tree are never written.
-@Suite struct BranchOnlyWriterTests {
+@Suite(.tags(.unit)) struct BranchOnlyWriterTests {
     func patch(_ repository: GitRepository, base: ObjectID, edits: [String: String]) throws -> Patch {
         var changes: [PathChange] = []
         for (path, text) in edits.sorted(by: { $0.key < $1.key }) {
@@ -138,12 +138,12 @@ import Testing
                     release.wait()
                 })
             }
-            while !entered.withLock({ $0 }) { await Task.yield() }
+            try await waitUntil("the first landing to enter its fence") { entered.withLock { $0 } }
             var tasks: [Task<ObjectID, any Error>] = []
             for index in 1..<4 {
                 let patch = try patch(repository, base: base, edits: ["f\(index).py": "v = \(index)\n"])
                 tasks.append(Task { try await writer.land(patch, message: "fix f\(index).py", author: nil) })
-                while writer.waiting < tasks.count { await Task.yield() }
+                try await waitUntil("\(tasks.count) landings waiting on the writer") { writer.waiting >= tasks.count }
             }
             release.signal()
             _ = try await first.value

@@ -4,7 +4,7 @@ import Synchronization
 import StomperTestSupport
 import Testing
 
-@Suite struct BranchWriterTests {
+@Suite(.tags(.unit)) struct BranchWriterTests {
     func patch(_ fixture: GitFixture, _ repository: GitRepository, base: ObjectID, edits: [String: String?]) throws -> Patch {
         var changes: [PathChange] = []
         for (path, content) in edits {
@@ -257,7 +257,7 @@ import Testing
     /// A landing killed inside libgit2's writes leaves `index.lock` and `main.lock` behind, with
     /// its pid still in stomper's landing lock: the next landing removes them and lands. A lock
     /// file older than that dead landing is some other git process's and is left, and reported.
-    @Test func locksLeftByALandingThatDiedAreClearedByTheNext() async throws {
+    @Test(.tags(.slow)) func locksLeftByALandingThatDiedAreClearedByTheNext() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["a.py": "a\n", "b.py": "b\n"])
             let repository = try GitRepository.discover(from: fixture.root)
@@ -336,7 +336,7 @@ import Testing
                     release.wait()
                 })
             }
-            while !entered.isSet { await Task.yield() }
+            try await waitUntil("the first landing to enter its fence") { entered.isSet }
             let cases: [(path: String, text: String, fence: (@Sendable () throws -> Void)?)] = [
                 ("f1.py", "v = 1\n", nil),
                 ("f2.py", "v = 2\n", { throw Fenced() }),
@@ -349,7 +349,7 @@ import Testing
             for item in cases {
                 let patch = try patch(fixture, repository, base: base, edits: [item.path: item.text])
                 tasks.append(Task { try await writer.land(patch, message: "fix \(item.path)", author: nil, fence: item.fence) })
-                while writer.waiting < tasks.count { await Task.yield() }
+                try await waitUntil("\(tasks.count) landings waiting on the writer") { writer.waiting >= tasks.count }
             }
             release.signal()
             _ = try await first.value

@@ -3,7 +3,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct ConfinedDirectoryTests {
+@Suite(.tags(.unit)) struct ConfinedDirectoryTests {
     /// Both ways of reaching a parent folder: `openat2` and the per-component fallback.
     static let walks = [false, true]
 

@@ -3,7 +3,7 @@ import StomperGit
 import StomperTestSupport
 import Testing
 
-@Suite struct GitChangesTests {
+@Suite(.tags(.unit)) struct GitChangesTests {
     static func lines(_ text: String) -> Set<String> {
         Set(text.split(separator: "\n").map(String.init))
     }

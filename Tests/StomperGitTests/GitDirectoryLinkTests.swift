@@ -6,7 +6,7 @@ import Testing
 /// stomper's own files in the common git directory (`.git/stomper/landing.lock`, leftovers of
 /// pool worktrees) are never written or removed through a link planted there: an outside decoy
 /// keeps its bytes.
-@Suite struct GitDirectoryLinkTests {
+@Suite(.tags(.unit)) struct GitDirectoryLinkTests {
     func landing(_ fixture: GitFixture, _ repository: GitRepository) async throws -> ObjectID {
         let base = ObjectID(hex: try await fixture.head())!
         let old = try repository.entry(at: "a.py", in: base)

@@ -3,7 +3,7 @@ import StomperGit
 import StomperTestSupport
 import Testing
 
-@Suite struct GitRepositoryTests {
+@Suite(.tags(.unit)) struct GitRepositoryTests {
     @Test func discoversTheRepositoryFromASubdirectory() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["src/pkg/a.py": "x = 1\n"])

@@ -6,7 +6,7 @@ import Testing
 /// End-of-line conversion (issue 14): a landed commit stores what `git add` would store (the
 /// clean-filtered content), the main working tree gets what a checkout would write, and after a
 /// landing `git status` is clean. Checked with the git CLI against real libgit2 landings.
-@Suite struct LineEndingTests {
+@Suite(.tags(.unit)) struct LineEndingTests {
     /// How a repository asks for conversion.
     enum Setup: String, CaseIterable, Sendable, CustomTestStringConvertible {
         /// `.gitattributes`: `*.py text eol=crlf`.

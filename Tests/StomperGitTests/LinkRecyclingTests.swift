@@ -33,7 +33,7 @@ struct DecoyTree {
     }
 }
 
-@Suite struct LinkRecyclingTests {
+@Suite(.tags(.unit)) struct LinkRecyclingTests {
     /// An agent replaces its files by links — to a file outside (`edit.txt`), a folder outside
     /// (`pkg`), `../../x`, the main repository's `.git/config` — and a file by a hard link to an
     /// outside file. Recycling removes the links and restores every file from git objects;

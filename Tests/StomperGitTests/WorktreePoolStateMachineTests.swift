@@ -2,7 +2,7 @@
 import StomperTestSupport
 import Testing
 
-@Suite struct WorktreePoolStateMachineTests {
+@Suite(.tags(.unit)) struct WorktreePoolStateMachineTests {
     typealias Machine = WorktreePoolStateMachine<String>
     typealias Delivery = Machine.Delivery
     let t0 = ContinuousClock.now

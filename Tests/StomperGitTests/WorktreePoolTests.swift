@@ -3,7 +3,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct WorktreePoolTests {
+@Suite(.tags(.unit)) struct WorktreePoolTests {
     /// A worktree handed to a second job holds no trace of the first: edits, deletions, new files,
     /// new folders, ignored files and staged changes are all gone, and HEAD is the new base —
     /// whether the pool learns what changed from inotify or by scanning.
@@ -266,11 +266,11 @@ import Testing
             let cancelled = Task {
                 try await pool.withWorktree(at: head) { _ in Issue.record("a cancelled job got a worktree") }
             }
-            while await pool.waitingLeases < 1 { await Task.yield() }
+            try await waitUntil("the cancelled lease to queue") { await pool.waitingLeases >= 1 }
             let next = Task {
                 try await pool.withWorktree(at: head) { $0.path }
             }
-            while await pool.waitingLeases < 2 { await Task.yield() }
+            try await waitUntil("the next lease to queue") { await pool.waitingLeases >= 2 }
             cancelled.cancel()
             await #expect(throws: CancellationError.self) { try await cancelled.value }
             // Left the queue (checked here so that a pool that kept it fails now, not by a hang).

@@ -3,7 +3,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct CacheTransferTests {
+@Suite(.tags(.unit)) struct CacheTransferTests {
     func fix(_ key: String) -> CacheSnapshot.Fix {
         CacheSnapshot.Fix(key: key, path: "a.py", patch: "{\"changes\":[]}", patchSHA256: "00", createdAt: Timestamp.now(), hits: 0)
     }

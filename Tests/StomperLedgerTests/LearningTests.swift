@@ -3,7 +3,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct LearningTests {
+@Suite(.tags(.unit)) struct LearningTests {
     func attempt(_ path: String, _ agent: String, _ outcome: AttemptOutcome, _ codes: [(String, Int, Int)],
                  tokens: Int? = nil, cost: Double? = nil, diff: String? = nil) -> AttemptRecord {
         AttemptRecord(runID: "run-1", path: path, attempt: 1, agent: agent, outcome: outcome, durationMilliseconds: 100,

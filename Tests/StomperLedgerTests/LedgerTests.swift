@@ -4,7 +4,7 @@ import Foundation
 import StomperTestSupport
 import Testing
 
-@Suite struct JobStateMachineTests {
+@Suite(.tags(.unit)) struct JobStateMachineTests {
     @Test func allowsTheDocumentedPath() {
         #expect(JobState.planned.canTransition(to: .running(attempt: 1)))
         #expect(JobState.running(attempt: 1).canTransition(to: .running(attempt: 2)))
@@ -26,7 +26,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct LedgerTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct LedgerTests {
     func makeRun(_ id: String = "run-20261122-000000-00000001") -> RunRecord {
         RunRecord(id: id, status: .running, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
                   configJSON: "{}", toolVersions: "{\"ruff\":\"ruff 0.17.6\"}", agent: "{}", snapshotID: "snap-000000000000",
@@ -182,7 +182,7 @@ import Testing
     }
 }
 
-@Suite struct TimestampTests {
+@Suite(.tags(.unit)) struct TimestampTests {
     /// The hand-made timestamp is what Foundation's ISO-8601 formatter writes (UTC, milliseconds).
     @Test func timestampsAreISO8601WithMillisecondsInUTC() {
         let formatter = ISO8601DateFormatter()

@@ -4,7 +4,7 @@ import StomperProcess
 import StomperTestSupport
 import Testing
 
-@Suite struct LedgerRedactionTests {
+@Suite(.tags(.unit)) struct LedgerRedactionTests {
     /// The bytes of the database and its write-ahead log: where a stored value could be found.
     static func storedBytes(_ dir: String) throws -> Data {
         var bytes = Data()

@@ -1,10 +1,11 @@
 import Foundation
 import StomperLedger
+import StomperTestSupport
 import Testing
 
 /// The typed documents of `status`, `runs`, `show` and `tail`: keys as printed, absent values
 /// printed as null where the schemas want a null, stored JSON carried as it was stored.
-@Suite struct RunDocumentsTests {
+@Suite(.tags(.unit)) struct RunDocumentsTests {
     static func object(_ value: some Encodable) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value)) as? [String: Any])
     }

@@ -4,7 +4,7 @@ import Synchronization
 import StomperTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(5))) struct ProcessRunnerTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct ProcessRunnerTests {
     @Test func capturesOutputExitStatusAndStandardInput() async throws {
         let result = try await ProcessRunner.run(ProcessSpec(
             executable: "/bin/sh", arguments: ["-c", "cat; echo err >&2; exit 3"], input: Array("hello".utf8)))

@@ -4,7 +4,7 @@ import StomperTestSupport
 import Testing
 
 /// The bubblewrap sandbox, with real bwrap and real processes (bubblewrap must be installed).
-@Suite(.timeLimit(.minutes(5))) struct SandboxTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(5))) struct SandboxTests {
     static func sandbox(writable: [String] = [], readOnly: [String] = [], network: Bool = false) throws -> Sandbox {
         let bwrap = try #require(Sandbox.locate(searchPath: ProcessInfo.processInfo.environment["PATH"] ?? ""),
                                  "bubblewrap is not installed: apt-get install bubblewrap")

@@ -41,7 +41,7 @@ private struct FakePyenv {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct VersionManagerShimTests {
+@Suite(.tags(.unit), .timeLimit(.minutes(2))) struct VersionManagerShimTests {
     @Test func aPyenvShimResolvesToTheProgramTheManagerNamesAskedInTheGivenFolder() async throws {
         try await withTemporaryDirectory { dir in
             let fake = try FakePyenv(base: dir)

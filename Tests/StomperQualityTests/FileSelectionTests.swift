@@ -1,8 +1,9 @@
 import Foundation
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct FileSelectionTests {
+@Suite(.tags(.unit)) struct FileSelectionTests {
     static func diagnostics(_ path: String, _ codes: [String]) -> [Diagnostic] {
         codes.enumerated().map { index, code in
             Diagnostic(tool: "t", path: path, line: index + 1, column: 1, code: code, message: "m\(index)")

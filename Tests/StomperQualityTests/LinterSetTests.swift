@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct LinterSetTests {
+@Suite(.tags(.unit)) struct LinterSetTests {
     @Test func mergesTheDiagnosticsOfTwoRealLinters() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: [

@@ -3,7 +3,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct MypyLinterTests {
+@Suite(.tags(.unit)) struct MypyLinterTests {
     /// mypy's JSON columns are 0-based; `"hello"` starts at the 10th character and ends before the 17th.
     @Test func reportsTypeErrorsWithOneBasedColumnsAndLeavesNoCache() async throws {
         try await withTemporaryDirectory { dir in

@@ -3,7 +3,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct PatternLinterTests {
+@Suite(.tags(.unit)) struct PatternLinterTests {
     static let yamlPattern = #"^(?<file>[^:]+):(?<line>\d+):(?<col>\d+): \[(?<severity>\w+)\] (?<message>.*) \((?<code>[^)]+)\)$"#
 
     /// Writes an executable shell script at `path`.

@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct RuffFormatLinterTests {
+@Suite(.tags(.unit)) struct RuffFormatLinterTests {
     static let unformatted = "x=1\ny = [1,\n 2]\n"
 
     @Test func findsUnformattedFilesAndItsFixCommandFormatsThem() async throws {

@@ -3,7 +3,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct RuffLinterTests {
+@Suite(.tags(.unit)) struct RuffLinterTests {
     @Test func lintsInOneProcessAndNormalisesPaths() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: [
@@ -95,7 +95,7 @@ import Testing
     }
 }
 
-@Suite struct RuffLintFailureTests {
+@Suite(.tags(.unit)) struct RuffLintFailureTests {
     /// A file ruff fails to lint (invalid UTF-8 appended) is not clean, whether or not the rule
     /// selection includes E902: it carries an E902 diagnostic.
     @Test(arguments: [[], ["--select", "F401"]])

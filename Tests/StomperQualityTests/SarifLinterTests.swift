@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct SarifLinterTests {
+@Suite(.tags(.unit)) struct SarifLinterTests {
     static let ruffSarif = ["ruff", "check", "--no-cache", "--output-format", "sarif", "."]
 
     static func repository(in dir: String) async throws -> GitFixture {

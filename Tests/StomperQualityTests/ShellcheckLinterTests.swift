@@ -4,7 +4,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct ShellcheckLinterTests {
+@Suite(.tags(.unit)) struct ShellcheckLinterTests {
     /// `$f` unquoted twice; the second time after a tab, which json1 counts as one column.
     static let unquoted = "#!/bin/bash\nf=$1\necho $f\nif true; then\n\techo $f\nfi\n"
 

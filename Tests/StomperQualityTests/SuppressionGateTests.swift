@@ -1,8 +1,9 @@
 import Foundation
 import StomperQuality
+import StomperTestSupport
 import Testing
 
-@Suite struct SuppressionGateTests {
+@Suite(.tags(.unit)) struct SuppressionGateTests {
     let gate = SuppressionGate()
 
     func rules(_ violations: [GateViolation]) -> [SuppressionGate.Rule] { violations.map(\.rule) }

@@ -3,7 +3,7 @@ import StomperQuality
 import StomperTestSupport
 import Testing
 
-@Suite struct UnifiedDiffTests {
+@Suite(.tags(.unit)) struct UnifiedDiffTests {
     /// Ten lines `l1`…`l10`.
     static let tenLines = (1...10).map { "l\($0)\n" }.joined()
 

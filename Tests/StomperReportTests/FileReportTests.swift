@@ -6,7 +6,7 @@ import StomperReport
 import StomperTestSupport
 import Testing
 
-@Suite struct FileReportTests {
+@Suite(.tags(.unit)) struct FileReportTests {
     // MARK: GitLab Code Quality
 
     @Test func codeQualityIssuesHaveTheDocumentedFields() throws {

@@ -2,9 +2,10 @@ import Foundation
 import StomperCore
 import StomperQuality
 import StomperReport
+import StomperTestSupport
 import Testing
 
-@Suite struct GitHubReportTests {
+@Suite(.tags(.unit)) struct GitHubReportTests {
     @Test func dataAndPropertiesAreEscapedAsTheRunnerUnescapes() {
         #expect(WorkflowCommand.escapeData("100% done\r\nnext: a,b") == "100%25 done%0D%0Anext: a,b")
         #expect(WorkflowCommand.escapeProperty("dir,x/a:b%.py\n") == "dir%2Cx/a%3Ab%25.py%0A")

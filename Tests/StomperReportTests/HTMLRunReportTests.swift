@@ -7,7 +7,7 @@ import StomperReport
 import StomperTestSupport
 import Testing
 
-@Suite("HTML run report", .timeLimit(.minutes(5)))
+@Suite("HTML run report", .tags(.unit), .timeLimit(.minutes(5)))
 struct HTMLRunReportTests {
     static let hostile = "<img src=x onerror=alert(1)>.py"
 
@@ -133,7 +133,7 @@ struct HTMLRunReportTests {
         #expect(html.contains("default-src 'none'"))
     }
 
-    @Test("10,000 files render under 20 MB, with a row for every file and bounded details, and load in chromium")
+    @Test("10,000 files render under 20 MB, with a row for every file and bounded details, and load in chromium", .tags(.slow))
     func tenThousandFiles() async throws {
         let diff = "--- a/x.py\n+++ b/x.py\n@@ -1,40 +1,40 @@\n" + String(repeating: "-import os\n+import sys\n", count: 100)
         let files = (0..<10_000).map { index -> RunReportInput.File in
