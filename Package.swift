@@ -93,12 +93,13 @@ let package = Package(
                 "StomperDocs", "StomperErrors",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "StomperReport",
-            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger"],
+            dependencies: ["StomperCore", "StomperQuality", "StomperAgents", "StomperGit", "StomperLedger", "StomperFiles"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -117,7 +118,6 @@ let package = Package(
                 "StomperCoordination", "StomperDocs", "StomperFiles", "StomperErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings,
             plugins: ["BuildInfo"]

@@ -23,17 +23,21 @@ struct BenchContext {
         return try await SyntheticRepository.make(at: workDirectory + "/repo-\(files)-\(fixable)", files: files, fixable: fixable)
     }
 
-    /// A command agent running the scripted mock agent: sleep `latency`, then remove the unused import.
-    func agent(latencyMilliseconds: Int) throws -> CommandAgent {
+    /// The argv of a command agent running the scripted mock agent: sleep `latency`, then remove
+    /// the unused import.
+    func agentCommand(latencyMilliseconds: Int) throws -> [String] {
         let script = workDirectory + "/mock-\(latencyMilliseconds).json"
         var steps: [[String: Any]] = []
         if latencyMilliseconds > 0 { steps.append(["sleep_ms": latencyMilliseconds]) }
         steps.append(["delete_lines_containing": SyntheticRepository.marker])
         try JSONSerialization.data(withJSONObject: ["files": ["*": steps]]).write(to: URL(fileURLWithPath: script))
-        return try CommandAgent(argv: [mockAgent, "--script", script, "{file}"])
+        return [mockAgent, "--script", script, "{file}"]
     }
 
-    /// Runs the real pipeline (plan, ledger, worktree pool, verify, land) over `paths`.
+    /// Runs the real pipeline (plan, ledger, worktree pool, verify, land) over `paths`, wired by
+    /// `Workspace` as the CLI's is: ruff (a pyenv shim resolved), the ledger's anti-stomp layer
+    /// (every job claims its file with a durable lease, every landing is fenced), the mock agent
+    /// as the command agent. The sandbox is off, so the figures measure orchestration only.
     func runPipeline(_ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
                      keepWorktrees: Bool = false,
                      onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> PipelineRun {
@@ -41,18 +45,15 @@ struct BenchContext {
         configuration.maxParallelFiles = parallel
         configuration.keepWorktrees = keepWorktrees
         configuration.agent = .command
+        configuration.command = try agentCommand(latencyMilliseconds: latencyMilliseconds)
+        configuration.sandbox = .none
+        configuration.gate = false
         configuration.interactive = false
-        let git = try GitRepository.discover(from: repository.root)
         var logger = Logger(label: "stomper-bench")
         logger.logLevel = .error
-        let ledger = try Ledger.open(commonDir: git.commonDir)
-        // The real anti-stomp layer: every job claims its file with a durable lease, every landing is fenced.
-        // As the CLI does: ruff found through a pyenv shim runs the program the shim resolves to.
-        let ruff = RuffLinter(executable: await VersionManagerShim.resolve("ruff", in: repository.root))
-        let pipeline = Pipeline(repository: git, configuration: configuration, linter: ruff,
-                                agent: try agent(latencyMilliseconds: latencyMilliseconds),
-                                resourceGuard: StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination),
-                                logger: logger)
+        let workspace = Workspace(repository: try GitRepository.discover(from: repository.root), configuration: configuration, logger: logger)
+        let ledger = try workspace.openLedger()
+        let pipeline = try await workspace.makePipeline(ledger: ledger, startsAgents: true)
         let planStart = ContinuousClock.now
         let plan = try await pipeline.plan(paths: paths)
         let planTime = ContinuousClock.now - planStart

@@ -1,32 +1,9 @@
 import Foundation
 import StomperCore
-import StomperGit
 import StomperReport
 
-/// `stomper fix --branch NAME` and the CI loop guard, kept out of `Fix` so its options stay a list.
+/// What `stomper fix --branch NAME` and the CI loop guard print, kept out of `Fix` so its options stay a list.
 enum BranchMode {
-    /// What the plan is for: the named branch (flag or `fix.branch`), else the checked-out branch,
-    /// or, for a dry run, whatever HEAD is (a detached HEAD is planned at its commit).
-    static func target(branch: String, dryRun: Bool) -> PlanTarget {
-        if !branch.isEmpty { return .branch(branch) }
-        return dryRun ? .readOnly : .checkout
-    }
-
-    /// Why `stomper fix` must do nothing, or nil: in CI, when HEAD is stomper's own commit (its
-    /// message carries a `Stomper-Run:` trailer), a run would only fix its own output again and
-    /// push the loop on; `--allow-own-head` lifts the guard. Outside CI it is not applied.
-    static func loopGuard(_ repository: GitRepository, ci: CIEnvironment, allowOwnHead: Bool) throws -> String? {
-        guard ci.isCI, !allowOwnHead else { return nil }
-        let commit: ObjectID
-        switch try repository.head() {
-        case .branch(_, let id), .detached(let id): commit = id
-        case .unborn: return nil
-        }
-        guard let run = CommitMessage.runID(in: try repository.message(of: commit)) else { return nil }
-        return "stomper: HEAD (\(commit.hex.prefix(12))) is stomper's own commit (run \(run)); nothing to do in CI "
-            + "(pass --allow-own-head to fix anyway)"
-    }
-
     /// What a `fix` the loop guard stopped still leaves for the steps after it, so that none of
     /// them reads a missing file as a failure or an old one as this run's: with `--json` a report
     /// saying it was skipped; in GitHub Actions the outputs (`skipped=own-head`, nothing fixed) and

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperCore
 import StomperLedger
 
 /// `stomper cache export|import`: the verified-fix cache and learning, carried between CI jobs
@@ -30,7 +31,7 @@ struct Cache: AsyncParsableCommand {
             let target = Cache.absolute(file)
             let transfer: CacheTransfer
             do {
-                let ledger = try LedgerReader.open(global).ledger
+                let ledger = try global.openWorkspace().openLedger()
                 try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
                                                         withIntermediateDirectories: true)
                 transfer = try await ledger.exportCache(to: target)
@@ -58,7 +59,7 @@ struct Cache: AsyncParsableCommand {
             let source = Cache.absolute(file)
             let transfer: CacheTransfer
             do {
-                let ledger = try LedgerReader.open(global).ledger
+                let ledger = try global.openWorkspace().openLedger()
                 transfer = try await ledger.importCache(from: source)
             } catch {
                 throw Failure.exit(error, json: json)

@@ -22,18 +22,16 @@ struct Check: AsyncParsableCommand {
     var outputFormat: CheckOutputFormat?
 
     func run() async throws {
-        let plan: FixPlan
-        let pipeline: Pipeline
+        let result: CheckResult
         let format = try CheckOutputFormat.resolve(outputFormat, json: json)
         do {
-            let session = try Session.open(global, flags: [:])
-            let selection = try session.repositoryPaths(paths, from: global.startDirectory)
-            pipeline = try await session.makePipeline(ledger: nil)
-            plan = try await pipeline.plan(paths: selection, target: .readOnly)
+            let workspace = try global.openWorkspace()
+            result = try await workspace.check(paths: try workspace.repositoryPaths(paths, from: global.startDirectory))
         } catch {
             throw Failure.exit(error, json: json)
         }
-        let files = CheckFile.verdicts(plan, fixers: pipeline.agents.map(\.identity.description))
+        let plan = result.plan, pipeline = result.pipeline
+        let files = CheckFile.verdicts(plan, fixers: result.fixers)
         if try format.printDiagnostics(plan, ci: pipeline.configuration.ci, root: pipeline.repository.workdir) {
             // Only the diagnostics.
         } else if format == .json {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StomperCore
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,16 +16,16 @@ struct Config: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let session: Session
+            let workspace: Workspace
             do {
-                session = try Session.open(global, flags: [:])
+                workspace = try global.openWorkspace()
             } catch {
                 throw Failure.exit(error, json: json)
             }
             if json {
-                Terminal.json(session.resolved.dumpJSON())
+                Terminal.json(workspace.settings.dumpJSON())
             } else {
-                Terminal.out(session.resolved.dumpTOML(), terminator: "")
+                Terminal.out(workspace.settings.dumpTOML(), terminator: "")
             }
         }
     }

@@ -1,11 +1,6 @@
 import ArgumentParser
 import Foundation
-import StomperAgents
 import StomperCore
-import StomperGit
-import StomperLedger
-import StomperProcess
-import StomperQuality
 
 /// `stomper doctor`: checks what a run needs, each check ok, a warning or a problem with the
 /// command that fixes it. Exit 1 when a check found a problem.
@@ -20,202 +15,26 @@ struct Doctor: AsyncParsableCommand {
     @Flag(help: "Print JSON: {ok, checks: [{name, status, detail, fix}]}.")
     var json = false
 
-    struct Finding: Encodable {
-        enum Status: String, Encodable { case ok, warning, problem }
-        var name: String
-        var status: Status
-        var detail: String
-        var fix: String?
-    }
-
-    struct Report: Encodable {
-        var ok: Bool
-        var checks: [Finding]
-    }
-
     func run() async throws {
-        let repository: GitRepository
+        let report: EnvironmentCheck.Report
         do {
-            repository = try GitRepository.discover(from: global.startDirectory)
+            report = try await EnvironmentCheck.run(at: global.startDirectory, configFile: global.config,
+                                                    environment: ProcessInfo.processInfo.environment, describe: Failure.message)
         } catch {
             throw Failure.exit(error)
         }
-        let environment = ProcessInfo.processInfo.environment
-        var checks: [Finding] = []
-        var configuration = StomperConfiguration()
-        do {
-            configuration = try Session.open(global, flags: [:]).configuration
-            checks.append(Finding(name: "configuration", status: .ok, detail: "read (see `stomper config dump`)"))
-        } catch {
-            checks.append(Finding(name: "configuration", status: .problem, detail: Failure.message(error) + "; the checks below use the defaults",
-                                fix: "edit the file named above (`stomper init --force` writes a new stomper.toml)"))
-        }
-        checks.append(await Self.git(environment))
-        checks.append(Finding(name: "libgit2", status: .ok, detail: LibGit2Library.version))
-        for linter in ["ruff", "ruff-format", "mypy", "shellcheck"] where configuration.linters.contains(linter) {
-            checks.append(await Self.linter(linter, configuration: configuration, environment: environment))
-        }
-        for kind in configuration.chain { checks += Self.agent(kind, configuration: configuration, environment: environment) }
-        checks.append(await Self.sandbox(configuration, environment: environment))
-        checks += await Self.ledger(commonDir: repository.commonDir)
-        let report = Report(ok: !checks.contains { $0.status == .problem }, checks: checks)
+        for warning in report.warnings { Terminal.warn(warning) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.keyEncodingStrategy = .convertToSnakeCase
             Terminal.jsonText(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            for check in checks {
+            for check in report.checks {
                 Terminal.out(check.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + "\(check.name): \(check.detail)")
                 if let fix = check.fix { Terminal.out("         fix: \(fix)") }
             }
         }
         if !report.ok { throw ExitCode(1) }
-    }
-
-    /// The first line `executable --version` prints, or nil when it cannot be run.
-    static func version(_ executable: String, _ arguments: [String] = ["--version"]) async -> String? {
-        guard let result = try? await ProcessRunner.run(ProcessSpec(executable: executable, arguments: arguments, timeout: .seconds(30))),
-              result.exitCode == 0 else { return nil }
-        let text = result.stdoutText.isEmpty ? result.stderrText : result.stdoutText
-        return text.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces).displaySafe } ?? ""
-    }
-
-    static func git(_ environment: [String: String]) async -> Finding {
-        guard VersionManagerShim.locate("git", environment: ["PATH": environment["PATH"] ?? ""]) != nil,
-              let version = await version("git") else {
-            return Finding(name: "git", status: .warning, detail: "the git command is not on PATH (stomper uses libgit2; you need git to review its commits)",
-                         fix: "apt-get install git")
-        }
-        return Finding(name: "git", status: .ok, detail: version)
-    }
-
-    static func linter(_ name: String, configuration: StomperConfiguration, environment: [String: String]) async -> Finding {
-        let (executable, key, install): (String, String, String)
-        switch name {
-        case "ruff", "ruff-format": (executable, key, install) = (configuration.ruffExecutable, "linters.ruff.executable", "pip install ruff")
-        case "mypy": (executable, key, install) = (configuration.mypyExecutable, "linters.mypy.executable", "pip install mypy")
-        default: (executable, key, install) = (configuration.shellcheckExecutable, "linters.shellcheck.executable", "apt-get install shellcheck")
-        }
-        guard let path = VersionManagerShim.locate(executable, environment: ["PATH": environment["PATH"] ?? ""]) else {
-            return Finding(name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
-                         fix: "\(install) (or set \(key) to its path)")
-        }
-        guard let version = await version(path) else {
-            return Finding(name: name, status: .problem, detail: "\(path.displaySafe) --version failed", fix: "reinstall it: \(install)")
-        }
-        return Finding(name: name, status: .ok, detail: "\(version) (\(path.displaySafe))")
-    }
-
-    static func agent(_ kind: StomperConfiguration.AgentKind, configuration: StomperConfiguration,
-                      environment: [String: String]) -> [Finding] {
-        let searchPath = ["PATH": environment["PATH"] ?? ""]
-        let name = "agent \(kind.rawValue)"
-        switch kind {
-        case .autofix:
-            return [Finding(name: name, status: .ok, detail: "the linters' own fixes")]
-        case .command:
-            guard let program = configuration.command.first else {
-                return [Finding(name: name, status: .problem, detail: "agent.command is empty", fix: "set agent.command in stomper.toml, e.g. [\"my-agent\", \"{file}\"]")]
-            }
-            guard VersionManagerShim.locate(program, environment: searchPath) != nil else {
-                return [Finding(name: name, status: .problem, detail: "`\(program.displaySafe)` is not on PATH", fix: "install it, or fix agent.command")]
-            }
-            return [Finding(name: name, status: .ok, detail: program.displaySafe)]
-        case .chat:
-            guard let variable = configuration.chat.apiKeyVariable else {
-                return [Finding(name: name, status: .ok, detail: "\(configuration.chat.baseURL.displaySafe), no API key configured")]
-            }
-            guard !(environment[variable] ?? "").isEmpty else {
-                return [Finding(name: name, status: .problem, detail: "\(variable) is not set (agent.chat.api_key_env)", fix: "export \(variable)=<your key>")]
-            }
-            return [Finding(name: name, status: .ok, detail: "\(configuration.chat.baseURL.displaySafe), \(variable) set")]
-        default:
-            guard let preset = AgentPreset(rawValue: kind.rawValue) else { return [] }
-            let executable = configuration.agentExecutable.isEmpty ? preset.executable : configuration.agentExecutable
-            var checks: [Finding] = []
-            if let path = VersionManagerShim.locate(executable, environment: searchPath) {
-                checks.append(Finding(name: name, status: .ok, detail: path.displaySafe))
-            } else {
-                checks.append(Finding(name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
-                                    fix: preset.installHint + " (or set agent.executable)"))
-            }
-            // Presence only: a value is never read beyond "set or not".
-            let sets = preset.requiredEnvironment
-            if let set = sets.first(where: { $0.allSatisfy { !(environment[$0] ?? "").isEmpty } }) {
-                checks.append(Finding(name: "\(name) credentials", status: .ok, detail: set.joined(separator: ", ") + " set"))
-            } else {
-                checks.append(Finding(name: "\(name) credentials", status: .warning,
-                                    detail: "none of " + sets.map { $0.joined(separator: " + ") }.joined(separator: ", ")
-                                        + " is set; a stored login of the CLI may do",
-                                    fix: "export \(sets[0][0])=<your key>"))
-            }
-            return checks
-        }
-    }
-
-    static func sandbox(_ configuration: StomperConfiguration, environment: [String: String]) async -> Finding {
-        guard configuration.sandbox == .bwrap else {
-            return Finding(name: "sandbox", status: .warning, detail: "off (agent.sandbox = \"none\"): agents run uncontained, checked after each attempt only",
-                         fix: "apt-get install bubblewrap, then set agent.sandbox = \"bwrap\"")
-        }
-        do {
-            let sandbox = try await Sandbox.probe(searchPath: environment["PATH"] ?? "")
-            return Finding(name: "sandbox", status: .ok, detail: "bubblewrap at \(sandbox.bwrap.displaySafe) runs a contained `true`")
-        } catch let error as ProcessError {
-            let fix = error.code == .sandboxMissing ? "apt-get install bubblewrap" : "see the detail; or set agent.sandbox = \"none\" in stomper.toml"
-            return Finding(name: "sandbox", status: .problem, detail: error.message, fix: fix)
-        } catch {
-            return Finding(name: "sandbox", status: .problem, detail: "\(error)", fix: "apt-get install bubblewrap")
-        }
-    }
-
-    /// The ledger's integrity and schema, and the permissions of `.git/stomper` (0700) and its
-    /// database files (0600). A missing ledger is fine: the first run creates it.
-    static func ledger(commonDir: String) async -> [Finding] {
-        let folder = commonDir + "/stomper"
-        let path = folder + "/state.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else {
-            return [Finding(name: "ledger", status: .ok, detail: "none yet (the first run creates \(path.displaySafe))")]
-        }
-        var checks: [Finding] = []
-        let aside = "mv '\(path)' '\(path).broken' (the next run starts a new ledger; the old history stays in the moved file)"
-        do {
-            let ledger = try Ledger.open(commonDir: commonDir, maxWait: .seconds(5))
-            let problems = try await ledger.integrityCheck()
-            let applied = try await ledger.appliedMigrations().count
-            if problems != ["ok"] {
-                checks.append(Finding(name: "ledger", status: .problem,
-                                    detail: "integrity check failed: " + problems.prefix(3).joined(separator: "; ").displaySafe, fix: aside))
-            } else if applied > Ledger.knownMigrations {
-                checks.append(Finding(name: "ledger", status: .problem, detail: "schema v\(applied) is newer than this stomper's v\(Ledger.knownMigrations)",
-                                    fix: "upgrade stomper"))
-            } else {
-                checks.append(Finding(name: "ledger", status: .ok, detail: "\(path.displaySafe): integrity ok, schema v\(applied)"))
-            }
-        } catch {
-            checks.append(Finding(name: "ledger", status: .problem, detail: "\(error)".displaySafe, fix: aside))
-        }
-        checks.append(permissions(folder: folder))
-        return checks
-    }
-
-    static func permissions(folder: String) -> Finding {
-        var loose: [String] = []
-        func mode(_ path: String) -> Int? {
-            (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
-        }
-        if let folderMode = mode(folder), folderMode & 0o077 != 0 { loose.append(folder) }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("state.sqlite") }.sorted()
-        var looseFiles: [String] = []
-        for file in files where (mode(folder + "/" + file) ?? 0) & 0o077 != 0 { looseFiles.append(folder + "/" + file) }
-        guard loose.isEmpty && looseFiles.isEmpty else {
-            let commands = (loose.isEmpty ? [] : ["chmod 700 '\(folder)'"])
-                + (looseFiles.isEmpty ? [] : ["chmod 600 " + looseFiles.map { "'\($0)'" }.joined(separator: " ")])
-            return Finding(name: "permissions", status: .problem,
-                         detail: "readable by others: " + (loose + looseFiles).joined(separator: ", ").displaySafe,
-                         fix: commands.joined(separator: " && "))
-        }
-        return Finding(name: "permissions", status: .ok, detail: "\(folder.displaySafe) is 0700, its database files 0600")
     }
 }

@@ -1,10 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperAgents
-import StomperCoordination
 import StomperCore
-import StomperLedger
-import StomperGit
 import StomperQuality
 
 struct Fix: AsyncParsableCommand {
@@ -142,59 +139,51 @@ struct Fix: AsyncParsableCommand {
             digits = digits.dropLast()
         }
         guard let value = Int(digits), value > 0 else {
-            throw ConfigError("--time-budget \(text) is not a duration: use seconds (600) or 90s, 15m, 2h")
+            throw CLIError.badFlag(flag: "--time-budget", value: text, expected: "is not a duration: use seconds (600) or 90s, 15m, 2h")
         }
         return value * unit
     }
 
     /// What the selection flags describe; git-based ones ask the repository.
-    func selection(_ session: Session) throws -> FileSelection {
+    func selection(_ workspace: Workspace) throws -> FileSelection {
         func codes(_ values: [String]) -> [String] {
             values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        if let maxFiles, maxFiles < 1 { throw ConfigError("--max-files \(maxFiles) must be at least 1") }
-        if let maxErrors, maxErrors < 1 { throw ConfigError("--max-errors \(maxErrors) must be at least 1") }
-        var only: Set<String>?
-        let repository = session.repository
-        if gitChanged { only = (only ?? []).union(try repository.changedPaths()) }
-        if gitStaged { only = (only ?? []).union(try repository.stagedPaths()) }
-        if let gitDiff { only = (only ?? []).union(try repository.pathsChanged(since: gitDiff)) }
+        if let maxFiles, maxFiles < 1 { throw CLIError.badFlag(flag: "--max-files", value: String(maxFiles), expected: "must be at least 1") }
+        if let maxErrors, maxErrors < 1 { throw CLIError.badFlag(flag: "--max-errors", value: String(maxErrors), expected: "must be at least 1") }
+        let only = try workspace.gitSelection(changed: gitChanged, staged: gitStaged, since: gitDiff)
         return FileSelection(patterns: patterns, excludes: excludes, onlyPaths: only, errorTypes: codes(errorTypes),
                              ignore: codes(ignoredCodes), maxFiles: maxFiles, maxErrors: maxErrors)
     }
 
     func run() async throws {
-        let session: Session
-        let pipeline: Pipeline
-        let plan: FixPlan
-        let ledger: Ledger
+        let workspace: Workspace
+        let prepared: PreparedRun
         let patchSeries: PatchSeries?
         do {
             var flags = self.flags
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
             patchSeries = try PatchExport.prepare(patches, dryRun: dryRun, from: FileManager.default.currentDirectoryPath)
-            session = try Session.open(global, flags: flags)
-            if let reason = try BranchMode.loopGuard(session.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
-                                                     allowOwnHead: allowOwnHead) {
+            workspace = try global.openWorkspace(flags: flags)
+            if let reason = try RunGate.ownHead(workspace.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
+                                                allowOwnHead: allowOwnHead) {
                 // stdout carries only JSON with --json: the reason goes to stderr then.
                 if json { Terminal.err(reason) } else { Terminal.out(reason) }
                 let problems = BranchMode.reportGuarded(
-                    reason: reason, json: json, branch: session.configuration.fixBranch, root: session.repository.workdir,
+                    reason: reason, json: json, branch: workspace.configuration.fixBranch, root: workspace.root,
                     reports: ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path)))
                 for problem in problems { Terminal.err("stomper: error: \(problem)") }
                 if !problems.isEmpty { throw ExitCode(2) }
                 return
             }
-            ledger = try session.openLedger()
-            try await RunGate.check(ledger, abandon: abandon, concurrentRunsAllowed: session.configuration.coordination.enabled)
-            let targets = try session.repositoryPaths(paths, from: global.startDirectory)
-            let selection = try selection(session)
-            pipeline = try await session.makePipeline(ledger: ledger, contained: true)
-            plan = try await pipeline.plan(paths: targets, selection: selection,
-                                           target: BranchMode.target(branch: session.configuration.fixBranch, dryRun: dryRun))
+            let request = RunRequest(paths: try workspace.repositoryPaths(paths, from: global.startDirectory),
+                                     selection: try selection(workspace), dryRun: dryRun, abandon: abandon)
+            prepared = try await workspace.prepareFix(request)
+            for run in prepared.abandonedRuns { Terminal.warn("run \(run) abandoned") }
         } catch {
             throw Failure.exit(error, json: json)
         }
+        let plan = prepared.plan
         if !json {
             let needing = plan.skipped.filter { $0.status == .needsAgent }.count
             var notes: [String] = []
@@ -203,13 +192,13 @@ struct Fix: AsyncParsableCommand {
             if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
             Terminal.out("stomper: " + BranchMode.headline(plan)
                          + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
-                         + "; \(session.configuration.maxParallelFiles) at a time, agent \(pipeline.agentIdentity.description)"
+                         + "; \(prepared.pipeline.configuration.maxParallelFiles) at a time, agent \(prepared.pipeline.agentIdentity.description)"
                          + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
         var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
         driver.color = global.color
         driver.reports = ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path))
-        try await driver.drive(pipeline, plan: plan, ledger: ledger, recorder: nil, configuration: session.configuration)
+        try await driver.drive(prepared)
     }
 }
 
@@ -228,7 +217,7 @@ struct RunReport: Encodable {
     var interrupted: Bool
     var summary: RunSummary
     /// Docs regenerated after the run (nil when docgen did not run).
-    var docs: DocgenRun.Output?
+    var docs: DocgenOutput?
     /// The run's HTML report (`.git/stomper/reports/RUN.html`), nil when it could not be written.
     var report: String?
 }

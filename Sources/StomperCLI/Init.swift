@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperAgents
-import StomperGit
+import StomperCore
 import StomperQuality
 
 /// `stomper init`: surveys the project and writes a commented `stomper.toml`, or appends a
@@ -26,7 +26,7 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let root = try GitRepository.discover(from: global.startDirectory).workdir
+            let root = try Workspace.root(of: global.startDirectory)
             let environment = ProcessInfo.processInfo.environment
             let survey = ProjectSurvey.survey(root: root, environment: environment)
             for found in survey.linters { Terminal.out("found    \(found.linter) (\(found.reason))") }
@@ -45,12 +45,12 @@ struct Init: AsyncParsableCommand {
     private func writeStomperToml(root: String, survey: ProjectSurvey) throws -> String {
         let path = root + "/stomper.toml"
         if FileManager.default.fileExists(atPath: path) && !force {
-            throw ConfigError("\(path) already exists: edit it, or pass --force to replace it with a new one")
+            throw CLIError.configurationExists(path: path, hint: "already exists: edit it, or pass --force to replace it with a new one")
         }
         do {
             try Data(survey.configuration(prefix: "").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw ConfigError("cannot write \(path): \(error.localizedDescription)")
+            throw CLIError.unwritable(action: "write", path: path, reason: error.localizedDescription, hint: "")
         }
         return path
     }
@@ -59,14 +59,15 @@ struct Init: AsyncParsableCommand {
     private func appendToPyproject(root: String, survey: ProjectSurvey) throws -> String {
         let path = root + "/pyproject.toml"
         guard let original = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("there is no \(path) to add [tool.stomper] to: run `stomper init` without --pyproject to write stomper.toml")
+            throw CLIError.missingPyproject(path: path)
         }
         if try ResolvedConfiguration.pyprojectHasTable(path) {
-            throw ConfigError("\(path) already has a [tool.stomper] table: edit it there (nothing was changed)")
+            throw CLIError.configurationExists(path: path, hint: "already has a [tool.stomper] table: edit it there (nothing was changed)")
         }
         if FileManager.default.fileExists(atPath: root + "/stomper.toml") {
-            throw ConfigError("\(root)/stomper.toml exists and would take precedence over [tool.stomper]: "
-                              + "remove it first, or run `stomper init --force` to rewrite it instead")
+            throw CLIError.configurationExists(path: root + "/stomper.toml",
+                                               hint: "exists and would take precedence over [tool.stomper]: "
+                                                   + "remove it first, or run `stomper init --force` to rewrite it instead")
         }
         var text = original.last == UInt8(ascii: "\n") || original.isEmpty ? "\n" : "\n\n"
         text += survey.configuration(prefix: "tool.stomper.")
@@ -76,7 +77,7 @@ struct Init: AsyncParsableCommand {
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(text.utf8))
         } catch {
-            throw ConfigError("cannot append to \(path): \(error.localizedDescription)")
+            throw CLIError.unwritable(action: "append to", path: path, reason: error.localizedDescription, hint: "")
         }
         return path + " [tool.stomper]"
     }

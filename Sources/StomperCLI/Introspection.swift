@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import StomperCoordination
+import StomperCore
 import StomperLedger
-import StomperProcess
 
 /// `stomper locks`: the leases held on this repository right now.
 struct Locks: AsyncParsableCommand {
@@ -15,8 +15,7 @@ struct Locks: AsyncParsableCommand {
     func run() async throws {
         let leases: [Lease]
         do {
-            let reader = try LedgerReader.open(global)
-            leases = try await LedgerLeaseStore(ledger: reader.ledger).leases()
+            leases = try await global.openWorkspace().history().leases()
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -25,7 +24,7 @@ struct Locks: AsyncParsableCommand {
             [
                 "resource": lease.resource.description, "class": lease.resource.resourceClass.rawValue, "key": lease.resource.key,
                 "holder": ["pid": Int(lease.holder.pid), "host": lease.holder.host, "id": lease.holder.id,
-                           "alive": ProcessLiveness.isAlive(pid: lease.holder.pid, host: lease.holder.host)],
+                           "alive": RunGate.isLive(pid: lease.holder.pid, host: lease.holder.host)],
                 "run": lease.holder.runID.map { $0 as Any } ?? NSNull(), "token": Int(lease.token.value),
                 "age_ms": Int(now - lease.acquiredAt), "expires_in_ms": Int(lease.expiresAt - now),
                 "expired": lease.isExpired(at: now),
@@ -41,7 +40,7 @@ struct Locks: AsyncParsableCommand {
         }
         var table = [["RESOURCE", "HOLDER", "RUN", "TOKEN", "AGE", "EXPIRES"]]
         for lease in leases {
-            let alive = ProcessLiveness.isAlive(pid: lease.holder.pid, host: lease.holder.host)
+            let alive = RunGate.isLive(pid: lease.holder.pid, host: lease.holder.host)
             let remaining = lease.expiresAt - now
             table.append([
                 lease.resource.description,
@@ -76,9 +75,9 @@ struct Stats: AsyncParsableCommand {
         let stats: CoordinationStats
         let runID: String?
         do {
-            let reader = try LedgerReader.open(global)
-            if let run { runID = try await RunSelection.resolve(run, ledger: reader.ledger).id } else { runID = nil }
-            stats = try await reader.ledger.coordinationStats(runID: runID)
+            let history = try global.openWorkspace().history()
+            if let run { runID = try await history.run(run).id } else { runID = nil }
+            stats = try await history.coordinationStats(runID: runID)
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -116,8 +115,7 @@ extension Stats {
     func showLearning() async throws {
         let report: LearningReport
         do {
-            let reader = try LedgerReader.open(global)
-            report = LearningReport(figures: try await reader.ledger.learningFigures(), agents: try await reader.ledger.agentFigures())
+            report = try await global.openWorkspace().history().learning()
         } catch {
             throw Failure.exit(error, json: json)
         }

@@ -88,7 +88,8 @@ enum JSONStyle {
     static func code(_ error: any Error) -> String {
         switch error {
         case let error as RunSelectionError: return error.code.rawValue
-        case is ConfigError: return "invalid_input"
+        case is CLIError: return "invalid_input"
+        case let error as CoreError where error.code.isInvalidInput: return "invalid_input"
         case let error as GitError where error.code == .notARepository: return "not_a_repository"
         case let error as GitError: return "git_" + snakeCase(error.code.description)
         case let error as LedgerError: return "ledger_" + snakeCase(error.code.description)

@@ -21,14 +21,14 @@ struct MCPServe: AsyncParsableCommand {
         let context: StomperMCPServer.Context
         let server: StomperMCPServer
         do {
-            let session = try Session.open(global, flags: [:])
-            let configuration = session.configuration
+            let workspace = try global.openWorkspace()
+            let configuration = workspace.configuration
             context = StomperMCPServer.Context(
-                root: session.repository.workdir, commonDir: session.repository.commonDir, policy: configuration.coordination,
+                root: workspace.root, commonDir: workspace.repository.commonDir, policy: configuration.coordination,
                 executable: Self.executablePath(), version: StomperVersion.full)
             var logger = Logger(label: "stomper.mcp", factory: { StreamLogHandler.standardError(label: $0) })
             logger.logLevel = global.verbose ? .debug : .notice
-            server = StomperMCPServer(context: context, ledger: try session.openLedger(), logger: logger)
+            server = StomperMCPServer(context: context, ledger: try workspace.openLedger(), logger: logger)
         } catch {
             throw Failure.exit(error, json: false)
         }

@@ -11,7 +11,9 @@ enum PatchExport {
     static func prepare(_ directory: String?, dryRun: Bool, from start: String) throws -> PatchSeries? {
         guard let directory else { return nil }
         if dryRun {
-            throw ConfigError("--patches writes the commits a run lands, and a dry run lands none: drop --dry-run to export patches")
+            throw CLIError.conflictingFlags(
+                flag: "--patches", other: "--dry-run",
+                why: "--patches writes the commits a run lands, and a dry run lands none: drop --dry-run to export patches")
         }
         let absolute = ((directory.hasPrefix("/") ? directory : start + "/" + directory) as NSString).standardizingPath
         let series = PatchSeries(directory: absolute)
@@ -23,14 +25,8 @@ enum PatchExport {
     /// where; the closing status stays the run's.
     static func write(_ series: PatchSeries, summary: RunSummary, docs: DocgenReport?, plan: FixPlan,
                       repository: GitRepository, json: Bool) async throws {
-        var commits = summary.outcomes.values
-            .filter { $0.status == .fixed || $0.status == .partiallyFixed }
-            .compactMap { outcome in outcome.commit.map { PatchSeries.Commit(id: $0, key: outcome.key) } }
-        if let docsCommit = docs?.commit { commits.append(PatchSeries.Commit(id: docsCommit, key: nil)) }
-        let runID = plan.runID, base = plan.base, branch = plan.branch, landed = commits
-        let manifest = try await BlockingIO.run {
-            try series.write(landed, runID: runID, base: base, branch: branch, repository: repository)
-        }
+        let manifest = try await series.write(summary, docs: docs, plan: plan, repository: repository)
+        let branch = plan.branch, base = plan.base
         if !manifest.contiguous {
             Terminal.warn("other commits landed between this run's on \(branch): the patches in \(series.directory) "
                           + "may not apply on \(base.short) as they are (manifest.json: \"contiguous\": false)")

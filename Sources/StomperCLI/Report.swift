@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StomperCore
 import StomperGit
 import StomperLedger
 import StomperReport
@@ -21,12 +22,12 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         do {
             guard let html else {
-                throw ConfigError("stomper report needs an output: pass --html FILE (or --html - for standard output)")
+                throw CLIError.missingOutput(command: "stomper report", flag: "--html FILE (or --html - for standard output)")
             }
-            let session = try Session.open(global, flags: [:])
-            let ledger = try session.openLedger()
-            let record = try await RunSelection.resolve(run, ledger: ledger)
-            let page = try await RunReportPage.render(record, ledger: ledger, repository: session.repository)
+            let workspace = try global.openWorkspace()
+            let history = try workspace.history()
+            let record = try await history.run(run)
+            let page = try await RunReportPage.render(record, ledger: history.ledger, repository: workspace.repository)
             if html == "-" {
                 Terminal.out(page, terminator: "")
                 return
@@ -35,7 +36,8 @@ struct Report: AsyncParsableCommand {
             do {
                 try Data(page.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                throw ConfigError("cannot write the HTML report to \(path): \(error.localizedDescription); check the folder exists and is writable")
+                throw CLIError.unwritable(action: "write the HTML report to", path: path, reason: error.localizedDescription,
+                                          hint: "check the folder exists and is writable")
             }
             Terminal.out("stomper: report of run \(record.id) written to \(path)")
         } catch let error as ExitCode {

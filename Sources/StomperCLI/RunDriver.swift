@@ -1,11 +1,10 @@
-import StomperAgents
 import ArgumentParser
 import Foundation
+import StomperAgents
 import StomperCore
 import StomperDocs
 import StomperGit
 import StomperLedger
-import StomperProcess
 import StomperReport
 import Synchronization
 
@@ -22,8 +21,9 @@ struct RunDriver: Sendable {
     /// `--color`: whether result lines colour their status.
     var color: ColorMode = .auto
 
-    func drive(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, recorder existing: RunRecorder?,
-               configuration: StomperConfiguration) async throws {
+    func drive(_ prepared: PreparedRun) async throws {
+        let pipeline = prepared.pipeline, plan = prepared.plan, ledger = prepared.ledger
+        let configuration = pipeline.configuration
         let clock = ContinuousClock.now
         // In CI: no live status line, plain lines (GitHub Actions folds each file's details).
         let ciReporting = CIReporting(settings: configuration.ci)
@@ -36,11 +36,7 @@ struct RunDriver: Sendable {
         for outcome in plan.skipped { display.report(outcome) }
         let recorder: RunRecorder
         do {
-            if let existing {
-                recorder = existing
-            } else {
-                recorder = try await pipeline.begin(plan, dryRun: dryRun, ledger: ledger)
-            }
+            recorder = try await prepared.begin()
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -92,10 +88,10 @@ struct RunDriver: Sendable {
             Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, landing: plan.landing.name, base: plan.base.hex, dryRun: dryRun,
                                     agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
                                     elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
-                                    docs: docs.map { DocgenRun.Output(results: $0.results, commit: $0.commit?.hex) },
+                                    docs: docs.map { DocgenOutput(results: $0.results, commit: $0.commit?.hex) },
                                     report: reportPath))
         } else {
-            if let docs, !docs.results.isEmpty { Terminal.out(DocgenRun.summary(docs)) }
+            if let docs, !docs.results.isEmpty { Terminal.out(DocgenOutput.summary(docs)) }
             if dryRun {
                 for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
             }
@@ -131,52 +127,14 @@ final class DocsBox: Sendable {
 }
 
 extension RunDriver {
-    /// Regenerates the docs of every file the run landed, by this process or before a resume (one
-    /// docs commit), if `docs.enabled`. A docgen failure is reported but does not change the run's
-    /// outcome: the fixes are in.
+    /// Regenerates the docs of what the run landed (`DocgenRun.afterRun`). A docgen failure is
+    /// reported but does not change the run's outcome: the fixes are in.
     func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger) async -> DocgenReport? {
-        guard !dryRun, pipeline.configuration.docs.enabled else { return nil }
         do {
-            var landed = try await ledger.jobs(runID: plan.runID).filter { $0.state.name == "landed" }.map(\.path)
-            if !pipeline.configuration.docs.generateMissing {
-                // Keep existing docs fresh; new ones only when asked (`stomper docgen`, docs.generate_missing).
-                landed = try DocgenRun.documented(landed, repository: pipeline.repository, branch: plan.branch,
-                                                  folder: pipeline.configuration.docs.folder)
-            }
-            guard !landed.isEmpty else { return nil }
-            let report = try await DocgenRun.coordinator(for: pipeline, branch: plan.branch, branchOnly: plan.landing == .branchOnly)
-                .regenerate(landed, runID: plan.runID)
-            try await DocgenRun.record(report, ledger: ledger)
-            return report
+            return try await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
         } catch {
             Terminal.warn("docs were not regenerated: \(error)")
             return nil
-        }
-    }
-}
-
-/// Refuses to start a run while a run of a dead process is unfinished, unless asked to abandon
-/// it. Runs of live processes may run beside this one when the anti-stomp layer is on (leases keep
-/// them off each other's files); with `maasl.enabled = false` one run at a time is enforced here.
-enum RunGate {
-    static func check(_ ledger: Ledger, abandon: Bool, concurrentRunsAllowed: Bool) async throws {
-        for run in try await ledger.unfinishedRuns() {
-            if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
-                if concurrentRunsAllowed { continue }
-                throw ConfigError("another stomper run is in progress (run \(run.id), pid \(run.pid)) and maasl.enabled = false; "
-                                  + "wait for it to finish, or enable the anti-stomp layer to run both")
-            }
-            if abandon {
-                try await ledger.setRunStatus(run.id, .aborted)
-                try await ledger.append(EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan",
-                                                    data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
-                Terminal.warn("run \(run.id) abandoned")
-                continue
-            }
-            let jobs = try await ledger.jobs(runID: run.id)
-            let left = jobs.filter { !$0.state.isTerminal }.count
-            throw ConfigError("run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
-                              + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over")
         }
     }
 }

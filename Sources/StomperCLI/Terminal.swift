@@ -60,6 +60,22 @@ enum Terminal {
         return encoder
     }
 
+    /// A typed document whose keys are spelled as printed and whose ledger values are as stored
+    /// (`RunState`, `EventDocument`): through the same style as untyped ones, so `JSONStyle`
+    /// normalizes what older builds stored exactly as before.
+    static func document(_ value: some Encodable) {
+        guard let data = try? JSONEncoder().encode(value),
+              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return }
+        json(object)
+    }
+
+    /// One document as a line of NDJSON (`stomper tail`).
+    static func documentLine(_ value: some Encodable) {
+        guard let data = try? JSONEncoder().encode(value),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+        jsonLine(object)
+    }
+
     /// One line of NDJSON in the same style (`stomper tail`).
     static func jsonLine(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: JSONStyle.normalized(object),

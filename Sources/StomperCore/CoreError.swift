@@ -20,22 +20,53 @@ public struct CoreError: StomperError {
         public static let badRecord = Code("badRecord")
         /// `--patches DIR` cannot be written: DIR holds patches stomper did not write, or a write failed.
         public static let patchExport = Code("patchExport")
+        /// A setting's value, a configuration file or an environment variable cannot be used; the
+        /// message names the key or file and what to write instead.
+        public static let invalidSetting = Code("invalidSetting")
+        /// No linter is enabled, so there is nothing to check.
+        public static let noLinter = Code("noLinter")
+        /// An agent a command must start cannot run here: its program is not installed, or the key
+        /// its endpoint needs is not set. `subject` names the agent.
+        public static let agentUnavailable = Code("agentUnavailable")
+        /// A directory or path given by the user does not exist or is outside the repository.
+        public static let invalidPath = Code("invalidPath")
+        /// Another stomper run blocks this one (a live run while only one may run, or an
+        /// unfinished run of a dead process that must be resumed or abandoned first).
+        public static let runBlocked = Code("runBlocked")
+        /// The run asked to resume cannot be resumed (finished, a dry run, still running).
+        public static let notResumable = Code("notResumable")
+        /// A command that commits onto the checked-out branch (`docgen`) found HEAD detached.
+        public static let notOnBranch = Code("notOnBranch")
         public var description: String { name }
+
+        /// Codes that mean the user's input (a flag, argument, setting or the repository's
+        /// state of runs) must change, rather than that a run failed; `--json` reports them as
+        /// `invalid_input`, the code these conditions had before they moved into the library.
+        public var isInvalidInput: Bool {
+            [Code.invalidSetting, .noLinter, .agentUnavailable, .invalidPath, .runBlocked, .notResumable, .notOnBranch].contains(self)
+        }
     }
 
     public var code: Code
     public var message: String
     public var underlying: (any Error)?
+    /// What the error is about, when one input is: the setting key, the file, the agent's name.
+    public var subject: String?
     public var file: String
     public var line: UInt
 
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil, file: String = #fileID, line: UInt = #line) {
+    public init(_ code: Code, _ message: String, subject: String? = nil, underlying: (any Error)? = nil,
+                file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.message = message
+        self.subject = subject
         self.underlying = underlying
         self.file = file
         self.line = line
     }
 
     public var description: String { message }
+
+    /// The input the error is about, when there is one.
+    public var details: [ErrorDetail] { subject.map { [ErrorDetail("subject", $0)] } ?? [] }
 }

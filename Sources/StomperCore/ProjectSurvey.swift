@@ -1,29 +1,29 @@
 import Foundation
-import StomperAgents
+public import StomperAgents
 import StomperProcess
-import TOMLKit
+internal import TOMLKit
 
 /// What `stomper init` finds in a project: the linters its files configure, the AI coding CLIs on
 /// `PATH` and whether their credentials are in the environment (presence only, never a value).
-struct ProjectSurvey {
+public struct ProjectSurvey: Sendable {
     /// A linter to enable and why (`ruff: pyproject.toml [tool.ruff]`).
-    struct Found: Equatable {
-        var linter: String
-        var reason: String
+    public struct Found: Equatable, Sendable {
+        public var linter: String
+        public var reason: String
     }
 
     /// An AI coding CLI on `PATH`, and the credential variables set for it (names only).
-    struct AgentFound: Equatable {
-        var preset: AgentPreset
-        var path: String
-        var credentials: [String]
+    public struct AgentFound: Equatable, Sendable {
+        public var preset: AgentPreset
+        public var path: String
+        public var credentials: [String]
     }
 
-    var linters: [Found] = []
-    var agents: [AgentFound] = []
+    public var linters: [Found] = []
+    public var agents: [AgentFound] = []
 
     /// Surveys the project at `root` with `environment` (`PATH`, credential variables).
-    static func survey(root: String, environment: [String: String]) -> ProjectSurvey {
+    public static func survey(root: String, environment: [String: String]) -> ProjectSurvey {
         var survey = ProjectSurvey()
         let pyproject = table(root + "/pyproject.toml")
         let tool = pyproject?["tool"]?.table
@@ -82,7 +82,7 @@ struct ProjectSurvey {
 
     /// The configuration text: `[fix]`, `[agent]`, `[linters]` with comments, each section name
     /// under `prefix` (`tool.stomper.` in `pyproject.toml`).
-    func configuration(prefix: String) -> String {
+    public func configuration(prefix: String) -> String {
         let linters = self.linters.isEmpty ? ["ruff"] : self.linters.map(\.linter)
         var text = """
             # stomper configuration, written by `stomper init`. Every setting with its default: Config/stomper.toml

@@ -1,10 +1,10 @@
 import Foundation
-import StomperLedger
+public import StomperLedger
 
 /// A run named on the command line: `latest`, a full id, or any unique prefix of one (with or
 /// without the `run-` at the front), so `stomper show 20261205-0703` works.
-enum RunSelection {
-    static func resolve(_ text: String, ledger: Ledger) async throws -> RunRecord {
+public enum RunSelection {
+    public static func resolve(_ text: String, ledger: Ledger) async throws -> RunRecord {
         let wanted = text.trimmingCharacters(in: .whitespaces)
         if wanted == "latest" {
             guard let run = try await ledger.runs(limit: 1).first else { throw RunSelectionError(.noRuns, "no runs yet in this repository") }
@@ -27,17 +27,17 @@ enum RunSelection {
 }
 
 /// A run id on the command line that names no run, or more than one.
-struct RunSelectionError: Error, CustomStringConvertible {
-    enum Code: String {
+public struct RunSelectionError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
         case unknownRun = "unknown_run"
         case ambiguousRun = "ambiguous_run"
         case noRuns = "no_runs"
     }
 
-    var code: Code
-    var description: String
+    public var code: Code
+    public var description: String
 
-    init(_ code: Code, _ description: String) {
+    public init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
     }

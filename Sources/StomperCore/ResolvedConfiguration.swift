@@ -1,9 +1,8 @@
 import Foundation
-import StomperCore
-import TOMLKit
+internal import TOMLKit
 
 /// Where a setting's value came from, lowest precedence first.
-enum SettingSource: String, Comparable {
+public enum SettingSource: String, Comparable, Sendable {
     case defaults = "default"
     /// The default under CI (`fix.mode = "batch"`), which a file, variable or flag overrides.
     case ciDefault = "default in CI"
@@ -22,28 +21,31 @@ enum SettingSource: String, Comparable {
         case .flag: return 4
         }
     }
-    static func < (lhs: SettingSource, rhs: SettingSource) -> Bool { lhs.rank < rhs.rank }
+    public static func < (lhs: SettingSource, rhs: SettingSource) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// The configuration after merging defaults < stomper.toml < STOMPER_* < flags, with the source
-/// of every value (for `stomper config dump`).
-struct ResolvedConfiguration {
-    var configuration = StomperConfiguration()
-    var sources: [String: SettingSource] = [:]
-    var file: String?
+/// of every value (for `stomper config dump`). Loading it is the only place stomper reads
+/// configuration sources; everything after takes the finished `StomperConfiguration`.
+public struct ResolvedConfiguration: Sendable {
+    public var configuration = StomperConfiguration()
+    public var sources: [String: SettingSource] = [:]
+    public var file: String?
     /// Whether `file` is a `stomper.toml` or a `pyproject.toml` whose `[tool.stomper]` was read.
-    var fileSource: SettingSource = .file
-    var warnings: [String] = []
+    public var fileSource: SettingSource = .file
+    /// What the caller should show the user: ignored variables, a table shadowed by stomper.toml.
+    public var warnings: [String] = []
 
-    init() {}
+    public init() {}
 
     /// A configuration that was already resolved (a run's stored settings).
-    init(configuration: StomperConfiguration) {
+    public init(configuration: StomperConfiguration) {
         self.configuration = configuration
     }
 
-    /// Loads the layers. `flags` are already-typed values from the command line.
-    static func load(root: String, explicitFile: String?, environment: [String: String],
+    /// Loads the layers. `flags` are already-typed values from the command line (or another
+    /// caller's options), checked here like every other layer.
+    public static func load(root: String, explicitFile: String?, environment: [String: String],
                      flags: [String: SettingValue]) throws -> ResolvedConfiguration {
         var resolved = ResolvedConfiguration()
         for setting in Settings.all { resolved.sources[setting.key] = .defaults }
@@ -68,21 +70,27 @@ struct ResolvedConfiguration {
             }
             resolved.set(setting.key, try setting.parse(environment: text), from: .environment)
         }
-        for (key, value) in flags {
-            guard let setting = Settings.setting(key) else { continue }
-            resolved.set(key, try setting.validate(value, source: "the command line"), from: .flag)
-        }
+        try resolved.apply(flags)
         return resolved
+    }
+
+    /// Sets `flags` (already typed) over the loaded layers, each checked like a file's value.
+    /// Unknown keys are ignored, as the command line only passes keys of the table.
+    public mutating func apply(_ flags: [String: SettingValue], source: String = "the command line") throws {
+        for (key, value) in flags.sorted(by: { $0.key < $1.key }) {
+            guard let setting = Settings.setting(key) else { continue }
+            set(key, try setting.validate(value, source: source), from: .flag)
+        }
     }
 
     /// The configuration file to read, if any: `--config FILE` (a `pyproject.toml` by that name
     /// is read for its `[tool.stomper]`), else `stomper.toml` at the root, else the root's
     /// `pyproject.toml` when it has a `[tool.stomper]` table. `stomper.toml` wins when both
     /// exist, with a warning that the table is ignored.
-    static func configFile(root: String, explicitFile: String?, warnings: inout [String]) throws -> (String, SettingSource)? {
+    public static func configFile(root: String, explicitFile: String?, warnings: inout [String]) throws -> (String, SettingSource)? {
         if let explicitFile {
             guard FileManager.default.fileExists(atPath: explicitFile) else {
-                throw ConfigError("config file \(explicitFile) does not exist: check the --config path")
+                throw CoreError(.invalidSetting, "config file \(explicitFile) does not exist: check the --config path")
             }
             let isPyproject = (explicitFile as NSString).lastPathComponent == "pyproject.toml"
             return (explicitFile, isPyproject ? .pyproject : .file)
@@ -101,7 +109,7 @@ struct ResolvedConfiguration {
 
     /// Whether `pyproject.toml` at `path` has a `[tool.stomper]` table. A file that does not
     /// mention stomper is not parsed: a TOML error in it is the other tools' business.
-    static func pyprojectHasTable(_ path: String) throws -> Bool {
+    public static func pyprojectHasTable(_ path: String) throws -> Bool {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("stomper") else { return false }
         return try parse(text, path: path)["tool"]?.table?["stomper"]?.table != nil
     }
@@ -110,11 +118,11 @@ struct ResolvedConfiguration {
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigError("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            throw CoreError(.invalidSetting, "\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
     }
 
-    mutating func set(_ key: String, _ value: SettingValue, from source: SettingSource) {
+    public mutating func set(_ key: String, _ value: SettingValue, from source: SettingSource) {
         guard let setting = Settings.setting(key) else { return }
         setting.write(&configuration, value)
         sources[key] = source
@@ -127,14 +135,14 @@ struct ResolvedConfiguration {
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ConfigError("cannot read \(file): \(error.localizedDescription)")
+            throw CoreError(.invalidSetting, "cannot read \(file): \(error.localizedDescription)")
         }
         var table = try parse(text, path: file)
         // Messages name the table, so "unknown key … of pyproject.toml [tool.stomper]".
         let path = pyproject ? file + " [tool.stomper]" : file
         if pyproject {
             guard let stomper = table["tool"]?.table?["stomper"]?.table else {
-                throw ConfigError("\(file) has no [tool.stomper] table: add one, or run `stomper init --pyproject`")
+                throw CoreError(.invalidSetting, "\(file) has no [tool.stomper] table: add one, or run `stomper init --pyproject`")
             }
             table = stomper
         }
@@ -153,7 +161,7 @@ struct ResolvedConfiguration {
             guard let value = table[key] else { continue }
             if let nested = value.table {
                 guard Settings.all.contains(where: { $0.key.hasPrefix(fullKey + ".") }) else {
-                    throw ConfigError("unknown section [\(fullKey)] in \(path): known sections are \(knownSections)")
+                    throw CoreError(.invalidSetting, "unknown section [\(fullKey)] in \(path): known sections are \(knownSections)")
                 }
                 try collect(nested, prefix: fullKey, path: path, into: &values)
                 continue
@@ -161,7 +169,7 @@ struct ResolvedConfiguration {
             guard let setting = Settings.setting(fullKey) else {
                 let section = prefix.isEmpty ? "the top level" : "[\(prefix)]"
                 let known = Settings.all.filter { $0.section == prefix }.map(\.name)
-                throw ConfigError("unknown key \"\(key)\" in \(section) of \(path)"
+                throw CoreError(.invalidSetting, "unknown key \"\(key)\" in \(section) of \(path)"
                                   + (known.isEmpty ? "" : ": known keys there are \(known.joined(separator: ", "))")
                                   + "; see Config/stomper.toml for every setting")
             }
@@ -176,13 +184,13 @@ struct ResolvedConfiguration {
                 var strings: [String] = []
                 for element in array {
                     guard let string = element.string else {
-                        throw ConfigError("\(fullKey) in \(path) has the wrong type: expected \(setting.typeName)")
+                        throw CoreError(.invalidSetting, "\(fullKey) in \(path) has the wrong type: expected \(setting.typeName)")
                     }
                     strings.append(string)
                 }
                 parsed = .strings(strings)
             } else {
-                throw ConfigError("\(fullKey) in \(path) has the wrong type: expected \(setting.typeName)")
+                throw CoreError(.invalidSetting, "\(fullKey) in \(path) has the wrong type: expected \(setting.typeName)")
             }
             values.append((fullKey, try setting.validate(parsed, source: path)))
         }
@@ -190,29 +198,5 @@ struct ResolvedConfiguration {
 
     static var knownSections: String {
         Array(Set(Settings.all.map { "[\($0.section)]" })).sorted().joined(separator: ", ")
-    }
-
-    /// The merged configuration as TOML, each value annotated with where it came from.
-    func dumpTOML() -> String {
-        var output = "# stomper configuration (defaults < stomper.toml or pyproject.toml [tool.stomper] < STOMPER_* environment < flags)\n"
-        if let file { output += "# file: \(file)\(fileSource == .pyproject ? " [tool.stomper]" : "")\n" }
-        var currentSection = ""
-        for setting in Settings.all {
-            if setting.section != currentSection {
-                currentSection = setting.section
-                output += "\n[\(currentSection)]\n"
-            }
-            let source = sources[setting.key] ?? .defaults
-            output += "\(setting.name) = \(setting.read(configuration).toml)  # \(source.rawValue)\n"
-        }
-        return output
-    }
-
-    func dumpJSON() -> [String: Any] {
-        var settings: [String: Any] = [:]
-        for setting in Settings.all {
-            settings[setting.key] = ["value": setting.read(configuration).json, "source": (sources[setting.key] ?? .defaults).rawValue]
-        }
-        return ["file": file as Any, "settings": settings]
     }
 }

@@ -1,5 +1,4 @@
-import StomperCore
-import TOMLKit
+internal import TOMLKit
 
 /// The `[[quality.sarif]]` and `[[quality.pattern]]` tables of stomper.toml: tools beyond the
 /// built-in linters, each enabled by being listed.
@@ -16,7 +15,7 @@ import TOMLKit
 /// pattern = '^(?<file>[^:]+):(?<line>\d+):(?<col>\d+): \[\w+\] (?<message>.*) \((?<code>[^)]+)\)$'
 /// version_command = ["yamllint", "--version"]
 /// ```
-struct QualityTools {
+struct QualityTools: Sendable {
     var sarif: [StomperConfiguration.SarifSource] = []
     var patterns: [StomperConfiguration.PatternSource] = []
 
@@ -24,35 +23,35 @@ struct QualityTools {
 
     init(_ value: any TOMLValueConvertible, path: String) throws {
         guard let table = value.table else {
-            throw ConfigError("[quality] in \(path) must hold [[quality.sarif]] and [[quality.pattern]] tables")
+            throw CoreError(.invalidSetting, "[quality] in \(path) must hold [[quality.sarif]] and [[quality.pattern]] tables")
         }
         for key in table.keys.sorted() {
             guard key == "sarif" || key == "pattern" else {
-                throw ConfigError("unknown key \"\(key)\" in [quality] of \(path): use [[quality.sarif]] or [[quality.pattern]]")
+                throw CoreError(.invalidSetting, "unknown key \"\(key)\" in [quality] of \(path): use [[quality.sarif]] or [[quality.pattern]]")
             }
             guard let array = table[key]?.array else {
-                throw ConfigError("quality.\(key) in \(path) must be an array of tables: write [[quality.\(key)]]")
+                throw CoreError(.invalidSetting, "quality.\(key) in \(path) must be an array of tables: write [[quality.\(key)]]")
             }
             for (index, element) in array.enumerated() {
                 let place = "[[quality.\(key)]] number \(index + 1) in \(path)"
-                guard let entry = element.table else { throw ConfigError("\(place) is not a table") }
+                guard let entry = element.table else { throw CoreError(.invalidSetting, "\(place) is not a table") }
                 let fields = try Self.fields(entry, place: place, allowed: key == "sarif"
                                              ? ["name", "command", "file", "version_command"]
                                              : ["name", "command", "pattern", "version_command"])
                 guard case .string(let name)? = fields["name"], !name.isEmpty else {
-                    throw ConfigError("\(place) needs a name, e.g. name = \"semgrep\"")
+                    throw CoreError(.invalidSetting, "\(place) needs a name, e.g. name = \"semgrep\"")
                 }
                 let command = Self.strings(fields["command"])
                 let version = Self.strings(fields["version_command"])
                 if key == "sarif" {
                     let file = Self.string(fields["file"])
                     guard command.isEmpty != file.isEmpty else {
-                        throw ConfigError("\(place) (\(name)) needs exactly one of command = [...] (prints SARIF) or file = \"path.sarif\"")
+                        throw CoreError(.invalidSetting, "\(place) (\(name)) needs exactly one of command = [...] (prints SARIF) or file = \"path.sarif\"")
                     }
                     sarif.append(.init(name: name, command: command, file: file, versionCommand: version))
                 } else {
                     guard !command.isEmpty else {
-                        throw ConfigError("\(place) (\(name)) needs command = [...], the tool to run (the paths are appended)")
+                        throw CoreError(.invalidSetting, "\(place) (\(name)) needs command = [...], the tool to run (the paths are appended)")
                     }
                     let pattern = Self.string(fields["pattern"])
                     patterns.append(.init(name: name, command: command, pattern: pattern, versionCommand: version))
@@ -61,7 +60,7 @@ struct QualityTools {
         }
         let names = sarif.map(\.name) + patterns.map(\.name)
         if let duplicate = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw ConfigError("two [[quality.*]] tools in \(path) are named \"\(duplicate)\": give each a unique name")
+            throw CoreError(.invalidSetting, "two [[quality.*]] tools in \(path) are named \"\(duplicate)\": give each a unique name")
         }
     }
 
@@ -80,7 +79,7 @@ struct QualityTools {
         var fields: [String: SettingValue] = [:]
         for key in table.keys {
             guard allowed.contains(key) else {
-                throw ConfigError("unknown key \"\(key)\" in \(place): known keys are \(allowed.joined(separator: ", "))")
+                throw CoreError(.invalidSetting, "unknown key \"\(key)\" in \(place): known keys are \(allowed.joined(separator: ", "))")
             }
             let value = table[key]!
             if value.type == .string, let string = value.string {
@@ -88,12 +87,12 @@ struct QualityTools {
             } else if let array = value.array {
                 var strings: [String] = []
                 for element in array {
-                    guard let string = element.string else { throw ConfigError("\(key) in \(place) must be an array of strings") }
+                    guard let string = element.string else { throw CoreError(.invalidSetting, "\(key) in \(place) must be an array of strings") }
                     strings.append(string)
                 }
                 fields[key] = .strings(strings)
             } else {
-                throw ConfigError("\(key) in \(place) must be a string or an array of strings")
+                throw CoreError(.invalidSetting, "\(key) in \(place) must be a string or an array of strings")
             }
         }
         return fields

@@ -1,12 +1,12 @@
 import Foundation
 import StomperFiles
-import StomperGit
-import StomperLedger
-import StomperReport
+public import StomperGit
+public import StomperLedger
 
-/// Reads what the report shows from the ledger and the repository, and renders it.
-enum RunReportPage {
-    static func render(_ run: RunRecord, ledger: Ledger, repository: GitRepository,
+/// Reads what the HTML run report shows from the ledger and the repository, renders it, and
+/// writes it where every run leaves its report.
+public enum RunReportPage {
+    public static func render(_ run: RunRecord, ledger: Ledger, repository: GitRepository,
                        report: HTMLRunReport = HTMLRunReport()) async throws -> String {
         let jobs = try await ledger.jobs(runID: run.id)
         let events = try await ledger.events(runID: run.id, limit: Int.max)
@@ -44,7 +44,7 @@ enum RunReportPage {
 
     /// Writes the report of `run` to `.git/stomper/reports/<run>.html` (folder 0700, file 0600,
     /// no symbolic link followed under `.git/stomper`) and returns its path.
-    static func writeDefault(_ run: RunRecord, ledger: Ledger, repository: GitRepository) async throws -> String {
+    public static func writeDefault(_ run: RunRecord, ledger: Ledger, repository: GitRepository) async throws -> String {
         let page = try await render(run, ledger: ledger, repository: repository)
         let stomperDirectory = repository.commonDir + "/stomper"
         let folder = stomperDirectory + "/reports"
