@@ -104,8 +104,10 @@ struct Session {
             case "ruff-format":
                 linters.append(RuffFormatLinter(executable: await program(configuration.ruffExecutable)))
             case "mypy":
+                let cache = configuration.mypyCache
+                    ? MypyCache(folder: repository.commonDir + "/stomper/mypy-cache", seedRoot: repository.workdir) : nil
                 linters.append(MypyLinter(executable: await program(configuration.mypyExecutable),
-                                          extraArguments: configuration.mypyArguments))
+                                          extraArguments: configuration.mypyArguments, cache: cache))
             default:
                 linters.append(ShellcheckLinter(executable: await program(configuration.shellcheckExecutable),
                                                 extraArguments: configuration.shellcheckArguments))

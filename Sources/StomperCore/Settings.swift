@@ -111,6 +111,8 @@ public enum Settings {
                 read: { .string($0.mypyExecutable) }, write: { if case .string(let v) = $1 { $0.mypyExecutable = v } }),
         Setting(key: "linters.mypy.args", affectsResults: true, onResume: .keepRun, kind: .strings, help: "extra arguments for mypy",
                 read: { .strings($0.mypyArguments) }, write: { if case .strings(let v) = $1 { $0.mypyArguments = v } }),
+        Setting(key: "linters.mypy.cache", affectsResults: false, onResume: .takeToday, kind: .bool, help: "keep mypy's incremental cache in .git/stomper/mypy-cache, one per worktree seeded from planning's (same diagnostics as a cold run, re-checks only what a fix touched)",
+                read: { .bool($0.mypyCache) }, write: { if case .bool(let v) = $1 { $0.mypyCache = v } }),
         Setting(key: "linters.shellcheck.executable", affectsResults: false, onResume: .keepRun, kind: .string, help: "shellcheck executable",
                 read: { .string($0.shellcheckExecutable) }, write: { if case .string(let v) = $1 { $0.shellcheckExecutable = v } }),
         Setting(key: "linters.shellcheck.args", affectsResults: true, onResume: .keepRun, kind: .strings, help: "extra arguments for shellcheck",

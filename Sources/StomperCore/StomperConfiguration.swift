@@ -112,6 +112,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var linters: [String] = ["ruff"]
     public var mypyExecutable: String = "mypy"
     public var mypyArguments: [String] = []
+    /// Whether mypy keeps its incremental cache between checks (`linters.mypy.cache`, see `MypyCache`).
+    public var mypyCache: Bool = true
     public var shellcheckExecutable: String = "shellcheck"
     public var shellcheckArguments: [String] = []
     public var sarif: [SarifSource] = []
