@@ -61,6 +61,8 @@ struct Session {
         var tests = configuration.testCommand.isEmpty ? nil
             : try TestCommand(argv: configuration.testCommand, timeout: .seconds(configuration.testTimeoutSeconds))
         tests?.sandbox = sandbox?.tools
+        tests?.testMap = try configuration.testMap.map(TestMapRule.init)
+        tests?.withoutTestFile = configuration.testMissing
         return Pipeline(
             repository: repository, configuration: configuration, linter: linter,
             agents: try configuration.chain.map {
