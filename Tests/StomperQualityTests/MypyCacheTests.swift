@@ -5,7 +5,7 @@ import Testing
 
 /// The shared cache must never change what mypy reports: every check through `MypyCache` is
 /// compared with a cold run (`--cache-dir=/dev/null`) of the same file in the same tree.
-@Suite(.tags(.unit)) struct MypyCacheTests {
+@Suite(.tags(.unit, .slow)) struct MypyCacheTests {
     /// A strict package where `m2` uses `m1`'s interface and `m3` uses `m2`'s.
     static let files: [String: String] = [
         "pyproject.toml": "[tool.mypy]\nstrict = true\n",
