@@ -89,8 +89,14 @@ public enum Settings {
 
     /// `[verify]`: the test command and the anti-suppression gate.
     static let verification: [Setting] = [
-        Setting(key: "verify.test_command", affectsResults: true, onResume: .keepRun, kind: .strings, help: "run in the worktree after the linters accept a fix; `{file}` is the file (empty: none)",
+        Setting(key: "verify.test_command", affectsResults: true, onResume: .keepRun, kind: .strings, help: "run in the worktree after the linters accept a fix; `{file}` is the file, `{test_file}` its test file by verify.test_map (empty: none)",
                 read: { .strings($0.testCommand) }, write: { if case .strings(let v) = $1 { $0.testCommand = v } }),
+        Setting(key: "verify.test_map", affectsResults: true, onResume: .keepRun, kind: .strings, help: "`REGEX -> TEMPLATE` rules giving a source's `{test_file}` (whole-path match, `$1` … for groups); the first whose file exists wins; a test file is its own",
+                read: { .strings($0.testMap) }, write: { if case .strings(let v) = $1 { $0.testMap = v } }),
+        Setting(key: "verify.test_missing", affectsResults: true, onResume: .keepRun, kind: .choice(TestCommand.WithoutTestFile.allCases.map(\.rawValue)),
+                help: "when the command names `{test_file}` and no test file exists: skip the tests, or run the command without that word (all)",
+                read: { .string($0.testMissing.rawValue) },
+                write: { if case .string(let v) = $1, let value = TestCommand.WithoutTestFile(rawValue: v) { $0.testMissing = value } }),
         Setting(key: "verify.test_timeout_sec", affectsResults: false, onResume: .takeToday, kind: .int(1...86_400), help: "longest the test command may run",
                 read: { .int($0.testTimeoutSeconds) }, write: { if case .int(let v) = $1 { $0.testTimeoutSeconds = v } }),
         Setting(key: "verify.gate", affectsResults: true, onResume: .keepRun, kind: .bool, help: "reject added suppressions, config edits, deleted or skipped tests (`--no-gate` for one run)",
@@ -111,6 +117,8 @@ public enum Settings {
                 read: { .string($0.mypyExecutable) }, write: { if case .string(let v) = $1 { $0.mypyExecutable = v } }),
         Setting(key: "linters.mypy.args", affectsResults: true, onResume: .keepRun, kind: .strings, help: "extra arguments for mypy",
                 read: { .strings($0.mypyArguments) }, write: { if case .strings(let v) = $1 { $0.mypyArguments = v } }),
+        Setting(key: "linters.mypy.cache", affectsResults: false, onResume: .takeToday, kind: .bool, help: "keep mypy's incremental cache in .git/stomper/mypy-cache, one per worktree seeded from planning's (same diagnostics as a cold run, re-checks only what a fix touched)",
+                read: { .bool($0.mypyCache) }, write: { if case .bool(let v) = $1 { $0.mypyCache = v } }),
         Setting(key: "linters.shellcheck.executable", affectsResults: false, onResume: .keepRun, kind: .string, help: "shellcheck executable",
                 read: { .string($0.shellcheckExecutable) }, write: { if case .string(let v) = $1 { $0.shellcheckExecutable = v } }),
         Setting(key: "linters.shellcheck.args", affectsResults: true, onResume: .keepRun, kind: .strings, help: "extra arguments for shellcheck",

@@ -105,6 +105,10 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     /// The test command run after each verified attempt (`{file}` placeholder; empty = none).
     public var testCommand: [String] = []
     public var testTimeoutSeconds: Int = 300
+    /// `verify.test_map`: rules giving the `{test_file}` of a source (`TestMapRule`).
+    public var testMap: [String] = TestMapRule.defaults
+    /// `verify.test_missing`: what happens when a `{test_file}` command finds no test file.
+    public var testMissing: TestCommand.WithoutTestFile = .skip
     /// The anti-suppression gate, and the rules it lets through.
     public var gate: Bool = true
     public var gateAllow: [String] = []
@@ -112,6 +116,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var linters: [String] = ["ruff"]
     public var mypyExecutable: String = "mypy"
     public var mypyArguments: [String] = []
+    /// Whether mypy keeps its incremental cache between checks (`linters.mypy.cache`, see `MypyCache`).
+    public var mypyCache: Bool = true
     public var shellcheckExecutable: String = "shellcheck"
     public var shellcheckArguments: [String] = []
     public var sarif: [SarifSource] = []

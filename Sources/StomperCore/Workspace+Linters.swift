@@ -30,7 +30,10 @@ extension Workspace {
             case .ruffFormat:
                 linters.append(RuffFormatLinter(executable: executable))
             case .mypy:
-                linters.append(MypyLinter(executable: executable, extraArguments: configuration.mypyArguments))
+                // Incremental checks: a cache per root under .git/stomper/mypy-cache (see MypyCache).
+                let cache = configuration.mypyCache
+                    ? MypyCache(folder: repository.commonDir + "/stomper/mypy-cache", seedRoot: repository.workdir) : nil
+                linters.append(MypyLinter(executable: executable, extraArguments: configuration.mypyArguments, cache: cache))
             case .shellcheck:
                 linters.append(ShellcheckLinter(executable: executable, extraArguments: configuration.shellcheckArguments))
             }
@@ -72,6 +75,8 @@ extension Workspace {
         guard !configuration.testCommand.isEmpty else { return nil }
         var tests = try TestCommand(argv: configuration.testCommand, timeout: .seconds(configuration.testTimeoutSeconds))
         tests.sandbox = sandbox?.tools
+        tests.testMap = try configuration.testMap.map(TestMapRule.init)
+        tests.withoutTestFile = configuration.testMissing
         return tests
     }
 }

@@ -16,15 +16,24 @@ import StomperProcess
 /// Notes attached to an error arrive in its `hint`: a URL there becomes the diagnostic's `url`,
 /// other hint lines are appended to the message, because they often say how to fix it.
 ///
-/// mypy never writes `.mypy_cache` into the tree: `--cache-dir` points at `cacheDirectory`, or at
-/// `/dev/null`, which mypy documents as "don't write a cache". Caches in a worktree would show up
-/// as changes of a fix.
+/// mypy never writes `.mypy_cache` into the tree: `--cache-dir` points at the `cache`'s folder
+/// for the root linted (see `MypyCache`), at `cacheDirectory`, or at `/dev/null`, which mypy
+/// documents as "don't write a cache". Caches in a worktree would show up as changes of a fix.
+///
+/// One file is checked with its imports followed as usual and only that file's diagnostics kept
+/// (unless mypy stopped on a blocking error elsewhere, which is reported as it is). The older
+/// `--follow-imports=silent` gave the same diagnostics, but it is an option mypy records in every
+/// cache entry, so a verification could never reuse what planning's lint of the whole selection
+/// cached.
 public struct MypyLinter: Linter {
     public let name = "mypy"
     public var executable: String
     public var extraArguments: [String]
-    /// A folder outside the repository for mypy's cache; nil means no cache.
+    /// A folder outside the repository for mypy's cache, shared by every root; nil means no cache
+    /// unless `cache` is set. Only for one process linting one root at a time (tests, one-off use).
     public var cacheDirectory: String?
+    /// Caches per root, seeded from the main working tree's; takes precedence over `cacheDirectory`.
+    public var cache: MypyCache?
     public var includeNotes: Bool
     public var timeout: Duration
 
@@ -32,10 +41,11 @@ public struct MypyLinter: Linter {
     public static let minimumVersion = "1.11"
 
     public init(executable: String = "mypy", extraArguments: [String] = [], cacheDirectory: String? = nil,
-                includeNotes: Bool = false, timeout: Duration = .seconds(600)) {
+                cache: MypyCache? = nil, includeNotes: Bool = false, timeout: Duration = .seconds(600)) {
         self.executable = executable
         self.extraArguments = extraArguments
         self.cacheDirectory = cacheDirectory
+        self.cache = cache
         self.includeNotes = includeNotes
         self.timeout = timeout
     }
@@ -60,12 +70,25 @@ public struct MypyLinter: Linter {
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
         let paths = PathNormalizer.pythonPaths(paths, root: root)
         if paths == [] { return [] }
-        let spec = ProcessSpec(executable: executable, arguments: arguments(paths: paths ?? [], root: root),
+        guard let cache else {
+            return try await lint(paths: paths ?? [], root: root, cacheDirectory: cacheDirectory)
+        }
+        return try await cache.withDirectory(for: root, patience: timeout) { directory in
+            try await lint(paths: paths ?? [], root: root, cacheDirectory: directory)
+        }
+    }
+
+    private func lint(paths: [String], root: String, cacheDirectory: String?) async throws -> [Diagnostic] {
+        var spec = ProcessSpec(executable: executable, arguments: arguments(paths: paths, root: root, cacheDirectory: cacheDirectory),
                                workingDirectory: root, timeout: timeout)
+        // Contained, the cache is the one place outside the worktree mypy writes.
+        if let cacheDirectory, let sandbox = Sandbox.current { spec.sandbox = sandbox.writing(cacheDirectory) }
         let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
+        let onlyFile = Self.isOneFile(paths, root: root) ? PathNormalizer(root: root).relative(paths[0]) : nil
         switch result.termination {
         case .exited(0), .exited(1):
-            return try parse(result.standardOutput, root: root)
+            let diagnostics = try parse(result.standardOutput, root: root)
+            return onlyFile.map { file in diagnostics.filter { $0.path == file } } ?? diagnostics
         case .exited(2) where !result.timedOut:
             let diagnostics = try parse(result.standardOutput, root: root)
             if diagnostics.isEmpty && !Self.hasJSONLines(result.standardOutput) {
@@ -79,12 +102,16 @@ public struct MypyLinter: Linter {
 
     /// The command line after the executable; exposed for tests and `stomper inspect`.
     public func arguments(paths: [String], root: String) -> [String] {
-        var arguments = ["-O", "json", "--cache-dir=\(cacheDirectory ?? "/dev/null")"]
-        // One file: keep mypy to that file's own errors, not those of every module it imports.
-        if paths.count == 1, !PathNormalizer.isDirectory(paths[0].hasPrefix("/") ? paths[0] : root + "/" + paths[0]) {
-            arguments.append("--follow-imports=silent")
-        }
-        return arguments + extraArguments + ["--"] + (paths.isEmpty ? ["."] : paths)
+        arguments(paths: paths, root: root, cacheDirectory: cache?.directory(for: root) ?? cacheDirectory)
+    }
+
+    func arguments(paths: [String], root: String, cacheDirectory: String?) -> [String] {
+        ["-O", "json", "--cache-dir=\(cacheDirectory ?? "/dev/null")"] + extraArguments + ["--"] + (paths.isEmpty ? ["."] : paths)
+    }
+
+    /// One file (not a folder): only its own diagnostics are kept, not those of the modules it imports.
+    static func isOneFile(_ paths: [String], root: String) -> Bool {
+        paths.count == 1 && !PathNormalizer.isDirectory(paths[0].hasPrefix("/") ? paths[0] : root + "/" + paths[0])
     }
 
     /// mypy has no fixer.
