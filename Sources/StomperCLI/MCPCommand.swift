@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import MCP
 import StomperCore
-import StomperGit
 import StomperMCP
 
 /// `stomper mcp`: serves the repository's fixer and leases to MCP clients over standard input and
@@ -22,13 +21,11 @@ struct MCPServe: AsyncParsableCommand {
         let server: StomperMCPServer
         do {
             let workspace = try global.openWorkspace()
-            let configuration = workspace.configuration
-            context = StomperMCPServer.Context(
-                root: workspace.root, commonDir: workspace.repository.commonDir, policy: configuration.coordination,
-                executable: Self.executablePath(), version: StomperVersion.full)
+            context = StomperMCPServer.Context(root: workspace.root, executable: Self.executablePath(), version: StomperVersion.full)
             var logger = Logger(label: "stomper.mcp", factory: { StreamLogHandler.standardError(label: $0) })
             logger.logLevel = global.verbose ? .debug : .notice
-            server = StomperMCPServer(context: context, ledger: try workspace.openLedger(), logger: logger)
+            let ledger = try workspace.openLedger()
+            server = StomperMCPServer(context: context, ledger: ledger, guardian: workspace.makeGuard(ledger: ledger), logger: logger)
         } catch {
             throw Failure.exit(error, json: false)
         }

@@ -3,7 +3,6 @@ public import Logging
 public import MCP
 public import StomperCoordination
 public import StomperLedger
-import StomperProcess
 
 /// `stomper mcp`: the fixer and the anti-stomp layer of one repository as MCP tools, over any MCP
 /// transport (the CLI serves standard input and output). Logs go to the logger only; the
@@ -18,18 +17,12 @@ public final class StomperMCPServer: Sendable {
     public struct Context: Sendable {
         /// The repository's work tree.
         public var root: String
-        /// Its common git directory (where the ledger lives).
-        public var commonDir: String
-        /// The `maasl` policy of the repository's configuration.
-        public var policy: CoordinationPolicy
         /// The `stomper` executable the tools run (this process's own).
         public var executable: String
         public var version: String
 
-        public init(root: String, commonDir: String, policy: CoordinationPolicy, executable: String, version: String) {
+        public init(root: String, executable: String, version: String) {
             self.root = root
-            self.commonDir = commonDir
-            self.policy = policy
             self.executable = executable
             self.version = version
         }
@@ -41,14 +34,16 @@ public final class StomperMCPServer: Sendable {
     private let claims: ClaimDesk
     private let runs: FixRuns
 
-    public init(context: Context, ledger: Ledger, logger: Logger) {
+    /// - Parameters:
+    ///   - ledger: the repository's ledger (runs are looked up in it).
+    ///   - guardian: the repository's anti-stomp layer over that ledger (`Workspace.makeGuard`):
+    ///     claims are its leases, with its policy's CRIT_CODE TTL and interactive maximum wait.
+    public init(context: Context, ledger: Ledger, guardian: StompGuard, logger: Logger) {
         self.context = context
         self.logger = logger
         command = StomperCommand(executable: context.executable, root: context.root)
-        let guardian = StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: context.policy,
-                                  isAlive: { ProcessLiveness.isAlive(pid: $0.pid, host: $0.host) })
         claims = ClaimDesk(guardian: guardian, root: context.root,
-                           maxWait: context.policy[.critCode].maxWait(.interactive))
+                           maxWait: guardian.policy[.critCode].maxWait(.interactive))
         runs = FixRuns(command: command, ledger: ledger)
     }
 
