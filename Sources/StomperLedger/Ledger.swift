@@ -55,12 +55,15 @@ public final class Ledger: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // Processes opening a new ledger together must not both run a migration: the first
-            // migrates, the others then find it applied.
+            // Processes opening a new ledger together must not both run a migration (the first
+            // migrates, the others then find it applied), nor switch it to WAL at once: SQLite
+            // answers a second `PRAGMA journal_mode = WAL` during the first one's switch with
+            // "database is locked" without waiting on the busy timeout. Opening and migrating
+            // happen under one lock file; a ledger already in WAL mode holds it for a moment.
             let lock = Foundation.open(path + ".migrate-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             if lock >= 0 { flock(lock, LOCK_EX) }
             defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+            pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
             throw LedgerError(.storage, "cannot open the ledger \(path): \(error)", underlying: error)
