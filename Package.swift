@@ -155,21 +155,35 @@ let package = Package(
         .testTarget(name: "StomperErrorsTests", dependencies: ["StomperErrors", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperGitTests", dependencies: ["StomperGit", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperProcessTests", dependencies: ["StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoordinationTests", dependencies: ["StomperCoordination", "StomperLedger", "StomperTestSupport"],
-                    swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperLedgerTests", dependencies: ["StomperLedger", "StomperProcess", "StomperTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperCoordinationTests", dependencies: ["StomperCoordination", "StomperLedger", "StomperTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "StomperDocsTests", dependencies: ["StomperDocs", "StomperTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StomperQualityTests", dependencies: ["StomperQuality", "StomperTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"], swiftSettings: strictSettings),
-        .testTarget(name: "StomperCoreTests", dependencies: ["StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess",
-                                                           "StomperLedger", "StomperCoordination", "StomperTestSupport",
-                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
-        .testTarget(name: "StomperReportTests", dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperProcess", "StomperTestSupport"],
-                    swiftSettings: strictSettings),
-        .testTarget(name: "StomperCLITests", dependencies: ["StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
-                                                          "StomperLedger", "StomperCoordination", "StomperChatStub",
-                                                          .product(name: "MCP", package: "swift-sdk"),
-                                                          .product(name: "SystemPackage", package: "swift-system")],
-                    swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperAgentsTests", dependencies: ["StomperAgents", "StomperQuality", "StomperTestSupport", "StomperChatStub"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperCoreTests",
+            dependencies: [
+                "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperProcess",
+                "StomperLedger", "StomperCoordination", "StomperTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperReportTests",
+            dependencies: ["StomperReport", "StomperCore", "StomperQuality", "StomperGit", "StomperLedger", "StomperProcess", "StomperTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "StomperCLITests",
+            dependencies: [
+                "StomperCLI", "StomperBench", "StomperMockAgent", "StomperTestSupport",
+                "StomperLedger", "StomperCoordination", "StomperChatStub",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings),
     ]
 )

@@ -20,7 +20,7 @@ struct BuildInfo: BuildToolPlugin {
                 displayName: "Recording the git commit of the build",
                 executable: URL(filePath: "/bin/sh"),
                 arguments: ["-c", script, "build-info", context.package.directoryURL.path, output.path],
-                outputFilesDirectory: context.pluginWorkDirectoryURL),
+                outputFilesDirectory: context.pluginWorkDirectoryURL)
         ]
     }
 }

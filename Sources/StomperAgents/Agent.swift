@@ -107,8 +107,9 @@ public struct AgentUsage: Sendable, Hashable, Codable {
             default: return (a ?? .zero) + (b ?? .zero)
             }
         }
-        return AgentUsage(inputTokens: sum(lhs.inputTokens, rhs.inputTokens), outputTokens: sum(lhs.outputTokens, rhs.outputTokens),
-                          costUSD: sum(lhs.costUSD, rhs.costUSD))
+        return AgentUsage(
+            inputTokens: sum(lhs.inputTokens, rhs.inputTokens), outputTokens: sum(lhs.outputTokens, rhs.outputTokens),
+            costUSD: sum(lhs.costUSD, rhs.costUSD))
     }
 }
 
@@ -133,8 +134,10 @@ public struct FixRequest: Sendable {
     /// must not fix them (autofix excludes their rules).
     public var leaveAlone: [Diagnostic] = []
 
-    public init(worktree: String, path: String, diagnostics: [Diagnostic], attempt: Int = 1,
-                feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String, examples: [FixExample] = []) {
+    public init(
+        worktree: String, path: String, diagnostics: [Diagnostic], attempt: Int = 1,
+        feedback: AttemptFeedback? = nil, timeout: Duration, scratchDirectory: String, examples: [FixExample] = []
+    ) {
         self.worktree = worktree
         self.path = path
         self.diagnostics = diagnostics
@@ -176,8 +179,10 @@ public struct AgentOutcome: Sendable, Hashable {
     /// exit non-zero after a good edit. Verification decides, the status is recorded.
     public var exitStatus: Int32?
 
-    public init(status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1, usage: AgentUsage? = nil,
-                exitStatus: Int32? = nil) {
+    public init(
+        status: Status, output: String = "", duration: Duration = .zero, calls: Int = 1, usage: AgentUsage? = nil,
+        exitStatus: Int32? = nil
+    ) {
         self.status = status
         self.output = output
         self.duration = duration

@@ -65,11 +65,20 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
     public var notes: String {
         switch self {
         case .claude: return "Or a stored login (`claude login`). Tools are limited to Read and Edit; Bash, WebFetch and WebSearch are denied."
-        case .codex: return "Or a stored login (`codex login`). Runs in the workspace-write sandbox, which still allows `git commit`; stomper checks HEAD."
-        case .aider: return "Exits 0 even when it failed and prints nothing machine-readable: verification alone decides. Model keys per provider (`--model openai/NAME` with OPENAI_API_BASE for any OpenAI-compatible endpoint)."
-        case .cursorAgent: return "Takes the prompt only as an argument (visible in the process list), so prompts over 100 kB are refused. Runs without --force: edits in the workspace are applied, shell commands and web fetches not allowed by its permission config are rejected (versions that only propose changes without --force need `agent update`)."
-        case .gemini: return "Exit 42 means a rejected prompt or flag (older versions lack --skip-trust); 53 the turn limit. Shell commands need approval and are denied headless."
-        case .opencode: return "Or `opencode auth login`; the free opencode/* models need no key. Bash, web fetches and web search are denied through OPENCODE_CONFIG_CONTENT."
+        case .codex:
+            return "Or a stored login (`codex login`). Runs in the workspace-write sandbox, which still allows `git commit`; stomper checks HEAD."
+        case .aider:
+            return
+                "Exits 0 even when it failed and prints nothing machine-readable: verification alone decides. Model keys per provider (`--model openai/NAME` with OPENAI_API_BASE for any OpenAI-compatible endpoint)."
+        case .cursorAgent:
+            return
+                "Takes the prompt only as an argument (visible in the process list), so prompts over 100 kB are refused. Runs without --force: edits in the workspace are applied, shell commands and web fetches not allowed by its permission config are rejected (versions that only propose changes without --force need `agent update`)."
+        case .gemini:
+            return
+                "Exit 42 means a rejected prompt or flag (older versions lack --skip-trust); 53 the turn limit. Shell commands need approval and are denied headless."
+        case .opencode:
+            return
+                "Or `opencode auth login`; the free opencode/* models need no key. Bash, web fetches and web search are denied through OPENCODE_CONFIG_CONTENT."
         }
     }
 
@@ -124,8 +133,10 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
         case .claude: return ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"]
         case .gemini: return ["GEMINI_TELEMETRY_ENABLED": "false"]
         case .opencode:
-            return ["OPENCODE_CONFIG_CONTENT": Self.opencodeConfig, "OPENCODE_DISABLE_AUTOUPDATE": "true",
-                    "OPENCODE_DISABLE_LSP_DOWNLOAD": "true"]
+            return [
+                "OPENCODE_CONFIG_CONTENT": Self.opencodeConfig, "OPENCODE_DISABLE_AUTOUPDATE": "true",
+                "OPENCODE_DISABLE_LSP_DOWNLOAD": "true",
+            ]
         case .codex, .cursorAgent: return [:]
         }
     }
@@ -145,14 +156,18 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
         let model = model.flatMap { $0.isEmpty ? nil : $0 }
         switch self {
         case .claude:
-            return ["claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
-                    "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch"]
+            return [
+                "claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
+                "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch",
+            ]
                 + (model.map { ["--model", $0] } ?? [])
         case .codex:
             // `-` reads the prompt from stdin, which is then closed. No update check, no web search tool
             // (config keys of developers.openai.com/codex/config-reference).
-            return ["codex", "exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
-                    "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#]
+            return [
+                "codex", "exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
+                "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#,
+            ]
                 + (model.map { ["-m", $0] } ?? []) + ["-"]
         case .aider:
             // `--yes-always` answers every question aider asks, so everything it could agree to beyond
@@ -162,11 +177,13 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
             // analytics (a yes turns on PostHog), the update check and git (it `git add`s files it
             // creates, which writes the worktree's index in the repository's git folder).
             // Streaming is aider's default and stays on. Checked with aider 0.86.2 (docs/AGENTS.md).
-            return ["aider", "--message-file", "{prompt_file}", "--yes-always", "--no-git", "--no-auto-commits",
-                    "--no-dirty-commits", "--no-gitignore", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
-                    "--no-show-release-notes", "--no-analytics", "--no-auto-lint", "--no-auto-test",
-                    "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
-                    "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null", "--map-tokens", "0"]
+            return [
+                "aider", "--message-file", "{prompt_file}", "--yes-always", "--no-git", "--no-auto-commits",
+                "--no-dirty-commits", "--no-gitignore", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
+                "--no-show-release-notes", "--no-analytics", "--no-auto-lint", "--no-auto-test",
+                "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
+                "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null", "--map-tokens", "0",
+            ]
                 + (model.map { ["--model", $0] } ?? []) + ["{file}"]
         case .cursorAgent:
             // No `--force`: print mode then applies edits inside the workspace and rejects shell
@@ -174,8 +191,10 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
             return ["cursor-agent", "-p", "--trust", "--output-format", "json"]
                 + (model.map { ["--model", $0] } ?? []) + ["{prompt}"]
         case .gemini:
-            return ["gemini", "-p", Self.followStandardInputAbove, "--output-format", "json", "--approval-mode", "auto_edit",
-                    "--skip-trust"]
+            return [
+                "gemini", "-p", Self.followStandardInputAbove, "--output-format", "json", "--approval-mode", "auto_edit",
+                "--skip-trust",
+            ]
                 + (model.map { ["-m", $0] } ?? [])
         case .opencode:
             return ["opencode", "run", "--format", "json", "--dir", "{worktree}"]
@@ -185,13 +204,16 @@ public enum AgentPreset: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The preset as an agent. `environment` is added to the preset's own (and wins); an
     /// `executable` replaces the program name (a path, or `agent` for newer cursor installs).
-    public func agent(model: String? = nil, executable: String? = nil, environment: [String: String] = [:],
-                      template: PromptTemplate = .task) throws -> CommandAgent {
+    public func agent(
+        model: String? = nil, executable: String? = nil, environment: [String: String] = [:],
+        template: PromptTemplate = .task
+    ) throws -> CommandAgent {
         var argv = commandLine(model: model)
         if let executable, !executable.isEmpty { argv[0] = executable }
         let merged = self.environment.merging(environment) { _, new in new }
-        var agent = try CommandAgent(argv: argv, environment: merged, stdin: stdin, identityKind: rawValue,
-                                     reportFormat: reportFormat, installHint: installHint, template: template)
+        var agent = try CommandAgent(
+            argv: argv, environment: merged, stdin: stdin, identityKind: rawValue,
+            reportFormat: reportFormat, installHint: installHint, template: template)
         // The preset's own variables change what the agent may do, so their values are part of the key.
         let fixed = self.environment.keys.sorted().map { "\($0)=\(merged[$0] ?? "")" }
         if !fixed.isEmpty { agent.identity.settings += "\u{1f}" + fixed.joined(separator: "\u{1f}") }

@@ -10,18 +10,26 @@ enum AgentProcess {
 
     /// Also returns what the process printed in full (nil when it could not be started), for
     /// agents that read their tool's output (a fixer that prints a diff).
-    static func runKeepingResult(_ spec: ProcessSpec, what: String,
-                                 successExitCodes: Set<Int32> = [0]) async -> (outcome: AgentOutcome, result: ProcessResult?) {
+    static func runKeepingResult(
+        _ spec: ProcessSpec, what: String,
+        successExitCodes: Set<Int32> = [0]
+    ) async -> (outcome: AgentOutcome, result: ProcessResult?) {
         let start = ContinuousClock.now
         let result: ProcessResult
         do {
             result = try await ProcessRunner.run(spec)
         } catch let error as ProcessError where error.code == .executableNotFound {
-            return (AgentOutcome(status: .unavailable(reason: "\(what) executable not found: \(spec.executable)"),
-                                 duration: ContinuousClock.now - start), nil)
+            return (
+                AgentOutcome(
+                    status: .unavailable(reason: "\(what) executable not found: \(spec.executable)"),
+                    duration: ContinuousClock.now - start), nil
+            )
         } catch {
-            return (AgentOutcome(status: .unavailable(reason: "\(what) could not be started: \(error)"),
-                                 duration: ContinuousClock.now - start), nil)
+            return (
+                AgentOutcome(
+                    status: .unavailable(reason: "\(what) could not be started: \(error)"),
+                    duration: ContinuousClock.now - start), nil
+            )
         }
         let output = tail(result.stdoutText + (result.standardError.isEmpty ? "" : "\n" + result.stderrText))
         if result.timedOut, let timeout = spec.timeout {
@@ -32,9 +40,11 @@ enum AgentProcess {
             return (AgentOutcome(status: .completed, output: output, duration: result.duration), result)
         case .exited(let code):
             let detail = tail(result.stderrText, limit: 300).trimmingCharacters(in: .whitespacesAndNewlines)
-            return (AgentOutcome(
-                status: .failed(reason: "\(what) exited with status \(code)" + (detail.isEmpty ? "" : ": \(detail)")),
-                output: output, duration: result.duration, exitStatus: code), result)
+            return (
+                AgentOutcome(
+                    status: .failed(reason: "\(what) exited with status \(code)" + (detail.isEmpty ? "" : ": \(detail)")),
+                    output: output, duration: result.duration, exitStatus: code), result
+            )
         case .signaled(let signal):
             return (AgentOutcome(status: .crashed(signal: signal), output: output, duration: result.duration), result)
         }

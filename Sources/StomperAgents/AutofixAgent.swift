@@ -47,8 +47,9 @@ public struct AutofixAgent: Agent {
             spec.timeout = request.timeout
             spec.sandbox = sandbox?.writing(request.worktree)
             for _ in 0..<(command.output == .unifiedDiff ? Self.diffPasses : 1) {
-                let (outcome, result) = await AgentProcess.runKeepingResult(spec, what: "\(linter.name) --fix",
-                                                                            successExitCodes: command.successExitCodes)
+                let (outcome, result) = await AgentProcess.runKeepingResult(
+                    spec, what: "\(linter.name) --fix",
+                    successExitCodes: command.successExitCodes)
                 total.calls += 1
                 total.duration += outcome.duration
                 total.output += outcome.output
@@ -76,8 +77,10 @@ public struct AutofixAgent: Agent {
     /// Applies the diff a fixer printed; false when it printed none (nothing left to fix).
     private func applyDiff(_ result: ProcessResult, to request: FixRequest, linter: String) throws(QualityError) -> Bool {
         guard !result.outputTruncated else {
-            throw QualityError(.fixRejected, "\(linter)'s fix for \(request.path) was not applied (the file is unchanged): "
-                               + "its diff is longer than stomper keeps (\(result.standardOutput.count) bytes)", tool: linter)
+            throw QualityError(
+                .fixRejected,
+                "\(linter)'s fix for \(request.path) was not applied (the file is unchanged): "
+                    + "its diff is longer than stomper keeps (\(result.standardOutput.count) bytes)", tool: linter)
         }
         return try UnifiedDiff.apply(result.standardOutput, toFile: request.path, root: request.worktree, tool: linter)
     }

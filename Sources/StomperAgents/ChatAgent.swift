@@ -30,9 +30,12 @@ public struct ChatSettings: Sendable, Hashable, Codable {
     public static let retryDelayCap = Duration.seconds(30)
 
     /// The defaults point at a local Ollama; `model` must still be set (`ChatAgent` refuses an empty one).
-    public init(baseURL: String = "http://127.0.0.1:11434/v1", model: String = "", apiKeyVariable: String? = nil, timeoutSeconds: Double = 300, maxTokens: Int? = nil,
-                maxTokensField: TokenLimitField = .maxTokens, temperature: Double? = 0, maxRetries: Int = 3,
-                retryBaseDelayMilliseconds: Int = 500) {
+    public init(
+        baseURL: String = "http://127.0.0.1:11434/v1", model: String = "", apiKeyVariable: String? = nil, timeoutSeconds: Double = 300,
+        maxTokens: Int? = nil,
+        maxTokensField: TokenLimitField = .maxTokens, temperature: Double? = 0, maxRetries: Int = 3,
+        retryBaseDelayMilliseconds: Int = 500
+    ) {
         self.baseURL = baseURL
         self.model = model
         self.apiKeyVariable = apiKeyVariable
@@ -62,7 +65,8 @@ public struct ChatSettings: Sendable, Hashable, Codable {
         maxTokensField = try container.decodeIfPresent(TokenLimitField.self, forKey: .maxTokensField) ?? defaults.maxTokensField
         temperature = container.contains(.temperature) ? try container.decodeIfPresent(Double.self, forKey: .temperature) : defaults.temperature
         maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? defaults.maxRetries
-        retryBaseDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .retryBaseDelayMilliseconds)
+        retryBaseDelayMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .retryBaseDelayMilliseconds)
             ?? defaults.retryBaseDelayMilliseconds
     }
 
@@ -110,27 +114,34 @@ public struct ChatAgent: Agent {
     /// Bearer token and kept out of identity, output and descriptions. `sleep` waits between
     /// retries and `random` draws their jitter in `0...1`; tests replace both.
     /// Throws `AgentError` when a setting is unusable.
-    public init(settings: ChatSettings, apiKey: String?, userTemplate: PromptTemplate = .chatUser,
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) throws {
+    public init(
+        settings: ChatSettings, apiKey: String?, userTemplate: PromptTemplate = .chatUser,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) throws {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         guard let endpoint = URL(string: base + "/chat/completions"), ["http", "https"].contains(endpoint.scheme?.lowercased()),
-              endpoint.host?.isEmpty == false else {
+            endpoint.host?.isEmpty == false
+        else {
             throw AgentError(.badConfiguration, "agent.chat.base_url \"\(settings.baseURL)\" is not an http(s) URL, e.g. http://127.0.0.1:11434/v1")
         }
         guard !settings.model.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AgentError(.badConfiguration, "agent.chat.model is empty; name the model to use, e.g. model = \"qwen2.5-coder:7b\"")
         }
         guard settings.timeoutSeconds > 0, settings.maxRetries >= 0, settings.retryBaseDelayMilliseconds >= 0,
-              (settings.maxTokens ?? 1) > 0 else {
-            throw AgentError(.badConfiguration,
-                             "agent.chat timeout_seconds and max_tokens must be positive, max_retries and retry_base_delay_milliseconds not negative")
+            (settings.maxTokens ?? 1) > 0
+        else {
+            throw AgentError(
+                .badConfiguration,
+                "agent.chat timeout_seconds and max_tokens must be positive, max_retries and retry_base_delay_milliseconds not negative")
         }
         self.settings = settings
         self.userTemplate = userTemplate
         // A project's template changes what is asked, so it is part of the identity (and the keys).
-        self.identity = AgentIdentity(kind: "chat", name: settings.model, settings: settings.canonicalText
-                                      + (userTemplate == .chatUser ? "" : "\u{1f}template:" + userTemplate.text))
+        self.identity = AgentIdentity(
+            kind: "chat", name: settings.model,
+            settings: settings.canonicalText
+                + (userTemplate == .chatUser ? "" : "\u{1f}template:" + userTemplate.text))
         self.client = ChatClient(
             endpoint: endpoint, apiKey: apiKey.flatMap { $0.isEmpty ? nil : APIKey(value: $0) }, keyVariable: settings.apiKeyVariable,
             maxRetries: settings.maxRetries,

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An API key. Its description is redacted so that printing a settings value, an agent or an
@@ -77,7 +77,8 @@ struct ChatClient: Sendable {
                     return .refused(.unavailable(reason: "the chat endpoint refused the API key (HTTP \(status): \(message)); \(hint)"), calls: calls)
                 case _ where Self.isRetryable(status):
                     lastFailure = "HTTP \(status): \(message)"
-                    retryAfter = (response.value(forHTTPHeaderField: "retry-after-ms").flatMap(Double.init).map { Duration.milliseconds($0) })
+                    retryAfter =
+                        (response.value(forHTTPHeaderField: "retry-after-ms").flatMap(Double.init).map { Duration.milliseconds($0) })
                         ?? response.value(forHTTPHeaderField: "Retry-After").flatMap { Backoff.retryAfter($0) }
                 default:
                     return .refused(.failed(reason: "the chat endpoint answered HTTP \(status): \(message)"), calls: calls)

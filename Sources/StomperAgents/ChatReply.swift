@@ -158,7 +158,7 @@ extension ChatReply {
     /// be a string or an array of `{type: "text", text}` parts. Nil when the body is neither.
     public init?(json: Data) {
         guard let completion = try? JSONDecoder().decode(Completion.self, from: json),
-              let choice = completion.choices?.first ?? completion.message.map({ Choice(message: $0, finishReason: completion.doneReason) })
+            let choice = completion.choices?.first ?? completion.message.map({ Choice(message: $0, finishReason: completion.doneReason) })
         else { return nil }
         let usage = completion.usage.flatMap { usage in
             usage.promptTokens == nil && usage.completionTokens == nil

@@ -45,16 +45,20 @@ public struct CommandAgent: Agent {
     ///
     /// `identityKind` names the agent in idempotency keys (`command`, or a preset's name).
     /// Environment values (API keys) are deliberately not part of the identity.
-    public init(argv: [String], environment: [String: String] = [:], stdin: Input = .prompt, identityKind: String = "command",
-                reportFormat: AgentReport.Format = .none, installHint: String? = nil, template: PromptTemplate = .task) throws {
+    public init(
+        argv: [String], environment: [String: String] = [:], stdin: Input = .prompt, identityKind: String = "command",
+        reportFormat: AgentReport.Format = .none, installHint: String? = nil, template: PromptTemplate = .task
+    ) throws {
         guard let executable = argv.first, !executable.isEmpty else {
-            throw AgentError(.badConfiguration,
-                             "the command agent has no command: set agent.command in stomper.toml, e.g. command = [\"my-agent\", \"{file}\"]")
+            throw AgentError(
+                .badConfiguration,
+                "the command agent has no command: set agent.command in stomper.toml, e.g. command = [\"my-agent\", \"{file}\"]")
         }
         for word in argv {
             for match in word.matches(of: /\{[a-z_]+\}/) where !Self.placeholders.contains(String(match.output)) {
-                throw AgentError(.badConfiguration,
-                                 "unknown placeholder \(match.output) in agent.command; use \(Self.placeholders.sorted().joined(separator: ", "))")
+                throw AgentError(
+                    .badConfiguration,
+                    "unknown placeholder \(match.output) in agent.command; use \(Self.placeholders.sorted().joined(separator: ", "))")
             }
         }
         self.argv = argv
@@ -68,8 +72,9 @@ public struct CommandAgent: Agent {
         if stdin != .prompt { settings.append("stdin=\(stdin.rawValue)") }
         if reportFormat != .none { settings.append("report=\(reportFormat.rawValue)") }
         if template != .task { settings.append("template=\(template.text)") }
-        self.identity = AgentIdentity(kind: identityKind, name: (executable as NSString).lastPathComponent,
-                                      settings: settings.joined(separator: "\u{1f}"))
+        self.identity = AgentIdentity(
+            kind: identityKind, name: (executable as NSString).lastPathComponent,
+            settings: settings.joined(separator: "\u{1f}"))
     }
 
     public func fix(_ request: FixRequest) async throws -> AgentOutcome {
@@ -77,24 +82,29 @@ public struct CommandAgent: Agent {
         if argv.contains(where: { $0.contains("{prompt}") }) {
             let size = prompt.utf8.count
             guard size <= Self.argumentPromptLimit, !prompt.contains("\0") else {
-                return AgentOutcome(status: .failed(reason: """
-                    the prompt for \(request.path) is \(size) bytes, more than the \(Self.argumentPromptLimit) that agent \
-                    `\(identity.name)` can take as a command-line argument; split the file's diagnostics over several runs \
-                    or use an agent that reads the prompt from standard input or a file
-                    """), calls: 0)
+                return AgentOutcome(
+                    status: .failed(
+                        reason: """
+                            the prompt for \(request.path) is \(size) bytes, more than the \(Self.argumentPromptLimit) that agent \
+                            `\(identity.name)` can take as a command-line argument; split the file's diagnostics over several runs \
+                            or use an agent that reads the prompt from standard input or a file
+                            """), calls: 0)
             }
         }
         let promptFile = request.scratchDirectory + "/prompt-\(UUID().uuidString).md"
         do {
-            try FileManager.default.createDirectory(atPath: request.scratchDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: request.scratchDirectory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try Data(prompt.utf8).write(to: URL(fileURLWithPath: promptFile))
         } catch {
             return AgentOutcome(status: .unavailable(reason: "cannot write the prompt file \(promptFile): \(error.localizedDescription)"), calls: 0)
         }
         defer { try? FileManager.default.removeItem(atPath: promptFile) }
-        let values = ["{file}": request.path, "{worktree}": request.worktree, "{prompt_file}": promptFile,
-                      "{attempt}": String(request.attempt), "{prompt}": prompt]
+        let values = [
+            "{file}": request.path, "{worktree}": request.worktree, "{prompt_file}": promptFile,
+            "{attempt}": String(request.attempt), "{prompt}": prompt,
+        ]
         let words = argv.map { Self.substitute($0, values) }
         let spec = ProcessSpec(
             executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: request.worktree,
@@ -124,20 +134,24 @@ public struct CommandAgent: Agent {
             result = try await ProcessRunner.run(spec)
         } catch let error as ProcessError where error.code == .executableNotFound {
             let hint = installHint.map { "; install it with `\($0)`" } ?? ""
-            return AgentOutcome(status: .unavailable(reason: "\(what) executable not found: \(spec.executable)\(hint)"),
-                                duration: ContinuousClock.now - start)
+            return AgentOutcome(
+                status: .unavailable(reason: "\(what) executable not found: \(spec.executable)\(hint)"),
+                duration: ContinuousClock.now - start)
         } catch let error as ProcessError {
             // Not `description`: the command line may hold the whole prompt.
-            return AgentOutcome(status: .unavailable(reason: "\(what) could not be started: \(error.message)"),
-                                duration: ContinuousClock.now - start)
+            return AgentOutcome(
+                status: .unavailable(reason: "\(what) could not be started: \(error.message)"),
+                duration: ContinuousClock.now - start)
         } catch {
-            return AgentOutcome(status: .unavailable(reason: "\(what) could not be started: \(error)"),
-                                duration: ContinuousClock.now - start)
+            return AgentOutcome(
+                status: .unavailable(reason: "\(what) could not be started: \(error)"),
+                duration: ContinuousClock.now - start)
         }
         let output = AgentProcess.tail(result.stdoutText + (result.standardError.isEmpty ? "" : "\n" + result.stderrText))
         let report = AgentReport.parse(result.stdoutText, format: reportFormat, exitCode: result.exitCode)
-        var outcome = AgentOutcome(status: .completed, output: output, duration: result.duration, usage: report.usage,
-                                   exitStatus: result.exitCode == 0 ? nil : result.exitCode)
+        var outcome = AgentOutcome(
+            status: .completed, output: output, duration: result.duration, usage: report.usage,
+            exitStatus: result.exitCode == 0 ? nil : result.exitCode)
         if result.timedOut, let timeout = spec.timeout {
             outcome.status = .timedOut(after: timeout)
             return outcome

@@ -19,8 +19,10 @@ public enum Prompt {
 
     /// The system and user messages for a chat endpoint: the task, the whole file in one fenced
     /// block, and the instruction to answer with the whole corrected file in one fenced block.
-    public static func chatMessages(for request: FixRequest, source: String, system: PromptTemplate = .chatSystem,
-                                    user: PromptTemplate = .chatUser) -> (system: String, user: String) {
+    public static func chatMessages(
+        for request: FixRequest, source: String, system: PromptTemplate = .chatSystem,
+        user: PromptTemplate = .chatUser
+    ) -> (system: String, user: String) {
         let values = values(for: request, source: source)
         return (system.render(values), user.render(values))
     }
@@ -90,7 +92,8 @@ public enum Prompt {
         if let output = feedback.testOutput?.trimmingCharacters(in: .whitespacesAndNewlines), !output.isEmpty {
             var tail = output.components(separatedBy: "\n").suffix(testOutputLines).joined(separator: "\n")
             if tail.count > testOutputCharacters { tail = "…" + tail.suffix(testOutputCharacters) }
-            text += "\nThe tests failed after the previous attempt; the end of their output:\n"
+            text +=
+                "\nThe tests failed after the previous attempt; the end of their output:\n"
                 + fenced(Redactor.process.redact(tail), info: "")
         }
         return text

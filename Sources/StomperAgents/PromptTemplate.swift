@@ -101,38 +101,41 @@ public struct PromptTemplate: Sendable, Hashable {
 
 extension PromptTemplate {
     /// For AI coding CLIs, which edit the file themselves.
-    public static let task = PromptTemplate(checked: """
-        Fix the lint and type errors in `{{path}}` ({{language}}).
+    public static let task = PromptTemplate(
+        checked: """
+            Fix the lint and type errors in `{{path}}` ({{language}}).
 
-        {{constraints}}
+            {{constraints}}
 
-        {{diagnostics}}
+            {{diagnostics}}
 
-        {{feedback}}
+            {{feedback}}
 
-        {{examples}}
-        """)
+            {{examples}}
+            """)
 
     /// The system message for chat endpoints.
-    public static let chatSystem = PromptTemplate(checked: """
-        You fix lint and type errors in source files. Reply with the whole corrected file in one fenced code block and nothing else.
-        """)
+    public static let chatSystem = PromptTemplate(
+        checked: """
+            You fix lint and type errors in source files. Reply with the whole corrected file in one fenced code block and nothing else.
+            """)
 
     /// The user message for chat endpoints: the task and the whole file.
-    public static let chatUser = PromptTemplate(checked: """
-        Fix the lint and type errors in `{{path}}` ({{language}}).
+    public static let chatUser = PromptTemplate(
+        checked: """
+            Fix the lint and type errors in `{{path}}` ({{language}}).
 
-        {{constraints}}
+            {{constraints}}
 
-        {{diagnostics}}
+            {{diagnostics}}
 
-        {{feedback}}
+            {{feedback}}
 
-        {{examples}}
+            {{examples}}
 
-        The whole file `{{path}}`:
-        {{file}}
+            The whole file `{{path}}`:
+            {{file}}
 
-        Reply with the whole corrected file in one fenced code block and nothing else.
-        """)
+            Reply with the whole corrected file in one fenced code block and nothing else.
+            """)
 }

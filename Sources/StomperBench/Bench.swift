@@ -22,7 +22,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for a smoke test that the benchmark still works.")
     var quick = false
 
-    @Option(name: .customLong("files"), help: "Repository sizes of the overhead, landing and baseline scenarios, repeatable (default 1000, 10000, 50000).")
+    @Option(
+        name: .customLong("files"), help: "Repository sizes of the overhead, landing and baseline scenarios, repeatable (default 1000, 10000, 50000)."
+    )
     var repositorySizes: [Int] = []
 
     @Option(help: "Files to fix per run of the overhead and scaling scenarios (default 200; 8 with --quick).")
@@ -61,12 +63,14 @@ struct Bench: AsyncParsableCommand {
         var overheadPerFile: [Int: Double] = [:]
         if all || scenario == "overhead" { overheadPerFile = try await Scenarios.overhead(context, sizes: sizes, jobs: jobs) }
         if all || scenario == "scaling" {
-            try await Scenarios.scaling(context, size: sizes[0], jobs: jobs, parallels: !parallels.isEmpty ? parallels : quick ? [1, 4] : [1, 4, 8, 16],
-                                        latency: quick ? 100 : 500, warmParallels: quick ? [4] : [8, 16])
+            try await Scenarios.scaling(
+                context, size: sizes[0], jobs: jobs, parallels: !parallels.isEmpty ? parallels : quick ? [1, 4] : [1, 4, 8, 16],
+                latency: quick ? 100 : 500, warmParallels: quick ? [4] : [8, 16])
         }
         if all || scenario == "baseline" {
-            try await Scenarios.baseline(context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs,
-                                         stomperPerFile: overheadPerFile)
+            try await Scenarios.baseline(
+                context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs,
+                stomperPerFile: overheadPerFile)
         }
         if all || scenario == "memory" {
             // A child process, so its peak RSS is its own.

@@ -38,9 +38,11 @@ struct BenchContext {
     /// `Workspace` as the CLI's is: ruff (a pyenv shim resolved), the ledger's anti-stomp layer
     /// (every job claims its file with a durable lease, every landing is fenced), the mock agent
     /// as the command agent. The sandbox is off, so the figures measure orchestration only.
-    func runPipeline(_ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
-                     keepWorktrees: Bool = false,
-                     onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) async throws -> PipelineRun {
+    func runPipeline(
+        _ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
+        keepWorktrees: Bool = false,
+        onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }
+    ) async throws -> PipelineRun {
         var configuration = StomperConfiguration()
         configuration.maxParallelFiles = parallel
         configuration.keepWorktrees = keepWorktrees
@@ -105,8 +107,10 @@ enum Scenarios {
             for pool in ["cold", "warm"] {
                 if pool == "warm" { try await repository.reset(keepingWorktrees: true) }
                 let finishes = FinishTimes()
-                let run = try await context.runPipeline(repository, paths: paths, parallel: 4, latencyMilliseconds: 0,
-                                                        keepWorktrees: true) { event in
+                let run = try await context.runPipeline(
+                    repository, paths: paths, parallel: 4, latencyMilliseconds: 0,
+                    keepWorktrees: true
+                ) { event in
                     if case .finished = event { finishes.record() }
                 }
                 let worktree = run.phase("worktree")
@@ -146,8 +150,10 @@ enum Scenarios {
     /// Parallel efficiency with agents that take 500 ms (sleeping, no CPU). At each width in
     /// `warmParallels` the run keeps its worktrees and is followed by a `warm` run that takes them
     /// over; the cold run's `default_efficiency` adds back the removal a default run ends with.
-    static func scaling(_ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int,
-                        warmParallels: Set<Int>) async throws {
+    static func scaling(
+        _ context: BenchContext, size: Int, jobs: Int, parallels: [Int], latency: Int,
+        warmParallels: Set<Int>
+    ) async throws {
         let repository = try await context.repository(files: size)
         let paths = Array(repository.fixablePaths.prefix(jobs))
         for parallel in parallels {
@@ -155,8 +161,9 @@ enum Scenarios {
             var rows: [[String: Any]] = []
             for pool in warm ? ["cold", "warm"] : ["cold"] {
                 if pool == "warm" { try await repository.reset(keepingWorktrees: true) }
-                let run = try await context.runPipeline(repository, paths: paths, parallel: parallel, latencyMilliseconds: latency,
-                                                        keepWorktrees: warm)
+                let run = try await context.runPipeline(
+                    repository, paths: paths, parallel: parallel, latencyMilliseconds: latency,
+                    keepWorktrees: warm)
                 let ideal = Double(run.jobs) * Double(latency) / 1000 / Double(parallel)
                 rows.append([
                     "scenario": "scaling", "pool": pool, "files": size, "jobs": run.jobs, "parallel": parallel,
@@ -189,8 +196,13 @@ enum Scenarios {
                 let text = String(decoding: try git.blob(old.id), as: UTF8.self)
                     .replacingOccurrences(of: "import os  # \(SyntheticRepository.marker)\n", with: "")
                 let bytes = Array(text.utf8)
-                let patch = Patch(base: tip, changes: [PathChange(path: path, old: old,
-                                                                  new: .init(bytes: bytes, mode: old.mode, id: try blobID(bytes, git)))])
+                let patch = Patch(
+                    base: tip,
+                    changes: [
+                        PathChange(
+                            path: path, old: old,
+                            new: .init(bytes: bytes, mode: old.mode, id: try blobID(bytes, git)))
+                    ])
                 let start = ContinuousClock.now
                 _ = try await writer.land(patch, message: "bench: \(path)", author: Signature(name: "Bench", email: "bench@localhost"))
                 durations.append((ContinuousClock.now - start).seconds)
@@ -258,8 +270,9 @@ enum Scenarios {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let processes = try (0..<2).map { index in
-            StompGuard(store: LedgerLeaseStore(ledger: try Ledger.open(commonDir: folder)), policy: policy,
-                       holder: LeaseHolder(id: "bench-\(index)", pid: getpid(), host: "bench"))
+            StompGuard(
+                store: LedgerLeaseStore(ledger: try Ledger.open(commonDir: folder)), policy: policy,
+                holder: LeaseHolder(id: "bench-\(index)", pid: getpid(), host: "bench"))
         }
         let durableIterations = max(50, iterations / 20)
         context.report.emit([
@@ -281,8 +294,9 @@ enum Scenarios {
             if let known = stomperPerFile[size] {
                 ours = known
             } else {
-                let stomper = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(stomperJobs)),
-                                                            parallel: 4, latencyMilliseconds: 0)
+                let stomper = try await context.runPipeline(
+                    repository, paths: Array(repository.fixablePaths.prefix(stomperJobs)),
+                    parallel: 4, latencyMilliseconds: 0)
                 ours = stomper.wall / Double(stomper.jobs)
                 try await repository.reset()
             }
@@ -294,15 +308,23 @@ enum Scenarios {
                 let worktree = context.workDirectory + "/baseline-wt-\(index)"
                 let start = ContinuousClock.now
                 try await SyntheticRepository.git(["worktree", "add", "-q", "--detach", worktree, "HEAD"], in: repository.root)
-                _ = try await ProcessRunner.run(ProcessSpec(executable: context.mockAgent, arguments: ["--script", script, path],
-                                                            workingDirectory: worktree, timeout: .seconds(60)))
-                _ = try await ProcessRunner.run(ProcessSpec(executable: ruff, arguments: ["check", "--no-cache", "-q", path],
-                                                            workingDirectory: worktree, timeout: .seconds(60)))
-                let diff = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["diff", "--binary"],
-                                                                   workingDirectory: worktree, timeout: .seconds(60)))
-                let apply = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["apply", "--index", "-"],
-                                                                    workingDirectory: repository.root, input: diff.standardOutput,
-                                                                    timeout: .seconds(60)))
+                _ = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: context.mockAgent, arguments: ["--script", script, path],
+                        workingDirectory: worktree, timeout: .seconds(60)))
+                _ = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: ruff, arguments: ["check", "--no-cache", "-q", path],
+                        workingDirectory: worktree, timeout: .seconds(60)))
+                let diff = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "git", arguments: ["diff", "--binary"],
+                        workingDirectory: worktree, timeout: .seconds(60)))
+                let apply = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "git", arguments: ["apply", "--index", "-"],
+                        workingDirectory: repository.root, input: diff.standardOutput,
+                        timeout: .seconds(60)))
                 guard apply.exitCode == 0 else { throw BenchError("git apply failed: \(apply.stderrText)") }
                 try await SyntheticRepository.git(["commit", "-q", "--no-verify", "-m", "fix \(path)"], in: repository.root)
                 try await SyntheticRepository.git(["worktree", "remove", "--force", worktree], in: repository.root)
@@ -323,8 +345,10 @@ enum Scenarios {
         let repository = try await context.repository(files: size)
         let samples = RSSSamples()
         // P = 8: the run is CPU-bound either way, and a wider pool keeps the whole suite under 10 minutes.
-        let run = try await context.runPipeline(repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: 8,
-                                                latencyMilliseconds: 0) { event in
+        let run = try await context.runPipeline(
+            repository, paths: Array(repository.fixablePaths.prefix(jobs)), parallel: 8,
+            latencyMilliseconds: 0
+        ) { event in
             if case .finished = event { samples.record() }
         }
         context.report.emit([

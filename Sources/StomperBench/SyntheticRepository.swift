@@ -40,15 +40,20 @@ struct SyntheticRepository {
             blob(index + 3, content(index, fixable: fixableSet.contains(name)))
         }
         let message = "synthetic repository: \(files) files\n"
-        stream.append(Data("commit refs/heads/main\nmark :\(files + 3)\ncommitter Bench <bench@localhost> 1700000000 +0000\ndata \(message.utf8.count)\n\(message)".utf8))
+        stream.append(
+            Data(
+                "commit refs/heads/main\nmark :\(files + 3)\ncommitter Bench <bench@localhost> 1700000000 +0000\ndata \(message.utf8.count)\n\(message)"
+                    .utf8))
         stream.append(Data("M 100644 :1 pyproject.toml\nM 100644 :2 .gitignore\n".utf8))
         for index in 0..<files {
             stream.append(Data("M 100644 :\(index + 3) \(path(index))\n".utf8))
         }
         stream.append(Data("\n".utf8))
-        let imported = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["fast-import", "--quiet"],
-                                                               workingDirectory: root, input: [UInt8](stream),
-                                                               timeout: .seconds(600)))
+        let imported = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: ["fast-import", "--quiet"],
+                workingDirectory: root, input: [UInt8](stream),
+                timeout: .seconds(600)))
         guard imported.exitCode == 0 else { throw BenchError("git fast-import failed: \(imported.stderrText)") }
         try await git(["reset", "-q", "--hard", "main"], in: root)
         try await git(["gc", "-q"], in: root)
@@ -97,8 +102,10 @@ struct SyntheticRepository {
 
     @discardableResult
     static func git(_ arguments: [String], in directory: String) async throws -> String {
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: arguments, workingDirectory: directory,
-                                                             timeout: .seconds(600)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: arguments, workingDirectory: directory,
+                timeout: .seconds(600)))
         guard result.exitCode == 0 else { throw BenchError("git \(arguments.joined(separator: " ")) failed: \(result.stderrText)") }
         return result.stdoutText
     }

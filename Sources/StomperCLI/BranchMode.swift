@@ -17,13 +17,16 @@ enum BranchMode {
         var problems: [String] = []
         if ci.isGitHubActions {
             if let path = ci["GITHUB_OUTPUT"] {
-                let values = [("skipped", "own-head"), ("fixed", "0"), ("failed", "0"), ("needs_agent", "0"), ("commits", ""),
-                              ("branch", branch), ("diagnostics_fixed", "0"), ("diagnostics_left", "0"), ("run_id", "")]
+                let values = [
+                    ("skipped", "own-head"), ("fixed", "0"), ("failed", "0"), ("needs_agent", "0"), ("commits", ""),
+                    ("branch", branch), ("diagnostics_fixed", "0"), ("diagnostics_left", "0"), ("run_id", ""),
+                ]
                 problems += CIReporting.append(GitHubOutputs.text(values), to: path, what: "the step outputs ($GITHUB_OUTPUT)")
             }
             if let path = ci["GITHUB_STEP_SUMMARY"] {
-                problems += CIReporting.append("### stomper\n\n\(reason.replacingOccurrences(of: "stomper: ", with: ""))\n\n",
-                                               to: path, what: "the job summary ($GITHUB_STEP_SUMMARY)")
+                problems += CIReporting.append(
+                    "### stomper\n\n\(reason.replacingOccurrences(of: "stomper: ", with: ""))\n\n",
+                    to: path, what: "the job summary ($GITHUB_STEP_SUMMARY)")
             }
         }
         return problems + reports.write([], toolVersions: [:], root: root)

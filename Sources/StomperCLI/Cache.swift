@@ -32,8 +32,9 @@ struct Cache: AsyncParsableCommand {
             let transfer: CacheTransfer
             do {
                 let ledger = try global.openWorkspace().openLedger()
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true)
                 transfer = try await ledger.exportCache(to: target)
             } catch {
                 throw Failure.exit(error, json: json)
@@ -41,8 +42,9 @@ struct Cache: AsyncParsableCommand {
             if json {
                 Terminal.json(["file": target, "fixes": transfer.fixes, "attempts": transfer.attempts] as [String: Any])
             } else {
-                Terminal.out("stomper: exported \(plural(transfer.fixes, "cached fix", "cached fixes")) and "
-                             + "\(plural(transfer.attempts, "attempt")) to \(target)")
+                Terminal.out(
+                    "stomper: exported \(plural(transfer.fixes, "cached fix", "cached fixes")) and "
+                        + "\(plural(transfer.attempts, "attempt")) to \(target)")
             }
         }
     }
@@ -65,19 +67,24 @@ struct Cache: AsyncParsableCommand {
                 throw Failure.exit(error, json: json)
             }
             if json {
-                Terminal.json(["file": source, "fixes": transfer.fixes, "attempts": transfer.attempts, "fixes_kept": transfer.fixesKept,
-                               "fixes_with_secrets": transfer.fixesWithSecrets, "attempts_kept": transfer.attemptsKept] as [String: Any])
+                Terminal.json(
+                    [
+                        "file": source, "fixes": transfer.fixes, "attempts": transfer.attempts, "fixes_kept": transfer.fixesKept,
+                        "fixes_with_secrets": transfer.fixesWithSecrets, "attempts_kept": transfer.attemptsKept,
+                    ] as [String: Any])
                 return
             }
-            var text = "stomper: imported \(plural(transfer.fixes, "cached fix", "cached fixes")) and \(plural(transfer.attempts, "attempt")) from \(source)"
+            var text =
+                "stomper: imported \(plural(transfer.fixes, "cached fix", "cached fixes")) and \(plural(transfer.attempts, "attempt")) from \(source)"
             var kept: [String] = []
             if transfer.fixesKept > 0 { kept.append(plural(transfer.fixesKept, "fix", "fixes")) }
             if transfer.attemptsKept > 0 { kept.append(plural(transfer.attemptsKept, "attempt")) }
             if !kept.isEmpty { text += " (already here: " + kept.joined(separator: ", ") + ")" }
             Terminal.out(text)
             if transfer.fixesWithSecrets > 0 {
-                Terminal.warn("\(plural(transfer.fixesWithSecrets, "cached fix", "cached fixes")) holding a secret of this environment "
-                              + "were left out")
+                Terminal.warn(
+                    "\(plural(transfer.fixesWithSecrets, "cached fix", "cached fixes")) holding a secret of this environment "
+                        + "were left out")
             }
         }
     }

@@ -18,7 +18,10 @@ struct Check: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text (the same as --output-format json).")
     var json = false
 
-    @Option(help: "text (default), concise (path:line:col: CODE message), json, github (workflow-command annotations), sarif (SARIF 2.1.0) or codequality (GitLab Code Quality).")
+    @Option(
+        help:
+            "text (default), concise (path:line:col: CODE message), json, github (workflow-command annotations), sarif (SARIF 2.1.0) or codequality (GitLab Code Quality)."
+    )
     var outputFormat: CheckOutputFormat?
 
     func run() async throws {
@@ -35,16 +38,19 @@ struct Check: AsyncParsableCommand {
         if try format.printDiagnostics(plan, ci: pipeline.configuration.ci, root: pipeline.repository.workdir) {
             // Only the diagnostics.
         } else if format == .json {
-            Terminal.json(CheckReport(branch: plan.branch, base: plan.base.hex, toolVersions: plan.toolVersions,
-                                      files: files, jobs: plan.jobs, skipped: plan.skipped))
+            Terminal.json(
+                CheckReport(
+                    branch: plan.branch, base: plan.base.hex, toolVersions: plan.toolVersions,
+                    files: files, jobs: plan.jobs, skipped: plan.skipped))
         } else {
             // Like ruff: every diagnostic as path:line:col: CODE message ([*]: a fixer of this run
             // can fix it), then the verdict per file and a total.
             for job in plan.jobs {
                 let targets = Set(job.diagnostics)
                 for diagnostic in (job.diagnostics + job.needsAgent).sorted() {
-                    Terminal.out("\(diagnostic.path.displaySafe):\(diagnostic.line):\(diagnostic.column): \(diagnostic.code.displaySafe)"
-                                 + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message.displaySafe)")
+                    Terminal.out(
+                        "\(diagnostic.path.displaySafe):\(diagnostic.line):\(diagnostic.column): \(diagnostic.code.displaySafe)"
+                            + "\(targets.contains(diagnostic) ? " [*]" : "") \(diagnostic.message.displaySafe)")
                 }
             }
             for outcome in plan.skipped {
@@ -53,9 +59,10 @@ struct Check: AsyncParsableCommand {
             for file in files { Terminal.out(file.line) }
             let total = files.reduce(0) { $0 + $1.diagnostics }
             let count = { (verdict: CheckFile.Verdict) in files.filter { $0.verdict == verdict }.count }
-            Terminal.out("stomper: \(plural(total, "diagnostic")) in \(plural(files.count, "file")): "
-                         + "\(count(.fix)) to fix, \(count(.partial)) to fix in part, \(count(.needsAgent)) need an agent, "
-                         + "\(count(.skipped)) skipped ([*] = fixable by \(pipeline.agentIdentity.description))")
+            Terminal.out(
+                "stomper: \(plural(total, "diagnostic")) in \(plural(files.count, "file")): "
+                    + "\(count(.fix)) to fix, \(count(.partial)) to fix in part, \(count(.needsAgent)) need an agent, "
+                    + "\(count(.skipped)) skipped ([*] = fixable by \(pipeline.agentIdentity.description))")
         }
         if !plan.jobs.isEmpty || !plan.skipped.isEmpty { throw ExitCode(1) }
     }
@@ -91,14 +98,17 @@ struct CheckFile: Encodable, Equatable {
     static func verdicts(_ plan: FixPlan, fixers: [String]) -> [CheckFile] {
         func counts(_ list: [Diagnostic]) -> [String: Int] { Dictionary(grouping: list, by: \.code).mapValues(\.count) }
         var files = plan.jobs.map { job in
-            CheckFile(path: job.path, verdict: job.needsAgent.isEmpty ? .fix : .partial,
-                      diagnostics: job.diagnostics.count + job.needsAgent.count, fixable: counts(job.diagnostics),
-                      needsAgent: counts(job.needsAgent), reason: nil, fixers: fixers)
+            CheckFile(
+                path: job.path, verdict: job.needsAgent.isEmpty ? .fix : .partial,
+                diagnostics: job.diagnostics.count + job.needsAgent.count, fixable: counts(job.diagnostics),
+                needsAgent: counts(job.needsAgent), reason: nil, fixers: fixers)
         }
         for outcome in plan.skipped {
-            files.append(CheckFile(path: outcome.path, verdict: outcome.status == .needsAgent ? .needsAgent : .skipped,
-                                   diagnostics: outcome.diagnosticsBefore, fixable: [:], needsAgent: counts(outcome.needsAgent),
-                                   reason: outcome.reason, fixers: fixers))
+            files.append(
+                CheckFile(
+                    path: outcome.path, verdict: outcome.status == .needsAgent ? .needsAgent : .skipped,
+                    diagnostics: outcome.diagnosticsBefore, fixable: [:], needsAgent: counts(outcome.needsAgent),
+                    reason: outcome.reason, fixers: fixers))
         }
         return files.sorted { $0.path < $1.path }
     }

@@ -29,8 +29,9 @@ struct Docgen: AsyncParsableCommand {
             do {
                 let workspace = try global.openWorkspace()
                 // Like `stomper fix`: no paths means the whole repository.
-                report = try await workspace.generateDocs(try workspace.repositoryPaths(paths, from: global.startDirectory),
-                                                          ledger: try workspace.openLedger())
+                report = try await workspace.generateDocs(
+                    try workspace.repositoryPaths(paths, from: global.startDirectory),
+                    ledger: try workspace.openLedger())
             } catch {
                 throw Failure.exit(error, json: json)
             }
@@ -70,8 +71,10 @@ struct Docgen: AsyncParsableCommand {
             }
             var table = [["SOURCE", "STATUS", "DOC", "SHA256", "MS", "RUN"]]
             for result in results {
-                table.append([result.path, result.status.rawValue, result.docPath, String((result.sourceHash ?? "-").prefix(12)),
-                              String(Int(result.durationSeconds * 1000)), result.runID ?? "-"])
+                table.append([
+                    result.path, result.status.rawValue, result.docPath, String((result.sourceHash ?? "-").prefix(12)),
+                    String(Int(result.durationSeconds * 1000)), result.runID ?? "-",
+                ])
             }
             Terminal.out(TextTable.render(table))
         }
@@ -85,7 +88,8 @@ struct DocgenOutput: Encodable {
 
     /// The closing line of a docgen: results by status and the docs commit.
     static func summary(_ report: DocgenReport) -> String {
-        var text = "stomper: docs: \(report.count(.generated)) generated, \(report.count(.noop)) unchanged, "
+        var text =
+            "stomper: docs: \(report.count(.generated)) generated, \(report.count(.noop)) unchanged, "
             + "\(report.count(.skipped)) skipped, \(report.count(.error)) failed"
         if let commit = report.commit { text += " (commit \(commit.hex.prefix(12)))" }
         return text

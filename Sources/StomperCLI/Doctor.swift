@@ -18,8 +18,9 @@ struct Doctor: AsyncParsableCommand {
     func run() async throws {
         let report: EnvironmentCheck.Report
         do {
-            report = try await EnvironmentCheck.run(at: global.startDirectory, configFile: global.config,
-                                                    environment: ProcessInfo.processInfo.environment, describe: Failure.message)
+            report = try await EnvironmentCheck.run(
+                at: global.startDirectory, configFile: global.config,
+                environment: ProcessInfo.processInfo.environment, describe: Failure.message)
         } catch {
             throw Failure.exit(error)
         }

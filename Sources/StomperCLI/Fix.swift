@@ -30,8 +30,9 @@ struct Fix: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Files worked on at once (fix.parallel, default 4).")
     var parallel: Int?
 
-    @Flag(inversion: .prefixedNo,
-          help: "Leave the worktrees in .git/stomper/worktrees for the next run, which then needs no checkout (fix.keep_worktrees, default off).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Leave the worktrees in .git/stomper/worktrees for the next run, which then needs no checkout (fix.keep_worktrees, default off).")
     var keepWorktrees: Bool?
 
     @Option(help: "The fixer: autofix, command, claude, codex, aider, cursor-agent, gemini, opencode or chat (fix.agent).")
@@ -97,15 +98,21 @@ struct Fix: AsyncParsableCommand {
     @Flag(help: "Print one JSON report at the end instead of text.")
     var json = false
 
-    @Option(help: ArgumentHelp("Write SARIF 2.1.0 of the diagnostics left after the run to this file, with verified fixes not committed (--dry-run) as fixes.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Write SARIF 2.1.0 of the diagnostics left after the run to this file, with verified fixes not committed (--dry-run) as fixes.",
+            valueName: "file"))
     var sarif: String?
 
-    @Option(name: .customLong("codequality"), help: ArgumentHelp("Write a GitLab Code Quality report of the diagnostics left after the run to this file.",
-                                                                 valueName: "file"))
+    @Option(
+        name: .customLong("codequality"),
+        help: ArgumentHelp(
+            "Write a GitLab Code Quality report of the diagnostics left after the run to this file.",
+            valueName: "file"))
     var codeQuality: String?
 
-    @Option(help: "Also write each commit the run lands as a git format-patch file, plus manifest.json, into this folder, for `git am` in another job.")
+    @Option(
+        help: "Also write each commit the run lands as a git format-patch file, plus manifest.json, into this folder, for `git am` in another job.")
     var patches: String?
 
     @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
@@ -152,8 +159,9 @@ struct Fix: AsyncParsableCommand {
         if let maxFiles, maxFiles < 1 { throw CLIError.badFlag(flag: "--max-files", value: String(maxFiles), expected: "must be at least 1") }
         if let maxErrors, maxErrors < 1 { throw CLIError.badFlag(flag: "--max-errors", value: String(maxErrors), expected: "must be at least 1") }
         let only = try workspace.gitSelection(changed: gitChanged, staged: gitStaged, since: gitDiff)
-        return FileSelection(patterns: patterns, excludes: excludes, onlyPaths: only, errorTypes: codes(errorTypes),
-                             ignore: codes(ignoredCodes), maxFiles: maxFiles, maxErrors: maxErrors)
+        return FileSelection(
+            patterns: patterns, excludes: excludes, onlyPaths: only, errorTypes: codes(errorTypes),
+            ignore: codes(ignoredCodes), maxFiles: maxFiles, maxErrors: maxErrors)
     }
 
     func run() async throws {
@@ -165,8 +173,10 @@ struct Fix: AsyncParsableCommand {
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
             patchSeries = try PatchExport.prepare(patches, dryRun: dryRun, from: FileManager.default.currentDirectoryPath)
             workspace = try global.openWorkspace(flags: flags)
-            if let reason = try RunGate.ownHead(workspace.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
-                                                allowOwnHead: allowOwnHead) {
+            if let reason = try RunGate.ownHead(
+                workspace.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
+                allowOwnHead: allowOwnHead)
+            {
                 // stdout carries only JSON with --json: the reason goes to stderr then.
                 if json { Terminal.err(reason) } else { Terminal.out(reason) }
                 let problems = BranchMode.reportGuarded(
@@ -176,8 +186,9 @@ struct Fix: AsyncParsableCommand {
                 if !problems.isEmpty { throw ExitCode(2) }
                 return
             }
-            let request = RunRequest(paths: try workspace.repositoryPaths(paths, from: global.startDirectory),
-                                     selection: try selection(workspace), dryRun: dryRun, abandon: abandon)
+            let request = RunRequest(
+                paths: try workspace.repositoryPaths(paths, from: global.startDirectory),
+                selection: try selection(workspace), dryRun: dryRun, abandon: abandon)
             prepared = try await workspace.prepareFix(request)
             for run in prepared.abandonedRuns { Terminal.warn("run \(run) abandoned") }
         } catch {
@@ -190,10 +201,11 @@ struct Fix: AsyncParsableCommand {
             if needing > 0 { notes.append("\(needing) need\(needing == 1 ? "s" : "") an agent") }
             if plan.skipped.count > needing { notes.append("\(plan.skipped.count - needing) skipped") }
             if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
-            Terminal.out("stomper: " + BranchMode.headline(plan)
-                         + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
-                         + "; \(prepared.pipeline.configuration.maxParallelFiles) at a time, agent \(prepared.pipeline.agentIdentity.description)"
-                         + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
+            Terminal.out(
+                "stomper: " + BranchMode.headline(plan)
+                    + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
+                    + "; \(prepared.pipeline.configuration.maxParallelFiles) at a time, agent \(prepared.pipeline.agentIdentity.description)"
+                    + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
         var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
         driver.color = global.color
@@ -250,7 +262,8 @@ enum SummaryText {
         var text = "stomper: \(plural(summary.total, "file")): " + parts.joined(separator: ", ")
         text += "; \(plural(summary.diagnosticsFixed, "diagnostic")) fixed" + (codes.isEmpty ? "" : " (\(codes))")
         if summary.diagnosticsNeedingAgent > 0 {
-            text += "; \(plural(summary.diagnosticsNeedingAgent, "diagnostic")) in \(plural(summary.filesNeedingAgent, "file")) "
+            text +=
+                "; \(plural(summary.diagnosticsNeedingAgent, "diagnostic")) in \(plural(summary.filesNeedingAgent, "file")) "
                 + "need\(summary.diagnosticsNeedingAgent == 1 ? "s" : "") an AI agent (--chain autofix,claude or --agent chat)"
         }
         text += "; \(plural(summary.agentCalls, "agent call"))"

@@ -9,8 +9,9 @@ extension GlobalOptions {
     func openWorkspace(flags: [String: SettingValue] = [:]) throws -> Workspace {
         var logger = Logger(label: "stomper")
         logger.logLevel = verbose ? .debug : .warning
-        let workspace = try Workspace.open(at: startDirectory, configFile: config, environment: ProcessInfo.processInfo.environment,
-                                           flags: flags, logger: logger)
+        let workspace = try Workspace.open(
+            at: startDirectory, configFile: config, environment: ProcessInfo.processInfo.environment,
+            flags: flags, logger: logger)
         for warning in workspace.warnings { Terminal.warn(warning) }
         return workspace
     }

@@ -11,8 +11,10 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log what stomper does to standard error.")
     var verbose = false
 
-    @Option(help: ArgumentHelp("Colour the status of result lines: auto (a live terminal display, unless NO_COLOR is set or TERM=dumb), always or never.",
-                               valueName: "when"))
+    @Option(
+        help: ArgumentHelp(
+            "Colour the status of result lines: auto (a live terminal display, unless NO_COLOR is set or TERM=dumb), always or never.",
+            valueName: "when"))
     var color: ColorMode = .auto
 
     /// Runs once, right after parsing: tells `Failure` whether to explain errors in detail.

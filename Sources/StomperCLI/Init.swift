@@ -65,9 +65,10 @@ struct Init: AsyncParsableCommand {
             throw CLIError.configurationExists(path: path, hint: "already has a [tool.stomper] table: edit it there (nothing was changed)")
         }
         if FileManager.default.fileExists(atPath: root + "/stomper.toml") {
-            throw CLIError.configurationExists(path: root + "/stomper.toml",
-                                               hint: "exists and would take precedence over [tool.stomper]: "
-                                                   + "remove it first, or run `stomper init --force` to rewrite it instead")
+            throw CLIError.configurationExists(
+                path: root + "/stomper.toml",
+                hint: "exists and would take precedence over [tool.stomper]: "
+                    + "remove it first, or run `stomper init --force` to rewrite it instead")
         }
         var text = original.last == UInt8(ascii: "\n") || original.isEmpty ? "\n" : "\n\n"
         text += survey.configuration(prefix: "tool.stomper.")

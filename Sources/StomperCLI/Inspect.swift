@@ -7,8 +7,10 @@ extension RunState {
     /// `landed, failed, skipped` as people read a run: a dry run's verified fixes as "would be
     /// fixed", files an unfinished run never started as "not started".
     var progress: String {
-        var parts = [dryRun ? "\(jobs.wouldFix) would be fixed" : "\(jobs.landed) landed",
-                     "\(jobs.failed) failed", "\(jobs.skipped) skipped"]
+        var parts = [
+            dryRun ? "\(jobs.wouldFix) would be fixed" : "\(jobs.landed) landed",
+            "\(jobs.failed) failed", "\(jobs.skipped) skipped",
+        ]
         if jobs.left > 0 { parts.append(status == "running" ? "\(jobs.left) left" : "\(jobs.left) not started") }
         return (dryRun ? "dry run: " : "") + parts.joined(separator: ", ") + " of \(jobs.total)"
     }
@@ -34,8 +36,9 @@ struct Status: AsyncParsableCommand {
                 return
             }
             let jobs = state.jobs
-            Terminal.out("run \(run.id): \(run.status.rawValue) on \(run.branch), \(jobs.total - jobs.left)/\(jobs.total) files done "
-                         + "(\(state.progress))")
+            Terminal.out(
+                "run \(run.id): \(run.status.rawValue) on \(run.branch), \(jobs.total - jobs.left)/\(jobs.total) files done "
+                    + "(\(state.progress))")
             Terminal.out("started \(run.createdAt) by pid \(run.pid) on \(run.host)" + (run.finishedAt.map { ", finished \($0)" } ?? ""))
             if run.status.isUnfinished && !RunGate.isLive(run) || run.status == .interrupted {
                 Terminal.out("finish it with `stomper resume`, or start over with `stomper fix --abandon`")
@@ -62,8 +65,9 @@ struct Runs: AsyncParsableCommand {
                 return
             }
             for state in states {
-                Terminal.out("\(state.id)  \(state.status.padding(toLength: 11, withPad: " ", startingAt: 0)) "
-                             + "\(state.createdAt)  \(state.progress)")
+                Terminal.out(
+                    "\(state.id)  \(state.status.padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                        + "\(state.createdAt)  \(state.progress)")
             }
         } catch {
             throw Failure.exit(error, json: json)
@@ -87,15 +91,17 @@ struct Show: AsyncParsableCommand {
                 return
             }
             let jobs = try await history.jobs(of: record)
-            Terminal.out("run \(record.id): \(record.status.rawValue)\(record.dryRun ? " (dry run)" : "") on \(record.branch) "
-                         + "from \(record.baseCommit.prefix(12)), snapshot \(record.snapshotID)")
+            Terminal.out(
+                "run \(record.id): \(record.status.rawValue)\(record.dryRun ? " (dry run)" : "") on \(record.branch) "
+                    + "from \(record.baseCommit.prefix(12)), snapshot \(record.snapshotID)")
             for job in jobs {
                 let outcome = job.storedOutcome
                 // A dry run's verified fix is stored as skipped; a file an unfinished run never
                 // started is still planned.
                 let wouldFix = outcome?["status"]?.string == "would_fix"
                 let name = wouldFix ? "would fix" : job.state == .planned && record.status != .running ? "not started" : job.state.name
-                var line = name.padding(toLength: max(9, name.count + 1), withPad: " ", startingAt: 0) + job.path + ": "
+                var line =
+                    name.padding(toLength: max(9, name.count + 1), withPad: " ", startingAt: 0) + job.path + ": "
                     + (wouldFix ? "verified fix not committed (dry run)" : job.state.description)
                 // A landed fix that left diagnostics says so (the ledger state alone reads "landed").
                 if case .landed = job.state, outcome?["status"]?.string == "partially_fixed" {
@@ -135,7 +141,9 @@ struct Tail: AsyncParsableCommand {
             guard let minimum = EventRecord.Level(rawValue: level) else {
                 throw CLIError.badFlag(flag: "--level", value: level, expected: "is not a level: use debug, info, warning or error")
             }
-            if all, let run { throw CLIError.conflictingFlags(flag: "--all", other: "--run", why: "--all shows every run; it cannot be combined with --run \(run)") }
+            if all, let run {
+                throw CLIError.conflictingFlags(flag: "--all", other: "--run", why: "--all shows every run; it cannot be combined with --run \(run)")
+            }
             let history = try global.openWorkspace().history()
             var target: RunRecord?
             if !all {

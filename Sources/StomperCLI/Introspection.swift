@@ -23,8 +23,10 @@ struct Locks: AsyncParsableCommand {
         let rows: [[String: Any]] = leases.map { lease in
             [
                 "resource": lease.resource.description, "class": lease.resource.resourceClass.rawValue, "key": lease.resource.key,
-                "holder": ["pid": Int(lease.holder.pid), "host": lease.holder.host, "id": lease.holder.id,
-                           "alive": RunGate.isLive(pid: lease.holder.pid, host: lease.holder.host)],
+                "holder": [
+                    "pid": Int(lease.holder.pid), "host": lease.holder.host, "id": lease.holder.id,
+                    "alive": RunGate.isLive(pid: lease.holder.pid, host: lease.holder.host),
+                ],
                 "run": lease.holder.runID.map { $0 as Any } ?? NSNull(), "token": Int(lease.token.value),
                 "age_ms": Int(now - lease.acquiredAt), "expires_in_ms": Int(lease.expiresAt - now),
                 "expired": lease.isExpired(at: now),
@@ -87,8 +89,10 @@ struct Stats: AsyncParsableCommand {
                 let entry = stats.classes[resourceClass] ?? ClassStats()
                 classes[resourceClass.rawValue] = [
                     "acquisitions": entry.acquisitions, "contended": entry.contended,
-                    "wait_ms": ["p50": Int(entry.waits.percentile(0.5)), "p95": Int(entry.waits.percentile(0.95)),
-                                "max": Int(entry.waits.max)],
+                    "wait_ms": [
+                        "p50": Int(entry.waits.percentile(0.5)), "p95": Int(entry.waits.percentile(0.95)),
+                        "max": Int(entry.waits.max),
+                    ],
                     "expiries": entry.expiries, "stale_refusals": entry.staleRefusals, "busy_errors": entry.busyErrors,
                     "lost": entry.lost, "would_wait": entry.wouldWait, "would_refuse": entry.wouldRefuse,
                     "renewals": entry.renewals, "writes": entry.writes,
@@ -131,10 +135,12 @@ extension Stats {
                 var mastered: [String]
                 var difficult: [String]
             }
-            let output = Output(codes: report.figures.map {
-                .init(linter: $0.linter, code: $0.code, agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
-                      targeted: $0.targeted, fixed: $0.fixed, successRate: $0.successRate, meanMs: $0.meanMilliseconds)
-            }, agents: report.agents, mastered: report.mastered, difficult: report.difficult)
+            let output = Output(
+                codes: report.figures.map {
+                    .init(
+                        linter: $0.linter, code: $0.code, agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
+                        targeted: $0.targeted, fixed: $0.fixed, successRate: $0.successRate, meanMs: $0.meanMilliseconds)
+                }, agents: report.agents, mastered: report.mastered, difficult: report.difficult)
             Terminal.json(output)
             return
         }
@@ -144,22 +150,28 @@ extension Stats {
         }
         var table = [["LINTER", "CODE", "AGENT", "ATTEMPTS", "SUCCESS", "RATE", "FIXED/TARGETED", "MEAN"]]
         for figure in report.figures {
-            table.append([figure.linter, figure.code, figure.agent, "\(figure.attempts)", "\(figure.successes)",
-                          String(format: "%.0f%%", figure.successRate * 100), "\(figure.fixed)/\(figure.targeted)",
-                          TextTable.milliseconds(Int64(figure.meanMilliseconds.rounded()))])
+            table.append([
+                figure.linter, figure.code, figure.agent, "\(figure.attempts)", "\(figure.successes)",
+                String(format: "%.0f%%", figure.successRate * 100), "\(figure.fixed)/\(figure.targeted)",
+                TextTable.milliseconds(Int64(figure.meanMilliseconds.rounded())),
+            ])
         }
         Terminal.out(TextTable.render(table))
         var agents = [["AGENT", "ATTEMPTS", "ACCEPTED", "MEAN", "TOKENS IN", "TOKENS OUT", "COST"]]
         for agent in report.agents {
-            agents.append([agent.agent, "\(agent.attempts)", "\(agent.accepted)", TextTable.milliseconds(Int64(agent.meanMilliseconds.rounded())),
-                           agent.inputTokens.map(String.init) ?? "-", agent.outputTokens.map(String.init) ?? "-",
-                           agent.costUSD.map { String(format: "$%.4f", $0) } ?? "-"])
+            agents.append([
+                agent.agent, "\(agent.attempts)", "\(agent.accepted)", TextTable.milliseconds(Int64(agent.meanMilliseconds.rounded())),
+                agent.inputTokens.map(String.init) ?? "-", agent.outputTokens.map(String.init) ?? "-",
+                agent.costUSD.map { String(format: "$%.4f", $0) } ?? "-",
+            ])
         }
         Terminal.out("\n" + TextTable.render(agents))
-        Terminal.out("\nmastered (≥ \(Int(LearningReport.masteredRate * 100))% over ≥ \(LearningReport.minimumAttempts) attempts): "
-                     + (report.mastered.isEmpty ? "none yet" : report.mastered.joined(separator: ", ")))
-        Terminal.out("difficult (< \(Int(LearningReport.difficultRate * 100))% for every agent): "
-                     + (report.difficult.isEmpty ? "none" : report.difficult.joined(separator: ", ")))
+        Terminal.out(
+            "\nmastered (≥ \(Int(LearningReport.masteredRate * 100))% over ≥ \(LearningReport.minimumAttempts) attempts): "
+                + (report.mastered.isEmpty ? "none yet" : report.mastered.joined(separator: ", ")))
+        Terminal.out(
+            "difficult (< \(Int(LearningReport.difficultRate * 100))% for every agent): "
+                + (report.difficult.isEmpty ? "none" : report.difficult.joined(separator: ", ")))
     }
 }
 

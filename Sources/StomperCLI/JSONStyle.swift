@@ -47,8 +47,9 @@ enum JSONStyle {
     /// returned unchanged.
     static func snakeCase(_ key: String) -> String {
         guard let first = key.unicodeScalars.first, ("a"..."z").contains(first),
-              key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }),
-              key.unicodeScalars.contains(where: { ("A"..."Z").contains($0) }) else { return key }
+            key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }),
+            key.unicodeScalars.contains(where: { ("A"..."Z").contains($0) })
+        else { return key }
         var result = ""
         let characters = Array(key)
         for (index, character) in characters.enumerated() {

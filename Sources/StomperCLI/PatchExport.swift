@@ -23,13 +23,16 @@ enum PatchExport {
 
     /// Writes every commit the run landed (fixes, then the docs commit if there is one) and says
     /// where; the closing status stays the run's.
-    static func write(_ series: PatchSeries, summary: RunSummary, docs: DocgenReport?, plan: FixPlan,
-                      repository: GitRepository, json: Bool) async throws {
+    static func write(
+        _ series: PatchSeries, summary: RunSummary, docs: DocgenReport?, plan: FixPlan,
+        repository: GitRepository, json: Bool
+    ) async throws {
         let manifest = try await series.write(summary, docs: docs, plan: plan, repository: repository)
         let branch = plan.branch, base = plan.base
         if !manifest.contiguous {
-            Terminal.warn("other commits landed between this run's on \(branch): the patches in \(series.directory) "
-                          + "may not apply on \(base.short) as they are (manifest.json: \"contiguous\": false)")
+            Terminal.warn(
+                "other commits landed between this run's on \(branch): the patches in \(series.directory) "
+                    + "may not apply on \(base.short) as they are (manifest.json: \"contiguous\": false)")
         }
         let count = manifest.patches.count
         let line = "stomper: wrote \(count) patch\(count == 1 ? "" : "es") and manifest.json to \(series.directory)"

@@ -32,8 +32,10 @@ final class ProgressDisplay: @unchecked Sendable {
     private let state: Mutex<State>
     private var resize: (any DispatchSourceSignal)?
 
-    init(total: Int, live: Bool, quiet: Bool, colour: Bool = false,
-         print: @escaping @Sendable (String) -> Void = { Terminal.out($0) }) {
+    init(
+        total: Int, live: Bool, quiet: Bool, colour: Bool = false,
+        print: @escaping @Sendable (String) -> Void = { Terminal.out($0) }
+    ) {
         self.total = total
         self.live = live
         self.quiet = quiet
@@ -133,9 +135,11 @@ final class ProgressDisplay: @unchecked Sendable {
     static func line(for outcome: FileOutcome) -> String {
         // A file the run never started (interrupted, or agent work stopped) is "not started",
         // as the closing line and `stomper runs` call it, not "skipped".
-        let label = outcome.status == .failed && outcome.refusal != nil
-            ? "refused" : outcome.status == .skipped && outcome.deferred
-            ? "not started" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
+        let label =
+            outcome.status == .failed && outcome.refusal != nil
+            ? "refused"
+            : outcome.status == .skipped && outcome.deferred
+                ? "not started" : outcome.status.rawValue.replacingOccurrences(of: "_", with: " ")
         var text = label.padding(toLength: 16, withPad: " ", startingAt: 0) + outcome.path.displaySafe
         var listed: [Diagnostic] = []
         switch outcome.status {

@@ -36,8 +36,9 @@ struct Report: AsyncParsableCommand {
             do {
                 try Data(page.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                throw CLIError.unwritable(action: "write the HTML report to", path: path, reason: error.localizedDescription,
-                                          hint: "check the folder exists and is writable")
+                throw CLIError.unwritable(
+                    action: "write the HTML report to", path: path, reason: error.localizedDescription,
+                    hint: "check the folder exists and is writable")
             }
             Terminal.out("stomper: report of run \(record.id) written to \(path)")
         } catch let error as ExitCode {

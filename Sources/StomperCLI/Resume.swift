@@ -38,11 +38,12 @@ struct Resume: AsyncParsableCommand {
             prepared = resumption.run
             if !json {
                 let record = resumption.record, report = resumption.report
-                Terminal.out("stomper: resuming \(record.id): \(report.plan.jobs.count) files left"
-                             + (record.landing == .branch ? " onto \(record.branch) (HEAD untouched)" : "")
-                             + (report.reconciled.isEmpty ? "" : ", \(report.reconciled.count) found landed in git history")
-                             + (report.repaired.isEmpty ? "" : ", half-finished landing undone (\(report.repaired.joined(separator: ", ")))")
-                             + (report.replanned.isEmpty ? "" : ", \(report.replanned.count) re-planned (file changed)"))
+                Terminal.out(
+                    "stomper: resuming \(record.id): \(report.plan.jobs.count) files left"
+                        + (record.landing == .branch ? " onto \(record.branch) (HEAD untouched)" : "")
+                        + (report.reconciled.isEmpty ? "" : ", \(report.reconciled.count) found landed in git history")
+                        + (report.repaired.isEmpty ? "" : ", half-finished landing undone (\(report.repaired.joined(separator: ", ")))")
+                        + (report.replanned.isEmpty ? "" : ", \(report.replanned.count) re-planned (file changed)"))
             }
         } catch {
             throw Failure.exit(error, json: json)

@@ -30,9 +30,10 @@ struct RunDriver: Sendable {
         let environment = ProcessInfo.processInfo.environment
         // A dumb terminal cannot clear a line: it gets the plain lines.
         let live = !json && Terminal.stderrIsTerminal && !ciReporting.ci.isCI && environment["TERM"] != "dumb"
-        let display = ProgressDisplay(total: plan.jobs.count, live: live, quiet: json,
-                                      colour: !json && color.enabled(live: live && Terminal.stdoutIsTerminal, environment: environment),
-                                      print: { ciReporting.printProgress($0) })
+        let display = ProgressDisplay(
+            total: plan.jobs.count, live: live, quiet: json,
+            colour: !json && color.enabled(live: live && Terminal.stdoutIsTerminal, environment: environment),
+            print: { ciReporting.printProgress($0) })
         for outcome in plan.skipped { display.report(outcome) }
         let recorder: RunRecorder
         do {
@@ -46,12 +47,13 @@ struct RunDriver: Sendable {
         let work = Task {
             try await withThrowingTaskGroup(of: RunSummary?.self) { group in
                 group.addTask {
-                    try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache,
-                                           onEvent: { event in display.handle(event) },
-                                           beforeCompletion: { _ in
-                                               let report = await self.regenerateDocs(pipeline, plan: plan, ledger: ledger)
-                                               docsReport.value.withLock { $0 = report }
-                                           })
+                    try await pipeline.run(
+                        plan, dryRun: dryRun, recorder: recorder, useCache: useCache,
+                        onEvent: { event in display.handle(event) },
+                        beforeCompletion: { _ in
+                            let report = await self.regenerateDocs(pipeline, plan: plan, ledger: ledger)
+                            docsReport.value.withLock { $0 = report }
+                        })
                 }
                 if display.live {
                     // Keeps the elapsed time moving while agents work.
@@ -85,11 +87,13 @@ struct RunDriver: Sendable {
         let elapsed = ContinuousClock.now - clock
         let reportPath = await writeReport(plan.runID, ledger: ledger, repository: pipeline.repository)
         if json {
-            Terminal.json(RunReport(runID: plan.runID, branch: plan.branch, landing: plan.landing.name, base: plan.base.hex, dryRun: dryRun,
-                                    agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
-                                    elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
-                                    docs: docs.map { DocgenOutput(results: $0.results, commit: $0.commit?.hex) },
-                                    report: reportPath))
+            Terminal.json(
+                RunReport(
+                    runID: plan.runID, branch: plan.branch, landing: plan.landing.name, base: plan.base.hex, dryRun: dryRun,
+                    agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
+                    elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
+                    docs: docs.map { DocgenOutput(results: $0.results, commit: $0.commit?.hex) },
+                    report: reportPath))
         } else {
             if let docs, !docs.results.isEmpty { Terminal.out(DocgenOutput.summary(docs)) }
             if dryRun {
@@ -98,8 +102,9 @@ struct RunDriver: Sendable {
             Terminal.out(SummaryText.make(summary, runID: plan.runID, elapsed: elapsed, dryRun: dryRun))
             if let reportPath { Terminal.out("stomper: report: \(reportPath)") }
         }
-        let facts = RunFacts(plan: plan, summary: summary, dryRun: dryRun, elapsedSeconds: elapsed.secondsValue,
-                             agent: pipeline.agentIdentity.description, interrupted: interrupts.interrupted)
+        let facts = RunFacts(
+            plan: plan, summary: summary, dryRun: dryRun, elapsedSeconds: elapsed.secondsValue,
+            agent: pipeline.agentIdentity.description, interrupted: interrupts.interrupted)
         let reportProblems = ciReporting.finish(facts, json: json, files: reports, root: pipeline.repository.workdir)
         for problem in reportProblems { Terminal.err("stomper: error: \(problem)") }
         if let patches {

@@ -16,8 +16,10 @@ struct Stomper: AsyncParsableCommand {
             fixed, 2 usage, configuration or environment error.
             """,
         version: StomperVersion.full,
-        subcommands: [Init.self, Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Report.self, Locks.self, Stats.self,
-                      Docgen.self, Config.self, Cache.self, Doctor.self, MCPServe.self]
+        subcommands: [
+            Init.self, Fix.self, Resume.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Report.self, Locks.self, Stats.self,
+            Docgen.self, Config.self, Cache.self, Doctor.self, MCPServe.self,
+        ]
     )
 
     /// Caps glibc's malloc arenas before anything runs (see `MallocArenas`), then parses and runs.

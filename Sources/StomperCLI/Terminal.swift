@@ -42,8 +42,11 @@ enum Terminal {
     /// A JSON document in stomper's one style (`JSONStyle`): snake_case keys, ISO 8601 times,
     /// slashes not escaped, sorted keys.
     static func json(_ value: Any) {
-        guard let data = try? JSONSerialization.data(withJSONObject: JSONStyle.normalized(value),
-                                                     options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: JSONStyle.normalized(value),
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return }
         jsonText(String(decoding: data, as: UTF8.self))
     }
 
@@ -65,21 +68,26 @@ enum Terminal {
     /// normalizes what older builds stored exactly as before.
     static func document(_ value: some Encodable) {
         guard let data = try? JSONEncoder().encode(value),
-              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return }
+            let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        else { return }
         json(object)
     }
 
     /// One document as a line of NDJSON (`stomper tail`).
     static func documentLine(_ value: some Encodable) {
         guard let data = try? JSONEncoder().encode(value),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return }
         jsonLine(object)
     }
 
     /// One line of NDJSON in the same style (`stomper tail`).
     static func jsonLine(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: JSONStyle.normalized(object),
-                                                     options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: JSONStyle.normalized(object),
+                options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
         jsonText(String(decoding: data, as: UTF8.self))
     }
 

@@ -95,8 +95,12 @@ public enum ChatStubReply: Sendable, Hashable, Codable, CustomStringConvertible 
     public init(from decoder: any Decoder) throws {
         if let name = try? decoder.singleValueContainer().decode(String.self) {
             guard let reply = Self.names[name] else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
-                    "unknown reply \"\(name)\"; use one of \(Self.names.keys.sorted().joined(separator: ", ")), {\"rateLimited\": N}, {\"slow\": MS}"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription:
+                            "unknown reply \"\(name)\"; use one of \(Self.names.keys.sorted().joined(separator: ", ")), {\"rateLimited\": N}, {\"slow\": MS}"
+                    ))
             }
             self = reply
             return
@@ -109,8 +113,10 @@ public enum ChatStubReply: Sendable, Hashable, Codable, CustomStringConvertible 
         case "rateLimited": self = .rateLimited(retryAfter: try container.decodeIfPresent(Int.self, forKey: key))
         case "slow": self = .slow(milliseconds: try container.decode(Int.self, forKey: key))
         default:
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key],
-                                                    debugDescription: "unknown reply \"\(key.stringValue)\"; objects are rateLimited or slow"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath + [key],
+                    debugDescription: "unknown reply \"\(key.stringValue)\"; objects are rateLimited or slow"))
         }
     }
 

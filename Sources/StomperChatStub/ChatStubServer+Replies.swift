@@ -29,15 +29,19 @@ extension ChatStubServer {
     private func render(_ reply: ChatStubReply, for chat: ChatStubRequestBody) -> StubResponse {
         switch reply {
         case .unauthorized:
-            return StubResponse(http: Self.error(401, "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
-                                                 type: "invalid_request_error", code: "invalid_api_key"))
+            return StubResponse(
+                http: Self.error(
+                    401, "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                    type: "invalid_request_error", code: "invalid_api_key"))
         case .rateLimited(let seconds):
             var response = Self.error(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
             if let seconds { response.headers.append(("Retry-After", String(seconds))) }
             return StubResponse(http: response)
         case .serverError:
-            return StubResponse(http: Self.error(500, "The server had an error while processing your request. Sorry about that!",
-                                                 type: "server_error"))
+            return StubResponse(
+                http: Self.error(
+                    500, "The server had an error while processing your request. Sorry about that!",
+                    type: "server_error"))
         case .modelNotFound:
             return StubResponse(http: .json(404, Self.jsonString(["error": "model '\(chat.model ?? "")' not found"])))
         default:
@@ -51,7 +55,8 @@ extension ChatStubServer {
             file = Self.lastCodeBlock(in: chat.messages.last { $0.role == "user" }?.content ?? "")
         }
         guard let file else {
-            let wanted = script.file.map { "no message has a line `\($0)` followed by a fenced block" }
+            let wanted =
+                script.file.map { "no message has a line `\($0)` followed by a fenced block" }
                 ?? "the last user message has no fenced code block"
             return StubResponse(http: Self.error(400, "stub: \(wanted) to edit", type: "invalid_request_error"))
         }
@@ -71,18 +76,22 @@ extension ChatStubServer {
         case .notAFile:
             content = "I removed the unused import and renamed the variable; the rest of the file stays as it is."
         case .elided:
-            content = "```python\n" + lines.prefix(max(1, lines.count / 3)).joined(separator: "\n")
+            content =
+                "```python\n" + lines.prefix(max(1, lines.count / 3)).joined(separator: "\n")
                 + "\n# ... rest of the file unchanged\n```\n"
         default:
             let block = "```python\n" + lines.joined(separator: "\n") + "\n```\n"
             content = script.file.map { "\($0)\n" + block } ?? "Here is the corrected file.\n\n" + block
         }
         let words = { (text: String) in text.split(whereSeparator: \.isWhitespace).count }
-        let usage = ChatStubUsage(promptTokens: chat.messages.reduce(0) { $0 + words($1.content ?? "") },
-                                  completionTokens: words(content ?? ""))
+        let usage = ChatStubUsage(
+            promptTokens: chat.messages.reduce(0) { $0 + words($1.content ?? "") },
+            completionTokens: words(content ?? ""))
         let model = chat.model ?? "stub-model"
-        let usageObject = ["prompt_tokens": usage.promptTokens, "completion_tokens": usage.completionTokens,
-                           "total_tokens": usage.promptTokens + usage.completionTokens]
+        let usageObject = [
+            "prompt_tokens": usage.promptTokens, "completion_tokens": usage.completionTokens,
+            "total_tokens": usage.promptTokens + usage.completionTokens,
+        ]
         guard chat.stream == true else {
             let message: [String: Any] = ["role": "assistant", "content": content ?? NSNull(), "refusal": NSNull()]
             let completion: [String: Any] = [
@@ -96,8 +105,10 @@ extension ChatStubServer {
         // reason in a chunk with an empty delta, the usage when `stream_options.include_usage` asked
         // for it, then `[DONE]`.
         func chunk(_ choices: [[String: Any]], usage: [String: Int]? = nil) -> [String: Any] {
-            var object: [String: Any] = ["id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 1_795_304_344,
-                                         "model": model, "choices": choices]
+            var object: [String: Any] = [
+                "id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 1_795_304_344,
+                "model": model, "choices": choices,
+            ]
             if let usage { object["usage"] = usage }
             return object
         }
@@ -114,8 +125,10 @@ extension ChatStubServer {
         events.append(chunk([delta([:], finish: finishReason)]))
         if chat.includeUsage == true { events.append(chunk([], usage: usageObject)) }
         let data = events.map { Data("data: \(Self.jsonString($0))\n\n".utf8) } + [Data("data: [DONE]\n\n".utf8)]
-        return StubResponse(http: HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")],
-                                               body: Data(), chunks: data), usage: usage)
+        return StubResponse(
+            http: HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")],
+                body: Data(), chunks: data), usage: usage)
     }
 
     /// The block that follows a line holding exactly `name` (surrounding spaces aside), as aider

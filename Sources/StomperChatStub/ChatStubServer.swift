@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A scripted OpenAI-compatible chat endpoint on 127.0.0.1, for tests and demos.
@@ -39,14 +39,16 @@ public final class ChatStubServer: Sendable {
     /// Binds 127.0.0.1:`port` (0 for an ephemeral port) and starts serving. `observer` is told of
     /// every request as soon as its reply is chosen, before a slow reply starts waiting
     /// (`stomper-chat-stub` logs them with it; tests await arrivals with it).
-    public init(script: ChatStubScript = ChatStubScript(), port: UInt16 = 0,
-                observer: (@Sendable (ChatStubRequest) -> Void)? = nil) throws {
+    public init(
+        script: ChatStubScript = ChatStubScript(), port: UInt16 = 0,
+        observer: (@Sendable (ChatStubRequest) -> Void)? = nil
+    ) throws {
         state = Mutex(State(script: script))
         self.observer = observer
         #if os(Linux)
-        let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         #else
-        let socketType = SOCK_STREAM
+            let socketType = SOCK_STREAM
         #endif
         let listener = socket(AF_INET, socketType, 0)
         guard listener >= 0 else { throw ChatStubError("cannot create a socket", errno: errno) }
@@ -90,8 +92,10 @@ public final class ChatStubServer: Sendable {
     }
 
     /// Runs `body` with a started server and stops it afterwards, whatever happens.
-    public static func withServer<T>(script: ChatStubScript = ChatStubScript(),
-                                     _ body: (ChatStubServer) async throws -> T) async throws -> T {
+    public static func withServer<T>(
+        script: ChatStubScript = ChatStubScript(),
+        _ body: (ChatStubServer) async throws -> T
+    ) async throws -> T {
         let server = try ChatStubServer(script: script)
         defer { server.stop() }
         return try await body(server)
@@ -137,8 +141,9 @@ public final class ChatStubServer: Sendable {
 
     private func serve(_ connection: HTTPConnection) {
         guard let request = connection.readRequest() else { return }
-        var record = ChatStubRequest(method: request.method, path: request.path, headers: request.headers, body: request.body,
-                                     chat: try? JSONDecoder().decode(ChatStubRequestBody.self, from: request.body), reply: nil, status: 0)
+        var record = ChatStubRequest(
+            method: request.method, path: request.path, headers: request.headers, body: request.body,
+            chat: try? JSONDecoder().decode(ChatStubRequestBody.self, from: request.body), reply: nil, status: 0)
         let (response, reply) = answer(request, chat: record.chat)
         record.reply = reply
         record.status = response.http.status

@@ -32,9 +32,11 @@ public struct CoordinationError: StomperError {
     public var file: String
     public var line: UInt
 
-    public init(_ code: Code, resource: ResourceDescriptor, message: String, holder: LeaseHolder? = nil,
-                waited: Duration? = nil, maxWait: Duration? = nil, underlying: (any Error)? = nil,
-                file: String = #fileID, line: UInt = #line) {
+    public init(
+        _ code: Code, resource: ResourceDescriptor, message: String, holder: LeaseHolder? = nil,
+        waited: Duration? = nil, maxWait: Duration? = nil, underlying: (any Error)? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) {
         self.code = code
         self.resource = resource
         self.message = message

@@ -67,9 +67,10 @@ actor MutexTable {
                 group.addTask { try await self.wait(id: id, key: key) }
                 group.addTask {
                     try await Task.sleep(for: maxWait)
-                    throw CoordinationError(.resourceBusy, resource: resource,
-                                            message: "another task of this process kept the resource longer than the maximum wait",
-                                            holder: holder, waited: ContinuousClock.now - start, maxWait: maxWait)
+                    throw CoordinationError(
+                        .resourceBusy, resource: resource,
+                        message: "another task of this process kept the resource longer than the maximum wait",
+                        holder: holder, waited: ContinuousClock.now - start, maxWait: maxWait)
                 }
                 defer { group.cancelAll() }
                 try await group.next()

@@ -38,9 +38,11 @@ public struct CoordinationEvent: Sendable, Hashable, Codable {
     public var contended: Bool
     public var timestamp: Int64
 
-    public init(_ kind: Kind, resource: ResourceDescriptor, holder: LeaseHolder, token: FencingToken? = nil,
-                other: LeaseHolder? = nil, waitedMilliseconds: Int64? = nil, heldMilliseconds: Int64? = nil,
-                contended: Bool = false, timestamp: Int64) {
+    public init(
+        _ kind: Kind, resource: ResourceDescriptor, holder: LeaseHolder, token: FencingToken? = nil,
+        other: LeaseHolder? = nil, waitedMilliseconds: Int64? = nil, heldMilliseconds: Int64? = nil,
+        contended: Bool = false, timestamp: Int64
+    ) {
         self.kind = kind
         self.resource = resource
         self.holder = holder
@@ -69,11 +71,15 @@ public struct LeaseTransaction: Sendable {
 /// `body`, and persists what changed with the events, all or nothing. `body` must not throw for
 /// outcomes that should be recorded (a refused write): return them instead.
 public protocol LeaseStore: Sendable {
-    func transaction<T: Sendable>(_ resources: [ResourceDescriptor],
-                                  _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) async throws -> T
+    func transaction<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) async throws -> T
     /// The same, blocking the calling thread: for the fencing check inside a write's critical section.
-    func transactionNow<T: Sendable>(_ resources: [ResourceDescriptor],
-                                     _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) throws -> T
+    func transactionNow<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) throws -> T
     /// Every lease in the table, lapsed ones included (for `stomper locks`).
     func leases() async throws -> [Lease]
 }
@@ -84,13 +90,17 @@ public final class InMemoryLeaseStore: LeaseStore {
 
     public init() {}
 
-    public func transaction<T: Sendable>(_ resources: [ResourceDescriptor],
-                                         _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) async throws -> T {
         try transactionNow(resources, body)
     }
 
-    public func transactionNow<T: Sendable>(_ resources: [ResourceDescriptor],
-                                            _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) throws -> T {
+    public func transactionNow<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) throws -> T {
         try state.withLock { state in
             var transaction = LeaseTransaction(table: state.table)
             let result = try body(&transaction)

@@ -41,16 +41,19 @@ public struct LeaseTable: Sendable, Hashable {
         case stale(latest: FencingToken, current: Lease?)
     }
 
-    public mutating func acquire(_ resource: ResourceDescriptor, by holder: LeaseHolder, ttlMilliseconds: Int,
-                                 now: Int64) -> AcquireAction {
+    public mutating func acquire(
+        _ resource: ResourceDescriptor, by holder: LeaseHolder, ttlMilliseconds: Int,
+        now: Int64
+    ) -> AcquireAction {
         var expired: Lease?
         if let current = leases[resource] {
             guard current.isExpired(at: now) else { return .queued(current: current) }
             expired = current
         }
         counter += 1
-        let lease = Lease(resource: resource, holder: holder, token: FencingToken(counter), acquiredAt: now,
-                          expiresAt: now + Int64(ttlMilliseconds))
+        let lease = Lease(
+            resource: resource, holder: holder, token: FencingToken(counter), acquiredAt: now,
+            expiresAt: now + Int64(ttlMilliseconds))
         leases[resource] = lease
         fences[resource] = lease.token
         return .granted(lease, expired: expired)

@@ -19,8 +19,10 @@ public struct ResourcePolicy: Sendable, Hashable, Codable {
     public var interactiveMaxWaitMilliseconds: Int
     public var batchMaxWaitMilliseconds: Int
 
-    public init(concurrency: Concurrency, scope: String, contention: Contention, leaseTTLMilliseconds: Int,
-                interactiveMaxWaitMilliseconds: Int, batchMaxWaitMilliseconds: Int) {
+    public init(
+        concurrency: Concurrency, scope: String, contention: Contention, leaseTTLMilliseconds: Int,
+        interactiveMaxWaitMilliseconds: Int, batchMaxWaitMilliseconds: Int
+    ) {
         self.concurrency = concurrency
         self.scope = scope
         self.contention = contention
@@ -39,17 +41,21 @@ public struct ResourcePolicy: Sendable, Hashable, Codable {
     public static func defaults(for resourceClass: ResourceClass) -> ResourcePolicy {
         switch resourceClass {
         case .critCode:
-            return ResourcePolicy(concurrency: .mutex, scope: "file", contention: .failClosed, leaseTTLMilliseconds: 30_000,
-                                  interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 3_000)
+            return ResourcePolicy(
+                concurrency: .mutex, scope: "file", contention: .failClosed, leaseTTLMilliseconds: 30_000,
+                interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 3_000)
         case .critDB:
-            return ResourcePolicy(concurrency: .singleWriter, scope: "database", contention: .failClosed,
-                                  leaseTTLMilliseconds: 60_000, interactiveMaxWaitMilliseconds: 1_000, batchMaxWaitMilliseconds: 10_000)
+            return ResourcePolicy(
+                concurrency: .singleWriter, scope: "database", contention: .failClosed,
+                leaseTTLMilliseconds: 60_000, interactiveMaxWaitMilliseconds: 1_000, batchMaxWaitMilliseconds: 10_000)
         case .mergeMeta:
-            return ResourcePolicy(concurrency: .merge, scope: "graph", contention: .failOpenMerge, leaseTTLMilliseconds: 30_000,
-                                  interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 500)
+            return ResourcePolicy(
+                concurrency: .merge, scope: "graph", contention: .failOpenMerge, leaseTTLMilliseconds: 30_000,
+                interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 500)
         case .idempDocs:
-            return ResourcePolicy(concurrency: .idempotent, scope: "repository", contention: .failClosed,
-                                  leaseTTLMilliseconds: 120_000, interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 5_000)
+            return ResourcePolicy(
+                concurrency: .idempotent, scope: "repository", contention: .failClosed,
+                leaseTTLMilliseconds: 120_000, interactiveMaxWaitMilliseconds: 500, batchMaxWaitMilliseconds: 5_000)
         }
     }
 }

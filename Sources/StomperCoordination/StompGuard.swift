@@ -24,9 +24,11 @@ public final class StompGuard: ResourceGuard {
 
     /// - Parameter isAlive: whether a holder's process still runs; a lease of a dead holder is
     ///   evicted at once instead of after its TTL (a crashed run resumed at once must not wait).
-    public init(store: any LeaseStore, policy: CoordinationPolicy = CoordinationPolicy(),
-                holder: LeaseHolder = .currentProcess(), clock: any LeaseClock = SystemLeaseClock(),
-                isAlive: @escaping @Sendable (LeaseHolder) -> Bool = { _ in true }) {
+    public init(
+        store: any LeaseStore, policy: CoordinationPolicy = CoordinationPolicy(),
+        holder: LeaseHolder = .currentProcess(), clock: any LeaseClock = SystemLeaseClock(),
+        isAlive: @escaping @Sendable (LeaseHolder) -> Bool = { _ in true }
+    ) {
         self.store = store
         self.policy = policy
         self.clock = clock
@@ -59,8 +61,10 @@ public final class StompGuard: ResourceGuard {
                     mutexIDs.append((resource, id))
                     contended = ContinuousClock.now - start > .milliseconds(1)
                 }
-                if let lease = try await acquireDurable(resource, holder: holder, start: start, maxWait: maxWait,
-                                                        contended: contended) {
+                if let lease = try await acquireDurable(
+                    resource, holder: holder, start: start, maxWait: maxWait,
+                    contended: contended)
+                {
                     leases.append(lease)
                 }
             }
@@ -95,8 +99,10 @@ public final class StompGuard: ResourceGuard {
     /// Polls the store until the resource is granted or `maxWait` has passed since `start`.
     /// Returns nil in observe-only mode when the resource is held (the caller goes on unprotected).
     /// `ttlMilliseconds` overrides the class's TTL (an MCP client's claim may ask for its own).
-    func acquireDurable(_ resource: ResourceDescriptor, holder: LeaseHolder, start: ContinuousClock.Instant,
-                        maxWait: Duration, contended alreadyContended: Bool, ttlMilliseconds: Int? = nil) async throws -> Lease? {
+    func acquireDurable(
+        _ resource: ResourceDescriptor, holder: LeaseHolder, start: ContinuousClock.Instant,
+        maxWait: Duration, contended alreadyContended: Bool, ttlMilliseconds: Int? = nil
+    ) async throws -> Lease? {
         let ttl = ttlMilliseconds ?? policy[resource.resourceClass].leaseTTLMilliseconds
         let observeOnly = policy.observeOnly
         let clock = self.clock
@@ -110,16 +116,22 @@ public final class StompGuard: ResourceGuard {
                 switch transaction.table.acquire(resource, by: holder, ttlMilliseconds: ttl, now: now) {
                 case .granted(let lease, let expired):
                     if let expired {
-                        transaction.events.append(CoordinationEvent(.expired, resource: resource, holder: expired.holder,
-                                                                    token: expired.token, other: holder, timestamp: now))
+                        transaction.events.append(
+                            CoordinationEvent(
+                                .expired, resource: resource, holder: expired.holder,
+                                token: expired.token, other: holder, timestamp: now))
                     }
-                    transaction.events.append(CoordinationEvent(.acquired, resource: resource, holder: holder, token: lease.token,
-                                                                waitedMilliseconds: waited, contended: wasContended, timestamp: now))
+                    transaction.events.append(
+                        CoordinationEvent(
+                            .acquired, resource: resource, holder: holder, token: lease.token,
+                            waitedMilliseconds: waited, contended: wasContended, timestamp: now))
                     return Attempt.granted(lease)
                 case .queued(let current):
                     if observeOnly {
-                        transaction.events.append(CoordinationEvent(.wouldWait, resource: resource, holder: holder,
-                                                                    other: current.holder, contended: true, timestamp: now))
+                        transaction.events.append(
+                            CoordinationEvent(
+                                .wouldWait, resource: resource, holder: holder,
+                                other: current.holder, contended: true, timestamp: now))
                     }
                     return Attempt.queued(current)
                 }
@@ -139,13 +151,16 @@ public final class StompGuard: ResourceGuard {
             if elapsed >= maxWait {
                 let now = clock.now()
                 try await store.transaction([resource]) { transaction in
-                    transaction.events.append(CoordinationEvent(.busy, resource: resource, holder: holder, other: current.holder,
-                                                                waitedMilliseconds: CoordinationError.milliseconds(elapsed),
-                                                                contended: true, timestamp: now))
+                    transaction.events.append(
+                        CoordinationEvent(
+                            .busy, resource: resource, holder: holder, other: current.holder,
+                            waitedMilliseconds: CoordinationError.milliseconds(elapsed),
+                            contended: true, timestamp: now))
                 }
-                throw CoordinationError(.resourceBusy, resource: resource,
-                                        message: "another holder kept the resource longer than the maximum wait",
-                                        holder: current.holder, waited: elapsed, maxWait: maxWait)
+                throw CoordinationError(
+                    .resourceBusy, resource: resource,
+                    message: "another holder kept the resource longer than the maximum wait",
+                    holder: current.holder, waited: elapsed, maxWait: maxWait)
             }
             let untilExpiry = Duration.milliseconds(max(1, current.expiresAt - clock.now()))
             try await Task.sleep(for: min(delay, maxWait - elapsed, untilExpiry))
@@ -157,8 +172,10 @@ public final class StompGuard: ResourceGuard {
         let clock = self.clock
         try await store.transaction([lease.resource]) { transaction in
             if let evicted = transaction.table.evict(lease.resource, token: lease.token) {
-                transaction.events.append(CoordinationEvent(.evicted, resource: lease.resource, holder: evicted.holder,
-                                                            token: evicted.token, other: holder, timestamp: clock.now()))
+                transaction.events.append(
+                    CoordinationEvent(
+                        .evicted, resource: lease.resource, holder: evicted.holder,
+                        token: evicted.token, other: holder, timestamp: clock.now()))
             }
         }
     }
@@ -177,21 +194,24 @@ public final class StompGuard: ResourceGuard {
         while !Task.isCancelled, !live.isEmpty {
             do { try await Task.sleep(for: interval) } catch { return }
             let current = live
-            live = (try? await store.transaction(current.map(\.resource)) { transaction -> [Lease] in
-                let now = clock.now()
-                var renewed: [Lease] = []
-                for lease in current {
-                    let ttl = policy[lease.resource.resourceClass].leaseTTLMilliseconds
-                    switch transaction.table.renew(lease.resource, token: lease.token, ttlMilliseconds: ttl, now: now) {
-                    case .renewed(let lease):
-                        renewed.append(lease)
-                    case .lost(let newer):
-                        transaction.events.append(CoordinationEvent(.lost, resource: lease.resource, holder: lease.holder,
-                                                                    token: lease.token, other: newer?.holder, timestamp: now))
+            live =
+                (try? await store.transaction(current.map(\.resource)) { transaction -> [Lease] in
+                    let now = clock.now()
+                    var renewed: [Lease] = []
+                    for lease in current {
+                        let ttl = policy[lease.resource.resourceClass].leaseTTLMilliseconds
+                        switch transaction.table.renew(lease.resource, token: lease.token, ttlMilliseconds: ttl, now: now) {
+                        case .renewed(let lease):
+                            renewed.append(lease)
+                        case .lost(let newer):
+                            transaction.events.append(
+                                CoordinationEvent(
+                                    .lost, resource: lease.resource, holder: lease.holder,
+                                    token: lease.token, other: newer?.holder, timestamp: now))
+                        }
                     }
-                }
-                return renewed
-            }) ?? current
+                    return renewed
+                }) ?? current
         }
     }
 
@@ -207,18 +227,22 @@ public final class StompGuard: ResourceGuard {
             var refused: (Lease, FencingToken, Lease?)?
             for lease in checked {
                 if case .stale(let latest, let current) = transaction.table.write(lease.resource, token: lease.token) {
-                    transaction.events.append(CoordinationEvent(observeOnly ? .wouldRefuse : .stale, resource: lease.resource,
-                                                                holder: holder, token: lease.token, other: current?.holder,
-                                                                timestamp: now))
+                    transaction.events.append(
+                        CoordinationEvent(
+                            observeOnly ? .wouldRefuse : .stale, resource: lease.resource,
+                            holder: holder, token: lease.token, other: current?.holder,
+                            timestamp: now))
                     refused = refused ?? (lease, latest, current)
                 }
             }
             return refused
         }
         if let (lease, latest, current) = refused, !observeOnly {
-            throw CoordinationError(.staleVersion, resource: lease.resource,
-                                    message: "fencing token \(lease.token) is older than token \(latest): the lease ran out and another holder took the resource, so this write is refused",
-                                    holder: current?.holder)
+            throw CoordinationError(
+                .staleVersion, resource: lease.resource,
+                message:
+                    "fencing token \(lease.token) is older than token \(latest): the lease ran out and another holder took the resource, so this write is refused",
+                holder: current?.holder)
         }
     }
 
@@ -231,9 +255,11 @@ public final class StompGuard: ResourceGuard {
                 let now = clock.now()
                 for lease in leases {
                     if case .released = transaction.table.release(lease.resource, token: lease.token) {
-                        transaction.events.append(CoordinationEvent(.released, resource: lease.resource, holder: lease.holder,
-                                                                    token: lease.token, heldMilliseconds: now - lease.acquiredAt,
-                                                                    timestamp: now))
+                        transaction.events.append(
+                            CoordinationEvent(
+                                .released, resource: lease.resource, holder: lease.holder,
+                                token: lease.token, heldMilliseconds: now - lease.acquiredAt,
+                                timestamp: now))
                     }
                 }
             }

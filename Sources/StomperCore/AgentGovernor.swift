@@ -47,8 +47,10 @@ public actor AgentGovernor {
     ///   - maxCalls: agent attempts allowed in the run (nil = unlimited).
     ///   - timeBudget: time after which no attempt starts (nil = unlimited).
     ///   - sleep: how the cooldown is waited for (tests pass a recording one).
-    public init(threshold: Int = 3, cooldown: Duration = .seconds(30), maxCalls: Int? = nil, timeBudget: Duration? = nil,
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+    public init(
+        threshold: Int = 3, cooldown: Duration = .seconds(30), maxCalls: Int? = nil, timeBudget: Duration? = nil,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.threshold = threshold
         self.cooldown = cooldown
         self.maxCalls = maxCalls

@@ -11,13 +11,16 @@ import Foundation
 ///
 /// The subject names the tools whose diagnostics the fix removed, not every enabled linter.
 public enum CommitMessage {
-    public static func make(tools: [String], path: String, fixed: [String: Int], remaining: [String: Int] = [:],
-                            runID: String, key: IdempotencyKey) -> String {
+    public static func make(
+        tools: [String], path: String, fixed: [String: Int], remaining: [String: Int] = [:],
+        runID: String, key: IdempotencyKey
+    ) -> String {
         let count = fixed.values.reduce(0, +)
         let codes = fixed.keys.sorted().joined(separator: ", ")
         let noun = count == 1 ? "diagnostic" : "diagnostics"
         let left = remaining.values.reduce(0, +)
-        let body = left == 0
+        let body =
+            left == 0
             ? ""
             : "\(left) \(left == 1 ? "diagnostic remains" : "diagnostics remain") (\(remaining.keys.sorted().joined(separator: ", "))).\n\n"
         let subjectTools = Set(tools).sorted().joined(separator: ",")

@@ -55,8 +55,10 @@ public struct CoreError: StomperError {
     public var file: String
     public var line: UInt
 
-    public init(_ code: Code, _ message: String, subject: String? = nil, underlying: (any Error)? = nil,
-                file: String = #fileID, line: UInt = #line) {
+    public init(
+        _ code: Code, _ message: String, subject: String? = nil, underlying: (any Error)? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) {
         self.code = code
         self.message = message
         self.subject = subject

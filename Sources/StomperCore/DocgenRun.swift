@@ -37,19 +37,23 @@ public enum DocgenRun {
                     found = try? await linter.lintGrouped(paths: linted, root: root)
                 }
                 guard let found else { return [:] }
-                return Dictionary(uniqueKeysWithValues: linted.map { path in
-                    let tools = Set((found[path] ?? []).map(\.tool))
-                    let ran = path.hasSuffix(".sh") || path.hasSuffix(".bash") ? [LinterKind.shellcheck.rawValue] : names.filter { $0 != LinterKind.shellcheck.rawValue }.sorted()
-                    return (path, LintStatus(diagnostics: found[path] ?? [], linters: tools.isEmpty ? ran : tools.sorted()))
-                })
+                return Dictionary(
+                    uniqueKeysWithValues: linted.map { path in
+                        let tools = Set((found[path] ?? []).map(\.tool))
+                        let ran =
+                            path.hasSuffix(".sh") || path.hasSuffix(".bash")
+                            ? [LinterKind.shellcheck.rawValue] : names.filter { $0 != LinterKind.shellcheck.rawValue }.sorted()
+                        return (path, LintStatus(diagnostics: found[path] ?? [], linters: tools.isEmpty ? ran : tools.sorted()))
+                    })
             })
     }
 
     /// The files among `sources` whose doc already exists on `branch`.
     public static func documented(_ sources: [String], repository: GitRepository, branch: String, folder: String) throws -> [String] {
         guard let tip = try repository.branchTip(branch) else { return [] }
-        let docs = Dictionary(sources.compactMap { source in (try? DocPath.for(source: source, folder: folder)).map { ($0, source) } },
-                              uniquingKeysWith: { first, _ in first })
+        let docs = Dictionary(
+            sources.compactMap { source in (try? DocPath.for(source: source, folder: folder)).map { ($0, source) } },
+            uniquingKeysWith: { first, _ in first })
         let present = try repository.entries(at: Array(docs.keys), in: tip)
         return docs.filter { present[$0.key] != nil }.map(\.value).sorted()
     }
@@ -92,8 +96,10 @@ public enum DocgenRun {
             var data = try JSONSerialization.jsonObject(with: try encoder.encode(result)) as? [String: Any] ?? [:]
             data["commit"] = report.commit?.hex ?? NSNull()
             let text = String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self)
-            events.append(EventRecord(level: result.status == .error ? .warning : .info, runID: result.runID, job: result.path,
-                                      type: "docgen.finished", step: "docs", data: text))
+            events.append(
+                EventRecord(
+                    level: result.status == .error ? .warning : .info, runID: result.runID, job: result.path,
+                    type: "docgen.finished", step: "docs", data: text))
         }
         try await ledger.append(events)
     }
@@ -115,8 +121,9 @@ extension DocgenRun {
         guard !dryRun, pipeline.configuration.docs.enabled else { return nil }
         var landed = try await ledger.jobs(runID: plan.runID).filter { $0.state.name == "landed" }.map(\.path)
         if !pipeline.configuration.docs.generateMissing {
-            landed = try documented(landed, repository: pipeline.repository, branch: plan.branch,
-                                    folder: pipeline.configuration.docs.folder)
+            landed = try documented(
+                landed, repository: pipeline.repository, branch: plan.branch,
+                folder: pipeline.configuration.docs.folder)
         }
         guard !landed.isEmpty else { return nil }
         let report = try await coordinator(for: pipeline, branch: plan.branch, branchOnly: plan.landing == .branchOnly)

@@ -36,8 +36,10 @@ public enum EnvironmentCheck {
     /// Runs every check for the repository around `directory`. Throws only when there is no
     /// repository; a configuration that cannot be read is a problem finding (worded by
     /// `describe`), and the checks after it use the defaults.
-    public static func run(at directory: String, configFile: String?, environment: [String: String],
-                           describe: (any Error) -> String) async throws -> Report {
+    public static func run(
+        at directory: String, configFile: String?, environment: [String: String],
+        describe: (any Error) -> String
+    ) async throws -> Report {
         let repository = try GitRepository.discover(from: directory)
         var checks: [Finding] = []
         var configuration = StomperConfiguration()
@@ -48,8 +50,10 @@ public enum EnvironmentCheck {
             warnings = workspace.warnings
             checks.append(Finding(name: "configuration", status: .ok, detail: "read (see `stomper config dump`)"))
         } catch {
-            checks.append(Finding(name: "configuration", status: .problem, detail: describe(error) + "; the checks below use the defaults",
-                                  fix: "edit the file named above (`stomper init --force` writes a new stomper.toml)"))
+            checks.append(
+                Finding(
+                    name: "configuration", status: .problem, detail: describe(error) + "; the checks below use the defaults",
+                    fix: "edit the file named above (`stomper init --force` writes a new stomper.toml)"))
         }
         checks.append(await git(environment))
         checks.append(Finding(name: "libgit2", status: .ok, detail: LibGit2Library.version))
@@ -65,16 +69,19 @@ public enum EnvironmentCheck {
     /// The first line `executable --version` prints, or nil when it cannot be run.
     static func version(_ executable: String, _ arguments: [String] = ["--version"]) async -> String? {
         guard let result = try? await ProcessRunner.run(ProcessSpec(executable: executable, arguments: arguments, timeout: .seconds(30))),
-              result.exitCode == 0 else { return nil }
+            result.exitCode == 0
+        else { return nil }
         let text = result.stdoutText.isEmpty ? result.stderrText : result.stdoutText
         return text.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces).displaySafe } ?? ""
     }
 
     static func git(_ environment: [String: String]) async -> Finding {
         guard VersionManagerShim.locate("git", environment: ["PATH": environment["PATH"] ?? ""]) != nil,
-              let version = await version("git") else {
-            return Finding(name: "git", status: .warning, detail: "the git command is not on PATH (stomper uses libgit2; you need git to review its commits)",
-                         fix: "apt-get install git")
+            let version = await version("git")
+        else {
+            return Finding(
+                name: "git", status: .warning, detail: "the git command is not on PATH (stomper uses libgit2; you need git to review its commits)",
+                fix: "apt-get install git")
         }
         return Finding(name: "git", status: .ok, detail: version)
     }
@@ -83,8 +90,9 @@ public enum EnvironmentCheck {
         let name = kind.rawValue
         let (executable, key, install) = (kind.executable(in: configuration), kind.executableKey, kind.installHint)
         guard let path = VersionManagerShim.locate(executable, environment: ["PATH": environment["PATH"] ?? ""]) else {
-            return Finding(name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
-                         fix: "\(install) (or set \(key) to its path)")
+            return Finding(
+                name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
+                fix: "\(install) (or set \(key) to its path)")
         }
         guard let version = await version(path) else {
             return Finding(name: name, status: .problem, detail: "\(path.displaySafe) --version failed", fix: "reinstall it: \(install)")
@@ -92,8 +100,10 @@ public enum EnvironmentCheck {
         return Finding(name: name, status: .ok, detail: "\(version) (\(path.displaySafe))")
     }
 
-    static func agent(_ kind: StomperConfiguration.AgentKind, configuration: StomperConfiguration,
-                      environment: [String: String]) -> [Finding] {
+    static func agent(
+        _ kind: StomperConfiguration.AgentKind, configuration: StomperConfiguration,
+        environment: [String: String]
+    ) -> [Finding] {
         let searchPath = ["PATH": environment["PATH"] ?? ""]
         let name = "agent \(kind.rawValue)"
         switch kind {
@@ -101,10 +111,16 @@ public enum EnvironmentCheck {
             return [Finding(name: name, status: .ok, detail: "the linters' own fixes")]
         case .command:
             guard let program = configuration.command.first else {
-                return [Finding(name: name, status: .problem, detail: "agent.command is empty", fix: "set agent.command in stomper.toml, e.g. [\"my-agent\", \"{file}\"]")]
+                return [
+                    Finding(
+                        name: name, status: .problem, detail: "agent.command is empty",
+                        fix: "set agent.command in stomper.toml, e.g. [\"my-agent\", \"{file}\"]")
+                ]
             }
             guard VersionManagerShim.locate(program, environment: searchPath) != nil else {
-                return [Finding(name: name, status: .problem, detail: "`\(program.displaySafe)` is not on PATH", fix: "install it, or fix agent.command")]
+                return [
+                    Finding(name: name, status: .problem, detail: "`\(program.displaySafe)` is not on PATH", fix: "install it, or fix agent.command")
+                ]
             }
             return [Finding(name: name, status: .ok, detail: program.displaySafe)]
         case .chat:
@@ -112,7 +128,10 @@ public enum EnvironmentCheck {
                 return [Finding(name: name, status: .ok, detail: "\(configuration.chat.baseURL.displaySafe), no API key configured")]
             }
             guard !(environment[variable] ?? "").isEmpty else {
-                return [Finding(name: name, status: .problem, detail: "\(variable) is not set (agent.chat.api_key_env)", fix: "export \(variable)=<your key>")]
+                return [
+                    Finding(
+                        name: name, status: .problem, detail: "\(variable) is not set (agent.chat.api_key_env)", fix: "export \(variable)=<your key>")
+                ]
             }
             return [Finding(name: name, status: .ok, detail: "\(configuration.chat.baseURL.displaySafe), \(variable) set")]
         default:
@@ -122,18 +141,22 @@ public enum EnvironmentCheck {
             if let path = VersionManagerShim.locate(executable, environment: searchPath) {
                 checks.append(Finding(name: name, status: .ok, detail: path.displaySafe))
             } else {
-                checks.append(Finding(name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
-                                    fix: preset.installHint + " (or set agent.executable)"))
+                checks.append(
+                    Finding(
+                        name: name, status: .problem, detail: "`\(executable.displaySafe)` is not on PATH",
+                        fix: preset.installHint + " (or set agent.executable)"))
             }
             // Presence only: a value is never read beyond "set or not".
             let sets = preset.requiredEnvironment
             if let set = sets.first(where: { $0.allSatisfy { !(environment[$0] ?? "").isEmpty } }) {
                 checks.append(Finding(name: "\(name) credentials", status: .ok, detail: set.joined(separator: ", ") + " set"))
             } else {
-                checks.append(Finding(name: "\(name) credentials", status: .warning,
-                                    detail: "none of " + sets.map { $0.joined(separator: " + ") }.joined(separator: ", ")
-                                        + " is set; a stored login of the CLI may do",
-                                    fix: "export \(sets[0][0])=<your key>"))
+                checks.append(
+                    Finding(
+                        name: "\(name) credentials", status: .warning,
+                        detail: "none of " + sets.map { $0.joined(separator: " + ") }.joined(separator: ", ")
+                            + " is set; a stored login of the CLI may do",
+                        fix: "export \(sets[0][0])=<your key>"))
             }
             return checks
         }
@@ -141,8 +164,9 @@ public enum EnvironmentCheck {
 
     static func sandbox(_ configuration: StomperConfiguration, environment: [String: String]) async -> Finding {
         guard configuration.sandbox == .bwrap else {
-            return Finding(name: "sandbox", status: .warning, detail: "off (agent.sandbox = \"none\"): agents run uncontained, checked after each attempt only",
-                         fix: "apt-get install bubblewrap, then set agent.sandbox = \"bwrap\"")
+            return Finding(
+                name: "sandbox", status: .warning, detail: "off (agent.sandbox = \"none\"): agents run uncontained, checked after each attempt only",
+                fix: "apt-get install bubblewrap, then set agent.sandbox = \"bwrap\"")
         }
         do {
             let sandbox = try await Sandbox.probe(searchPath: environment["PATH"] ?? "")
@@ -170,11 +194,15 @@ public enum EnvironmentCheck {
             let problems = try await ledger.integrityCheck()
             let applied = try await ledger.appliedMigrations().count
             if problems != ["ok"] {
-                checks.append(Finding(name: "ledger", status: .problem,
-                                    detail: "integrity check failed: " + problems.prefix(3).joined(separator: "; ").displaySafe, fix: aside))
+                checks.append(
+                    Finding(
+                        name: "ledger", status: .problem,
+                        detail: "integrity check failed: " + problems.prefix(3).joined(separator: "; ").displaySafe, fix: aside))
             } else if applied > Ledger.knownMigrations {
-                checks.append(Finding(name: "ledger", status: .problem, detail: "schema v\(applied) is newer than this stomper's v\(Ledger.knownMigrations)",
-                                    fix: "upgrade stomper"))
+                checks.append(
+                    Finding(
+                        name: "ledger", status: .problem, detail: "schema v\(applied) is newer than this stomper's v\(Ledger.knownMigrations)",
+                        fix: "upgrade stomper"))
             } else {
                 checks.append(Finding(name: "ledger", status: .ok, detail: "\(path.displaySafe): integrity ok, schema v\(applied)"))
             }
@@ -195,11 +223,13 @@ public enum EnvironmentCheck {
         var looseFiles: [String] = []
         for file in files where (mode(folder + "/" + file) ?? 0) & 0o077 != 0 { looseFiles.append(folder + "/" + file) }
         guard loose.isEmpty && looseFiles.isEmpty else {
-            let commands = (loose.isEmpty ? [] : ["chmod 700 '\(folder)'"])
+            let commands =
+                (loose.isEmpty ? [] : ["chmod 700 '\(folder)'"])
                 + (looseFiles.isEmpty ? [] : ["chmod 600 " + looseFiles.map { "'\($0)'" }.joined(separator: " ")])
-            return Finding(name: "permissions", status: .problem,
-                         detail: "readable by others: " + (loose + looseFiles).joined(separator: ", ").displaySafe,
-                         fix: commands.joined(separator: " && "))
+            return Finding(
+                name: "permissions", status: .problem,
+                detail: "readable by others: " + (loose + looseFiles).joined(separator: ", ").displaySafe,
+                fix: commands.joined(separator: " && "))
         }
         return Finding(name: "permissions", status: .ok, detail: "\(folder.displaySafe) is 0700, its database files 0600")
     }

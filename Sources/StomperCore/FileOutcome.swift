@@ -88,10 +88,12 @@ public struct FileOutcome: Sendable, Hashable, Codable {
     /// The agent's last non-success exit status, when its change was verified anyway.
     public var agentExitStatus: Int32?
 
-    public init(path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
-                diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],
-                introduced: [Diagnostic] = [], changed: Bool = false, attempts: Int = 0, agentCalls: Int = 0,
-                agentSeconds: Double = 0, totalSeconds: Double = 0, diff: String? = nil) {
+    public init(
+        path: String, status: Status, reason: String? = nil, commit: ObjectID? = nil, key: IdempotencyKey? = nil,
+        diagnosticsBefore: Int = 0, fixed: [String: Int] = [:], remaining: [Diagnostic] = [],
+        introduced: [Diagnostic] = [], changed: Bool = false, attempts: Int = 0, agentCalls: Int = 0,
+        agentSeconds: Double = 0, totalSeconds: Double = 0, diff: String? = nil
+    ) {
         self.path = path
         self.status = status
         self.reason = reason

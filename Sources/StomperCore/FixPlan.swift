@@ -54,8 +54,10 @@ public struct FixPlan: Sendable {
         }
     }
 
-    public init(runID: String, branch: String, base: ObjectID, jobs: [FileJob], skipped: [FileOutcome],
-                toolVersions: [String: String], excluded: [String: String] = [:], landing: Landing = .checkout) {
+    public init(
+        runID: String, branch: String, base: ObjectID, jobs: [FileJob], skipped: [FileOutcome],
+        toolVersions: [String: String], excluded: [String: String] = [:], landing: Landing = .checkout
+    ) {
         self.landing = landing
         self.runID = runID
         self.branch = branch

@@ -105,11 +105,14 @@ final class GitDirectoryGuard: Sendable {
             let changed = Set(state.reference.keys).union(current.keys).filter { state.reference[$0] != current[$0] }.sorted()
             for path in changed {
                 var info = stat()
-                let modified = lstat(gitDirectory + "/" + path, &info) == 0
+                let modified =
+                    lstat(gitDirectory + "/" + path, &info) == 0
                     ? Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
                     : nil
-                state.incidents.append(Incident(path: path, earliest: modified ?? state.lastClean, latest: modified ?? now,
-                                                detected: now))
+                state.incidents.append(
+                    Incident(
+                        path: path, earliest: modified ?? state.lastClean, latest: modified ?? now,
+                        detected: now))
             }
             if restoring {
                 try restore(changed, to: state.reference, from: current)
@@ -118,9 +121,11 @@ final class GitDirectoryGuard: Sendable {
             }
             state.lastClean = now
             let window = start.addingTimeInterval(-Self.clockSlack)...end.addingTimeInterval(Self.clockSlack)
-            return Set(state.incidents
-                .filter { $0.detected >= start && $0.latest >= window.lowerBound && $0.earliest <= window.upperBound }
-                .map(\.path)).sorted()
+            return Set(
+                state.incidents
+                    .filter { $0.detected >= start && $0.latest >= window.lowerBound && $0.earliest <= window.upperBound }
+                    .map(\.path)
+            ).sorted()
         }
     }
 
@@ -158,10 +163,11 @@ final class GitDirectoryGuard: Sendable {
                 }
             }
         } catch {
-            throw CoreError(.restoreFailed,
-                            "cannot restore \(gitDirectory) after an agent wrote there (\(error)); stop, check its config, "
-                            + "HEAD, hooks/ and info/ by hand (an agent's hook runs on your next commit), then resume",
-                            underlying: error)
+            throw CoreError(
+                .restoreFailed,
+                "cannot restore \(gitDirectory) after an agent wrote there (\(error)); stop, check its config, "
+                    + "HEAD, hooks/ and info/ by hand (an agent's hook runs on your next commit), then resume",
+                underlying: error)
         }
     }
 }

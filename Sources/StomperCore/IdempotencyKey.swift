@@ -31,8 +31,10 @@ public struct IdempotencyKey: Sendable, Hashable, Codable, CustomStringConvertib
 
     private enum Wrapped: String, CodingKey { case value }
 
-    public init(path: String, baseBlob: ObjectID, diagnostics: [Diagnostic], agent: AgentIdentity,
-                toolVersions: [String: String], configurationHash: String) {
+    public init(
+        path: String, baseBlob: ObjectID, diagnostics: [Diagnostic], agent: AgentIdentity,
+        toolVersions: [String: String], configurationHash: String
+    ) {
         let json = CanonicalJSON.object([
             "path": .string(path),
             "base_blob": .string(baseBlob.hex),

@@ -84,15 +84,19 @@ enum JobTransition: Sendable {
     func event(from current: JobState) -> Event? {
         switch self {
         case .landed(let landing):
-            return Event(type: "land.finished", step: "land", data: [
-                "result": .string("landed"), "commit": .string(landing.commit), "key": .string(landing.key),
-            ])
+            return Event(
+                type: "land.finished", step: "land",
+                data: [
+                    "result": .string("landed"), "commit": .string(landing.commit), "key": .string(landing.key),
+                ])
         case .finished(let outcome, _):
-            return Event(type: "job.finished", step: "summary", level: outcome.status == .failed ? .warning : .info, data: [
-                "status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
-                "attempts": .int(outcome.attempts), "agent_calls": .int(outcome.agentCalls),
-                "ms": .milliseconds(outcome.totalSeconds),
-            ])
+            return Event(
+                type: "job.finished", step: "summary", level: outcome.status == .failed ? .warning : .info,
+                data: [
+                    "status": .string(outcome.status.rawValue), "reason": .string(outcome.reason),
+                    "attempts": .int(outcome.attempts), "agent_calls": .int(outcome.agentCalls),
+                    "ms": .milliseconds(outcome.totalSeconds),
+                ])
         case .reconciled(let commit, let key):
             return Event(type: "job.reconciled", step: "resume", data: ["commit": .string(commit), "key": .string(key)])
         case .requeued:

@@ -54,8 +54,9 @@ struct LandingIntent: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         version = try container.decodeIfPresent(Int.self, forKey: .version) ?? 1
         guard (1...Self.currentVersion).contains(version) else {
-            throw DecodingError.dataCorruptedError(forKey: .version, in: container,
-                                                   debugDescription: "landing intent version \(version) is not one this stomper reads")
+            throw DecodingError.dataCorruptedError(
+                forKey: .version, in: container,
+                debugDescription: "landing intent version \(version) is not one this stomper reads")
         }
         key = try container.decodeIfPresent(String.self, forKey: .key)
         changes = try container.decode([Change].self, forKey: .changes)
@@ -111,12 +112,15 @@ struct LandingIntent: Codable, Sendable, Hashable {
         return result
     }
 
-    private static func unreadable(_ job: String, _ detail: String, underlying: (any Error)? = nil,
-                                   file: String = #fileID, line: UInt = #line) -> CoreError {
-        CoreError(.badRecord,
-                  "the ledger's record of the interrupted landing of \(job) cannot be read (\(detail)), so resume cannot tell "
-                  + "what it wrote. Check `git status` and `git diff HEAD -- \(job)` and put back by hand what is not yours, "
-                  + "then start over with `stomper fix --abandon`",
-                  underlying: underlying, file: file, line: line)
+    private static func unreadable(
+        _ job: String, _ detail: String, underlying: (any Error)? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) -> CoreError {
+        CoreError(
+            .badRecord,
+            "the ledger's record of the interrupted landing of \(job) cannot be read (\(detail)), so resume cannot tell "
+                + "what it wrote. Check `git status` and `git diff HEAD -- \(job)` and put back by hand what is not yours, "
+                + "then start over with `stomper fix --abandon`",
+            underlying: underlying, file: file, line: line)
     }
 }

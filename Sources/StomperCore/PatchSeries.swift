@@ -108,22 +108,27 @@ public struct PatchSeries: Sendable {
         if names.contains(Self.manifestName) {
             let path = directory + "/" + Self.manifestName
             guard let data = files.contents(atPath: path),
-                  let manifest = try? JSONDecoder().decode(Manifest.self, from: data), manifest.format == Self.format else {
+                let manifest = try? JSONDecoder().decode(Manifest.self, from: data), manifest.format == Self.format
+            else {
                 throw CoreError(.patchExport, "\(path) is not a stomper patch manifest: empty \(directory) or choose another folder")
             }
             ours = Set(manifest.patches.map(\.file))
         }
         if let foreign = names.filter({ $0.hasSuffix(".patch") && !ours.contains($0) }).sorted().first {
-            throw CoreError(.patchExport, "\(directory)/\(foreign) was not written by stomper (no manifest there lists it); "
-                            + "the patches of this run would be mixed with it: empty \(directory) or choose another folder")
+            throw CoreError(
+                .patchExport,
+                "\(directory)/\(foreign) was not written by stomper (no manifest there lists it); "
+                    + "the patches of this run would be mixed with it: empty \(directory) or choose another folder")
         }
         return names.filter { ours.contains($0) }.sorted()
     }
 
     /// Writes one patch per commit, in branch order, then the manifest. Patch files an earlier
     /// export left (see `prepare`) are removed first. Blocking: call it from `BlockingIO.run`.
-    public func write(_ commits: [Commit], runID: String, base: ObjectID, branch: String,
-                      repository: GitRepository) throws -> Manifest {
+    public func write(
+        _ commits: [Commit], runID: String, base: ObjectID, branch: String,
+        repository: GitRepository
+    ) throws -> Manifest {
         let keys = Dictionary(commits.map { ($0.id, $0.key) }, uniquingKeysWith: { $0 ?? $1 })
         let ordered = try repository.historyOrder(Set(keys.keys), since: base)
         let earlier = try prepare()
@@ -144,11 +149,14 @@ public struct PatchSeries: Sendable {
             tree = mail.tree
             let file = Self.fileName(number: index + 1, subject: mail.subject)
             try Self.writeFile(directory + "/" + file, mail.bytes)
-            entries.append(Entry(file: file, commit: commit.hex, parent: mail.parent?.hex, key: keys[commit]??.value,
-                                 subject: mail.subject, paths: mail.paths, sha256: sha256Hex(mail.bytes)))
+            entries.append(
+                Entry(
+                    file: file, commit: commit.hex, parent: mail.parent?.hex, key: keys[commit]??.value,
+                    subject: mail.subject, paths: mail.paths, sha256: sha256Hex(mail.bytes)))
         }
-        let manifest = Manifest(format: Self.format, version: Self.version, runID: runID, base: base.hex, branch: branch,
-                                tip: previous.hex, tree: tree.hex, contiguous: contiguous, patches: entries)
+        let manifest = Manifest(
+            format: Self.format, version: Self.version, runID: runID, base: base.hex, branch: branch,
+            tip: previous.hex, tree: tree.hex, contiguous: contiguous, patches: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try Self.writeFile(directory + "/" + Self.manifestName, Array(try encoder.encode(manifest)) + [0x0A])
@@ -172,7 +180,8 @@ public struct PatchSeries: Sendable {
         var pendingDash = false
         var bytes = Array(subject.utf8)[...]
         while let byte = bytes.popFirst() {
-            let title = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let title =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
             guard title else {
                 if !slug.isEmpty { pendingDash = true }

@@ -67,13 +67,15 @@ extension Pipeline {
                     case .none:
                         if case .retry(let next, _, _, _, _, _) = verification { feedback = next }
                         if case .improved(let fix) = verification {
-                            feedback = AttemptFeedback(remaining: fix.delta.remaining,
-                                                       notes: ["the previous attempt fixed \(plural(fix.delta.fixedCount, "diagnostic")); the rest remain"])
+                            feedback = AttemptFeedback(
+                                remaining: fix.delta.remaining,
+                                notes: ["the previous attempt fixed \(plural(fix.delta.fixedCount, "diagnostic")); the rest remain"])
                         }
                         if case .rejected(let reason, let final, _) = verification {
                             if final { return .next }
-                            feedback = AttemptFeedback(remaining: state.kept?.remaining ?? job.diagnostics,
-                                                       notes: ["the previous attempt was rejected and thrown away: \(reason)"])
+                            feedback = AttemptFeedback(
+                                remaining: state.kept?.remaining ?? job.diagnostics,
+                                notes: ["the previous attempt was rejected and thrown away: \(reason)"])
                         }
                     }
                 }
@@ -91,7 +93,8 @@ extension Pipeline {
                 guard !targets.isEmpty else { return .next }
                 if round > 0 { try await pipeline.restore(worktree, to: state.kept) }
                 round += 1
-                let before = state.kept.flatMap { kept in kept.fix.patch.changes.first { $0.path == job.path }?.new?.bytes }
+                let before =
+                    state.kept.flatMap { kept in kept.fix.patch.changes.first { $0.path == job.path }?.new?.bytes }
                     ?? Array(original.utf8)
                 let left = state.narrowing.droppedTargets(start.filter(agent.canFix))
                 let step = try await attempt(targets, leavingAlso: left, number: round, feedback: nil, &state, &tally)
@@ -123,7 +126,8 @@ extension Pipeline {
                     fixedRules = Set(targets.filter { fixedCodes.contains($0.code) }.map(RuleNarrowing.rule))
                     introduced = refusal == .introduced ? delta?.introduced ?? [] : []
                     after = bytes
-                    reason = refusal == .introduced
+                    reason =
+                        refusal == .introduced
                         ? "introduced " + Set((delta?.introduced ?? []).map(\.code)).sorted().joined(separator: ", ")
                         : "broke the tests"
                 case .rejected(let why, let final, _):
@@ -132,18 +136,23 @@ extension Pipeline {
                 case .verified:
                     return .next
                 }
-                let next = state.narrowing.next(targets: targets, fixedRules: fixedRules, before: RuleNarrowing.lines(before),
-                                                after: RuleNarrowing.lines(after), introduced: introduced, reason: reason)
+                let next = state.narrowing.next(
+                    targets: targets, fixedRules: fixedRules, before: RuleNarrowing.lines(before),
+                    after: RuleNarrowing.lines(after), introduced: introduced, reason: reason)
                 guard case .retry(let without) = next else { return .next }
-                try await job.recorder?.event("narrow.dropped", step: "verify", job: job.path, [
-                    "rules": .strings(without.map { $0.replacingOccurrences(of: "\u{1f}", with: ":") }), "reason": .string(reason),
-                ])
+                try await job.recorder?.event(
+                    "narrow.dropped", step: "verify", job: job.path,
+                    [
+                        "rules": .strings(without.map { $0.replacingOccurrences(of: "\u{1f}", with: ":") }), "reason": .string(reason),
+                    ])
             }
         }
 
         /// Folds a verification into the chain's state; non-nil when it ends this agent's turn or the job.
-        private func accept(_ verification: Verification, _ outcome: AgentOutcome, _ state: inout ChainState,
-                            _ tally: Tally) async throws -> Finish? {
+        private func accept(
+            _ verification: Verification, _ outcome: AgentOutcome, _ state: inout ChainState,
+            _ tally: Tally
+        ) async throws -> Finish? {
             let exitNote = outcome.exitStatus.map { "; the agent exited with status \($0), its change verified anyway" } ?? ""
             switch verification {
             case .verified(var fix):
@@ -177,8 +186,10 @@ extension Pipeline {
 
         /// One attempt: a permit from the governor, the agent's run, and (when it ran to the end,
         /// whatever its exit status) the verification of what it left.
-        private func attempt(_ targets: [Diagnostic], leavingAlso dropped: [Diagnostic], number: Int, feedback: AttemptFeedback?,
-                             _ state: inout ChainState, _ tally: inout Tally) async throws -> Step {
+        private func attempt(
+            _ targets: [Diagnostic], leavingAlso dropped: [Diagnostic], number: Int, feedback: AttemptFeedback?,
+            _ state: inout ChainState, _ tally: inout Tally
+        ) async throws -> Step {
             let recorder = job.recorder
             let ticket: AgentGovernor.Ticket
             switch await job.context.governor.permit() {
@@ -187,18 +198,21 @@ extension Pipeline {
             }
             tally.attempts += 1
             if tally.attempts > 1 { try await job.transition(.retried(attempt: tally.attempts)) }
-            var request = FixRequest(worktree: worktree.path, path: job.path, diagnostics: targets, attempt: number,
-                                     feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
-                                     scratchDirectory: job.context.scratch, examples: examples)
+            var request = FixRequest(
+                worktree: worktree.path, path: job.path, diagnostics: targets, attempt: number,
+                feedback: feedback, timeout: .seconds(configuration.agentTimeoutSeconds),
+                scratchDirectory: job.context.scratch, examples: examples)
             // What the job does not target (codes the selection left out, or that this agent cannot
             // fix, or whose fixes were narrowed away) is left alone: autofix excludes those rules.
             let targeted = Set(targets.map(RuleNarrowing.rule))
             request.leaveAlone = ((job.baseline ?? job.diagnostics) + job.needsAgent + dropped)
                 .filter { !targeted.contains(RuleNarrowing.rule($0)) }
-            try await recorder?.event("agent.started", step: "agent", job: job.path, [
-                "attempt": .int(tally.attempts), "agent": .string(agent.identity.description),
-                "targets": .int(targets.count),
-            ])
+            try await recorder?.event(
+                "agent.started", step: "agent", job: job.path,
+                [
+                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description),
+                    "targets": .int(targets.count),
+                ])
             let agentStart = Date()
             let result = try await job.clock.measure("agent") { try await agent.fix(request) }
             let agentEnd = Date()
@@ -207,26 +221,31 @@ extension Pipeline {
             tally.agentTime += result.duration
             if let usage = result.usage { tally.usage = (tally.usage ?? AgentUsage()) + usage }
             if !result.isInfrastructureFailure { state.infrastructureOnly = false }
-            try await recorder?.event("agent.finished", step: "agent", job: job.path,
-                                      level: result.failureReason == nil ? .info : .warning, [
-                "attempt": .int(tally.attempts), "agent": .string(agent.identity.description), "calls": .int(result.calls),
-                "ms": .milliseconds(result.duration.seconds), "result": .string(result.failureReason ?? "completed"),
-                "exit_status": result.exitStatus.map { .int(Int($0)) } ?? .null,
-                "input_tokens": result.usage?.inputTokens.map { .int($0) } ?? .null,
-                "output_tokens": result.usage?.outputTokens.map { .int($0) } ?? .null,
-            ])
+            try await recorder?.event(
+                "agent.finished", step: "agent", job: job.path,
+                level: result.failureReason == nil ? .info : .warning,
+                [
+                    "attempt": .int(tally.attempts), "agent": .string(agent.identity.description), "calls": .int(result.calls),
+                    "ms": .milliseconds(result.duration.seconds), "result": .string(result.failureReason ?? "completed"),
+                    "exit_status": result.exitStatus.map { .int(Int($0)) } ?? .null,
+                    "input_tokens": result.usage?.inputTokens.map { .int($0) } ?? .null,
+                    "output_tokens": result.usage?.outputTokens.map { .int($0) } ?? .null,
+                ])
             let attemptNumber = tally.attempts
             let learn = { (outcome: AttemptOutcome, delta: DiagnosticDelta?, diff: String?) in
-                try await pipeline.learn(job, request: request, agent: agent, result: result, outcome: outcome, delta: delta, diff: diff,
-                                         attempt: attemptNumber)
+                try await pipeline.learn(
+                    job, request: request, agent: agent, result: result, outcome: outcome, delta: delta, diff: diff,
+                    attempt: attemptNumber)
             }
             guard result.isVerifiable else {
                 let reason = result.failureReason ?? "the agent did not finish"
                 // Even a failed agent may have written under .git; check before anything else.
                 let touched = (try job.context.gitDirectory?.check(duringAgentRun: agentStart, agentEnd) ?? []) + (try dotGit.restoreIfChanged())
                 if !touched.isEmpty {
-                    return .done(.notFixed(.failed, reason: Pipeline.gitWriteReason(touched), delta: nil, changed: true,
-                                           refusal: .scope, dropped: state.narrowing.dropped, tally))
+                    return .done(
+                        .notFixed(
+                            .failed, reason: Pipeline.gitWriteReason(touched), delta: nil, changed: true,
+                            refusal: .scope, dropped: state.narrowing.dropped, tally))
                 }
                 if !result.isInfrastructureFailure { try await learn(.agentFailed, nil, nil) }
                 state.lastReason = reason
@@ -237,8 +256,9 @@ extension Pipeline {
                 }
                 return .agentFailed(reason: reason)
             }
-            let verification = try await pipeline.verify(job, worktree, dotGit: dotGit, agentRun: (agentStart, agentEnd),
-                                                         fromCache: false, original: original, kept: state.kept)
+            let verification = try await pipeline.verify(
+                job, worktree, dotGit: dotGit, agentRun: (agentStart, agentEnd),
+                fromCache: false, original: original, kept: state.kept)
             if let status = result.exitStatus, verification.accepted {
                 // The exit status did not decide: verification accepted the change (verified or kept).
                 try await recorder?.event("agent.exit_ignored", step: "verify", job: job.path, ["status": .int(Int(status))])

@@ -24,7 +24,8 @@ extension Pipeline {
         let original = FileManager.default.contents(atPath: worktree.path + "/" + job.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
 
         if job.context.useCache, let recorder, let cached = try await recorder.cachedFix(key: job.key),
-           let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8)) {
+            let patch = try? JSONDecoder().decode(Patch.self, from: Data(cached.patch.utf8))
+        {
             try await BlockingIO.run { try worktree.apply(patch) }
             switch try await verify(job, worktree, dotGit: dotGit, agentRun: nil, fromCache: true, original: original) {
             case .verified(let fix):
@@ -38,8 +39,9 @@ extension Pipeline {
             case .improved, .retry, .rejected:
                 // A cached fix that no longer verifies (new tool version, changed config) is dropped.
                 try await recorder.forgetFix(key: job.key)
-                try await recorder.event("cache.rejected", step: "verify", job: job.path, level: .warning,
-                                         ["reason": .string("the cached fix no longer verifies")])
+                try await recorder.event(
+                    "cache.rejected", step: "verify", job: job.path, level: .warning,
+                    ["reason": .string("the cached fix no longer verifies")])
                 try await BlockingIO.run { try worktree.discardChanges() }
             }
         } else if let recorder {
@@ -54,8 +56,9 @@ extension Pipeline {
             // Each agent targets what it can of what is left; an agent that can fix none of it
             // does not run.
             guard !(state.kept?.remaining ?? job.diagnostics).filter(agent.canFix).isEmpty else { continue }
-            let attempt = AttemptRunner(pipeline: self, job: job, worktree: worktree, dotGit: dotGit,
-                                        original: original, agent: agent, examples: examples)
+            let attempt = AttemptRunner(
+                pipeline: self, job: job, worktree: worktree, dotGit: dotGit,
+                original: original, agent: agent, examples: examples)
             let finished: AttemptRunner.Finish
             if agent.narrowsByRule {
                 finished = try await attempt.narrowing(&state, &tally)
@@ -87,8 +90,9 @@ extension Pipeline {
             // Nothing was learnt about the file: its agents could not be reached. Left for resume.
             return .deferred(reason: "no agent could be reached (\(state.lastReason)); left for `stomper resume`", tally)
         }
-        return .notFixed(.failed, reason: state.lastReason, delta: state.lastDelta, changed: state.changed,
-                         refusal: state.lastRefusal, dropped: state.narrowing.dropped, tally)
+        return .notFixed(
+            .failed, reason: state.lastReason, delta: state.lastDelta, changed: state.changed,
+            refusal: state.lastRefusal, dropped: state.narrowing.dropped, tally)
     }
 
     /// The chain in the order to try it for this job: the configured order, reordered per the
@@ -130,29 +134,34 @@ extension Pipeline {
     }
 
     /// Records what an attempt did, per code, once verification decided it (learning).
-    func learn(_ job: JobRun, request: FixRequest, agent: any Agent, result: AgentOutcome, outcome: AttemptOutcome,
-               delta: DiagnosticDelta?, diff: String?, attempt: Int) async throws {
+    func learn(
+        _ job: JobRun, request: FixRequest, agent: any Agent, result: AgentOutcome, outcome: AttemptOutcome,
+        delta: DiagnosticDelta?, diff: String?, attempt: Int
+    ) async throws {
         guard configuration.learning, let recorder = job.recorder else { return }
         let targeted = Dictionary(grouping: request.diagnostics) { "\($0.tool)\u{1f}\($0.code)" }
         let codes = targeted.keys.sorted().map { key -> AttemptRecord.CodeResult in
             let parts = key.split(separator: "\u{1f}", maxSplits: 1).map(String.init)
             let count = targeted[key]!.count
             // Fixed: the targets of this code that are no longer reported after the attempt.
-            let left = delta?.remaining.filter { $0.tool == parts[0] && $0.code == parts[1] }.count
+            let left =
+                delta?.remaining.filter { $0.tool == parts[0] && $0.code == parts[1] }.count
                 ?? (outcome == .fixed ? 0 : count)
             return .init(linter: parts[0], code: parts[1], targeted: count, fixed: max(0, count - left))
         }
-        try await recorder.ledger.recordAttempt(AttemptRecord(
-            runID: recorder.runID, path: job.path, attempt: attempt, agent: agent.identity.description, outcome: outcome,
-            durationMilliseconds: Int((result.duration.seconds * 1000).rounded()), inputTokens: result.usage?.inputTokens,
-            outputTokens: result.usage?.outputTokens, costUSD: result.usage?.costUSD, diff: diff, codes: codes))
+        try await recorder.ledger.recordAttempt(
+            AttemptRecord(
+                runID: recorder.runID, path: job.path, attempt: attempt, agent: agent.identity.description, outcome: outcome,
+                durationMilliseconds: Int((result.duration.seconds * 1000).rounded()), inputTokens: result.usage?.inputTokens,
+                outputTokens: result.usage?.outputTokens, costUSD: result.usage?.costUSD, diff: diff, codes: codes))
     }
 
     /// What the worktree phase of a job produced.
     enum WorktreeResult: Sendable {
         case verified(VerifiedFix, Tally)
-        case notFixed(FileOutcome.Status, reason: String, delta: DiagnosticDelta?, changed: Bool, refusal: FileOutcome.Refusal?,
-                      dropped: [String: String], Tally)
+        case notFixed(
+            FileOutcome.Status, reason: String, delta: DiagnosticDelta?, changed: Bool, refusal: FileOutcome.Refusal?,
+            dropped: [String: String], Tally)
         /// No attempt could start (circuit breaker, budgets): the job is left planned for resume.
         case deferred(reason: String, Tally)
     }

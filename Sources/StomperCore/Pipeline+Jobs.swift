@@ -21,9 +21,11 @@ extension Pipeline {
         let start = ContinuousClock.now
         var outcome = FileOutcome(path: job.path, status: .failed, key: job.key, diagnosticsBefore: job.diagnostics.count)
         do {
-            try await job.recorder?.event("job.started", step: "plan", job: job.path, [
-                "key": .string(job.key.value), "diagnostics": .int(job.diagnostics.count),
-            ])
+            try await job.recorder?.event(
+                "job.started", step: "plan", job: job.path,
+                [
+                    "key": .string(job.key.value), "diagnostics": .int(job.diagnostics.count),
+                ])
             // The file is claimed (CRIT_CODE) for the whole job: another stomper process on the
             // repository waits for it, or leaves it to this one.
             let claimed = outcome
@@ -58,8 +60,10 @@ extension Pipeline {
 
     /// The job once its file is claimed: skip it if the branch changed it since planning (another
     /// writer got there first), else fix it in a worktree and land the verified fix.
-    private func work(on job: JobRun, grant: LeaseGrant, outcome start: FileOutcome,
-                      start startTime: ContinuousClock.Instant) async throws -> FileOutcome {
+    private func work(
+        on job: JobRun, grant: LeaseGrant, outcome start: FileOutcome,
+        start startTime: ContinuousClock.Instant
+    ) async throws -> FileOutcome {
         var outcome = start
         if let changed = try await changedSincePlanning(job) {
             outcome.status = .skipped

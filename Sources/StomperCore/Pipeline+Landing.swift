@@ -10,20 +10,24 @@ extension Pipeline {
     /// touches, and lets the branch writer commit it under the fences of every lease held; a dry
     /// run only keeps the diff. A landing refused for a reason of its own (a newer lease holder,
     /// HEAD moved, uncommitted changes, a failed write) becomes the outcome, not an error.
-    func land(_ fix: VerifiedFix, _ job: JobRun, grant: LeaseGrant,
-              into outcome: inout FileOutcome, elapsed: Duration) async throws {
+    func land(
+        _ fix: VerifiedFix, _ job: JobRun, grant: LeaseGrant,
+        into outcome: inout FileOutcome, elapsed: Duration
+    ) async throws {
         let partial = !fix.delta.isComplete
         if job.context.dryRun {
             outcome.status = .wouldFix
             outcome.diff = fix.diff
             return
         }
-        let tools = job.diagnostics.filter { fix.delta.fixed[$0.code] != nil }.map(\.tool)
+        let tools =
+            job.diagnostics.filter { fix.delta.fixed[$0.code] != nil }.map(\.tool)
             + (job.baseline ?? []).filter { fix.delta.alsoFixed[$0.code] != nil }.map(\.tool)
         let left = fix.delta.remaining + outcome.needsAgent
-        let message = CommitMessage.make(tools: tools, path: job.path, fixed: fix.delta.allFixed,
-                                         remaining: Dictionary(grouping: left, by: \.code).mapValues(\.count),
-                                         runID: job.context.plan.runID, key: job.key)
+        let message = CommitMessage.make(
+            tools: tools, path: job.path, fixed: fix.delta.allFixed,
+            remaining: Dictionary(grouping: left, by: \.code).mapValues(\.count),
+            runID: job.context.plan.runID, key: job.key)
         let writer = job.context.writer
         let patch = fix.patch
         let recorder = job.recorder
@@ -32,15 +36,20 @@ extension Pipeline {
         let branchOnly = !writer.target.writesCheckout
         // Version 2 records a ref-only landing: an older stomper refuses it rather than "repair" a
         // working tree the landing never wrote.
-        try await recorder?.event("land.started", step: "land", job: job.path, [
-            "version": .int(branchOnly ? 2 : 1), "key": .string(job.key.value),
-            "target": branchOnly ? .string("branch") : .null,
-            "changes": .array(patch.changes.map { change in
-                .object(["path": .string(change.path), "old_blob": .string(change.old?.id.hex),
-                         "old_mode": change.old.map { .int(Int($0.mode.rawValue)) } ?? .null,
-                         "new_blob": .string(change.new?.id.hex)])
-            }),
-        ])
+        try await recorder?.event(
+            "land.started", step: "land", job: job.path,
+            [
+                "version": .int(branchOnly ? 2 : 1), "key": .string(job.key.value),
+                "target": branchOnly ? .string("branch") : .null,
+                "changes": .array(
+                    patch.changes.map { change in
+                        .object([
+                            "path": .string(change.path), "old_blob": .string(change.old?.id.hex),
+                            "old_mode": change.old.map { .int(Int($0.mode.rawValue)) } ?? .null,
+                            "new_blob": .string(change.new?.id.hex),
+                        ])
+                    }),
+            ])
         Failpoint.hit("land.before")
         do {
             // The job's own file is already claimed; other paths the patch may touch are taken now.
@@ -48,10 +57,12 @@ extension Pipeline {
             let commit = try await resourceGuard.withResources(others, mode: configuration.operationMode) { extra in
                 try await job.clock.measure("land") {
                     // Fencing at the write: refused (StaleVersion) if a newer holder was granted a path.
-                    try await writer.land(patch, message: message, author: nil, fence: {
-                        try grant.checkWrite()
-                        try extra.checkWrite()
-                    })
+                    try await writer.land(
+                        patch, message: message, author: nil,
+                        fence: {
+                            try grant.checkWrite()
+                            try extra.checkWrite()
+                        })
                 }
             }
             Failpoint.hit("land.after")
@@ -70,14 +81,16 @@ extension Pipeline {
             outcome.reason = "verified fix refused: \(error)"
             outcome.leftTo = error.holder?.description ?? "a newer lease holder"
             outcome.fixed = [:]
-            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning,
-                                       ["result": .string("stale"), "error": .string("\(error)")])
+            try? await recorder?.event(
+                "land.finished", step: "land", job: job.path, level: .warning,
+                ["result": .string("stale"), "error": .string("\(error)")])
         } catch let error as GitError where error.code == .detachedHead {
             // The user switched the main working tree to another branch: nothing more may land
             // on it now. This fix (verified and cached) and every file not started are left for
             // `stomper resume` once HEAD is back on the branch.
             // Landing only on the ref, the same code means someone checked the branch out meanwhile.
-            let reason = job.context.plan.landing == .branchOnly
+            let reason =
+                job.context.plan.landing == .branchOnly
                 ? "\(job.context.plan.branch) was checked out while stomper was landing on it; landings stopped: "
                     + "switch that checkout to another branch and run `stomper resume`"
                 : "HEAD of the main working tree left \(job.context.plan.branch); landings stopped: "
@@ -87,8 +100,9 @@ extension Pipeline {
             outcome.deferred = true
             outcome.reason = reason
             outcome.fixed = [:]
-            try? await recorder?.event("land.finished", step: "land", job: job.path, level: .warning,
-                                       ["result": .string("head moved"), "error": .string("\(error)")])
+            try? await recorder?.event(
+                "land.finished", step: "land", job: job.path, level: .warning,
+                ["result": .string("head moved"), "error": .string("\(error)")])
         } catch let error as GitError where error.code == .uncommittedChanges {
             outcome.status = .skipped
             outcome.reason = "uncommitted changes"

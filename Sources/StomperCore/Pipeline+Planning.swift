@@ -12,14 +12,17 @@ extension Pipeline {
     ///   - paths: files or folders relative to the repository root; empty means everything.
     ///   - target: what the plan is for (`PlanTarget`): the checked-out branch, a branch ref only
     ///     (the base commit's content is linted, uncommitted changes do not matter), or nothing.
-    public func plan(paths: [String], selection: FileSelection = FileSelection(),
-                     target: PlanTarget = .checkout) async throws -> FixPlan {
+    public func plan(
+        paths: [String], selection: FileSelection = FileSelection(),
+        target: PlanTarget = .checkout
+    ) async throws -> FixPlan {
         let repository = self.repository
         let head = try await BlockingIO.run { try repository.head() }
         let resolved = try resolve(target, head: head)
         let (branch, base) = (resolved.branch, resolved.base)
         let toolVersions = try await Self.versions(of: linter)
-        let linted = resolved.landing == .branchOnly
+        let linted =
+            resolved.landing == .branchOnly
             ? try await lintCommit(base, paths: paths)
             : try await linter.lintGrouped(paths: paths, root: repository.workdir)
         let selected = selection.apply(linted)
@@ -56,14 +59,18 @@ extension Pipeline {
                 skipped.append(outcome)
                 continue
             }
-            let key = IdempotencyKey(path: path, baseBlob: entry.id, diagnostics: targets, agent: agentIdentity,
-                                     toolVersions: toolVersions, configurationHash: configurationHash)
+            let key = IdempotencyKey(
+                path: path, baseBlob: entry.id, diagnostics: targets, agent: agentIdentity,
+                toolVersions: toolVersions, configurationHash: configurationHash)
             let all = linted[path] ?? diagnostics
-            jobs.append(FileJob(path: path, baseBlob: entry.id, diagnostics: targets, key: key,
-                                baseline: all.count == targets.count ? nil : all, needsAgent: untargeted.sorted()))
+            jobs.append(
+                FileJob(
+                    path: path, baseBlob: entry.id, diagnostics: targets, key: key,
+                    baseline: all.count == targets.count ? nil : all, needsAgent: untargeted.sorted()))
         }
-        return FixPlan(runID: FixPlan.newRunID(), branch: branch, base: base, jobs: jobs, skipped: skipped,
-                       toolVersions: toolVersions, excluded: selected.excluded, landing: resolved.landing)
+        return FixPlan(
+            runID: FixPlan.newRunID(), branch: branch, base: base, jobs: jobs, skipped: skipped,
+            toolVersions: toolVersions, excluded: selected.excluded, landing: resolved.landing)
     }
 
     /// Why a file with only diagnostics no fixer of the run can fix is left, with what to run.
@@ -92,28 +99,35 @@ extension Pipeline {
             configHash: configuration.resultHash,
             configJSON: String(decoding: try encoder.encode(configuration), as: UTF8.self),
             toolVersions: CanonicalJSON.object(plan.toolVersions.mapValues { .string($0) }).text,
-            agent: CanonicalJSON.object(["kind": .string(agentIdentity.kind), "name": .string(agentIdentity.name),
-                                         "settings": .string(agentIdentity.settings)]).text,
+            agent: CanonicalJSON.object([
+                "kind": .string(agentIdentity.kind), "name": .string(agentIdentity.name),
+                "settings": .string(agentIdentity.settings),
+            ]).text,
             snapshotID: snapshot.id, dryRun: dryRun, pid: getpid(), host: ProcessInfo.processInfo.hostName,
             createdAt: now, updatedAt: now, landing: plan.landing == .branchOnly ? .branch : .checkout)
         var jobs = try plan.jobs.map { job in
-            JobRecord(runID: plan.runID, path: job.path, key: job.key.value, baseBlob: job.baseBlob.hex,
-                      diagnostics: String(decoding: try encoder.encode(job.diagnostics), as: UTF8.self), state: .planned,
-                      updatedAt: now)
+            JobRecord(
+                runID: plan.runID, path: job.path, key: job.key.value, baseBlob: job.baseBlob.hex,
+                diagnostics: String(decoding: try encoder.encode(job.diagnostics), as: UTF8.self), state: .planned,
+                updatedAt: now)
         }
         let recorder = RunRecorder(ledger: ledger, runID: plan.runID)
         for skipped in plan.skipped {
-            jobs.append(JobRecord(runID: plan.runID, path: skipped.path, key: "", baseBlob: "", diagnostics: "[]",
-                                  state: .skipped(reason: skipped.reason ?? "skipped"), outcome: recorder.encode(skipped),
-                                  updatedAt: now))
+            jobs.append(
+                JobRecord(
+                    runID: plan.runID, path: skipped.path, key: "", baseBlob: "", diagnostics: "[]",
+                    state: .skipped(reason: skipped.reason ?? "skipped"), outcome: recorder.encode(skipped),
+                    updatedAt: now))
         }
         try await ledger.createRun(run, manifest: snapshot.manifest, jobs: jobs)
-        try await recorder.event("run.started", step: "plan", [
-            "branch": .string(plan.branch), "base": .string(plan.base.hex), "jobs": .int(plan.jobs.count),
-            "skipped": .int(plan.skipped.count), "snapshot": .string(snapshot.id), "dry_run": .bool(dryRun),
-            "parallel": .int(configuration.maxParallelFiles), "agent": .string(agentIdentity.description),
-            "excluded": .int(plan.excluded.count), "landing": .string(plan.landing.name),
-        ])
+        try await recorder.event(
+            "run.started", step: "plan",
+            [
+                "branch": .string(plan.branch), "base": .string(plan.base.hex), "jobs": .int(plan.jobs.count),
+                "skipped": .int(plan.skipped.count), "snapshot": .string(snapshot.id), "dry_run": .bool(dryRun),
+                "parallel": .int(configuration.maxParallelFiles), "agent": .string(agentIdentity.description),
+                "excluded": .int(plan.excluded.count), "landing": .string(plan.landing.name),
+            ])
         return recorder
     }
 }

@@ -31,15 +31,17 @@ extension Pipeline {
         case .checkout:
             let head = try await BlockingIO.run { try repository.head() }
             guard case .branch(branch, let commit) = head else {
-                throw CoreError(.repositoryState, "run \(run.id) commits to \(run.branch), but HEAD is not on it: `git switch \(run.branch)` and resume again")
+                throw CoreError(
+                    .repositoryState, "run \(run.id) commits to \(run.branch), but HEAD is not on it: `git switch \(run.branch)` and resume again")
             }
             tip = commit
         case .branch:
             // A ref-only run (`fix --branch`): HEAD and the working tree play no part.
             if let worktree = repository.worktreeCheckingOut(branch: branch) {
-                throw CoreError(.repositoryState,
-                                "run \(run.id) commits only to the ref of \(branch), but \(branch) is now checked out in "
-                                + "\(worktree): switch that checkout away from it and resume again")
+                throw CoreError(
+                    .repositoryState,
+                    "run \(run.id) commits only to the ref of \(branch), but \(branch) is now checked out in "
+                        + "\(worktree): switch that checkout away from it and resume again")
             }
             guard let start = try repository.branchTip(branch) ?? ObjectID(hex: run.baseCommit) else {
                 throw CoreError(.badRecord, "run \(run.id) has no readable base commit (\(run.baseCommit))")
@@ -50,9 +52,11 @@ extension Pipeline {
         let recorder = RunRecorder(ledger: ledger, runID: run.id)
         try await ledger.adoptRun(run.id, pid: getpid(), host: ProcessInfo.processInfo.hostName)
         try await recorder.event("run.resumed", step: "resume", ["previous_pid": .int(Int(run.pid)), "tip": .string(tip.hex)])
-        var report = ResumeReport(plan: FixPlan(runID: run.id, branch: branch, base: tip, jobs: [], skipped: [], toolVersions: [:],
-                                                landing: branchOnly ? .branchOnly : .checkout),
-                                  recorder: recorder)
+        var report = ResumeReport(
+            plan: FixPlan(
+                runID: run.id, branch: branch, base: tip, jobs: [], skipped: [], toolVersions: [:],
+                landing: branchOnly ? .branchOnly : .checkout),
+            recorder: recorder)
 
         // 1. Landings the dead process started and did not finish.
         let interrupted = try await interruptedLandings(run.id, ledger: ledger)
@@ -93,9 +97,12 @@ extension Pipeline {
         // gets back its full baseline (what it has besides its targets must not count as introduced).
         // A ref-only run lints the branch's content, never the working tree.
         let present = paths.filter { entries[$0] != nil && !dirty.contains($0) }
-        let relinted = present.isEmpty ? [:]
-            : branchOnly ? try await lintCommit(tip, paths: present)
-            : try await linter.lintGrouped(paths: present, root: repository.workdir)
+        let relinted =
+            present.isEmpty
+            ? [:]
+            : branchOnly
+                ? try await lintCommit(tip, paths: present)
+                : try await linter.lintGrouped(paths: present, root: repository.workdir)
         let toolVersions = (try? JSONDecoder().decode([String: String].self, from: Data(run.toolVersions.utf8))) ?? [:]
         report.plan.toolVersions = toolVersions
         for job in planned {
@@ -113,9 +120,11 @@ extension Pipeline {
                 let diagnostics = try JSONDecoder().decode([Diagnostic].self, from: Data(job.diagnostics.utf8))
                 let all = relinted[job.path] ?? diagnostics
                 let targeted = Set(diagnostics.map(RuleNarrowing.rule))
-                report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics,
-                                                key: IdempotencyKey(stored: job.key), baseline: all,
-                                                needsAgent: all.filter { !targeted.contains(RuleNarrowing.rule($0)) && !canFix($0) }))
+                report.plan.jobs.append(
+                    FileJob(
+                        path: job.path, baseBlob: entry.id, diagnostics: diagnostics,
+                        key: IdempotencyKey(stored: job.key), baseline: all,
+                        needsAgent: all.filter { !targeted.contains(RuleNarrowing.rule($0)) && !canFix($0) }))
                 continue
             }
             let all = relinted[job.path] ?? []
@@ -129,26 +138,32 @@ extension Pipeline {
                 continue
             }
             guard !diagnostics.isEmpty else {
-                try await recorder.transition(job.path, .dropped(reason: "no diagnostics left: the file changed since the run started", outcome: nil),
-                                              from: job.state)
+                try await recorder.transition(
+                    job.path, .dropped(reason: "no diagnostics left: the file changed since the run started", outcome: nil),
+                    from: job.state)
                 report.plan.skipped.append(.skipped(job.path, "no diagnostics left: the file changed since the run started", diagnostics: 0))
                 continue
             }
-            let key = IdempotencyKey(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, agent: agentIdentity,
-                                     toolVersions: toolVersions, configurationHash: configuration.resultHash)
+            let key = IdempotencyKey(
+                path: job.path, baseBlob: entry.id, diagnostics: diagnostics, agent: agentIdentity,
+                toolVersions: toolVersions, configurationHash: configuration.resultHash)
             var updated = job
             updated.key = key.value
             updated.baseBlob = entry.id.hex
             updated.diagnostics = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
             // Not a change of state (the job stays planned): its plan is replaced.
             try await ledger.replan(updated)
-            try await recorder.event("job.replanned", step: "resume", job: job.path, [
-                "reason": .string("the file changed since the snapshot"), "old_blob": .string(job.baseBlob),
-                "new_blob": .string(entry.id.hex), "old_key": .string(job.key), "new_key": .string(key.value),
-            ])
+            try await recorder.event(
+                "job.replanned", step: "resume", job: job.path,
+                [
+                    "reason": .string("the file changed since the snapshot"), "old_blob": .string(job.baseBlob),
+                    "new_blob": .string(entry.id.hex), "old_key": .string(job.key), "new_key": .string(key.value),
+                ])
             report.replanned.append(job.path)
-            report.plan.jobs.append(FileJob(path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key, baseline: all,
-                                            needsAgent: all.filter { !canFix($0) }))
+            report.plan.jobs.append(
+                FileJob(
+                    path: job.path, baseBlob: entry.id, diagnostics: diagnostics, key: key, baseline: all,
+                    needsAgent: all.filter { !canFix($0) }))
         }
         // Files the run found needing an agent stay part of its result (and of the exit status).
         let decoder = JSONDecoder()
@@ -156,7 +171,8 @@ extension Pipeline {
         for job in jobs where job.state.name == "skipped" {
             // An outcome written by an older version may not decode; it is then only left out of the summary.
             guard let text = job.outcome, let outcome = try? decoder.decode(FileOutcome.self, from: Data(text.utf8)),
-                  outcome.status == .needsAgent else { continue }
+                outcome.status == .needsAgent
+            else { continue }
             report.plan.skipped.append(outcome)
         }
         return report

@@ -13,9 +13,11 @@ extension Pipeline {
     ///
     /// `beforeCompletion` runs after the last job, unless the run was cancelled, and before the run
     /// is recorded `completed` (docgen goes there: a run killed during it is resumed, not lost).
-    public func run(_ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
-                    onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
-                    beforeCompletion: (@Sendable (RunSummary) async -> Void)? = nil) async throws -> RunSummary {
+    public func run(
+        _ plan: FixPlan, dryRun: Bool, recorder: RunRecorder? = nil, useCache: Bool = true,
+        onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
+        beforeCompletion: (@Sendable (RunSummary) async -> Void)? = nil
+    ) async throws -> RunSummary {
         guard let target = plan.landingTarget ?? (dryRun ? .checkout(branch: plan.branch) : nil) else {
             throw CoreError(.repositoryState, "\(plan.branch): nothing can land without a branch; pass --branch NAME")
         }
@@ -73,8 +75,9 @@ extension Pipeline {
             // `planned` in the ledger for resume.
             let stopReason = await governor.stopReason
             for job in plan.jobs where summary.outcomes[job.path] == nil {
-                var outcome = FileOutcome(path: job.path, status: .skipped, reason: stopReason ?? "interrupted before it started",
-                                          key: job.key, diagnosticsBefore: job.diagnostics.count)
+                var outcome = FileOutcome(
+                    path: job.path, status: .skipped, reason: stopReason ?? "interrupted before it started",
+                    key: job.key, diagnosticsBefore: job.diagnostics.count)
                 // Not started, whatever stopped the run: left planned for resume, not "skipped".
                 outcome.deferred = true
                 summary.add(outcome)
@@ -95,12 +98,15 @@ extension Pipeline {
         if let recorder {
             // A run whose agent work stopped early is left `interrupted`: `stomper resume` finishes it.
             let interrupted = Task.isCancelled || summary.outcomes.values.contains { $0.deferred }
-            try await recorder.event(interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info, [
-                "fixed": .int(summary.count(.fixed)), "partially_fixed": .int(summary.count(.partiallyFixed)),
-                "would_fix": .int(summary.count(.wouldFix)), "failed": .int(summary.count(.failed)),
-                "skipped": .int(summary.skippedNotDeferred), "not_started": .int(summary.deferred.count), "diagnostics_fixed": .int(summary.diagnosticsFixed),
-                "agent_calls": .int(summary.agentCalls),
-            ])
+            try await recorder.event(
+                interrupted ? "run.interrupted" : "run.finished", step: "summary", level: interrupted ? .warning : .info,
+                [
+                    "fixed": .int(summary.count(.fixed)), "partially_fixed": .int(summary.count(.partiallyFixed)),
+                    "would_fix": .int(summary.count(.wouldFix)), "failed": .int(summary.count(.failed)),
+                    "skipped": .int(summary.skippedNotDeferred), "not_started": .int(summary.deferred.count),
+                    "diagnostics_fixed": .int(summary.diagnosticsFixed),
+                    "agent_calls": .int(summary.agentCalls),
+                ])
             try await recorder.ledger.setRunStatus(plan.runID, interrupted ? .interrupted : .completed)
         }
         return summary

@@ -36,31 +36,36 @@ extension Pipeline {
         case (.checkout, .branch(let name, let commit)), (.readOnly, .branch(let name, let commit)):
             return ResolvedTarget(branch: name, base: commit, landing: .checkout)
         case (.checkout, .detached(let commit)):
-            throw CoreError(.repositoryState,
-                            "HEAD is detached (at \(commit.hex.prefix(12))): pass --branch NAME (e.g. --branch stomper/fixes) "
-                            + "to commit the fixes onto NAME without touching HEAD or the working tree, "
-                            + "or check out the branch the fixes should be committed to")
+            throw CoreError(
+                .repositoryState,
+                "HEAD is detached (at \(commit.hex.prefix(12))): pass --branch NAME (e.g. --branch stomper/fixes) "
+                    + "to commit the fixes onto NAME without touching HEAD or the working tree, "
+                    + "or check out the branch the fixes should be committed to")
         case (.readOnly, .detached(let commit)):
             return ResolvedTarget(branch: "HEAD (detached at \(commit.hex.prefix(12)))", base: commit, landing: .none)
         case (.branch(let name), .branch(_, let head)), (.branch(let name), .detached(let head)):
             guard GitRepository.isValidBranchName(name) else {
-                throw CoreError(.badConfiguration, "--branch \(name.debugDescription) is not a valid branch name: "
-                                + "use something like stomper/fixes")
+                throw CoreError(
+                    .badConfiguration,
+                    "--branch \(name.debugDescription) is not a valid branch name: "
+                        + "use something like stomper/fixes")
             }
             if let worktree = repository.worktreeCheckingOut(branch: name) {
-                throw CoreError(.repositoryState,
-                                "branch \(name) is checked out in \(worktree): landing on it without touching that "
-                                + "checkout would leave its files behind its HEAD; run stomper fix without --branch in "
-                                + "\(worktree) instead, or name another branch")
+                throw CoreError(
+                    .repositoryState,
+                    "branch \(name) is checked out in \(worktree): landing on it without touching that "
+                        + "checkout would leave its files behind its HEAD; run stomper fix without --branch in "
+                        + "\(worktree) instead, or name another branch")
             }
             guard let tip = try repository.branchTip(name) else {
                 return ResolvedTarget(branch: name, base: head, landing: .branchOnly)
             }
             guard try repository.contains(head, from: tip) else {
-                throw CoreError(.repositoryState,
-                                "branch \(name) (at \(tip.hex.prefix(12))) does not contain HEAD (\(head.hex.prefix(12))): "
-                                + "fixes must build on what is checked out. Delete it (`git branch -D \(name)`), "
-                                + "move it (`git branch -f \(name) HEAD`), or name another branch")
+                throw CoreError(
+                    .repositoryState,
+                    "branch \(name) (at \(tip.hex.prefix(12))) does not contain HEAD (\(head.hex.prefix(12))): "
+                        + "fixes must build on what is checked out. Delete it (`git branch -D \(name)`), "
+                        + "move it (`git branch -f \(name) HEAD`), or name another branch")
             }
             return ResolvedTarget(branch: name, base: tip, landing: .branchOnly)
         }

@@ -13,8 +13,9 @@ extension Pipeline {
         case improved(VerifiedFix)
         /// Not good enough yet; another attempt may do better. `after`: the file's bytes as the
         /// attempt left them, when it changed the file (narrowing compares them with the start).
-        case retry(AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String, refusal: FileOutcome.Refusal,
-                   after: [UInt8]?)
+        case retry(
+            AttemptFeedback, delta: DiagnosticDelta?, changed: Bool, reason: String, refusal: FileOutcome.Refusal,
+            after: [UInt8]?)
         /// Must not land. `final`: this agent gets no further attempt (it committed or wrote under
         /// .git); otherwise its changes are thrown away and it may try again, told why.
         case rejected(reason: String, final: Bool, refusal: FileOutcome.Refusal)
@@ -43,8 +44,10 @@ extension Pipeline {
     /// Checks what is in the worktree now: nothing written under `.git`, no commit, only allowed
     /// paths changed, no suppression or configuration edit (the gate), the file's diagnostics gone
     /// when re-linted with every enabled linter, and the tests passing.
-    func verify(_ job: JobRun, _ worktree: Worktree, dotGit: WorktreeLink,
-                agentRun: (Date, Date)?, fromCache: Bool, original: String, kept: Kept? = nil) async throws -> Verification {
+    func verify(
+        _ job: JobRun, _ worktree: Worktree, dotGit: WorktreeLink,
+        agentRun: (Date, Date)?, fromCache: Bool, original: String, kept: Kept? = nil
+    ) async throws -> Verification {
         let recorder = job.recorder
         var touched = try dotGit.restoreIfChanged()
         if let (start, end) = agentRun {
@@ -69,25 +72,29 @@ extension Pipeline {
         // Nothing beyond the base, or beyond the improvement already kept, is no change at all.
         guard !patch.isEmpty, patch != kept?.fix.patch else {
             let remaining = kept?.remaining ?? job.diagnostics
-            return .retry(AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
-                          delta: kept?.fix.delta, changed: kept != nil,
-                          reason: "agent made no change; \(remain(remaining.count))", refusal: .notFixed, after: nil)
+            return .retry(
+                AttemptFeedback(remaining: remaining, notes: ["the previous attempt changed nothing"]),
+                delta: kept?.fix.delta, changed: kept != nil,
+                reason: "agent made no change; \(remain(remaining.count))", refusal: .notFixed, after: nil)
         }
         if let flip = try await lineEndingFlip(patch, of: job.path) {
             return .rejected(reason: "the fix changed the line endings of \(job.path) (\(flip)); nothing landed", final: false, refusal: .scope)
         }
         if let gate {
             let after = patch.changes.first { $0.path == job.path }?.new.map { String(decoding: $0.bytes, as: UTF8.self) } ?? original
-            var found = gate.check(path: job.path, before: original, after: after,
-                                   otherChangedPaths: patch.paths.filter { $0 != job.path })
+            var found = gate.check(
+                path: job.path, before: original, after: after,
+                otherChangedPaths: patch.paths.filter { $0 != job.path })
             // Other paths the scope allowed (`fix.allowed_paths`) are held to the same rules: no
             // suppression added there, no test file emptied, deleted or skipped.
             let repository = self.repository
             for change in patch.changes where change.path != job.path {
                 let before = try await BlockingIO.run { try change.old.map { try repository.blob($0.id) } ?? [] }
-                found += gate.check(path: change.path, before: String(decoding: before, as: UTF8.self),
-                                    after: String(decoding: change.new?.bytes ?? [], as: UTF8.self))
-                    .filter { $0.rule != .lintConfig }
+                found += gate.check(
+                    path: change.path, before: String(decoding: before, as: UTF8.self),
+                    after: String(decoding: change.new?.bytes ?? [], as: UTF8.self)
+                )
+                .filter { $0.rule != .lintConfig }
             }
             if !found.isEmpty {
                 let reason = "suppression gate: " + found.map(\.description).joined(separator: "; ")
@@ -104,18 +111,22 @@ extension Pipeline {
         // what was linted may not be what would land.
         let settled = try await clock.measure("diff") { try await BlockingIO.run { try worktree.changes() } }
         if Self.keepingModes(settled) != patch {
-            return .rejected(reason: "the files changed after the agent ended (a process it started kept writing); nothing landed",
-                             final: false, refusal: .scope)
+            return .rejected(
+                reason: "the files changed after the agent ended (a process it started kept writing); nothing landed",
+                final: false, refusal: .scope)
         }
         let delta = DiagnosticDelta(targets: job.diagnostics, baseline: job.baseline ?? job.diagnostics, after: after)
-        try await recorder?.event("verify.finished", step: "verify", job: job.path, [
-            "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
-            "from_cache": .bool(fromCache),
-        ])
+        try await recorder?.event(
+            "verify.finished", step: "verify", job: job.path,
+            [
+                "fixed": .counts(delta.fixed), "remaining": .int(delta.remaining.count), "introduced": .int(delta.introduced.count),
+                "from_cache": .bool(fromCache),
+            ])
         guard delta.isComplete || delta.isImprovement else {
-            return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
-                          reason: Self.verificationFailure(delta), refusal: delta.introduced.isEmpty ? .notFixed : .introduced,
-                          after: newBytes)
+            return .retry(
+                AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced), delta: delta, changed: true,
+                reason: Self.verificationFailure(delta), refusal: delta.introduced.isEmpty ? .notFixed : .introduced,
+                after: newBytes)
         }
         if let tests {
             let result = await clock.measure("verify") { await tests.run(path: job.path, in: worktree.path) }
@@ -124,14 +135,18 @@ extension Pipeline {
                 try worktree.discardChanges()
                 try worktree.apply(patch)
             }
-            try await recorder?.event("tests.finished", step: "verify", job: job.path, level: result.passed ? .info : .warning, [
-                "passed": .bool(result.passed), "ms": .milliseconds(result.seconds),
-            ])
+            try await recorder?.event(
+                "tests.finished", step: "verify", job: job.path, level: result.passed ? .info : .warning,
+                [
+                    "passed": .bool(result.passed), "ms": .milliseconds(result.seconds),
+                ])
             if !result.passed {
-                return .retry(AttemptFeedback(remaining: delta.remaining, introduced: delta.introduced,
-                                              notes: ["the tests failed after the change"], testOutput: result.output),
-                              delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)",
-                              refusal: .testsFailed, after: newBytes)
+                return .retry(
+                    AttemptFeedback(
+                        remaining: delta.remaining, introduced: delta.introduced,
+                        notes: ["the tests failed after the change"], testOutput: result.output),
+                    delta: delta, changed: true, reason: "the tests failed after the fix: \(result.summary)",
+                    refusal: .testsFailed, after: newBytes)
             }
         }
         let diff = try await clock.measure("diff") { try await BlockingIO.run { try worktree.unifiedDiff(patch) } }
@@ -142,13 +157,16 @@ extension Pipeline {
     /// The patch with the base's mode on every file the base had: an agent changes content, not
     /// modes (`chmod +x` on a module does not land). A change that was only a mode is no change.
     static func keepingModes(_ patch: Patch) -> Patch {
-        Patch(base: patch.base, changes: patch.changes.compactMap { change in
-            guard let old = change.old, var new = change.new, new.mode != old.mode,
-                  [FileMode.regular, .executable].contains(old.mode), [FileMode.regular, .executable].contains(new.mode) else { return change }
-            if new.id == old.id { return nil }
-            new.mode = old.mode
-            return PathChange(path: change.path, old: old, new: new)
-        })
+        Patch(
+            base: patch.base,
+            changes: patch.changes.compactMap { change in
+                guard let old = change.old, var new = change.new, new.mode != old.mode,
+                    [FileMode.regular, .executable].contains(old.mode), [FileMode.regular, .executable].contains(new.mode)
+                else { return change }
+                if new.id == old.id { return nil }
+                new.mode = old.mode
+                return PathChange(path: change.path, old: old, new: new)
+            })
     }
 
     /// `LF → CRLF` or `CRLF → LF` when the fix turned the target's line endings over, as stored

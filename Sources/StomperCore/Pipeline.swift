@@ -42,9 +42,11 @@ public struct Pipeline: Sendable {
     /// Run after each attempt that the linters accept; nil when none is configured.
     public let tests: TestCommand?
 
-    public init(repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agents: [any Agent],
-                resourceGuard: any ResourceGuard = InProcessGuard(), gate: SuppressionGate? = SuppressionGate(),
-                tests: TestCommand? = nil, logger: Logger) {
+    public init(
+        repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agents: [any Agent],
+        resourceGuard: any ResourceGuard = InProcessGuard(), gate: SuppressionGate? = SuppressionGate(),
+        tests: TestCommand? = nil, logger: Logger
+    ) {
         precondition(!agents.isEmpty, "a pipeline needs at least one agent")
         self.repository = repository
         self.configuration = configuration
@@ -56,18 +58,22 @@ public struct Pipeline: Sendable {
         self.logger = logger
     }
 
-    public init(repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agent: any Agent,
-                resourceGuard: any ResourceGuard = InProcessGuard(), logger: Logger) {
-        self.init(repository: repository, configuration: configuration, linter: linter, agents: [agent],
-                  resourceGuard: resourceGuard, logger: logger)
+    public init(
+        repository: GitRepository, configuration: StomperConfiguration, linter: any Linter, agent: any Agent,
+        resourceGuard: any ResourceGuard = InProcessGuard(), logger: Logger
+    ) {
+        self.init(
+            repository: repository, configuration: configuration, linter: linter, agents: [agent],
+            resourceGuard: resourceGuard, logger: logger)
     }
 
     /// The identity of the whole chain (part of every idempotency key).
     public var agentIdentity: AgentIdentity {
         if agents.count == 1 { return agents[0].identity }
-        return AgentIdentity(kind: "chain", name: agents.map(\.identity.description).joined(separator: " then "),
-                             settings: agents.map { "\($0.identity.kind)\u{1e}\($0.identity.name)\u{1e}\($0.identity.settings)" }
-                                 .joined(separator: "\u{1d}"))
+        return AgentIdentity(
+            kind: "chain", name: agents.map(\.identity.description).joined(separator: " then "),
+            settings: agents.map { "\($0.identity.kind)\u{1e}\($0.identity.name)\u{1e}\($0.identity.settings)" }
+                .joined(separator: "\u{1d}"))
     }
 
     /// Whether some agent of the chain can fix `diagnostic`.

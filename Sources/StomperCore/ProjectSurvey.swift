@@ -37,7 +37,8 @@ public struct ProjectSurvey: Sendable {
         } else if exists(root + "/mypy.ini") {
             survey.linters.append(Found(linter: "mypy", reason: "mypy.ini"))
         } else if let setup = try? String(contentsOfFile: root + "/setup.cfg", encoding: .utf8),
-                  setup.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[mypy]" }) {
+            setup.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[mypy]" })
+        {
             survey.linters.append(Found(linter: "mypy", reason: "setup.cfg [mypy]"))
         }
         let scripts = shellScripts(root)
@@ -102,7 +103,8 @@ public struct ProjectSurvey: Sendable {
             text += "# No AI coding CLI was found on PATH; autofix fixes what the linters can fix themselves.\n"
         } else {
             for agent in agents {
-                let credentials = agent.credentials.isEmpty
+                let credentials =
+                    agent.credentials.isEmpty
                     ? "no credential variable set (" + agent.preset.requiredEnvironment.map { $0.joined(separator: " + ") }.joined(separator: " or ")
                         + "; a stored login may do)"
                     : agent.credentials.joined(separator: ", ") + " set"

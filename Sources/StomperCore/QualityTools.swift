@@ -35,9 +35,11 @@ struct QualityTools: Sendable {
             for (index, element) in array.enumerated() {
                 let place = "[[quality.\(key)]] number \(index + 1) in \(path)"
                 guard let entry = element.table else { throw CoreError(.invalidSetting, "\(place) is not a table") }
-                let fields = try Self.fields(entry, place: place, allowed: key == "sarif"
-                                             ? ["name", "command", "file", "version_command"]
-                                             : ["name", "command", "pattern", "version_command"])
+                let fields = try Self.fields(
+                    entry, place: place,
+                    allowed: key == "sarif"
+                        ? ["name", "command", "file", "version_command"]
+                        : ["name", "command", "pattern", "version_command"])
                 guard case .string(let name)? = fields["name"], !name.isEmpty else {
                     throw CoreError(.invalidSetting, "\(place) needs a name, e.g. name = \"semgrep\"")
                 }
@@ -46,7 +48,8 @@ struct QualityTools: Sendable {
                 if key == "sarif" {
                     let file = Self.string(fields["file"])
                     guard command.isEmpty != file.isEmpty else {
-                        throw CoreError(.invalidSetting, "\(place) (\(name)) needs exactly one of command = [...] (prints SARIF) or file = \"path.sarif\"")
+                        throw CoreError(
+                            .invalidSetting, "\(place) (\(name)) needs exactly one of command = [...] (prints SARIF) or file = \"path.sarif\"")
                     }
                     sarif.append(.init(name: name, command: command, file: file, versionCommand: version))
                 } else {

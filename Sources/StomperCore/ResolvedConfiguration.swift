@@ -45,8 +45,10 @@ public struct ResolvedConfiguration: Sendable {
 
     /// Loads the layers. `flags` are already-typed values from the command line (or another
     /// caller's options), checked here like every other layer.
-    public static func load(root: String, explicitFile: String?, environment: [String: String],
-                     flags: [String: SettingValue]) throws -> ResolvedConfiguration {
+    public static func load(
+        root: String, explicitFile: String?, environment: [String: String],
+        flags: [String: SettingValue]
+    ) throws -> ResolvedConfiguration {
         var resolved = ResolvedConfiguration()
         for setting in Settings.all { resolved.sources[setting.key] = .defaults }
         // CI has nobody to wait for: lock waits are batch ones unless a layer below sets the mode.
@@ -99,8 +101,9 @@ public struct ResolvedConfiguration: Sendable {
         let pyproject = root + "/pyproject.toml"
         if FileManager.default.fileExists(atPath: stomper) {
             if (try? pyprojectHasTable(pyproject)) == true {
-                warnings.append("\(pyproject) has a [tool.stomper] table, which is ignored: \(stomper) takes precedence "
-                                + "(move the settings into one of them)")
+                warnings.append(
+                    "\(pyproject) has a [tool.stomper] table, which is ignored: \(stomper) takes precedence "
+                        + "(move the settings into one of them)")
             }
             return (stomper, .file)
         }
@@ -169,9 +172,11 @@ public struct ResolvedConfiguration: Sendable {
             guard let setting = Settings.setting(fullKey) else {
                 let section = prefix.isEmpty ? "the top level" : "[\(prefix)]"
                 let known = Settings.all.filter { $0.section == prefix }.map(\.name)
-                throw CoreError(.invalidSetting, "unknown key \"\(key)\" in \(section) of \(path)"
-                                  + (known.isEmpty ? "" : ": known keys there are \(known.joined(separator: ", "))")
-                                  + "; see Config/stomper.toml for every setting")
+                throw CoreError(
+                    .invalidSetting,
+                    "unknown key \"\(key)\" in \(section) of \(path)"
+                        + (known.isEmpty ? "" : ": known keys there are \(known.joined(separator: ", "))")
+                        + "; see Config/stomper.toml for every setting")
             }
             let parsed: SettingValue
             if let number = value.int, value.type == .int {

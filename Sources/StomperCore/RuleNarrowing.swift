@@ -96,8 +96,10 @@ public struct RuleNarrowing: Sendable, Hashable {
     ///   - introduced: diagnostics the change introduced, at the positions of `after`; empty when
     ///     the failure has no position (tests failed, gate).
     ///   - reason: why the round failed, for the record (`introduced E501`, `the tests failed`).
-    public mutating func next(targets: [Diagnostic], fixedRules: Set<String>, before: [Substring], after: [Substring],
-                              introduced: [Diagnostic], reason: String) -> Step {
+    public mutating func next(
+        targets: [Diagnostic], fixedRules: Set<String>, before: [Substring], after: [Substring],
+        introduced: [Diagnostic], reason: String
+    ) -> Step {
         if case .building(let candidates, let index, let buildReason) = phase {
             // Adding this one back broke it: it stays out, the next one is tried.
             blamed[candidates[index]] = "its fix \(buildReason) (found adding the rules back one at a time)"
@@ -106,8 +108,12 @@ public struct RuleNarrowing: Sendable, Hashable {
         }
         let inPlay = Set(targets.map(Self.rule)).subtracting(blamed.keys)
         guard !inPlay.isEmpty else { return .exhausted }
-        let suspects = introduced.isEmpty ? [] : Self.suspects(of: introduced, among: targets.filter { inPlay.contains(Self.rule($0)) },
-                                                                before: before, after: after)
+        let suspects =
+            introduced.isEmpty
+            ? []
+            : Self.suspects(
+                of: introduced, among: targets.filter { inPlay.contains(Self.rule($0)) },
+                before: before, after: after)
         if !suspects.isEmpty {
             // Positions name the culprits: any probe under way is over, its rule back in play.
             phase = nil
@@ -149,7 +155,8 @@ public struct RuleNarrowing: Sendable, Hashable {
             let span = lines(of: diagnostic)
             for region in regions where region.after.overlaps(span) || (region.after.isEmpty && span.contains(region.after.lowerBound)) {
                 // A pure insertion has an empty range in `before`: the lines around it count.
-                let window = region.before.isEmpty
+                let window =
+                    region.before.isEmpty
                     ? max(0, region.before.lowerBound - 1)...region.before.lowerBound
                     : region.before.lowerBound...(region.before.upperBound - 1)
                 for target in targets where window.overlaps(lines(of: target)) { suspects.insert(rule(target)) }

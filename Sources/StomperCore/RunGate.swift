@@ -19,20 +19,26 @@ public enum RunGate {
         for run in try await ledger.unfinishedRuns() {
             if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
                 if concurrentRunsAllowed { continue }
-                throw CoreError(.runBlocked, "another stomper run is in progress (run \(run.id), pid \(run.pid)) and maasl.enabled = false; "
-                                + "wait for it to finish, or enable the anti-stomp layer to run both", subject: run.id)
+                throw CoreError(
+                    .runBlocked,
+                    "another stomper run is in progress (run \(run.id), pid \(run.pid)) and maasl.enabled = false; "
+                        + "wait for it to finish, or enable the anti-stomp layer to run both", subject: run.id)
             }
             if abandon {
                 try await ledger.setRunStatus(run.id, .aborted)
-                try await ledger.append(EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan",
-                                                    data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
+                try await ledger.append(
+                    EventRecord(
+                        level: .warning, runID: run.id, type: "run.aborted", step: "plan",
+                        data: "{\"reason\":\"abandoned by stomper fix --abandon\"}"))
                 abandoned.append(run.id)
                 continue
             }
             let jobs = try await ledger.jobs(runID: run.id)
             let left = jobs.filter { !$0.state.isTerminal }.count
-            throw CoreError(.runBlocked, "run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
-                            + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over", subject: run.id)
+            throw CoreError(
+                .runBlocked,
+                "run \(run.id) is unfinished (\(left) of \(jobs.count) files left): "
+                    + "run `stomper resume` to finish it, or `stomper fix --abandon` to drop it and start over", subject: run.id)
         }
         return abandoned
     }
@@ -55,12 +61,14 @@ public enum RunGate {
             record = found
         }
         guard record.status.isUnfinished else {
-            throw CoreError(.notResumable, "run \(record.id) is \(record.status.rawValue); only running or interrupted runs can be resumed",
-                            subject: record.id)
+            throw CoreError(
+                .notResumable, "run \(record.id) is \(record.status.rawValue); only running or interrupted runs can be resumed",
+                subject: record.id)
         }
         guard !record.dryRun else {
-            throw CoreError(.notResumable, "run \(record.id) was a dry run; start a new one with `stomper fix --abandon --dry-run`",
-                            subject: record.id)
+            throw CoreError(
+                .notResumable, "run \(record.id) was a dry run; start a new one with `stomper fix --abandon --dry-run`",
+                subject: record.id)
         }
         if record.status == .running, record.pid != getpid(), ProcessLiveness.isAlive(pid: record.pid, host: record.host) {
             throw CoreError(.notResumable, "run \(record.id) is still in progress (pid \(record.pid) on \(record.host))", subject: record.id)

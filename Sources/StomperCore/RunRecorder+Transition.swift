@@ -27,8 +27,9 @@ extension RunRecorder {
             let buffered = buffer.take(path)
             if !buffered.isEmpty { try await timed { try await ledger.append(buffered) } }
             try await timed {
-                try await ledger.recordLanding(runID: runID, path: path, state: next, outcome: encode(landing.outcome),
-                                               receipt: landing.receipt, event: event)
+                try await ledger.recordLanding(
+                    runID: runID, path: path, state: next, outcome: encode(landing.outcome),
+                    receipt: landing.receipt, event: event)
             }
             return next
         }

@@ -46,8 +46,10 @@ public struct RunRecorder: Sendable {
         return try await clock.measure("ledger", body)
     }
 
-    public func event(_ type: String, step: String, job: String? = nil, level: EventRecord.Level = .info,
-                      _ data: [String: CanonicalJSON] = [:]) async throws {
+    public func event(
+        _ type: String, step: String, job: String? = nil, level: EventRecord.Level = .info,
+        _ data: [String: CanonicalJSON] = [:]
+    ) async throws {
         let record = self.record(type, step: step, job: job, level: level, data)
         guard let job else {
             try await timed { try await ledger.append(record) }

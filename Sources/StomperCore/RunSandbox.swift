@@ -22,8 +22,10 @@ public struct RunSandbox: Sendable, Hashable {
     ///
     /// Throws `ProcessError` (`.sandboxMissing`, `.sandboxRefused`) when bubblewrap is not installed
     /// or cannot create namespaces, with the remedy. `bwrap` overrides the lookup in `PATH` (tests).
-    public static func make(configuration: StomperConfiguration, commonDir: String,
-                            environment: [String: String]? = nil, bwrap: String? = nil) async throws -> RunSandbox? {
+    public static func make(
+        configuration: StomperConfiguration, commonDir: String,
+        environment: [String: String]? = nil, bwrap: String? = nil
+    ) async throws -> RunSandbox? {
         guard configuration.sandbox == .bwrap else { return nil }
         let environment = environment ?? ProcessInfo.processInfo.environment
         var tools = try await Sandbox.probe(bwrap: bwrap, searchPath: environment["PATH"] ?? "")
@@ -35,13 +37,16 @@ public struct RunSandbox: Sendable, Hashable {
     /// The policy of an agent CLI: the tools' policy with the network as given, and `folders` and
     /// `files` (`~` expanded) writable. Missing folders are created first (mode 0700), since the
     /// CLI could not create them inside; a missing file is left out.
-    public func agent(network: Bool, folders: [String] = [], files: [String] = [],
-                      environment: [String: String]? = nil) -> Sandbox {
+    public func agent(
+        network: Bool, folders: [String] = [], files: [String] = [],
+        environment: [String: String]? = nil
+    ) -> Sandbox {
         let environment = environment ?? ProcessInfo.processInfo.environment
         var sandbox = tools.withNetwork(network)
         for folder in folders.map({ Self.expandingHome($0, environment: environment) }) {
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
+            try? FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             sandbox.writableIfPresent.append(folder)
         }
         sandbox.writableIfPresent += files.map { Self.expandingHome($0, environment: environment) }

@@ -24,8 +24,9 @@ extension Setting {
         case (.strings, .strings(let values)) where key == "linters.enabled":
             let known = LinterKind.allCases.map(\.rawValue)
             if let bad = values.first(where: { !known.contains($0) }) {
-                throw invalid("linters.enabled in \(source) names an unknown linter \"\(bad)\": use \(known.joined(separator: ", ")), "
-                                  + "or add the tool as [[quality.sarif]] or [[quality.pattern]]")
+                throw invalid(
+                    "linters.enabled in \(source) names an unknown linter \"\(bad)\": use \(known.joined(separator: ", ")), "
+                        + "or add the tool as [[quality.sarif]] or [[quality.pattern]]")
             }
             return value
         case (.bool, .bool), (.string, .string), (.strings, .strings):

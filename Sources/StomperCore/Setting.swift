@@ -29,9 +29,11 @@ public struct Setting: Sendable {
     public let read: @Sendable (StomperConfiguration) -> SettingValue
     public let write: @Sendable (inout StomperConfiguration, SettingValue) -> Void
 
-    public init(key: String, affectsResults: Bool, onResume: OnResume, kind: Kind, help: String,
-                read: @escaping @Sendable (StomperConfiguration) -> SettingValue,
-                write: @escaping @Sendable (inout StomperConfiguration, SettingValue) -> Void) {
+    public init(
+        key: String, affectsResults: Bool, onResume: OnResume, kind: Kind, help: String,
+        read: @escaping @Sendable (StomperConfiguration) -> SettingValue,
+        write: @escaping @Sendable (inout StomperConfiguration, SettingValue) -> Void
+    ) {
         self.key = key
         self.affectsResults = affectsResults
         self.onResume = onResume

@@ -10,17 +10,19 @@ public struct Snapshot: Sendable, Hashable {
     public let manifest: String
 
     public init(runID: String, jobs: [FileJob]) {
-        let entries = CanonicalJSON.array(jobs.sorted { $0.path < $1.path }.map { job in
-            .object([
-                "path": .string(job.path),
-                "base_blob": .string(job.baseBlob.hex),
-                "diagnostics": .array(job.diagnostics.sorted().map(IdempotencyKey.json)),
-                "key": .string(job.key.value),
-            ])
-        })
+        let entries = CanonicalJSON.array(
+            jobs.sorted { $0.path < $1.path }.map { job in
+                .object([
+                    "path": .string(job.path),
+                    "base_blob": .string(job.baseBlob.hex),
+                    "diagnostics": .array(job.diagnostics.sorted().map(IdempotencyKey.json)),
+                    "key": .string(job.key.value),
+                ])
+            })
         id = "snap-" + String(sha256Hex(entries.text).prefix(12))
-        manifest = CanonicalJSON.object([
-            "schema_version": .int(1), "id": .string(id), "run_id": .string(runID), "jobs": entries,
-        ]).text
+        manifest =
+            CanonicalJSON.object([
+                "schema_version": .int(1), "id": .string(id), "run_id": .string(runID), "jobs": entries,
+            ]).text
     }
 }

@@ -79,9 +79,10 @@ public struct TestCommand: Sendable, Hashable {
         guard let words = words(for: path, in: worktree) else {
             return Result(passed: true, output: "", seconds: 0, summary: "no test file for \(path): tests skipped (verify.test_missing)")
         }
-        let spec = ProcessSpec(executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: worktree,
-                               environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout,
-                               sandbox: sandbox?.writing(worktree))
+        let spec = ProcessSpec(
+            executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: worktree,
+            environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout,
+            sandbox: sandbox?.writing(worktree))
         let start = ContinuousClock.now
         do {
             let result = try await ProcessRunner.run(spec)
@@ -99,8 +100,9 @@ public struct TestCommand: Sendable, Hashable {
                 return Result(passed: false, output: output, seconds: seconds, summary: "`\(words[0])` was killed by signal \(signal)")
             }
         } catch {
-            return Result(passed: false, output: "", seconds: (ContinuousClock.now - start).seconds,
-                          summary: "the test command could not be run: \(error)")
+            return Result(
+                passed: false, output: "", seconds: (ContinuousClock.now - start).seconds,
+                summary: "the test command could not be run: \(error)")
         }
     }
 

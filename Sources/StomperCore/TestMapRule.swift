@@ -16,7 +16,8 @@ public struct TestMapRule: Sendable, Hashable {
     public init(_ text: String) throws {
         let parts = text.components(separatedBy: " -> ")
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw CoreError(.badConfiguration, "verify.test_map: \"\(text)\" is not `REGEX -> TEMPLATE`, e.g. \"src/(.*/)?([^/]+)\\\\.py -> tests/test_$2.py\"")
+            throw CoreError(
+                .badConfiguration, "verify.test_map: \"\(text)\" is not `REGEX -> TEMPLATE`, e.g. \"src/(.*/)?([^/]+)\\\\.py -> tests/test_$2.py\"")
         }
         do {
             _ = try NSRegularExpression(pattern: parts[0])

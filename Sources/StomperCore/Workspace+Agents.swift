@@ -12,20 +12,26 @@ extension Workspace {
     /// With `requireRunnable`, an agent whose program is not here, or whose key is not set,
     /// throws `CoreError.agentUnavailable` with the agent's name as `subject`; without it the
     /// agent is built all the same, for its identity and what it can fix.
-    public func makeAgent(_ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String],
-                          sandbox: RunSandbox? = nil, requireRunnable: Bool = true) throws -> any Agent {
+    public func makeAgent(
+        _ kind: StomperConfiguration.AgentKind, linters: [any Linter], toolVersions: [String: String],
+        sandbox: RunSandbox? = nil, requireRunnable: Bool = true
+    ) throws -> any Agent {
         let model = configuration.agentModel.isEmpty ? nil : configuration.agentModel
         switch kind {
         case .autofix:
-            var agent = AutofixAgent(linters: linters.filter { $0.fixCommand(path: "{file}", root: "{worktree}") != nil },
-                                     toolVersions: toolVersions)
+            var agent = AutofixAgent(
+                linters: linters.filter { $0.fixCommand(path: "{file}", root: "{worktree}") != nil },
+                toolVersions: toolVersions)
             agent.sandbox = sandbox?.tools
             return agent
         case .command:
             guard let executable = configuration.command.first,
-                  !requireRunnable || Self.isRunnable(executable, from: repository.workdir) else {
-                throw CoreError(.agentUnavailable, "the agent command `\(configuration.command.first ?? "")` was not found: "
-                                + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)", subject: kind.rawValue)
+                !requireRunnable || Self.isRunnable(executable, from: repository.workdir)
+            else {
+                throw CoreError(
+                    .agentUnavailable,
+                    "the agent command `\(configuration.command.first ?? "")` was not found: "
+                        + "install it, or fix agent.command in stomper.toml (it must be on PATH or a path)", subject: kind.rawValue)
             }
             var agent = try CommandAgent(argv: configuration.command, template: try promptTemplate())
             agent.sandbox = sandbox?.agent(network: true)
@@ -38,8 +44,9 @@ extension Workspace {
             }
             var agent = try preset.agent(model: model, executable: configuration.agentExecutable, template: try promptTemplate())
             guard !requireRunnable || Self.isRunnable(agent.argv[0], from: repository.workdir) else {
-                throw CoreError(.agentUnavailable, "the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)",
-                                subject: kind.rawValue)
+                throw CoreError(
+                    .agentUnavailable, "the \(kind.rawValue) agent needs `\(agent.argv[0])`, which is not on PATH: \(preset.installHint)",
+                    subject: kind.rawValue)
             }
             agent.sandbox = sandbox?.agent(network: preset.needsNetwork, folders: preset.sandboxFolders, files: preset.sandboxFiles)
             return agent
@@ -53,22 +60,26 @@ extension Workspace {
         if !configuration.agentModel.isEmpty { settings.model = configuration.agentModel }
         settings.timeoutSeconds = Double(configuration.agentTimeoutSeconds)
         guard !settings.model.isEmpty else {
-            throw CoreError(.invalidSetting, "the chat agent needs a model: set agent.model in stomper.toml or pass --model (e.g. --model qwen2.5-coder:7b)",
-                            subject: "agent.model")
+            throw CoreError(
+                .invalidSetting, "the chat agent needs a model: set agent.model in stomper.toml or pass --model (e.g. --model qwen2.5-coder:7b)",
+                subject: "agent.model")
         }
         var key: String?
         if let variable = settings.apiKeyVariable {
             key = ProcessInfo.processInfo.environment[variable]
             guard !requireKey || !(key ?? "").isEmpty else {
-                throw CoreError(.agentUnavailable, "the chat agent's key variable \(variable) is not set: export \(variable)=<key>, "
-                                + "or set agent.chat.api_key_env = \"\" for an endpoint without a key", subject: "chat")
+                throw CoreError(
+                    .agentUnavailable,
+                    "the chat agent's key variable \(variable) is not set: export \(variable)=<key>, "
+                        + "or set agent.chat.api_key_env = \"\" for an endpoint without a key", subject: "chat")
             }
         }
         // A project template replaces the user message; it must carry the file.
         let template = configuration.promptTemplate.isEmpty ? PromptTemplate.chatUser : try promptTemplate()
         guard template.placeholders.contains(.file) else {
-            throw CoreError(.invalidSetting, "agent.prompt_template \(configuration.promptTemplate) has no {{file}}: the chat agent must send the file",
-                            subject: "agent.prompt_template")
+            throw CoreError(
+                .invalidSetting, "agent.prompt_template \(configuration.promptTemplate) has no {{file}}: the chat agent must send the file",
+                subject: "agent.prompt_template")
         }
         do {
             return try ChatAgent(settings: settings, apiKey: key, userTemplate: template)
@@ -83,8 +94,10 @@ extension Workspace {
         guard !path.isEmpty else { return .task }
         let full = path.hasPrefix("/") ? path : repository.workdir + "/" + path
         guard let data = FileManager.default.contents(atPath: full) else {
-            throw CoreError(.invalidSetting, "agent.prompt_template: cannot read \(path) (relative to the repository root); "
-                            + "fix the path or remove the setting", subject: "agent.prompt_template")
+            throw CoreError(
+                .invalidSetting,
+                "agent.prompt_template: cannot read \(path) (relative to the repository root); "
+                    + "fix the path or remove the setting", subject: "agent.prompt_template")
         }
         do {
             return try PromptTemplate(text: String(decoding: data, as: UTF8.self))

@@ -25,13 +25,16 @@ extension Workspace {
             let executable = await program(kind.executable(in: configuration))
             switch kind {
             case .ruff:
-                linters.append(RuffLinter(executable: executable, extraArguments: configuration.ruffArguments,
-                                          unsafeFixes: configuration.unsafeFixes))
+                linters.append(
+                    RuffLinter(
+                        executable: executable, extraArguments: configuration.ruffArguments,
+                        unsafeFixes: configuration.unsafeFixes))
             case .ruffFormat:
                 linters.append(RuffFormatLinter(executable: executable))
             case .mypy:
                 // Incremental checks: a cache per root under .git/stomper/mypy-cache (see MypyCache).
-                let cache = configuration.mypyCache
+                let cache =
+                    configuration.mypyCache
                     ? MypyCache(folder: repository.commonDir + "/stomper/mypy-cache", seedRoot: repository.workdir) : nil
                 linters.append(MypyLinter(executable: executable, extraArguments: configuration.mypyArguments, cache: cache))
             case .shellcheck:
@@ -39,17 +42,22 @@ extension Workspace {
             }
         }
         for tool in configuration.sarif {
-            linters.append(SarifLinter(name: tool.name, source: tool.command.isEmpty ? .file(tool.file) : .command(tool.command),
-                                       versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
+            linters.append(
+                SarifLinter(
+                    name: tool.name, source: tool.command.isEmpty ? .file(tool.file) : .command(tool.command),
+                    versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
         }
         for tool in configuration.patterns {
-            linters.append(try PatternLinter(name: tool.name, command: tool.command,
-                                             pattern: tool.pattern.isEmpty ? PatternLinter.defaultPattern : tool.pattern,
-                                             versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
+            linters.append(
+                try PatternLinter(
+                    name: tool.name, command: tool.command,
+                    pattern: tool.pattern.isEmpty ? PatternLinter.defaultPattern : tool.pattern,
+                    versionCommand: tool.versionCommand.isEmpty ? nil : tool.versionCommand))
         }
         guard !linters.isEmpty else {
-            throw CoreError(.noLinter, "no linter is enabled: set linters.enabled in stomper.toml (e.g. [\"ruff\"]) or add a [[quality.sarif]] tool",
-                            subject: "linters.enabled")
+            throw CoreError(
+                .noLinter, "no linter is enabled: set linters.enabled in stomper.toml (e.g. [\"ruff\"]) or add a [[quality.sarif]] tool",
+                subject: "linters.enabled")
         }
         return linters
     }
@@ -60,9 +68,11 @@ extension Workspace {
         var allowed: Set<SuppressionGate.Rule> = []
         for name in configuration.gateAllow {
             guard let rule = SuppressionGate.Rule(rawValue: name) else {
-                throw CoreError(.invalidSetting, "verify.gate_allow names an unknown rule \"\(name)\": "
-                                + "use \(SuppressionGate.Rule.allCases.map(\.rawValue).joined(separator: ", "))",
-                                subject: "verify.gate_allow")
+                throw CoreError(
+                    .invalidSetting,
+                    "verify.gate_allow names an unknown rule \"\(name)\": "
+                        + "use \(SuppressionGate.Rule.allCases.map(\.rawValue).joined(separator: ", "))",
+                    subject: "verify.gate_allow")
             }
             allowed.insert(rule)
         }

@@ -24,8 +24,10 @@ public struct RunRequest: Sendable {
     /// Mark an unfinished run of a dead process aborted instead of refusing to start.
     public var abandon: Bool
 
-    public init(paths: [String] = [], selection: FileSelection = FileSelection(), agent: StomperConfiguration.AgentKind? = nil,
-                parallel: Int? = nil, dryRun: Bool = false, branch: String? = nil, abandon: Bool = false) {
+    public init(
+        paths: [String] = [], selection: FileSelection = FileSelection(), agent: StomperConfiguration.AgentKind? = nil,
+        parallel: Int? = nil, dryRun: Bool = false, branch: String? = nil, abandon: Bool = false
+    ) {
         self.paths = paths
         self.selection = selection
         self.agent = agent
@@ -57,8 +59,10 @@ public struct PreparedRun: Sendable {
     /// The recorder of a resumed run, which is already in the ledger; nil for a new run.
     public let recorder: RunRecorder?
 
-    public init(pipeline: Pipeline, plan: FixPlan, ledger: Ledger, dryRun: Bool, abandonedRuns: [String] = [],
-                recorder: RunRecorder? = nil) {
+    public init(
+        pipeline: Pipeline, plan: FixPlan, ledger: Ledger, dryRun: Bool, abandonedRuns: [String] = [],
+        recorder: RunRecorder? = nil
+    ) {
         self.pipeline = pipeline
         self.plan = plan
         self.ledger = ledger
@@ -82,15 +86,16 @@ public struct PreparedRun: Sendable {
         let pipeline = self.pipeline, plan = self.plan, ledger = self.ledger, dryRun = self.dryRun
         let docs = DocsResult()
         do {
-            let summary = try await pipeline.run(plan, dryRun: dryRun, recorder: recorder, useCache: useCache, onEvent: onEvent,
-                                                 beforeCompletion: { _ in
-                                                     do {
-                                                         let report = try await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
-                                                         docs.value.withLock { $0 = (report, nil) }
-                                                     } catch {
-                                                         docs.value.withLock { $0 = (nil, "\(error)") }
-                                                     }
-                                                 })
+            let summary = try await pipeline.run(
+                plan, dryRun: dryRun, recorder: recorder, useCache: useCache, onEvent: onEvent,
+                beforeCompletion: { _ in
+                    do {
+                        let report = try await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
+                        docs.value.withLock { $0 = (report, nil) }
+                    } catch {
+                        docs.value.withLock { $0 = (nil, "\(error)") }
+                    }
+                })
             try? await ledger.flushWriteStatistics(runID: plan.runID)
             let (report, failure) = docs.value.withLock { $0 }
             return CompletedRun(runID: plan.runID, summary: summary, docs: report, docsFailure: failure)
@@ -160,8 +165,9 @@ extension Workspace {
         let ledger = try ledger ?? workspace.openLedger()
         let abandoned = try await RunGate.check(ledger, abandon: request.abandon, concurrentRunsAllowed: configuration.coordination.enabled)
         let pipeline = try await workspace.makePipeline(ledger: ledger, startsAgents: true)
-        let plan = try await pipeline.plan(paths: request.paths, selection: request.selection,
-                                           target: RunGate.planTarget(branch: configuration.fixBranch, dryRun: request.dryRun))
+        let plan = try await pipeline.plan(
+            paths: request.paths, selection: request.selection,
+            target: RunGate.planTarget(branch: configuration.fixBranch, dryRun: request.dryRun))
         return PreparedRun(pipeline: pipeline, plan: plan, ledger: ledger, dryRun: request.dryRun, abandonedRuns: abandoned)
     }
 
@@ -179,8 +185,10 @@ extension Workspace {
         let versions = (try? JSONDecoder().decode([String: String].self, from: Data(record.toolVersions.utf8))) ?? [:]
         let pipeline = try await replacing(stored).makePipeline(ledger: ledger, toolVersions: versions, startsAgents: true)
         let report = try await pipeline.prepareResume(of: record, ledger: ledger)
-        return PreparedResume(run: PreparedRun(pipeline: pipeline, plan: report.plan, ledger: ledger, dryRun: false,
-                                               recorder: report.recorder),
-                              record: record, report: report)
+        return PreparedResume(
+            run: PreparedRun(
+                pipeline: pipeline, plan: report.plan, ledger: ledger, dryRun: false,
+                recorder: report.recorder),
+            record: record, report: report)
     }
 }

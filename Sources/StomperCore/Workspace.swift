@@ -45,16 +45,19 @@ public struct Workspace: Sendable {
     /// `configFile` (else `stomper.toml`, else `pyproject.toml [tool.stomper]`) < `STOMPER_*` in
     /// `environment` < `flags`. Throws `CoreError.invalidPath` for a missing directory,
     /// `GitError.notARepository` outside git, `CoreError.invalidSetting` for a bad value.
-    public static func open(at directory: String, configFile: String? = nil,
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                            flags: [String: SettingValue] = [:], logger: Logger = Logger(label: "stomper")) throws -> Workspace {
+    public static func open(
+        at directory: String, configFile: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        flags: [String: SettingValue] = [:], logger: Logger = Logger(label: "stomper")
+    ) throws -> Workspace {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CoreError(.invalidPath, "directory \(directory) does not exist: check the -C/--directory path", subject: directory)
         }
         let repository = try GitRepository.discover(from: directory)
-        let settings = try ResolvedConfiguration.load(root: repository.workdir, explicitFile: configFile,
-                                                      environment: environment, flags: flags)
+        let settings = try ResolvedConfiguration.load(
+            root: repository.workdir, explicitFile: configFile,
+            environment: environment, flags: flags)
         return Workspace(repository: repository, settings: settings, logger: logger)
     }
 
@@ -79,15 +82,17 @@ public struct Workspace: Sendable {
 
     /// The ledger, waiting for another process's write at most CRIT_DB's maximum wait.
     public func openLedger() throws -> Ledger {
-        try Ledger.open(commonDir: repository.commonDir,
-                        maxWait: configuration.coordination[.critDB].maxWait(configuration.operationMode))
+        try Ledger.open(
+            commonDir: repository.commonDir,
+            maxWait: configuration.coordination[.critDB].maxWait(configuration.operationMode))
     }
 
     /// The anti-stomp layer for this repository: leases and fencing tokens in the ledger, shared by
     /// every stomper process on it. A lease whose holder process is gone is taken over at once.
     public func makeGuard(ledger: Ledger) -> StompGuard {
-        StompGuard(store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination,
-                   isAlive: { ProcessLiveness.isAlive(pid: $0.pid, host: $0.host) })
+        StompGuard(
+            store: LedgerLeaseStore(ledger: ledger), policy: configuration.coordination,
+            isAlive: { ProcessLiveness.isAlive(pid: $0.pid, host: $0.host) })
     }
 
     /// The pipeline this configuration describes. `toolVersions` are asked of the tools unless

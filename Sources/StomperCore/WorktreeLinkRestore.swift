@@ -28,10 +28,11 @@ func restoreWorktreeLink(at path: String, original: Data?) throws(CoreError) -> 
         try directory.remove(name)
         if let original { try directory.replace(name, with: [UInt8](original), permissions: 0o644) }
     } catch {
-        throw CoreError(.restoreFailed,
-                        "cannot restore the worktree's .git file after an agent changed it (\(error)); stop the run, remove "
-                        + "the worktree with `git worktree remove --force \(root)` and resume",
-                        underlying: error)
+        throw CoreError(
+            .restoreFailed,
+            "cannot restore the worktree's .git file after an agent changed it (\(error)); stop the run, remove "
+                + "the worktree with `git worktree remove --force \(root)` and resume",
+            underlying: error)
     }
     return [".git"]
 }

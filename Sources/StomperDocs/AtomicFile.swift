@@ -45,8 +45,9 @@ public enum AtomicFile {
         guard rename(temporary, absolutePath) == 0 else {
             let code = errno
             _ = unlink(temporary)
-            throw DocsError(.io, "could not move the new content into place: \(String(cString: strerror(code)))",
-                            path: absolutePath, errno: code)
+            throw DocsError(
+                .io, "could not move the new content into place: \(String(cString: strerror(code)))",
+                path: absolutePath, errno: code)
         }
         try syncFolder(folder)
     }
@@ -70,8 +71,10 @@ public enum AtomicFile {
             }
             return stale
         } catch {
-            throw DocsError(.io, "could not remove the stale temporary files in \(folder): \(error.message); remove "
-                            + "`.stomper-*.tmp` files there by hand if they are left", path: root + "/" + folder, underlying: error)
+            throw DocsError(
+                .io,
+                "could not remove the stale temporary files in \(folder): \(error.message); remove "
+                    + "`.stomper-*.tmp` files there by hand if they are left", path: root + "/" + folder, underlying: error)
         }
     }
 
@@ -83,8 +86,9 @@ public enum AtomicFile {
             if descriptor >= 0 { return (descriptor, path) }
             let code = errno
             if code != EEXIST {
-                throw DocsError(.io, "could not create a temporary file: \(String(cString: strerror(code)))",
-                                path: path, errno: code)
+                throw DocsError(
+                    .io, "could not create a temporary file: \(String(cString: strerror(code)))",
+                    path: path, errno: code)
             }
         }
         throw DocsError(.io, "could not find a free temporary file name", path: folder)
@@ -112,11 +116,14 @@ public enum AtomicFile {
     }
 
     /// Throws `.io` with `errno` when `status` is negative.
-    private static func check(_ status: Int32, _ what: String, _ path: String,
-                              file: String = #fileID, line: UInt = #line) throws(DocsError) {
+    private static func check(
+        _ status: Int32, _ what: String, _ path: String,
+        file: String = #fileID, line: UInt = #line
+    ) throws(DocsError) {
         guard status < 0 else { return }
         let code = errno
-        throw DocsError(.io, "\(what) \(path): \(String(cString: strerror(code)))", path: path, errno: code,
-                        file: file, line: line)
+        throw DocsError(
+            .io, "\(what) \(path): \(String(cString: strerror(code)))", path: path, errno: code,
+            file: file, line: line)
     }
 }

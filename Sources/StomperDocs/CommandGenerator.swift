@@ -17,8 +17,10 @@ public struct CommandGenerator: DocGenerator {
     public let outputLimit: Int
 
     /// Throws `.invalidConfiguration` for an empty command or a non-positive timeout or output limit.
-    public init(arguments: [String], timeout: Duration = .seconds(300), environment: [String: String?] = [:],
-                outputLimit: Int = 1 << 20) throws(DocsError) {
+    public init(
+        arguments: [String], timeout: Duration = .seconds(300), environment: [String: String?] = [:],
+        outputLimit: Int = 1 << 20
+    ) throws(DocsError) {
         guard let executable = arguments.first, !executable.isEmpty else {
             throw DocsError(.invalidConfiguration, "the docs command is empty; give the program to run and its arguments")
         }
@@ -48,8 +50,9 @@ public struct CommandGenerator: DocGenerator {
                 "docs command \(argv[0]) not found; install it or fix the docs command in the configuration",
                 path: request.path, commandLine: spec.commandLine, underlying: error)
         } catch let error as ProcessError {
-            throw DocsError(.generatorFailed, "docs command \(argv[0]) could not be started: \(error.message)",
-                            path: request.path, commandLine: spec.commandLine, underlying: error)
+            throw DocsError(
+                .generatorFailed, "docs command \(argv[0]) could not be started: \(error.message)",
+                path: request.path, commandLine: spec.commandLine, underlying: error)
         }
         let stderr = Self.excerpt(result.stderrText)
         if result.timedOut {

@@ -39,7 +39,8 @@ public enum DocHeader {
         if first.last == UInt8(ascii: "\r") { first = first.dropLast() }
         let line = String(decoding: first, as: UTF8.self)
         guard line.hasPrefix(prefix), line.hasSuffix(suffix),
-              line.utf8.count == prefix.utf8.count + 64 + suffix.utf8.count else { return nil }
+            line.utf8.count == prefix.utf8.count + 64 + suffix.utf8.count
+        else { return nil }
         let hash = String(line.dropFirst(prefix.count).dropLast(suffix.count))
         return isValidHash(hash) ? hash : nil
     }

@@ -25,7 +25,8 @@ public enum DocPath {
     /// True if `path` (repo-relative) lies inside `folder`: docs are never documented themselves.
     public static func isInside(_ path: String, folder: String = defaultFolder) -> Bool {
         guard let pathComponents = try? components(of: path, what: "path", allowRoot: false),
-              let folderComponents = try? components(of: folder, what: "docs folder", allowRoot: true) else { return false }
+            let folderComponents = try? components(of: folder, what: "docs folder", allowRoot: true)
+        else { return false }
         return pathComponents.count > folderComponents.count
             && Array(pathComponents.prefix(folderComponents.count)) == folderComponents
     }

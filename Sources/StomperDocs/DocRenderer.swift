@@ -4,8 +4,9 @@ public enum DocRenderer {
     /// blank lines and trailing whitespace are dropped and the doc ends with exactly one newline,
     /// so the same body always gives the same bytes whatever the generator's line-ending habits.
     public static func document(header: String, body: String) -> [UInt8] {
-        precondition(DocHeader.hash(inDoc: Array(header.utf8)) != nil && !header.contains("\n"),
-                     "DocRenderer.document(header:body:) needs a line from DocHeader.line(for:)")
+        precondition(
+            DocHeader.hash(inDoc: Array(header.utf8)) != nil && !header.contains("\n"),
+            "DocRenderer.document(header:body:) needs a line from DocHeader.line(for:)")
         var lines = body.split(separator: "\n", omittingEmptySubsequences: false)
         while let first = lines.first, first.allSatisfy(\.isWhitespace) { lines.removeFirst() }
         var trimmed = lines.joined(separator: "\n")

@@ -10,8 +10,10 @@ public struct DocRequest: Sendable, Hashable {
     public var workdir: String
 
     /// With `sourceHash` nil the hash is computed from `source`.
-    public init(path: String, source: [UInt8], sourceHash: String? = nil, lintStatus: LintStatus = LintStatus(),
-                workdir: String) {
+    public init(
+        path: String, source: [UInt8], sourceHash: String? = nil, lintStatus: LintStatus = LintStatus(),
+        workdir: String
+    ) {
         self.path = path
         self.source = source
         self.sourceHash = sourceHash ?? DocHeader.sha256Hex(source)

@@ -74,9 +74,11 @@ public final class DocgenCoordinator: Sendable {
     /// - Parameter lintStatus: the lint status of each source, as shown in its doc.
     /// - Parameter branchOnly: commit the docs only onto the branch's ref (`fix --branch`): the
     ///   working tree and index are neither written nor repaired.
-    public init(repository: GitRepository, branch: String, settings: DocgenSettings, resourceGuard: any ResourceGuard,
-                mode: OperationMode, generator: (any DocGenerator)? = nil, branchOnly: Bool = false,
-                lintStatus: @escaping @Sendable ([String]) async -> [String: LintStatus] = { _ in [:] }) throws(DocsError) {
+    public init(
+        repository: GitRepository, branch: String, settings: DocgenSettings, resourceGuard: any ResourceGuard,
+        mode: OperationMode, generator: (any DocGenerator)? = nil, branchOnly: Bool = false,
+        lintStatus: @escaping @Sendable ([String]) async -> [String: LintStatus] = { _ in [:] }
+    ) throws(DocsError) {
         self.repository = repository
         self.branch = branch
         self.settings = settings
@@ -117,8 +119,10 @@ public final class DocgenCoordinator: Sendable {
         var doc: TreeEntry?
     }
 
-    private func regenerateHolding(_ grant: LeaseGrant, _ paths: [String], statuses: [String: LintStatus], runID: String?,
-                                   message: String?) async throws -> DocgenReport {
+    private func regenerateHolding(
+        _ grant: LeaseGrant, _ paths: [String], statuses: [String: LintStatus], runID: String?,
+        message: String?
+    ) async throws -> DocgenReport {
         let repository = self.repository
         let branch = self.branch
         let folder = settings.folder
@@ -136,8 +140,9 @@ public final class DocgenCoordinator: Sendable {
             do {
                 docPath = try DocPath.for(source: path, folder: folder)
             } catch {
-                results[path] = DocgenResult(path: path, docPath: "", status: .error, reason: "\(error)", durationSeconds: 0,
-                                             runID: runID, generator: generatorName)
+                results[path] = DocgenResult(
+                    path: path, docPath: "", status: .error, reason: "\(error)", durationSeconds: 0,
+                    runID: runID, generator: generatorName)
                 continue
             }
             let (source, doc) = try await BlockingIO.run {
@@ -145,8 +150,9 @@ public final class DocgenCoordinator: Sendable {
                 return (entries[path], entries[docPath])
             }
             func skip(_ reason: String) {
-                results[path] = DocgenResult(path: path, docPath: docPath, status: .skipped, reason: reason, durationSeconds: 0,
-                                             runID: runID, generator: generatorName)
+                results[path] = DocgenResult(
+                    path: path, docPath: docPath, status: .skipped, reason: reason, durationSeconds: 0,
+                    runID: runID, generator: generatorName)
             }
             guard let source, source.mode == .regular || source.mode == .executable else {
                 skip("not a file on \(branch) (deleted, a link or a folder)")
@@ -160,9 +166,10 @@ public final class DocgenCoordinator: Sendable {
         for item in items {
             let start = ContinuousClock.now
             func finish(_ status: DocgenResult.Status, _ reason: String?, hash: String?) {
-                results[item.path] = DocgenResult(path: item.path, docPath: item.docPath, status: status, reason: reason,
-                                                  sourceHash: hash, durationSeconds: (ContinuousClock.now - start).docSeconds,
-                                                  runID: runID, generator: generatorName)
+                results[item.path] = DocgenResult(
+                    path: item.path, docPath: item.docPath, status: status, reason: reason,
+                    sourceHash: hash, durationSeconds: (ContinuousClock.now - start).docSeconds,
+                    runID: runID, generator: generatorName)
             }
             let (bytes, docBytes) = try await BlockingIO.run {
                 (try repository.blob(item.source.id), try item.doc.map { try repository.blob($0.id) })
@@ -173,9 +180,11 @@ public final class DocgenCoordinator: Sendable {
                 continue
             }
             do {
-                let body = try await generator.generate(DocRequest(path: item.path, source: bytes, sourceHash: hash,
-                                                                  lintStatus: statuses[item.path] ?? LintStatus(),
-                                                                  workdir: repository.workdir))
+                let body = try await generator.generate(
+                    DocRequest(
+                        path: item.path, source: bytes, sourceHash: hash,
+                        lintStatus: statuses[item.path] ?? LintStatus(),
+                        workdir: repository.workdir))
                 let document = DocRenderer.document(header: DocHeader.line(for: hash), body: body)
                 changes.append(PathChange(path: item.docPath, old: item.doc, new: try PathChange.Content(bytes: document)))
                 generated[item.path] = (hash, (ContinuousClock.now - start).docSeconds)
@@ -195,11 +204,13 @@ public final class DocgenCoordinator: Sendable {
                 let sourcePaths = items.map(\.path)
                 let current = try await BlockingIO.run { try repository.entries(at: sourcePaths, in: now) }
                 for item in items where generated[item.path] != nil && current[item.path] != item.source {
-                    let stale = CoordinationError(.docgenStale, resource: .docs,
-                                                  message: "\(item.path) changed on \(branch) while its doc was generated; run stomper docgen again")
-                    results[item.path] = DocgenResult(path: item.path, docPath: item.docPath, status: .error, reason: "\(stale)",
-                                                      sourceHash: generated[item.path]?.hash, durationSeconds: generated[item.path]?.seconds ?? 0,
-                                                      runID: runID, generator: generatorName)
+                    let stale = CoordinationError(
+                        .docgenStale, resource: .docs,
+                        message: "\(item.path) changed on \(branch) while its doc was generated; run stomper docgen again")
+                    results[item.path] = DocgenResult(
+                        path: item.path, docPath: item.docPath, status: .error, reason: "\(stale)",
+                        sourceHash: generated[item.path]?.hash, durationSeconds: generated[item.path]?.seconds ?? 0,
+                        runID: runID, generator: generatorName)
                     generated[item.path] = nil
                     changes.removeAll { $0.path == item.docPath }
                 }
@@ -212,16 +223,19 @@ public final class DocgenCoordinator: Sendable {
                 let workdir = repository.workdir
                 let edited = try await BlockingIO.run { () throws -> Set<String> in
                     _ = try repository.repairInterruptedLanding(branch: branch, changes: repairs)
-                    return Set(try repairs.filter { change in
-                        change.old == nil ? FileManager.default.fileExists(atPath: workdir + "/" + change.path)
-                            : try repository.hasUncommittedChanges(change.path)
-                    }.map(\.path))
+                    return Set(
+                        try repairs.filter { change in
+                            change.old == nil
+                                ? FileManager.default.fileExists(atPath: workdir + "/" + change.path)
+                                : try repository.hasUncommittedChanges(change.path)
+                        }.map(\.path))
                 }
                 for item in items where edited.contains(item.docPath) {
-                    results[item.path] = DocgenResult(path: item.path, docPath: item.docPath, status: .skipped,
-                                                      reason: "the doc \(item.docPath) has uncommitted changes; commit or discard them first",
-                                                      sourceHash: generated[item.path]?.hash, durationSeconds: 0, runID: runID,
-                                                      generator: generatorName)
+                    results[item.path] = DocgenResult(
+                        path: item.path, docPath: item.docPath, status: .skipped,
+                        reason: "the doc \(item.docPath) has uncommitted changes; commit or discard them first",
+                        sourceHash: generated[item.path]?.hash, durationSeconds: 0, runID: runID,
+                        generator: generatorName)
                     generated[item.path] = nil
                 }
                 changes.removeAll { edited.contains($0.path) }
@@ -229,16 +243,20 @@ public final class DocgenCoordinator: Sendable {
             if !changes.isEmpty {
                 let text = message ?? Self.message(count: changes.count, runID: runID)
                 // Ref-only: a writer for the tip just read (docs follow landed fixes, so the branch exists).
-                let writer = branchOnly ? BranchWriter(repository: repository, target: .branchOnly(branch: branch, startPoint: now))
+                let writer =
+                    branchOnly
+                    ? BranchWriter(repository: repository, target: .branchOnly(branch: branch, startPoint: now))
                     : self.writer
-                commit = try await writer.land(Patch(base: now, changes: changes), message: text, author: nil, durable: !branchOnly,
-                                               fence: { try grant.checkWrite() })
+                commit = try await writer.land(
+                    Patch(base: now, changes: changes), message: text, author: nil, durable: !branchOnly,
+                    fence: { try grant.checkWrite() })
             }
         }
         for item in items {
             guard let done = generated[item.path] else { continue }
-            results[item.path] = DocgenResult(path: item.path, docPath: item.docPath, status: .generated, sourceHash: done.hash,
-                                              durationSeconds: done.seconds, runID: runID, generator: generatorName)
+            results[item.path] = DocgenResult(
+                path: item.path, docPath: item.docPath, status: .generated, sourceHash: done.hash,
+                durationSeconds: done.seconds, runID: runID, generator: generatorName)
         }
         return DocgenReport(results: paths.compactMap { results[$0] }, commit: commit)
     }

@@ -25,8 +25,10 @@ public struct DocgenResult: Codable, Sendable, Hashable {
     /// The generator's name (`outline`, `command`).
     public var generator: String
 
-    public init(path: String, docPath: String, status: Status, reason: String? = nil, sourceHash: String? = nil,
-                durationSeconds: Double, runID: String? = nil, job: String? = nil, generator: String) {
+    public init(
+        path: String, docPath: String, status: Status, reason: String? = nil, sourceHash: String? = nil,
+        durationSeconds: Double, runID: String? = nil, job: String? = nil, generator: String
+    ) {
         self.path = path
         self.docPath = docPath
         self.status = status

@@ -52,8 +52,9 @@ public struct OutlineGenerator: DocGenerator {
         if !diagnostics.isEmpty {
             lines += ["## Diagnostics", ""]
             for diagnostic in diagnostics.prefix(diagnosticLimit) {
-                lines.append("- line \(diagnostic.line), column \(diagnostic.column): \(Self.code(diagnostic.code)) "
-                             + "\(diagnostic.message) (\(diagnostic.tool))")
+                lines.append(
+                    "- line \(diagnostic.line), column \(diagnostic.column): \(Self.code(diagnostic.code)) "
+                        + "\(diagnostic.message) (\(diagnostic.tool))")
             }
             if diagnostics.count > diagnosticLimit {
                 lines.append("- … and \(diagnostics.count - diagnosticLimit) more")

@@ -25,12 +25,16 @@ enum PythonOutline {
             }
             if isDefinition(head) {
                 let end = headerEnd(range, text: text, kinds: kinds, depths: depths)
-                entries.append(OutlineEntry(line: text.line(of: range.lowerBound),
-                                            signature: text.signature(range.lowerBound..<end, kinds: kinds, limit: 200),
-                                            decorators: decorators))
+                entries.append(
+                    OutlineEntry(
+                        line: text.line(of: range.lowerBound),
+                        signature: text.signature(range.lowerBound..<end, kinds: kinds, limit: 200),
+                        decorators: decorators))
             } else if isConstantAssignment(head) {
-                entries.append(OutlineEntry(line: text.line(of: range.lowerBound),
-                                            signature: text.signature(range, kinds: kinds, limit: 80)))
+                entries.append(
+                    OutlineEntry(
+                        line: text.line(of: range.lowerBound),
+                        signature: text.signature(range, kinds: kinds, limit: 80)))
             }
             decorators = []
         }

@@ -44,7 +44,8 @@ public enum SourceLanguage: String, Sendable, Hashable, CaseIterable {
         if program == "swift" { return .swift }
         let pythonVersion = program.drop { $0.isLetter }
         if ["python", "pypy"].contains(String(program.prefix(program.count - pythonVersion.count))),
-           pythonVersion.allSatisfy({ $0.isNumber || $0 == "." }) {
+            pythonVersion.allSatisfy({ $0.isNumber || $0 == "." })
+        {
             return .python
         }
         return nil

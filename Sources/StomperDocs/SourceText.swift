@@ -74,7 +74,8 @@ struct SourceText {
                 continue
             }
             if kind == .code, scalar == "\\", index + 1 < range.upperBound,
-               scalars[index + 1] == "\n" || scalars[index + 1] == "\r" {
+                scalars[index + 1] == "\n" || scalars[index + 1] == "\r"
+            {
                 pendingSpace = true  // a Python or shell line continuation
                 continue
             }

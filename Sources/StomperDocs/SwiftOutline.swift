@@ -58,7 +58,8 @@ enum SwiftOutline {
             if kinds[j] == .code, parens[j] == 0 {
                 if s[j] == "{" || s[j] == ";" { return j }
                 if s[j] == "\n", !endsWithComma(before: j, text: text, kinds: kinds),
-                   !nextLineContinues(after: j, text: text, kinds: kinds) {
+                    !nextLineContinues(after: j, text: text, kinds: kinds)
+                {
                     return j
                 }
             }

@@ -26,8 +26,9 @@ public struct NoFollowFolder: Sendable {
             let descriptor = openat(folder, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
             guard descriptor >= 0 else {
                 throw errno == ELOOP
-                    ? NoFollowError(.symbolicLink, "the file is a symbolic link; stomper does not read or write through it",
-                                    path: relative)
+                    ? NoFollowError(
+                        .symbolicLink, "the file is a symbolic link; stomper does not read or write through it",
+                        path: relative)
                     : failure("cannot open the file", relative)
             }
             defer { close(descriptor) }
@@ -56,8 +57,10 @@ public struct NoFollowFolder: Sendable {
     /// replaced, not written through; a link on the way is an error. With `durable`, the new
     /// content is flushed before the rename and the folder after it, so a crash leaves the old or
     /// the new file, never an empty one; otherwise nothing is flushed.
-    public func replaceFile(_ relative: String, with bytes: [UInt8], permissions: UInt32,
-                            durable: Bool = false) throws(NoFollowError) {
+    public func replaceFile(
+        _ relative: String, with bytes: [UInt8], permissions: UInt32,
+        durable: Bool = false
+    ) throws(NoFollowError) {
         try withParent(of: relative) { (folder, name) throws(NoFollowError) in
             var temporary = ""
             var descriptor: Int32 = -1
@@ -108,10 +111,12 @@ public struct NoFollowFolder: Sendable {
             guard next >= 0 else {
                 var info = stat()
                 if errno == ELOOP || errno == ENOTDIR,
-                   fstatat(folder, component, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
-                    throw NoFollowError(.symbolicLink,
-                                        "\(component) on the way to it is a symbolic link; stomper does not read or write through it",
-                                        path: relative)
+                    fstatat(folder, component, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK
+                {
+                    throw NoFollowError(
+                        .symbolicLink,
+                        "\(component) on the way to it is a symbolic link; stomper does not read or write through it",
+                        path: relative)
                 }
                 throw failure("cannot open the folder \(component)", relative)
             }
@@ -124,8 +129,9 @@ public struct NoFollowFolder: Sendable {
     /// An `.io` error for the `errno` of the call that just failed, made where the caller is.
     private func failure(_ what: String, _ path: String, file: String = #fileID, line: UInt = #line) -> NoFollowError {
         let number = errno
-        return NoFollowError(.io, "\(what): \(String(cString: strerror(number)))", path: path, errno: number,
-                             file: file, line: line)
+        return NoFollowError(
+            .io, "\(what): \(String(cString: strerror(number)))", path: path, errno: number,
+            file: file, line: line)
     }
 }
 

@@ -19,10 +19,11 @@ extension BranchWriter {
             let stamp = FileStamp(repository.commonDir + "/" + lock)
             if let stamp, confined.waitedOut.contains(stamp) || ContinuousClock.now - start > lockWait {
                 confined.waitedOut.insert(stamp)
-                throw GitError(.indexLocked,
-                               "\(lock == "index.lock" ? "the main index" : branch) has been locked by another git process "
-                               + "for over \(lockWait); if no git command is running, remove .git/\(lock)",
-                               path: ".git/" + lock)
+                throw GitError(
+                    .indexLocked,
+                    "\(lock == "index.lock" ? "the main index" : branch) has been locked by another git process "
+                        + "for over \(lockWait); if no git command is running, remove .git/\(lock)",
+                    path: ".git/" + lock)
             }
             if !announced {
                 announced = true
@@ -59,8 +60,10 @@ extension BranchWriter {
     /// Writes the patch's paths into the main working tree and index as a checkout of `commit`
     /// would. On failure, puts back what the branch tip holds (which is what the clean checkout
     /// held) and rethrows.
-    func writeCheckout(_ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)], commit: ObjectID,
-                       tip: ObjectID) throws(GitError) {
+    func writeCheckout(
+        _ repo: RepositoryHandle, _ writes: [(change: PathChange, durable: Bool)], commit: ObjectID,
+        tip: ObjectID
+    ) throws(GitError) {
         do throws(GitError) {
             try apply(writes.map { ($0.change.path, $0.change.new, $0.durable) }, repo: repo, attributesFrom: commit)
         } catch {
@@ -71,17 +74,20 @@ extension BranchWriter {
 
     /// Puts back what the tip holds after `failure`; if that fails too, the working tree holds an
     /// unlanded fix, and the error says so and what to do (never swallowed: it could lose work).
-    func restoreCheckout(_ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID,
-                         after failure: GitError) throws(GitError) {
+    func restoreCheckout(
+        _ repo: RepositoryHandle, _ changes: [PathChange], tip: ObjectID,
+        after failure: GitError
+    ) throws(GitError) {
         do throws(GitError) {
             try restoreCheckout(repo, changes, tip: tip)
         } catch {
             let paths = changes.map(\.path)
-            throw GitError(.restoreFailed,
-                           "landing on \(branch) failed (\(failure)) and putting back \(paths.joined(separator: ", ")) failed "
-                           + "too (\(error)): the working tree and index may hold the unlanded fix. Check `git status`; "
-                           + "if none of the changes there are yours, `git checkout HEAD -- <path>` restores each path",
-                           path: paths.first, underlying: error)
+            throw GitError(
+                .restoreFailed,
+                "landing on \(branch) failed (\(failure)) and putting back \(paths.joined(separator: ", ")) failed "
+                    + "too (\(error)): the working tree and index may hold the unlanded fix. Check `git status`; "
+                    + "if none of the changes there are yours, `git checkout HEAD -- <path>` restores each path",
+                path: paths.first, underlying: error)
         }
     }
 
@@ -100,8 +106,10 @@ extension BranchWriter {
     /// Writes each state into the main working tree and index as a checkout of `commit` would
     /// (`RepositoryHandle.checkOut`: the blob through the to-worktree filters, the index entry
     /// naming the blob), or removes the path.
-    private func apply(_ states: [(path: String, content: PathChange.Content?, durable: Bool)],
-                       repo: RepositoryHandle, attributesFrom commit: ObjectID) throws(GitError) {
+    private func apply(
+        _ states: [(path: String, content: PathChange.Content?, durable: Bool)],
+        repo: RepositoryHandle, attributesFrom commit: ObjectID
+    ) throws(GitError) {
         let index = try repo.index()
         // Reloads only if another process rewrote the file since this handle read it: the writer
         // keeps its handle, so the index is parsed once, not once per landing.
@@ -110,8 +118,9 @@ extension BranchWriter {
         let directory = ConfinedDirectory(root: repository.workdir, obstacles: .refuse)
         for state in states {
             if let content = state.content {
-                try repo.checkOut(content, at: state.path, in: directory, index: index, attributesFrom: commit,
-                                  durable: state.durable)
+                try repo.checkOut(
+                    content, at: state.path, in: directory, index: index, attributesFrom: commit,
+                    durable: state.durable)
             } else {
                 try directory.removeFile(state.path)
                 let removed = git_index_remove_bypath(index.pointer, state.path)

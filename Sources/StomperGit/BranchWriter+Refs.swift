@@ -38,8 +38,9 @@ extension BranchWriter {
         defer { git_reference_free(head) }
         let target = git_reference_symbolic_target(head).map { String(cString: $0) }
         guard target == refName else {
-            throw GitError(.detachedHead,
-                           "HEAD of the main working tree is no longer on \(branch); switch back to it or run stomper again")
+            throw GitError(
+                .detachedHead,
+                "HEAD of the main working tree is no longer on \(branch); switch back to it or run stomper again")
         }
         var oid = git_oid()
         try LibGit2.check(git_reference_name_to_id(&oid, repo.pointer, refName), "reading \(refName)")
@@ -58,8 +59,9 @@ extension BranchWriter {
         var parents: [OpaquePointer?] = [parentCommit.pointer]
         var commitOid = git_oid()
         try LibGit2.check(
-            git_commit_create(&commitOid, repo.pointer, nil, signature, signature, "UTF-8", message,
-                              tree.pointer, 1, &parents),
+            git_commit_create(
+                &commitOid, repo.pointer, nil, signature, signature, "UTF-8", message,
+                tree.pointer, 1, &parents),
             "creating the commit")
         return (ObjectID(commitOid), tree)
     }

@@ -57,14 +57,19 @@ public final class BranchWriter: Sendable {
         self.init(repository: repository, target: target, beforeBranchMove: nil)
     }
 
-    convenience init(repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
-                     onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
-        self.init(repository: repository, target: .checkout(branch: branch), beforeBranchMove: beforeBranchMove,
-                  onLockWait: onLockWait, lockWait: lockWait)
+    convenience init(
+        repository: GitRepository, branch: String, beforeBranchMove: (@Sendable () -> Void)?,
+        onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)
+    ) {
+        self.init(
+            repository: repository, target: .checkout(branch: branch), beforeBranchMove: beforeBranchMove,
+            onLockWait: onLockWait, lockWait: lockWait)
     }
 
-    init(repository: GitRepository, target: LandingTarget, beforeBranchMove: (@Sendable () -> Void)?,
-         onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)) {
+    init(
+        repository: GitRepository, target: LandingTarget, beforeBranchMove: (@Sendable () -> Void)?,
+        onLockWait: (@Sendable (String) -> Void)? = nil, lockWait: Duration = .seconds(5)
+    ) {
         self.repository = repository
         self.target = target
         self.beforeBranchMove = beforeBranchMove
@@ -83,13 +88,17 @@ public final class BranchWriter: Sendable {
     /// the caller's fencing-token check. Whatever it throws is rethrown and nothing is written.
     /// With `durable`, each file written to the main working tree is fsynced before its rename and
     /// its folder after (generated docs: a crash leaves the old file or the new one, on disk).
-    public func land(_ patch: Patch, message: String, author: Signature?, durable: Bool = false,
-                     fence: (@Sendable () throws -> Void)? = nil) async throws -> ObjectID {
+    public func land(
+        _ patch: Patch, message: String, author: Signature?, durable: Bool = false,
+        fence: (@Sendable () throws -> Void)? = nil
+    ) async throws -> ObjectID {
         precondition(!patch.isEmpty, "an empty patch must not be landed")
         return try await withCheckedThrowingContinuation { continuation in
             pending.withLock {
-                $0.append(Request(patch: patch, message: message, author: author, durable: durable, fence: fence,
-                                  continuation: continuation))
+                $0.append(
+                    Request(
+                        patch: patch, message: message, author: author, durable: durable, fence: fence,
+                        continuation: continuation))
             }
             queue.async { self.drain() }
         }
@@ -154,8 +163,10 @@ public final class BranchWriter: Sendable {
     /// land gets its error in `results` and is left out. Returns false when the branch moved
     /// between reading its tip and the compare-and-swap; the checkout has then been restored and
     /// the members without a result may try again. Throws what fails the group as a whole.
-    private func landOnce(_ members: [(index: Int, request: Request)], repo: RepositoryHandle,
-                          results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
+    private func landOnce(
+        _ members: [(index: Int, request: Request)], repo: RepositoryHandle,
+        results: inout [Result<ObjectID, any Error>?]
+    ) throws(GitError) -> Bool {
         if case .branchOnly(_, let startPoint) = target {
             return try landOnRefOnly(members, repo: repo, startPoint: startPoint, results: &results)
         }
@@ -192,9 +203,12 @@ public final class BranchWriter: Sendable {
     /// commits built and the last one. A member that cannot land (its fence refuses, its file
     /// changed on the branch since its base, or — `checkingCheckout` — the main checkout has
     /// uncommitted changes there) gets its error in `results` and is left out of the chain.
-    private func buildChain(_ members: [(index: Int, request: Request)], on tip: ObjectID, repo: RepositoryHandle,
-                            checkingCheckout: Bool, results: inout [Result<ObjectID, any Error>?])
-        throws(GitError) -> (built: [(index: Int, commit: ObjectID)], last: ObjectID) {
+    private func buildChain(
+        _ members: [(index: Int, request: Request)], on tip: ObjectID, repo: RepositoryHandle,
+        checkingCheckout: Bool, results: inout [Result<ObjectID, any Error>?]
+    )
+        throws(GitError) -> (built: [(index: Int, commit: ObjectID)], last: ObjectID)
+    {
         var parent = tip
         var tree = try repo.tree(ofCommit: tip)
         var built: [(index: Int, commit: ObjectID)] = []
@@ -209,8 +223,9 @@ public final class BranchWriter: Sendable {
                         throw GitError(.uncommittedChanges, "uncommitted changes", path: change.path)
                     }
                 }
-                let (commit, newTree) = try buildCommit(repo, parent: parent, parentTree: tree, patch: request.patch,
-                                                        message: request.message, author: request.author)
+                let (commit, newTree) = try buildCommit(
+                    repo, parent: parent, parentTree: tree, patch: request.patch,
+                    message: request.message, author: request.author)
                 parent = commit
                 tree = newTree
                 built.append((index, commit))
@@ -225,8 +240,10 @@ public final class BranchWriter: Sendable {
     /// the branch does not exist yet) and the ref moves with compare-and-swap (created with
     /// force off when missing; someone else creating it first counts as moved). No HEAD check, no
     /// dirty check, no working tree or index write: there is nothing to restore when it fails.
-    private func landOnRefOnly(_ members: [(index: Int, request: Request)], repo: RepositoryHandle, startPoint: ObjectID,
-                               results: inout [Result<ObjectID, any Error>?]) throws(GitError) -> Bool {
+    private func landOnRefOnly(
+        _ members: [(index: Int, request: Request)], repo: RepositoryHandle, startPoint: ObjectID,
+        results: inout [Result<ObjectID, any Error>?]
+    ) throws(GitError) -> Bool {
         let existing = try refTip(repo)
         let tip = existing ?? startPoint
         let (built, parent) = try buildChain(members, on: tip, repo: repo, checkingCheckout: false, results: &results)
@@ -237,12 +254,15 @@ public final class BranchWriter: Sendable {
         // moving the ref under that checkout would make its index and files show the fixes
         // reverted. Checked under the landing lock, which every stomper landing holds.
         if let checkout = repository.worktreeCheckingOut(branch: branch) {
-            throw GitError(.detachedHead, "\(branch) is checked out in \(checkout) now: stomper lands on it only while no "
-                           + "working tree has it checked out")
+            throw GitError(
+                .detachedHead,
+                "\(branch) is checked out in \(checkout) now: stomper lands on it only while no "
+                    + "working tree has it checked out")
         }
         let last = members.last { results[$0.index] == nil }!.request
         let message = built.count == 1 ? last.message : "\(built.count) commits, the last: \(last.message)"
-        let moved = existing == nil
+        let moved =
+            existing == nil
             ? try createBranch(repo, at: parent, message: message)
             : try moveBranch(repo, from: tip, to: parent, message: message)
         guard moved else { return false }

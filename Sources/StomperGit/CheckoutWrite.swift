@@ -10,8 +10,10 @@ extension RepositoryHandle {
     /// The entry names the blob itself, not a hash of the file read back, so the index matches
     /// the commit even where the filters do not round-trip (a blob that already holds CRLF), and
     /// the file is not read and hashed again. The blob must be in the object store.
-    func checkOut(_ content: PathChange.Content, at path: String, in directory: ConfinedDirectory, index: IndexHandle,
-                  attributesFrom commit: ObjectID, durable: Bool = false) throws(GitError) {
+    func checkOut(
+        _ content: PathChange.Content, at path: String, in directory: ConfinedDirectory, index: IndexHandle,
+        attributesFrom commit: ObjectID, durable: Bool = false
+    ) throws(GitError) {
         var written = content
         if content.mode != .symlink {
             written.bytes = try filteredBlob(content.id, as: path, attributesFrom: commit)
@@ -29,10 +31,12 @@ extension IndexHandle {
     /// written there (`info`), so git takes the file as unchanged without hashing it again.
     func add(_ path: String, blob: ObjectID, mode: FileMode, written info: stat) throws(GitError) {
         var item = git_index_entry()
-        item.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec),
-                                    nanoseconds: UInt32(truncatingIfNeeded: info.st_ctim.tv_nsec))
-        item.mtime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec),
-                                    nanoseconds: UInt32(truncatingIfNeeded: info.st_mtim.tv_nsec))
+        item.ctime = git_index_time(
+            seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec),
+            nanoseconds: UInt32(truncatingIfNeeded: info.st_ctim.tv_nsec))
+        item.mtime = git_index_time(
+            seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec),
+            nanoseconds: UInt32(truncatingIfNeeded: info.st_mtim.tv_nsec))
         item.dev = UInt32(truncatingIfNeeded: info.st_dev)
         item.ino = UInt32(truncatingIfNeeded: info.st_ino)
         item.mode = mode.rawValue

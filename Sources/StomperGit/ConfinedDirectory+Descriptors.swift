@@ -9,8 +9,10 @@ extension ConfinedDirectory {
     /// Runs `body` with a descriptor of the folder holding `relative`'s last component, reached
     /// without following links, and that component's name. Without `creating`, a parent that is
     /// missing or not a folder means the path is not there: `body` does not run.
-    func withParent(of relative: String, creating: Bool, allowingDot: Bool = false,
-                    _ body: (Int32, String) throws(GitError) -> Void) throws(GitError) {
+    func withParent(
+        of relative: String, creating: Bool, allowingDot: Bool = false,
+        _ body: (Int32, String) throws(GitError) -> Void
+    ) throws(GitError) {
         var components = try Self.components(of: relative, allowingDot: allowingDot)
         let name = components.removeLast()
         guard let folder = try openFolder(components, creating: creating, relative: relative) else { return }
@@ -32,9 +34,10 @@ extension ConfinedDirectory {
         let rootDescriptor = try openRoot()
         if components.isEmpty { return rootDescriptor }
         if !perComponent {
-            let descriptor = stomper_openat2(rootDescriptor, components.joined(separator: "/"),
-                                             UInt64(O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0,
-                                             UInt64(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS))
+            let descriptor = stomper_openat2(
+                rootDescriptor, components.joined(separator: "/"),
+                UInt64(O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0,
+                UInt64(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS))
             if descriptor >= 0 {
                 close(rootDescriptor)
                 return descriptor
@@ -62,10 +65,11 @@ extension ConfinedDirectory {
                     // A file or a symbolic link where a folder should be.
                     guard obstacles == .replace else {
                         close(folder)
-                        throw GitError(.invalidPath,
-                                       "\(component) on the way to this path is a file or a symbolic link, not a folder; "
-                                       + "stomper does not write through it: move it away and run stomper again",
-                                       path: relative)
+                        throw GitError(
+                            .invalidPath,
+                            "\(component) on the way to this path is a file or a symbolic link, not a folder; "
+                                + "stomper does not write through it: move it away and run stomper again",
+                            path: relative)
                     }
                     guard unlinkat(folder, component, 0) == 0 || errno == ENOENT else {
                         let error = failure("cannot remove a file in the way of a folder", relative)
@@ -93,8 +97,10 @@ extension ConfinedDirectory {
 
     // MARK: - Primitives on a parent descriptor
 
-    func replace(_ relative: String, with bytes: [UInt8], create permissions: mode_t, exact: Bool,
-                 durable: Bool) throws(GitError) {
+    func replace(
+        _ relative: String, with bytes: [UInt8], create permissions: mode_t, exact: Bool,
+        durable: Bool
+    ) throws(GitError) {
         try withParent(of: relative, creating: true) { (folder, name) throws(GitError) in
             let temporary = Self.temporaryName()
             let descriptor = openat(folder, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
@@ -197,8 +203,9 @@ extension ConfinedDirectory {
         for (position, component) in components.enumerated() {
             let lastDot = allowingDot && position == components.count - 1 && component == "."
             if component.isEmpty || component == ".." || (component == "." && !lastDot) || component.contains("\0") {
-                throw GitError(.invalidPath, "the path is absolute, empty or leaves its folder; stomper refuses to write it",
-                               path: relative)
+                throw GitError(
+                    .invalidPath, "the path is absolute, empty or leaves its folder; stomper refuses to write it",
+                    path: relative)
             }
         }
         return components

@@ -81,7 +81,8 @@ public struct ConfinedDirectory: Sendable {
         try withParent(of: relative, creating: true) { (folder, name) throws(GitError) in
             var info = stat()
             if fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG,
-               info.st_nlink == 1, (info.st_mode & S_IXUSR != 0) == executable {
+                info.st_nlink == 1, (info.st_mode & S_IXUSR != 0) == executable
+            {
                 let descriptor = openat(folder, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
                 if descriptor >= 0 {
                     defer { close(descriptor) }
@@ -95,8 +96,9 @@ public struct ConfinedDirectory: Sendable {
                 }
             }
             try removeEntry(name, in: folder, relative: relative)
-            let descriptor = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                    executable ? 0o755 : 0o644)
+            let descriptor = openat(
+                folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                executable ? 0o755 : 0o644)
             guard descriptor >= 0 else { throw failure("cannot create a file", relative) }
             defer { close(descriptor) }
             try writeAll(bytes, to: descriptor, relative: relative)

@@ -95,8 +95,11 @@ extension GitError {
         var details: [ErrorDetail] = []
         if let path { details.append(ErrorDetail("path", path)) }
         if let libgit2 {
-            details.append(ErrorDetail("libgit2", "\(libgit2.codeName) (\(libgit2.code)), class \(libgit2.className) "
-                                       + "(\(libgit2.errorClass)): \(libgit2.message)"))
+            details.append(
+                ErrorDetail(
+                    "libgit2",
+                    "\(libgit2.codeName) (\(libgit2.code)), class \(libgit2.className) "
+                        + "(\(libgit2.errorClass)): \(libgit2.message)"))
         }
         return details
     }

@@ -32,8 +32,9 @@ extension GitRepository {
         let base = try Self.commitTree(repo, revision: revision)
         let head: TreeHandle? = try repo.headCommitID().map { (id) throws(GitError) -> TreeHandle in try repo.tree(ofCommit: id) }
         var diff: OpaquePointer?
-        try LibGit2.check(git_diff_tree_to_tree(&diff, repo.pointer, base.pointer, head?.pointer, nil),
-                          "diffing \(revision) against HEAD")
+        try LibGit2.check(
+            git_diff_tree_to_tree(&diff, repo.pointer, base.pointer, head?.pointer, nil),
+            "diffing \(revision) against HEAD")
         defer { git_diff_free(diff) }
         var find = git_diff_find_options()
         try LibGit2.check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "initialising rename detection")
@@ -64,17 +65,19 @@ extension GitRepository {
         let result = git_revparse_single(&object, repo.pointer, revision)
         if result < 0 {
             let details = LibGit2.error(result, "resolving \(revision)").libgit2
-            throw GitError(.objectNotFound,
-                           "revision `\(revision)` does not resolve to a commit: run `git fetch` if it is a remote branch, or pass a valid branch, tag or commit",
-                           libgit2: details)
+            throw GitError(
+                .objectNotFound,
+                "revision `\(revision)` does not resolve to a commit: run `git fetch` if it is a remote branch, or pass a valid branch, tag or commit",
+                libgit2: details)
         }
         defer { git_object_free(object) }
         var commit: OpaquePointer?
         let peeled = git_object_peel(&commit, object, GIT_OBJECT_COMMIT)
         if peeled < 0 {
             let details = LibGit2.error(peeled, "peeling \(revision)").libgit2
-            throw GitError(.objectNotFound, "revision `\(revision)` does not name a commit: pass a branch, tag or commit",
-                           libgit2: details)
+            throw GitError(
+                .objectNotFound, "revision `\(revision)` does not name a commit: pass a branch, tag or commit",
+                libgit2: details)
         }
         defer { git_object_free(commit) }
         var tree: OpaquePointer?

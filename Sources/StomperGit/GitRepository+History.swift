@@ -41,8 +41,10 @@ extension GitRepository {
     }
 
     /// libgit2's walk of `tip` minus `base`, newest first; false when it failed before the end.
-    private func revwalk(_ repo: RepositoryHandle, from tip: ObjectID, excluding base: ObjectID?,
-                         _ body: (ObjectID, CommitHandle) -> Void) throws(GitError) -> Bool {
+    private func revwalk(
+        _ repo: RepositoryHandle, from tip: ObjectID, excluding base: ObjectID?,
+        _ body: (ObjectID, CommitHandle) -> Void
+    ) throws(GitError) -> Bool {
         var walk: OpaquePointer?
         try LibGit2.check(git_revwalk_new(&walk, repo.pointer), "starting a history walk")
         defer { git_revwalk_free(walk) }
@@ -74,16 +76,22 @@ extension GitRepository {
     ///
     /// Runs inside the landing lock every process's landings share, so a live process's landing is
     /// never mid-write (its temporary files are not taken for a dead one's).
-    public func repairInterruptedLanding(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
+    public func repairInterruptedLanding(
+        branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)]
+    )
         throws -> [String]
     {
-        try LandingLock.withLock(commonDir: commonDir,
-                                 clearing: ["index.lock", "refs/heads/\(branch).lock"]) { () throws(GitError) -> [String] in
+        try LandingLock.withLock(
+            commonDir: commonDir,
+            clearing: ["index.lock", "refs/heads/\(branch).lock"]
+        ) { () throws(GitError) -> [String] in
             try repairLocked(branch: branch, changes: changes)
         }
     }
 
-    private func repairLocked(branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)])
+    private func repairLocked(
+        branch: String, changes: [(path: String, old: TreeEntry?, new: ObjectID?)]
+    )
         throws(GitError) -> [String]
     {
         let repo = try open()
@@ -112,7 +120,8 @@ extension GitRepository {
                 try repo.cleaned(bytes, as: change.path, attributesFrom: tip)
             }
             let indexHolds = try repo.indexEntryID(change.path)
-            let wroteWorking = change.new.map { working?.id == $0 && working?.mode != .symlink }
+            let wroteWorking =
+                change.new.map { working?.id == $0 && working?.mode != .symlink }
                 ?? (working == nil && onBranch != nil)
             let wroteIndex = indexHolds == change.new && indexHolds != onBranch?.id
             if wroteWorking {
@@ -127,8 +136,9 @@ extension GitRepository {
         for (path, old, working) in restore {
             switch (old, working) {
             case (let old?, true):
-                try repo.checkOut(PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), at: path,
-                                  in: directory, index: index, attributesFrom: tip)
+                try repo.checkOut(
+                    PathChange.Content(bytes: try repo.blob(old.id), mode: old.mode, id: old.id), at: path,
+                    in: directory, index: index, attributesFrom: tip)
             case (nil, true):
                 try directory.removeFile(path)
                 try LibGit2.check(git_index_remove_bypath(index.pointer, path), "removing from the index", path: path)

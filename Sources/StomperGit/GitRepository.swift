@@ -30,9 +30,10 @@ public struct GitRepository: Sendable, Hashable {
         defer { git_buf_dispose(&buffer) }
         let found = git_repository_discover(&buffer, path, 0, nil)
         if found == GIT_ENOTFOUND.rawValue {
-            throw GitError(.notARepository,
-                           "not inside a git repository: run stomper from a git working tree, or `git init` one first",
-                           path: path)
+            throw GitError(
+                .notARepository,
+                "not inside a git repository: run stomper from a git working tree, or `git init` one first",
+                path: path)
         }
         try LibGit2.check(found, "looking for a git repository", path: path)
         let handle = try RepositoryHandle.open(String(cString: buffer.ptr))
@@ -45,8 +46,9 @@ public struct GitRepository: Sendable, Hashable {
         let common = Self.trimmed(handle.commonDir)
         let tree = Self.trimmed(workdir)
         if tree.hasPrefix(common + "/stomper/worktrees/") {
-            throw GitError(.worktree, "this is one of stomper's own worktrees (\(tree)); run stomper in your checkout instead",
-                           path: path)
+            throw GitError(
+                .worktree, "this is one of stomper's own worktrees (\(tree)); run stomper in your checkout instead",
+                path: path)
         }
         return GitRepository(workdir: tree, commonDir: common)
     }

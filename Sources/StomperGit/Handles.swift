@@ -14,8 +14,9 @@ final class RepositoryHandle {
     static func open(_ path: String) throws(GitError) -> RepositoryHandle {
         LibGit2.ensureInitialised()
         var out: OpaquePointer?
-        try LibGit2.check(git_repository_open_ext(&out, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil),
-                          "opening the repository", path: path)
+        try LibGit2.check(
+            git_repository_open_ext(&out, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil),
+            "opening the repository", path: path)
         return RepositoryHandle(out!)
     }
 
@@ -77,8 +78,9 @@ final class RepositoryHandle {
         try LibGit2.check(git_blob_lookup(&blob, pointer, &oid), "looking up blob \(id.short)", path: path)
         defer { git_blob_free(blob) }
         var options = git_blob_filter_options()
-        try LibGit2.check(git_blob_filter_options_init(&options, UInt32(GIT_BLOB_FILTER_OPTIONS_VERSION)),
-                          "initialising filter options")
+        try LibGit2.check(
+            git_blob_filter_options_init(&options, UInt32(GIT_BLOB_FILTER_OPTIONS_VERSION)),
+            "initialising filter options")
         options.flags = GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
         options.attr_commit_id = commit.oid
         var buffer = git_buf()
@@ -102,8 +104,9 @@ final class RepositoryHandle {
         options.flags = GIT_FILTER_ALLOW_UNSAFE.rawValue | GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
         options.attr_commit_id = commit.oid
         var filters: OpaquePointer?
-        try LibGit2.check(git_filter_list_load_ext(&filters, pointer, nil, path, GIT_FILTER_TO_ODB, &options),
-                          "loading the filters for the file", path: path)
+        try LibGit2.check(
+            git_filter_list_load_ext(&filters, pointer, nil, path, GIT_FILTER_TO_ODB, &options),
+            "loading the filters for the file", path: path)
         // No filter applies: the bytes are the blob.
         guard let filters else { return bytes }
         defer { git_filter_list_free(filters) }
@@ -135,9 +138,13 @@ final class RepositoryHandle {
     func tree(applying changes: [PathChange], to parent: TreeHandle) throws(GitError) -> TreeHandle {
         var updates: [(path: String, entry: TreeEntry?)] = []
         for change in changes {
-            updates.append((change.path, try change.new.map { (new) throws(GitError) in
-                TreeEntry(id: try writeBlob(new.bytes), mode: new.mode)
-            }))
+            updates.append(
+                (
+                    change.path,
+                    try change.new.map { (new) throws(GitError) in
+                        TreeEntry(id: try writeBlob(new.bytes), mode: new.mode)
+                    }
+                ))
         }
         return try tree(updating: parent, updates)
     }
@@ -157,8 +164,9 @@ final class RepositoryHandle {
                 gitUpdates.append(update)
             }
             var treeOid = git_oid()
-            try LibGit2.check(git_tree_create_updated(&treeOid, pointer, parent.pointer, gitUpdates.count, &gitUpdates),
-                              "building the new tree")
+            try LibGit2.check(
+                git_tree_create_updated(&treeOid, pointer, parent.pointer, gitUpdates.count, &gitUpdates),
+                "building the new tree")
             return treeOid
         }
         return try tree(ObjectID(treeOid))

@@ -28,9 +28,10 @@ enum LandingLock {
                 throw GitError(.io, "cannot take the landing lock: \(String(cString: strerror(errno)))", path: path)
             }
             if ContinuousClock.now - start > maxWait {
-                throw GitError(.indexLocked,
-                               "another stomper process has been landing for over 10 s (it may be stopped); try again later",
-                               path: ".git/stomper/landing.lock")
+                throw GitError(
+                    .indexLocked,
+                    "another stomper process has been landing for over 10 s (it may be stopped); try again later",
+                    path: ".git/stomper/landing.lock")
             }
             usleep(pause)
             pause = min(pause * 2, 20_000)
@@ -74,8 +75,10 @@ enum LandingLock {
         }
         guard folder >= 0 else {
             if errno == ELOOP || errno == ENOTDIR {
-                throw GitError(.invalidPath, "stomper's folder is a symbolic link or a file, not a folder; stomper does not write "
-                               + "through it: remove it (`rm .git/stomper`) and run stomper again", path: folderPath)
+                throw GitError(
+                    .invalidPath,
+                    "stomper's folder is a symbolic link or a file, not a folder; stomper does not write "
+                        + "through it: remove it (`rm .git/stomper`) and run stomper again", path: folderPath)
             }
             throw GitError(.io, "cannot open stomper's folder: \(String(cString: strerror(errno)))", path: folderPath)
         }
@@ -94,11 +97,14 @@ enum LandingLock {
                 throw GitError(.io, "cannot open the landing lock: \(String(cString: strerror(reason)))", path: folderPath + "/" + name)
             }
             guard unlinkat(folder, name, 0) == 0 || errno == ENOENT else {
-                throw GitError(.io, "cannot remove a link or hard link in place of the landing lock: "
-                               + String(cString: strerror(errno)), path: folderPath + "/" + name)
+                throw GitError(
+                    .io,
+                    "cannot remove a link or hard link in place of the landing lock: "
+                        + String(cString: strerror(errno)), path: folderPath + "/" + name)
             }
         }
-        throw GitError(.io, "the landing lock keeps being replaced by a link; stop whatever replaces it and run stomper again",
-                       path: folderPath + "/" + name)
+        throw GitError(
+            .io, "the landing lock keeps being replaced by a link; stop whatever replaces it and run stomper again",
+            path: folderPath + "/" + name)
     }
 }

@@ -46,7 +46,8 @@ extension GitRepository {
                 }
                 path.append(current)
                 guard let commit = try repo.commitIfPresent(current), git_commit_parentcount(commit.pointer) > 0,
-                      let raw = git_commit_parent_id(commit.pointer, 0) else {
+                    let raw = git_commit_parent_id(commit.pointer, 0)
+                else {
                     found = nil
                     break
                 }
@@ -58,7 +59,8 @@ extension GitRepository {
         var placed: [(id: ObjectID, depth: Int)] = []
         for commit in commits.sorted() {
             guard commit != base, let distance = try resolve(commit) else {
-                throw GitError(.objectNotFound, "commit \(commit.short) is not on top of \(base.short): it cannot be exported as a patch of this series")
+                throw GitError(
+                    .objectNotFound, "commit \(commit.short) is not on top of \(base.short): it cannot be exported as a patch of this series")
             }
             placed.append((commit, distance))
         }
@@ -79,18 +81,21 @@ extension GitRepository {
         // GIT_EMAIL_CREATE_OPTIONS_INIT is a C initializer Swift cannot import; these are its values.
         try LibGit2.check(git_diff_options_init(&options.diff_opts, UInt32(GIT_DIFF_OPTIONS_VERSION)), "initialising diff options")
         options.diff_opts.flags = GIT_DIFF_SHOW_BINARY.rawValue
-        try LibGit2.check(git_diff_find_options_init(&options.diff_find_opts, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)),
-                          "initialising rename detection")
+        try LibGit2.check(
+            git_diff_find_options_init(&options.diff_find_opts, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)),
+            "initialising rename detection")
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try LibGit2.check(git_email_create_from_commit(&buffer, handle.pointer, &options), "formatting \(commit.short) as a patch")
         let bytes = buffer.ptr.map { Array(UnsafeRawBufferPointer(start: $0, count: buffer.size)) } ?? []
         let subject = git_commit_summary(handle.pointer).map { String(cString: $0) } ?? ""
-        let parent: ObjectID? = git_commit_parentcount(handle.pointer) > 0
+        let parent: ObjectID? =
+            git_commit_parentcount(handle.pointer) > 0
             ? git_commit_parent_id(handle.pointer, 0).map { ObjectID($0.pointee) } : nil
         let tree = ObjectID(git_commit_tree_id(handle.pointer).pointee)
-        return PatchEmail(commit: commit, parent: parent, tree: tree, subject: subject,
-                          paths: try changedPaths(repo, commit: commit, parent: parent), bytes: bytes)
+        return PatchEmail(
+            commit: commit, parent: parent, tree: tree, subject: subject,
+            paths: try changedPaths(repo, commit: commit, parent: parent), bytes: bytes)
     }
 
     /// The paths `commit` changes against `parent`, with renames found as the mail finds them.

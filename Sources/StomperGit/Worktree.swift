@@ -18,8 +18,10 @@ public struct Worktree: Sendable {
     let indexStamp: FileStamp?
     let gitDirectory: String
 
-    init(name: String, path: String, base: ObjectID, watcher: ChangeWatcher? = nil, indexStamp: FileStamp? = nil,
-         gitDirectory: String) {
+    init(
+        name: String, path: String, base: ObjectID, watcher: ChangeWatcher? = nil, indexStamp: FileStamp? = nil,
+        gitDirectory: String
+    ) {
         self.name = name
         self.path = path
         self.base = base
@@ -31,7 +33,8 @@ public struct Worktree: Sendable {
     /// The paths written since the lease, if the watcher knows them and nobody touched the index.
     func observedPaths() -> Set<String>? {
         guard let watcher, let indexStamp, FileStamp(gitDirectory + "/index") == indexStamp,
-              case .paths(let touched) = watcher.observe() else { return nil }
+            case .paths(let touched) = watcher.observe()
+        else { return nil }
         return touched
     }
 
@@ -63,7 +66,8 @@ public struct Worktree: Sendable {
         if let observed = observedPaths() {
             candidates = try expand(observed, repo: repo, tree: tree)
         } else {
-            let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+            let flags =
+                GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
                 | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
             candidates = try StatusScan.run(repo, flags: flags, paths: []).map(\.path)
         }
@@ -139,7 +143,8 @@ public struct Worktree: Sendable {
         let new = try repo.tree(applying: patch.changes.filter { $0.new != nil }, to: empty)
         var options = git_diff_options()
         try LibGit2.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "initialising diff options")
-        options.flags = GIT_DIFF_SHOW_BINARY.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        options.flags =
+            GIT_DIFF_SHOW_BINARY.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
             | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         var pathspec = CStringArray(patch.paths)
         return try pathspec.withStrArray { (array) throws(GitError) -> String in
@@ -160,8 +165,10 @@ public struct Worktree: Sendable {
 enum WorkingFile {
     /// The content at `relativePath`: a symbolic link's target, or a regular file's bytes passed
     /// through `clean` (the to-object-store filters; `nil`: stored as they are), with their blob id.
-    static func read(root: String, relativePath: String,
-                     clean: ((_ bytes: [UInt8]) throws(GitError) -> [UInt8])? = nil) throws(GitError) -> PathChange.Content? {
+    static func read(
+        root: String, relativePath: String,
+        clean: ((_ bytes: [UInt8]) throws(GitError) -> [UInt8])? = nil
+    ) throws(GitError) -> PathChange.Content? {
         let full = root + "/" + relativePath
         var info = stat()
         guard lstat(full, &info) == 0 else {

@@ -139,8 +139,10 @@ public actor WorktreePool {
     ) async throws -> T {
         var slot = try await lease(at: base)
         do {
-            let result = try await body(Worktree(name: slot.name, path: slot.path, base: base, watcher: slot.watcher,
-                                                 indexStamp: slot.indexStamp, gitDirectory: gitDirectory(slot.name)))
+            let result = try await body(
+                Worktree(
+                    name: slot.name, path: slot.path, base: base, watcher: slot.watcher,
+                    indexStamp: slot.indexStamp, gitDirectory: gitDirectory(slot.name)))
             slot.base = base
             giveBack(slot)
             return result
@@ -267,8 +269,9 @@ public actor WorktreePool {
                     try WorktreeSlots.reset(path: path, to: base, from: nil)
                     let watcher = watch ? ChangeWatcher.start(root: path) : nil
                     watcher?.reset()
-                    return Slot(name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
-                                fresh: true, lock: lock)
+                    return Slot(
+                        name: name, path: path, base: base, watcher: watcher, indexStamp: FileStamp(indexFile),
+                        fresh: true, lock: lock)
                 }
                 perform(machine.creationFinished(.takeOver, took: nil))
                 return .use(slot)
@@ -292,8 +295,9 @@ public actor WorktreePool {
                             let path = try WorktreeSlots.create(in: repository, name: name, at: base)
                             let watcher = watch ? ChangeWatcher.start(root: path) : nil
                             watcher?.reset()
-                            let slot = Slot(name: name, path: path, base: base, watcher: watcher,
-                                            indexStamp: FileStamp(indexFile), fresh: true, lock: lock)
+                            let slot = Slot(
+                                name: name, path: path, base: base, watcher: watcher,
+                                indexStamp: FileStamp(indexFile), fresh: true, lock: lock)
                             return (slot, ContinuousClock.now - start)
                         } catch {
                             WorktreeSlots.removeLeftovers(repository: repository, name: name)

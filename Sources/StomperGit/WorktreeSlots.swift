@@ -43,11 +43,13 @@ enum WorktreeSlots {
     private static func makeDirectories(_ repository: GitRepository) throws(GitError) {
         let parent = directory(of: repository)
         do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: parent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             // libgit2 creates `.git/worktrees` without tolerating a concurrent creator: make it first.
-            try FileManager.default.createDirectory(atPath: repository.commonDir + "/worktrees",
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: repository.commonDir + "/worktrees",
+                withIntermediateDirectories: true)
         } catch {
             throw GitError(.io, "cannot create the worktree folder", path: parent, underlying: error)
         }
@@ -60,8 +62,9 @@ enum WorktreeSlots {
         try makeDirectories(repository)
         let path = directory(of: repository) + "/" + name
         var options = git_worktree_add_options()
-        try LibGit2.check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)),
-                          "initialising worktree options")
+        try LibGit2.check(
+            git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)),
+            "initialising worktree options")
         options.lock = 1
         var worktree: OpaquePointer?
         let added = git_worktree_add(&worktree, repo.pointer, name, path, &options)
@@ -109,7 +112,8 @@ enum WorktreeSlots {
             try resetObserved(repo, path: path, to: commit, from: previous, observed: observed)
             return
         }
-        let flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
+        let flags =
+            GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue
             | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         let entries = try StatusScan.run(repo, flags: flags, paths: [])
         let directory = ConfinedDirectory(root: path)
@@ -135,8 +139,10 @@ enum WorktreeSlots {
     /// recycle costs what the job wrote, not a read and a write of an index that grows with the
     /// repository. The index still names the right blobs; only its stat data for those files is
     /// stale, which makes git and libgit2 hash them again when they look.
-    static func resetObserved(_ repo: RepositoryHandle, path: String, to commit: ObjectID, from previous: ObjectID,
-                              observed: Set<String>) throws(GitError) {
+    static func resetObserved(
+        _ repo: RepositoryHandle, path: String, to commit: ObjectID, from previous: ObjectID,
+        observed: Set<String>
+    ) throws(GitError) {
         let target = try repo.tree(ofCommit: commit)
         let current = previous == commit ? target : try repo.tree(ofCommit: previous)
         var paths = previous == commit ? [] : try changedPaths(repo, from: current, to: target)
@@ -168,8 +174,10 @@ enum WorktreeSlots {
     /// folder should be — without reading or writing the worktree's index. Every write goes
     /// through `ConfinedDirectory`: nothing is written through a symbolic link in any component,
     /// nor into a file with other hard links (a link there is replaced, not followed).
-    static func restore(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
-                        root: String) throws(GitError) {
+    static func restore(
+        _ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
+        root: String
+    ) throws(GitError) {
         let directory = ConfinedDirectory(root: root)
         for relative in paths.sorted() {
             guard let entry = try target.entry(at: relative), entry.mode.isBlob else { continue }
@@ -184,8 +192,10 @@ enum WorktreeSlots {
 
     /// Forces `paths` of the worktree (files and index entries) to what `target` holds, then
     /// detaches HEAD at `commit`.
-    private static func checkOut(_ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
-                                 path: String) throws(GitError) {
+    private static func checkOut(
+        _ paths: Set<String>, of target: TreeHandle, at commit: ObjectID, in repo: RepositoryHandle,
+        path: String
+    ) throws(GitError) {
         if !paths.isEmpty {
             // libgit2's checkout resolves paths the ordinary way: a link the job put in place of
             // a file or of a folder on the way to one would be written through. Remove them first;
@@ -195,8 +205,9 @@ enum WorktreeSlots {
                 while try directory.removeLinks(along: relative) {}
             }
             var options = git_checkout_options()
-            try LibGit2.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
-                              "initialising checkout options")
+            try LibGit2.check(
+                git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
+                "initialising checkout options")
             options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
             var pathspec = CStringArray(paths.sorted())
             try pathspec.withStrArray { (array) throws(GitError) in
@@ -228,7 +239,8 @@ enum WorktreeSlots {
             if git_worktree_lookup(&worktree, repo.pointer, name) == 0 {
                 var options = git_worktree_prune_options()
                 git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
-                options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_LOCKED.rawValue
+                options.flags =
+                    GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_LOCKED.rawValue
                     | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
                 git_worktree_prune(worktree, &options)
                 git_worktree_free(worktree)
@@ -300,7 +312,8 @@ enum WorktreeSlots {
             guard let lock = try? claim(repository, name: name) else { continue }
             let path = directory(of: repository) + "/" + name
             if FileManager.default.fileExists(atPath: path + "/.git"),
-               FileManager.default.fileExists(atPath: repository.commonDir + "/worktrees/" + name + "/gitdir") {
+                FileManager.default.fileExists(atPath: repository.commonDir + "/worktrees/" + name + "/gitdir")
+            {
                 claimed.append((name, lock))
             } else {
                 remove(repository: repository, name: name)

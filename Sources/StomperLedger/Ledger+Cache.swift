@@ -65,22 +65,25 @@ extension Ledger {
                 try db.inTransaction(.deferred) {
                     try db.execute(sql: Self.exportSchema)
                     try db.execute(sql: "INSERT INTO export.grdb_migrations SELECT identifier FROM main.grdb_migrations")
-                    try db.execute(sql: """
-                        INSERT INTO export.fix_cache (key, path, patch, patch_sha256, created_at, hits)
-                        SELECT key, path, patch, patch_sha256, created_at, hits FROM main.fix_cache
-                        """)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO export.fix_cache (key, path, patch, patch_sha256, created_at, hits)
+                            SELECT key, path, patch, patch_sha256, created_at, hits FROM main.fix_cache
+                            """)
                     transfer.fixes = db.changesCount
-                    try db.execute(sql: """
-                        INSERT INTO export.attempt (id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens,
-                                                    output_tokens, cost_usd, diff, created_at)
-                        SELECT id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
-                               diff, created_at FROM main.attempt
-                        """)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO export.attempt (id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens,
+                                                        output_tokens, cost_usd, diff, created_at)
+                            SELECT id, run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
+                                   diff, created_at FROM main.attempt
+                            """)
                     transfer.attempts = db.changesCount
-                    try db.execute(sql: """
-                        INSERT INTO export.attempt_code (attempt_id, linter, code, targeted, fixed)
-                        SELECT attempt_id, linter, code, targeted, fixed FROM main.attempt_code
-                        """)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO export.attempt_code (attempt_id, linter, code, targeted, fixed)
+                            SELECT attempt_id, linter, code, targeted, fixed FROM main.attempt_code
+                            """)
                     return .commit
                 }
                 return transfer
@@ -120,25 +123,33 @@ extension Ledger {
             }
             for attempt in snapshot.attempts {
                 let record = attempt.record
-                let present = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM attempt WHERE run_id = ? AND path = ? AND attempt = ? AND agent = ? AND created_at = ?)
-                    """, arguments: [record.runID, record.path, record.attempt, record.agent, record.createdAt]) ?? false
+                let present =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM attempt WHERE run_id = ? AND path = ? AND attempt = ? AND agent = ? AND created_at = ?)
+                            """, arguments: [record.runID, record.path, record.attempt, record.agent, record.createdAt]) ?? false
                 if present {
                     transfer.attemptsKept += 1
                     continue
                 }
-                try db.execute(sql: """
-                    INSERT INTO attempt (run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
-                                         diff, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.runID, record.path, record.attempt, record.agent, attempt.outcome,
-                                     record.durationMilliseconds, record.inputTokens, record.outputTokens, record.costUSD,
-                                     record.diff.map(redactor.redact), record.createdAt])
+                try db.execute(
+                    sql: """
+                        INSERT INTO attempt (run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
+                                             diff, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        record.runID, record.path, record.attempt, record.agent, attempt.outcome,
+                        record.durationMilliseconds, record.inputTokens, record.outputTokens, record.costUSD,
+                        record.diff.map(redactor.redact), record.createdAt,
+                    ])
                 let id = db.lastInsertedRowID
                 for code in record.codes {
-                    try db.execute(sql: """
-                        INSERT OR IGNORE INTO attempt_code (attempt_id, linter, code, targeted, fixed) VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [id, code.linter, code.code, code.targeted, code.fixed])
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO attempt_code (attempt_id, linter, code, targeted, fixed) VALUES (?, ?, ?, ?, ?)
+                            """, arguments: [id, code.linter, code.code, code.targeted, code.fixed])
                 }
                 transfer.attempts += 1
             }
@@ -148,9 +159,10 @@ extension Ledger {
 
     /// Adds a cached fix unless its key is there; true if it was added.
     static func insert(_ fix: CacheSnapshot.Fix, _ db: Database) throws -> Bool {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO fix_cache (key, path, patch, patch_sha256, created_at, hits) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [fix.key, fix.path, fix.patch, fix.patchSHA256, fix.createdAt, fix.hits])
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO fix_cache (key, path, patch, patch_sha256, created_at, hits) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [fix.key, fix.path, fix.patch, fix.patchSHA256, fix.createdAt, fix.hits])
         return db.changesCount > 0
     }
 
@@ -222,8 +234,9 @@ struct CacheSnapshot: Sendable {
         // The file comes from elsewhere (a CI cache): nothing its schema defines may run functions.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA trusted_schema = OFF") }
         let notALedger = { (reason: String, error: (any Error)?) in
-            LedgerError(.notALedger, "\(file) is not a stomper ledger or cache export (\(reason)); nothing was imported",
-                        underlying: error)
+            LedgerError(
+                .notALedger, "\(file) is not a stomper ledger or cache export (\(reason)); nothing was imported",
+                underlying: error)
         }
         do {
             let connection = try DatabaseQueue(path: file, configuration: configuration)
@@ -236,22 +249,27 @@ struct CacheSnapshot: Sendable {
                 }
                 let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
                 if let unknown = applied.first(where: { !knownMigrations.contains($0) }) {
-                    throw LedgerError(.newerSchema, "\(file) was written by a newer stomper (schema migration \"\(unknown)\" is unknown "
-                                      + "to this one); upgrade stomper here, or export with this version; nothing was imported")
+                    throw LedgerError(
+                        .newerSchema,
+                        "\(file) was written by a newer stomper (schema migration \"\(unknown)\" is unknown "
+                            + "to this one); upgrade stomper here, or export with this version; nothing was imported")
                 }
                 var snapshot = CacheSnapshot()
                 do {
                     for row in try Row.fetchAll(db, sql: "SELECT * FROM fix_cache ORDER BY key") {
-                        snapshot.fixes.append(Fix(key: try row.decode(forColumn: "key"), path: try row.decode(forColumn: "path"),
-                                                  patch: try row.decode(forColumn: "patch"),
-                                                  patchSHA256: try row.decode(forColumn: "patch_sha256"),
-                                                  createdAt: try row.decode(forColumn: "created_at"), hits: try row.decode(forColumn: "hits")))
+                        snapshot.fixes.append(
+                            Fix(
+                                key: try row.decode(forColumn: "key"), path: try row.decode(forColumn: "path"),
+                                patch: try row.decode(forColumn: "patch"),
+                                patchSHA256: try row.decode(forColumn: "patch_sha256"),
+                                createdAt: try row.decode(forColumn: "created_at"), hits: try row.decode(forColumn: "hits")))
                     }
                     var codes: [Int64: [AttemptRecord.CodeResult]] = [:]
                     for row in try Row.fetchAll(db, sql: "SELECT * FROM attempt_code ORDER BY attempt_id, linter, code") {
                         codes[try row.decode(forColumn: "attempt_id"), default: []].append(
-                            AttemptRecord.CodeResult(linter: try row.decode(forColumn: "linter"), code: try row.decode(forColumn: "code"),
-                                                     targeted: try row.decode(forColumn: "targeted"), fixed: try row.decode(forColumn: "fixed")))
+                            AttemptRecord.CodeResult(
+                                linter: try row.decode(forColumn: "linter"), code: try row.decode(forColumn: "code"),
+                                targeted: try row.decode(forColumn: "targeted"), fixed: try row.decode(forColumn: "fixed")))
                     }
                     for row in try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY id") {
                         let id: Int64 = try row.decode(forColumn: "id")

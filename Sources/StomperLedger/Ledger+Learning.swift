@@ -50,9 +50,11 @@ public struct AttemptRecord: Sendable, Hashable {
     public var codes: [CodeResult]
     public var createdAt: String
 
-    public init(runID: String, path: String, attempt: Int, agent: String, outcome: AttemptOutcome, durationMilliseconds: Int,
-                inputTokens: Int? = nil, outputTokens: Int? = nil, costUSD: Double? = nil, diff: String? = nil,
-                codes: [CodeResult], createdAt: String = Timestamp.now()) {
+    public init(
+        runID: String, path: String, attempt: Int, agent: String, outcome: AttemptOutcome, durationMilliseconds: Int,
+        inputTokens: Int? = nil, outputTokens: Int? = nil, costUSD: Double? = nil, diff: String? = nil,
+        codes: [CodeResult], createdAt: String = Timestamp.now()
+    ) {
         self.runID = runID
         self.path = path
         self.attempt = attempt
@@ -104,20 +106,25 @@ extension Ledger {
         var record = record
         record.diff = record.diff.map(redactor.redact)
         try await write { [record] db in
-            try db.execute(sql: """
-                INSERT INTO attempt (run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
-                                     diff, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.runID, record.path, record.attempt, record.agent, record.outcome.rawValue,
-                                 record.durationMilliseconds, record.inputTokens, record.outputTokens, record.costUSD,
-                                 record.diff, record.createdAt])
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt (run_id, path, attempt, agent, outcome, duration_ms, input_tokens, output_tokens, cost_usd,
+                                         diff, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.runID, record.path, record.attempt, record.agent, record.outcome.rawValue,
+                    record.durationMilliseconds, record.inputTokens, record.outputTokens, record.costUSD,
+                    record.diff, record.createdAt,
+                ])
             let id = db.lastInsertedRowID
             for code in record.codes {
-                try db.execute(sql: """
-                    INSERT INTO attempt_code (attempt_id, linter, code, targeted, fixed) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (attempt_id, linter, code) DO UPDATE SET targeted = targeted + excluded.targeted,
-                                                                         fixed = fixed + excluded.fixed
-                    """, arguments: [id, code.linter, code.code, code.targeted, code.fixed])
+                try db.execute(
+                    sql: """
+                        INSERT INTO attempt_code (attempt_id, linter, code, targeted, fixed) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (attempt_id, linter, code) DO UPDATE SET targeted = targeted + excluded.targeted,
+                                                                             fixed = fixed + excluded.fixed
+                        """, arguments: [id, code.linter, code.code, code.targeted, code.fixed])
             }
         }
     }
@@ -125,17 +132,21 @@ extension Ledger {
     /// Success figures per (linter, code, agent), optionally only for `codes`; sorted by linter, code, agent.
     public func learningFigures(codes: Set<String>? = nil) async throws -> [LearningFigure] {
         let figures = try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.linter, c.code, a.agent, COUNT(*) AS attempts,
-                       SUM(CASE WHEN a.outcome IN ('fixed', 'improved') AND c.fixed >= c.targeted THEN 1 ELSE 0 END) AS successes,
-                       SUM(c.targeted) AS targeted, SUM(c.fixed) AS fixed, AVG(a.duration_ms) AS mean_ms
-                FROM attempt_code c JOIN attempt a ON a.id = c.attempt_id
-                GROUP BY c.linter, c.code, a.agent
-                ORDER BY c.linter, c.code, a.agent
-                """).map { row in
-                LearningFigure(linter: row["linter"], code: row["code"], agent: row["agent"], attempts: row["attempts"],
-                               successes: row["successes"], targeted: row["targeted"], fixed: row["fixed"],
-                               meanMilliseconds: row["mean_ms"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.linter, c.code, a.agent, COUNT(*) AS attempts,
+                           SUM(CASE WHEN a.outcome IN ('fixed', 'improved') AND c.fixed >= c.targeted THEN 1 ELSE 0 END) AS successes,
+                           SUM(c.targeted) AS targeted, SUM(c.fixed) AS fixed, AVG(a.duration_ms) AS mean_ms
+                    FROM attempt_code c JOIN attempt a ON a.id = c.attempt_id
+                    GROUP BY c.linter, c.code, a.agent
+                    ORDER BY c.linter, c.code, a.agent
+                    """
+            ).map { row in
+                LearningFigure(
+                    linter: row["linter"], code: row["code"], agent: row["agent"], attempts: row["attempts"],
+                    successes: row["successes"], targeted: row["targeted"], fixed: row["fixed"],
+                    meanMilliseconds: row["mean_ms"])
             }
         }
         guard let codes else { return figures }
@@ -145,14 +156,18 @@ extension Ledger {
     /// Attempts, acceptance, time, tokens and cost per agent.
     public func agentFigures() async throws -> [AgentFigure] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT agent, COUNT(*) AS attempts, SUM(CASE WHEN outcome IN ('fixed', 'improved') THEN 1 ELSE 0 END) AS accepted,
-                       AVG(duration_ms) AS mean_ms, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-                       SUM(cost_usd) AS cost_usd
-                FROM attempt GROUP BY agent ORDER BY agent
-                """).map { row in
-                AgentFigure(agent: row["agent"], attempts: row["attempts"], accepted: row["accepted"], meanMilliseconds: row["mean_ms"],
-                            inputTokens: row["input_tokens"], outputTokens: row["output_tokens"], costUSD: row["cost_usd"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT agent, COUNT(*) AS attempts, SUM(CASE WHEN outcome IN ('fixed', 'improved') THEN 1 ELSE 0 END) AS accepted,
+                           AVG(duration_ms) AS mean_ms, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+                           SUM(cost_usd) AS cost_usd
+                    FROM attempt GROUP BY agent ORDER BY agent
+                    """
+            ).map { row in
+                AgentFigure(
+                    agent: row["agent"], attempts: row["attempts"], accepted: row["accepted"], meanMilliseconds: row["mean_ms"],
+                    inputTokens: row["input_tokens"], outputTokens: row["output_tokens"], costUSD: row["cost_usd"])
             }
         }
     }
@@ -161,12 +176,15 @@ extension Ledger {
     /// each at most `maxCharacters` long (longer ones are skipped: an example must be readable).
     public func fixExamples(code: String, limit: Int, maxCharacters: Int = 4000) async throws -> [(path: String, diff: String)] {
         let rows: [[String]] = try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT a.path, a.diff FROM attempt a JOIN attempt_code c ON c.attempt_id = a.id
-                WHERE c.code = ? AND c.fixed > 0 AND a.outcome IN ('fixed', 'improved') AND a.diff IS NOT NULL
-                      AND length(a.diff) <= ?
-                ORDER BY a.id DESC LIMIT ?
-                """, arguments: [code, maxCharacters, limit]).map { [$0["path"], $0["diff"]] }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.path, a.diff FROM attempt a JOIN attempt_code c ON c.attempt_id = a.id
+                    WHERE c.code = ? AND c.fixed > 0 AND a.outcome IN ('fixed', 'improved') AND a.diff IS NOT NULL
+                          AND length(a.diff) <= ?
+                    ORDER BY a.id DESC LIMIT ?
+                    """, arguments: [code, maxCharacters, limit]
+            ).map { [$0["path"], $0["diff"]] }
         }
         return rows.map { (path: $0[0], diff: $0[1]) }
     }
@@ -177,15 +195,18 @@ extension Ledger {
             let attempts = try Row.fetchAll(db, sql: "SELECT * FROM attempt WHERE run_id = ? ORDER BY id", arguments: [runID])
             return try attempts.map { row in
                 let id: Int64 = row["id"]
-                let codes = try Row.fetchAll(db, sql: "SELECT * FROM attempt_code WHERE attempt_id = ? ORDER BY linter, code",
-                                             arguments: [id]).map { code in
+                let codes = try Row.fetchAll(
+                    db, sql: "SELECT * FROM attempt_code WHERE attempt_id = ? ORDER BY linter, code",
+                    arguments: [id]
+                ).map { code in
                     AttemptRecord.CodeResult(linter: code["linter"], code: code["code"], targeted: code["targeted"], fixed: code["fixed"])
                 }
-                return AttemptRecord(runID: row["run_id"], path: row["path"], attempt: row["attempt"], agent: row["agent"],
-                                     outcome: AttemptOutcome(rawValue: row["outcome"]) ?? .agentFailed,
-                                     durationMilliseconds: row["duration_ms"], inputTokens: row["input_tokens"],
-                                     outputTokens: row["output_tokens"], costUSD: row["cost_usd"], diff: row["diff"], codes: codes,
-                                     createdAt: row["created_at"])
+                return AttemptRecord(
+                    runID: row["run_id"], path: row["path"], attempt: row["attempt"], agent: row["agent"],
+                    outcome: AttemptOutcome(rawValue: row["outcome"]) ?? .agentFailed,
+                    durationMilliseconds: row["duration_ms"], inputTokens: row["input_tokens"],
+                    outputTokens: row["output_tokens"], costUSD: row["cost_usd"], diff: row["diff"], codes: codes,
+                    createdAt: row["created_at"])
             }
         }
     }

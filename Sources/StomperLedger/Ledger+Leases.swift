@@ -27,8 +27,10 @@ public final class LedgerLeaseStore: LeaseStore {
         self.ledger = ledger
     }
 
-    public func transaction<T: Sendable>(_ resources: [ResourceDescriptor],
-                                         _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) async throws -> T {
         do {
             return try await ledger.write { db in try Self.apply(resources, body, db) }
         } catch let error as LedgerError where error.code == .busy {
@@ -36,8 +38,10 @@ public final class LedgerLeaseStore: LeaseStore {
         }
     }
 
-    public func transactionNow<T: Sendable>(_ resources: [ResourceDescriptor],
-                                            _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T) throws -> T {
+    public func transactionNow<T: Sendable>(
+        _ resources: [ResourceDescriptor],
+        _ body: @escaping @Sendable (inout LeaseTransaction) throws -> T
+    ) throws -> T {
         do {
             return try ledger.writeNow { db in try Self.apply(resources, body, db) }
         } catch let error as LedgerError where error.code == .busy {
@@ -52,23 +56,29 @@ public final class LedgerLeaseStore: LeaseStore {
     }
 
     private static func dbBusy(_ error: LedgerError, file: String = #fileID, line: UInt = #line) -> CoordinationError {
-        CoordinationError(.dbBusy, resource: ResourceDescriptor(.critDB, "ledger"),
-                          message: "the ledger stayed locked by another writer longer than the maximum wait; try again",
-                          underlying: error, file: file, line: line)
+        CoordinationError(
+            .dbBusy, resource: ResourceDescriptor(.critDB, "ledger"),
+            message: "the ledger stayed locked by another writer longer than the maximum wait; try again",
+            underlying: error, file: file, line: line)
     }
 
-    private static func apply<T>(_ resources: [ResourceDescriptor], _ body: (inout LeaseTransaction) throws -> T,
-                                 _ db: Database) throws -> T {
+    private static func apply<T>(
+        _ resources: [ResourceDescriptor], _ body: (inout LeaseTransaction) throws -> T,
+        _ db: Database
+    ) throws -> T {
         let counter = try UInt64(Int64.fetchOne(db, sql: "SELECT value FROM lease_counter WHERE id = 1") ?? 0)
         var leases: [ResourceDescriptor: Lease] = [:]
         var fences: [ResourceDescriptor: FencingToken] = [:]
         for resource in Set(resources) {
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM lease WHERE resource = ?", arguments: [resource.description]),
-               let lease = lease(row) {
+                let lease = lease(row)
+            {
                 leases[resource] = lease
             }
-            if let token = try Int64.fetchOne(db, sql: "SELECT token FROM lease_fence WHERE resource = ?",
-                                              arguments: [resource.description]) {
+            if let token = try Int64.fetchOne(
+                db, sql: "SELECT token FROM lease_fence WHERE resource = ?",
+                arguments: [resource.description])
+            {
                 fences[resource] = FencingToken(UInt64(token))
             }
         }
@@ -82,19 +92,24 @@ public final class LedgerLeaseStore: LeaseStore {
         for resource in Set(resources) {
             if after.leases[resource] != before.leases[resource] {
                 if let lease = after.leases[resource] {
-                    try db.execute(sql: """
-                        INSERT OR REPLACE INTO lease (resource, class, key, holder_id, pid, host, run_id, token, acquired_at, expires_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [resource.description, resource.resourceClass.rawValue, resource.key, lease.holder.id,
-                                         lease.holder.pid, lease.holder.host, lease.holder.runID, Int64(lease.token.value),
-                                         lease.acquiredAt, lease.expiresAt])
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO lease (resource, class, key, holder_id, pid, host, run_id, token, acquired_at, expires_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            resource.description, resource.resourceClass.rawValue, resource.key, lease.holder.id,
+                            lease.holder.pid, lease.holder.host, lease.holder.runID, Int64(lease.token.value),
+                            lease.acquiredAt, lease.expiresAt,
+                        ])
                 } else {
                     try db.execute(sql: "DELETE FROM lease WHERE resource = ?", arguments: [resource.description])
                 }
             }
             if let token = after.fences[resource], token != before.fences[resource] {
-                try db.execute(sql: "INSERT OR REPLACE INTO lease_fence (resource, token) VALUES (?, ?)",
-                               arguments: [resource.description, Int64(token.value)])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO lease_fence (resource, token) VALUES (?, ?)",
+                    arguments: [resource.description, Int64(token.value)])
             }
         }
         for event in transaction.events { try insert(event, db) }
@@ -104,8 +119,9 @@ public final class LedgerLeaseStore: LeaseStore {
     private static func lease(_ row: Row) -> Lease? {
         guard let resourceClass = ResourceClass(rawValue: row["class"]) else { return nil }
         let holder = LeaseHolder(id: row["holder_id"], pid: row["pid"], host: row["host"], runID: row["run_id"])
-        return Lease(resource: ResourceDescriptor(resourceClass, row["key"]), holder: holder,
-                     token: FencingToken(UInt64(row["token"] as Int64)), acquiredAt: row["acquired_at"], expiresAt: row["expires_at"])
+        return Lease(
+            resource: ResourceDescriptor(resourceClass, row["key"]), holder: holder,
+            token: FencingToken(UInt64(row["token"] as Int64)), acquiredAt: row["acquired_at"], expiresAt: row["expires_at"])
     }
 
     static let encoder: JSONEncoder = {
@@ -122,9 +138,11 @@ public final class LedgerLeaseStore: LeaseStore {
         case .busy, .stale, .lost: level = .warning
         }
         let data = String(decoding: try encoder.encode(event), as: UTF8.self)
-        try Ledger.insert(EventRecord(level: level, runID: event.holder.runID,
-                                      job: event.resource.resourceClass == .critCode ? event.resource.key : nil,
-                                      type: event.kind.rawValue, step: "coordination", data: data), db)
+        try Ledger.insert(
+            EventRecord(
+                level: level, runID: event.holder.runID,
+                job: event.resource.resourceClass == .critCode ? event.resource.key : nil,
+                type: event.kind.rawValue, step: "coordination", data: data), db)
     }
 }
 

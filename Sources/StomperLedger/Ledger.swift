@@ -30,8 +30,9 @@ public final class Ledger: Sendable {
         let folder = commonDir + "/stomper"
         let path = folder + "/state.sqlite"
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw LedgerError(.storage, "cannot create \(folder): \(error.localizedDescription)", underlying: error)
         }
@@ -74,134 +75,137 @@ public final class Ledger: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: runs, jobs, events, receipts, fix cache") { db in
-            try db.execute(sql: """
-                CREATE TABLE run (
-                    id TEXT PRIMARY KEY,
-                    status TEXT NOT NULL,
-                    branch TEXT NOT NULL,
-                    base_commit TEXT NOT NULL,
-                    config_hash TEXT NOT NULL,
-                    config_json TEXT NOT NULL,
-                    tool_versions TEXT NOT NULL,
-                    agent TEXT NOT NULL,
-                    snapshot_id TEXT NOT NULL,
-                    dry_run INTEGER NOT NULL,
-                    pid INTEGER NOT NULL,
-                    host TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    updated_at TEXT NOT NULL,
-                    finished_at TEXT
-                );
-                CREATE TABLE snapshot (
-                    id TEXT NOT NULL,
-                    run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-                    manifest TEXT NOT NULL,
-                    PRIMARY KEY (run_id)
-                );
-                CREATE TABLE job (
-                    run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-                    path TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    base_blob TEXT NOT NULL,
-                    diagnostics TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    attempt INTEGER NOT NULL DEFAULT 0,
-                    commit_id TEXT,
-                    reason TEXT,
-                    outcome TEXT,
-                    updated_at TEXT NOT NULL,
-                    PRIMARY KEY (run_id, path)
-                );
-                CREATE INDEX job_key ON job(key);
-                CREATE TABLE event (
-                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                    schema_version INTEGER NOT NULL,
-                    timestamp TEXT NOT NULL,
-                    level TEXT NOT NULL,
-                    run_id TEXT,
-                    job TEXT,
-                    type TEXT NOT NULL,
-                    step TEXT NOT NULL,
-                    data TEXT NOT NULL
-                );
-                CREATE INDEX event_run ON event(run_id, sequence);
-                CREATE TABLE receipt (
-                    run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-                    path TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    commit_id TEXT NOT NULL,
-                    patch_sha256 TEXT NOT NULL,
-                    diagnostics_fixed TEXT NOT NULL,
-                    agent_calls INTEGER NOT NULL,
-                    agent_seconds REAL NOT NULL,
-                    total_seconds REAL NOT NULL,
-                    cache_hit INTEGER NOT NULL,
-                    created_at TEXT NOT NULL,
-                    PRIMARY KEY (run_id, path)
-                );
-                CREATE TABLE fix_cache (
-                    key TEXT PRIMARY KEY,
-                    path TEXT NOT NULL,
-                    patch TEXT NOT NULL,
-                    patch_sha256 TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    hits INTEGER NOT NULL DEFAULT 0
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE run (
+                        id TEXT PRIMARY KEY,
+                        status TEXT NOT NULL,
+                        branch TEXT NOT NULL,
+                        base_commit TEXT NOT NULL,
+                        config_hash TEXT NOT NULL,
+                        config_json TEXT NOT NULL,
+                        tool_versions TEXT NOT NULL,
+                        agent TEXT NOT NULL,
+                        snapshot_id TEXT NOT NULL,
+                        dry_run INTEGER NOT NULL,
+                        pid INTEGER NOT NULL,
+                        host TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL,
+                        finished_at TEXT
+                    );
+                    CREATE TABLE snapshot (
+                        id TEXT NOT NULL,
+                        run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        manifest TEXT NOT NULL,
+                        PRIMARY KEY (run_id)
+                    );
+                    CREATE TABLE job (
+                        run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        base_blob TEXT NOT NULL,
+                        diagnostics TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempt INTEGER NOT NULL DEFAULT 0,
+                        commit_id TEXT,
+                        reason TEXT,
+                        outcome TEXT,
+                        updated_at TEXT NOT NULL,
+                        PRIMARY KEY (run_id, path)
+                    );
+                    CREATE INDEX job_key ON job(key);
+                    CREATE TABLE event (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        schema_version INTEGER NOT NULL,
+                        timestamp TEXT NOT NULL,
+                        level TEXT NOT NULL,
+                        run_id TEXT,
+                        job TEXT,
+                        type TEXT NOT NULL,
+                        step TEXT NOT NULL,
+                        data TEXT NOT NULL
+                    );
+                    CREATE INDEX event_run ON event(run_id, sequence);
+                    CREATE TABLE receipt (
+                        run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        commit_id TEXT NOT NULL,
+                        patch_sha256 TEXT NOT NULL,
+                        diagnostics_fixed TEXT NOT NULL,
+                        agent_calls INTEGER NOT NULL,
+                        agent_seconds REAL NOT NULL,
+                        total_seconds REAL NOT NULL,
+                        cache_hit INTEGER NOT NULL,
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (run_id, path)
+                    );
+                    CREATE TABLE fix_cache (
+                        key TEXT PRIMARY KEY,
+                        path TEXT NOT NULL,
+                        patch TEXT NOT NULL,
+                        patch_sha256 TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        hits INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
         }
         migrator.registerMigration("v2: leases and fencing tokens") { db in
-            try db.execute(sql: """
-                CREATE TABLE lease (
-                    resource TEXT PRIMARY KEY,
-                    class TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    holder_id TEXT NOT NULL,
-                    pid INTEGER NOT NULL,
-                    host TEXT NOT NULL,
-                    run_id TEXT,
-                    token INTEGER NOT NULL,
-                    acquired_at INTEGER NOT NULL,
-                    expires_at INTEGER NOT NULL
-                );
-                CREATE TABLE lease_fence (
-                    resource TEXT PRIMARY KEY,
-                    token INTEGER NOT NULL
-                );
-                CREATE TABLE lease_counter (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    value INTEGER NOT NULL
-                );
-                INSERT INTO lease_counter (id, value) VALUES (1, 0);
-                CREATE INDEX event_step_type ON event(step, type);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE lease (
+                        resource TEXT PRIMARY KEY,
+                        class TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        holder_id TEXT NOT NULL,
+                        pid INTEGER NOT NULL,
+                        host TEXT NOT NULL,
+                        run_id TEXT,
+                        token INTEGER NOT NULL,
+                        acquired_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE lease_fence (
+                        resource TEXT PRIMARY KEY,
+                        token INTEGER NOT NULL
+                    );
+                    CREATE TABLE lease_counter (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        value INTEGER NOT NULL
+                    );
+                    INSERT INTO lease_counter (id, value) VALUES (1, 0);
+                    CREATE INDEX event_step_type ON event(step, type);
+                    """)
         }
         migrator.registerMigration("v3: learning from verified attempts") { db in
-            try db.execute(sql: """
-                CREATE TABLE attempt (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    run_id TEXT NOT NULL,
-                    path TEXT NOT NULL,
-                    attempt INTEGER NOT NULL,
-                    agent TEXT NOT NULL,
-                    outcome TEXT NOT NULL,
-                    duration_ms INTEGER NOT NULL,
-                    input_tokens INTEGER,
-                    output_tokens INTEGER,
-                    cost_usd REAL,
-                    diff TEXT,
-                    created_at TEXT NOT NULL
-                );
-                CREATE INDEX attempt_run ON attempt(run_id);
-                CREATE TABLE attempt_code (
-                    attempt_id INTEGER NOT NULL REFERENCES attempt(id) ON DELETE CASCADE,
-                    linter TEXT NOT NULL,
-                    code TEXT NOT NULL,
-                    targeted INTEGER NOT NULL,
-                    fixed INTEGER NOT NULL,
-                    PRIMARY KEY (attempt_id, linter, code)
-                );
-                CREATE INDEX attempt_code_code ON attempt_code(code);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE attempt (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        agent TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        duration_ms INTEGER NOT NULL,
+                        input_tokens INTEGER,
+                        output_tokens INTEGER,
+                        cost_usd REAL,
+                        diff TEXT,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX attempt_run ON attempt(run_id);
+                    CREATE TABLE attempt_code (
+                        attempt_id INTEGER NOT NULL REFERENCES attempt(id) ON DELETE CASCADE,
+                        linter TEXT NOT NULL,
+                        code TEXT NOT NULL,
+                        targeted INTEGER NOT NULL,
+                        fixed INTEGER NOT NULL,
+                        PRIMARY KEY (attempt_id, linter, code)
+                    );
+                    CREATE INDEX attempt_code_code ON attempt_code(code);
+                    """)
         }
         migrator.registerMigration("v4: where a run lands (the checkout, or only a branch ref)") { db in
             try db.execute(sql: "ALTER TABLE run ADD COLUMN landing TEXT NOT NULL DEFAULT 'checkout'")

@@ -31,9 +31,11 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// Where the run's fixes land: `branch` is the branch the run commits to either way.
     public var landing: RunLanding
 
-    public init(id: String, status: RunStatus, branch: String, baseCommit: String, configHash: String, configJSON: String,
-                toolVersions: String, agent: String, snapshotID: String, dryRun: Bool, pid: Int32, host: String,
-                createdAt: String, updatedAt: String, finishedAt: String? = nil, landing: RunLanding = .checkout) {
+    public init(
+        id: String, status: RunStatus, branch: String, baseCommit: String, configHash: String, configJSON: String,
+        toolVersions: String, agent: String, snapshotID: String, dryRun: Bool, pid: Int32, host: String,
+        createdAt: String, updatedAt: String, finishedAt: String? = nil, landing: RunLanding = .checkout
+    ) {
         self.landing = landing
         self.id = id
         self.status = status
@@ -75,8 +77,10 @@ public struct JobRecord: Sendable, Hashable, Codable {
     public var outcome: String?
     public var updatedAt: String
 
-    public init(runID: String, path: String, key: String, baseBlob: String, diagnostics: String, state: JobState,
-                outcome: String? = nil, updatedAt: String) {
+    public init(
+        runID: String, path: String, key: String, baseBlob: String, diagnostics: String, state: JobState,
+        outcome: String? = nil, updatedAt: String
+    ) {
         self.runID = runID
         self.path = path
         self.key = key
@@ -115,8 +119,10 @@ public struct EventRecord: Sendable, Hashable, Codable {
     /// A JSON object with the details.
     public var data: String
 
-    public init(level: Level = .info, runID: String?, job: String? = nil, type: String, step: String,
-                data: String = "{}", timestamp: String = Timestamp.now()) {
+    public init(
+        level: Level = .info, runID: String?, job: String? = nil, type: String, step: String,
+        data: String = "{}", timestamp: String = Timestamp.now()
+    ) {
         self.sequence = nil
         self.schemaVersion = Self.schemaVersion
         self.timestamp = timestamp
@@ -144,8 +150,10 @@ public struct ReceiptRecord: Sendable, Hashable, Codable {
     public var cacheHit: Bool
     public var createdAt: String
 
-    public init(runID: String, path: String, key: String, commit: String, patchSHA256: String, diagnosticsFixed: String,
-                agentCalls: Int, agentSeconds: Double, totalSeconds: Double, cacheHit: Bool, createdAt: String = Timestamp.now()) {
+    public init(
+        runID: String, path: String, key: String, commit: String, patchSHA256: String, diagnosticsFixed: String,
+        agentCalls: Int, agentSeconds: Double, totalSeconds: Double, cacheHit: Bool, createdAt: String = Timestamp.now()
+    ) {
         self.runID = runID
         self.path = path
         self.key = key

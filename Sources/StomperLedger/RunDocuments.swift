@@ -11,8 +11,10 @@ public struct RunState: Sendable, Hashable, Codable {
     public struct Jobs: Sendable, Hashable, Codable {
         public var total = 0, planned = 0, running = 0, verified = 0, landed = 0, failed = 0, skipped = 0, wouldFix = 0
 
-        public init(total: Int = 0, planned: Int = 0, running: Int = 0, verified: Int = 0, landed: Int = 0, failed: Int = 0,
-                    skipped: Int = 0, wouldFix: Int = 0) {
+        public init(
+            total: Int = 0, planned: Int = 0, running: Int = 0, verified: Int = 0, landed: Int = 0, failed: Int = 0,
+            skipped: Int = 0, wouldFix: Int = 0
+        ) {
             (self.total, self.planned, self.running, self.verified) = (total, planned, running, verified)
             (self.landed, self.failed, self.skipped, self.wouldFix) = (landed, failed, skipped, wouldFix)
         }
@@ -91,9 +93,10 @@ public struct RunState: Sendable, Hashable, Codable {
         createdAt = run.createdAt
         updatedAt = run.updatedAt
         finishedAt = run.finishedAt
-        jobs = Jobs(total: records.count, planned: counts["planned"] ?? 0, running: counts["running"] ?? 0,
-                    verified: counts["verified"] ?? 0, landed: counts["landed"] ?? 0, failed: counts["failed"] ?? 0,
-                    skipped: (counts["skipped"] ?? 0) - wouldFix, wouldFix: wouldFix)
+        jobs = Jobs(
+            total: records.count, planned: counts["planned"] ?? 0, running: counts["running"] ?? 0,
+            verified: counts["verified"] ?? 0, landed: counts["landed"] ?? 0, failed: counts["failed"] ?? 0,
+            skipped: (counts["skipped"] ?? 0) - wouldFix, wouldFix: wouldFix)
         self.files = files ? outcomes.sorted { ($0["path"]?.string ?? "") < ($1["path"]?.string ?? "") } : nil
     }
 }
@@ -252,7 +255,8 @@ extension Ledger {
     /// The whole of `run` as `show --json` prints it.
     public func runDetail(_ run: RunRecord) async throws -> RunDetail {
         let jobs = try await jobs(runID: run.id)
-        return RunDetail(run: RunState(run, jobs: jobs), manifest: try await manifest(runID: run.id), jobs: jobs,
-                         receipts: try await receipts(runID: run.id))
+        return RunDetail(
+            run: RunState(run, jobs: jobs), manifest: try await manifest(runID: run.id), jobs: jobs,
+            receipts: try await receipts(runID: run.id))
     }
 }

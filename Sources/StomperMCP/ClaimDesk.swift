@@ -27,8 +27,11 @@ struct ClaimDesk: Sendable {
         while path.hasPrefix("./") { path.removeFirst(2) }
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
         guard !raw.hasPrefix("/"), !components.isEmpty,
-              components.allSatisfy({ $0 != "." && $0 != ".." && !$0.contains("\0") }) else {
-            throw MCPToolError(.forbiddenPath, "argument `\(argument)`: \(raw) is not a path inside the repository (give it relative to the repository root, without `..`)")
+            components.allSatisfy({ $0 != "." && $0 != ".." && !$0.contains("\0") })
+        else {
+            throw MCPToolError(
+                .forbiddenPath,
+                "argument `\(argument)`: \(raw) is not a path inside the repository (give it relative to the repository root, without `..`)")
         }
         guard !components.contains(where: { $0.lowercased() == ".git" }) else {
             throw MCPToolError(.forbiddenPath, "argument `\(argument)`: \(raw) is under .git; the repository's own data is never written through MCP")
@@ -50,8 +53,10 @@ struct ClaimDesk: Sendable {
         let leases = try await guardian.claim(paths.map(ResourceDescriptor.file), holder: .client(name), ttl: ttl, maxWait: maxWait)
         let items = leases.map(Self.describe)
         let listed = leases.map { "\($0.resource.key) (token \($0.token))" }.joined(separator: ", ")
-        return ToolResult.success(.object(["leases": .array(items)]),
-                                  summary: "\(name) holds \(listed). Write with `write_file` and each path's token; `renew` before the lease runs out; `release` when done.")
+        return ToolResult.success(
+            .object(["leases": .array(items)]),
+            summary: "\(name) holds \(listed). Write with `write_file` and each path's token; `renew` before the lease runs out; `release` when done."
+        )
     }
 
     func writeFile(_ arguments: ToolArguments) async throws -> CallTool.Result {
@@ -72,16 +77,18 @@ struct ClaimDesk: Sendable {
                 try folder.replaceFile(path, with: bytes, permissions: permissions, durable: true)
             }
         }
-        return ToolResult.success(.object(["path": .string(path), "token": .int(Int(token.value)), "bytes": .int(bytes.count)]),
-                                  summary: "Wrote \(bytes.count) bytes to \(path) under token \(token).")
+        return ToolResult.success(
+            .object(["path": .string(path), "token": .int(Int(token.value)), "bytes": .int(bytes.count)]),
+            summary: "Wrote \(bytes.count) bytes to \(path) under token \(token).")
     }
 
     func renew(_ arguments: ToolArguments) async throws -> CallTool.Result {
         let token = try Self.token(arguments)
         let ttl = try arguments.seconds("ttl_sec", limit: 3_600)
         let lease = try await guardian.renew(token: token, ttl: ttl)
-        return ToolResult.success(Self.describe(lease),
-                                  summary: "Renewed \(lease.resource.key) (token \(token)) until \(Self.timestamp(lease.expiresAt)).")
+        return ToolResult.success(
+            Self.describe(lease),
+            summary: "Renewed \(lease.resource.key) (token \(token)) until \(Self.timestamp(lease.expiresAt)).")
     }
 
     func release(_ arguments: ToolArguments) async throws -> CallTool.Result {

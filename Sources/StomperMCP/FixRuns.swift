@@ -81,7 +81,9 @@ actor FixRuns {
     /// Sends the graceful interrupt to the run's process and waits (at most `patience`) for it to end.
     func cancel(runID: String, patience: Duration = .seconds(120)) async throws -> Value? {
         guard let child = children.values.first(where: { $0.runID == runID }) else {
-            throw MCPToolError(.notRunning, "run \(runID) was not started by this server; stop it where it runs (Ctrl-C, or kill -INT its pid from `stomper status`)")
+            throw MCPToolError(
+                .notRunning, "run \(runID) was not started by this server; stop it where it runs (Ctrl-C, or kill -INT its pid from `stomper status`)"
+            )
         }
         guard child.process.isRunning else {
             throw MCPToolError(.notRunning, "run \(runID) has already ended; see `status`")

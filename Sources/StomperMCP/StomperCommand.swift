@@ -21,18 +21,21 @@ struct StomperCommand: Sendable {
     }
 
     func json(_ arguments: [String]) async throws -> Value {
-        let spec = ProcessSpec(executable: executable, arguments: arguments + ["-C", root], workingDirectory: root,
-                               environment: ["NO_COLOR": "1"], timeout: timeout)
+        let spec = ProcessSpec(
+            executable: executable, arguments: arguments + ["-C", root], workingDirectory: root,
+            environment: ["NO_COLOR": "1"], timeout: timeout)
         let result = try await ProcessRunner.run(spec)
-        return try Self.document(stdout: result.standardOutput, stderr: result.stderrText, exitCode: result.exitCode,
-                                 command: arguments.first ?? "stomper")
+        return try Self.document(
+            stdout: result.standardOutput, stderr: result.stderrText, exitCode: result.exitCode,
+            command: arguments.first ?? "stomper")
     }
 
     /// The JSON document a command printed, or the error it reported.
     static func document(stdout: [UInt8], stderr: String, exitCode: Int32?, command: String) throws -> Value {
         guard let value = try? JSONDecoder().decode(Value.self, from: Data(stdout)) else {
             let detail = stderr.split(separator: "\n").last.map(String.init) ?? "no output"
-            throw MCPToolError(.commandFailed, "`stomper \(command)` printed no JSON document (exit \(exitCode.map(String.init) ?? "by signal")): \(detail)")
+            throw MCPToolError(
+                .commandFailed, "`stomper \(command)` printed no JSON document (exit \(exitCode.map(String.init) ?? "by signal")): \(detail)")
         }
         if let error = value.objectValue?["error"]?.objectValue {
             throw Failed(code: error["code"]?.stringValue ?? "internal_error", message: error["message"]?.stringValue ?? "unknown error")

@@ -42,17 +42,20 @@ public final class StomperMCPServer: Sendable {
         self.context = context
         self.logger = logger
         command = StomperCommand(executable: context.executable, root: context.root)
-        claims = ClaimDesk(guardian: guardian, root: context.root,
-                           maxWait: guardian.policy[.critCode].maxWait(.interactive))
+        claims = ClaimDesk(
+            guardian: guardian, root: context.root,
+            maxWait: guardian.policy[.critCode].maxWait(.interactive))
         runs = FixRuns(command: command, ledger: ledger)
     }
 
     /// Serves `transport` until the client disconnects; then interrupts the runs it started
     /// (left for `stomper resume`).
     public func run(transport: any Transport) async throws {
-        let server = Server(name: "stomper", version: context.version,
-                            instructions: "Lint and fix this repository with stomper, and coordinate file edits with other agents: claim paths, write_file with the token, release.",
-                            capabilities: .init(tools: .init(listChanged: false)))
+        let server = Server(
+            name: "stomper", version: context.version,
+            instructions:
+                "Lint and fix this repository with stomper, and coordinate file edits with other agents: claim paths, write_file with the token, release.",
+            capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: ToolCatalog.all) }
         await server.withMethodHandler(CallTool.self) { [self] parameters in
             await self.call(parameters, server: server)
@@ -82,8 +85,10 @@ public final class StomperMCPServer: Sendable {
         }
     }
 
-    private func dispatch(_ name: String, _ arguments: ToolArguments, progress: ProgressToken?,
-                          server: Server) async throws -> CallTool.Result {
+    private func dispatch(
+        _ name: String, _ arguments: ToolArguments, progress: ProgressToken?,
+        server: Server
+    ) async throws -> CallTool.Result {
         switch name {
         case "check": return try await check(arguments)
         case "fix": return try await fix(arguments, progress: progress, server: server)
@@ -154,24 +159,37 @@ public final class StomperMCPServer: Sendable {
         guard let runID = started.runID else {
             // Ended before making a run: its document says why (nothing to fix, or an error).
             let report = try await started.finished.value
-            return ToolResult.success(.object(["run_id": nil, "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
-                                               "status": "ended", "report": report]),
-                                      summary: Summary.fix(report))
+            return ToolResult.success(
+                .object([
+                    "run_id": nil, "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
+                    "status": "ended", "report": report,
+                ]),
+                summary: Summary.fix(report))
         }
         guard wait else {
-            return ToolResult.success(.object(["run_id": .string(runID), "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
-                                               "status": "running"]),
-                                      summary: "Run \(runID) started (pid \(started.pid)\(dryRun ? ", dry run" : "")). Ask `status` with run \(runID) for its progress, `cancel` to stop it.")
+            return ToolResult.success(
+                .object([
+                    "run_id": .string(runID), "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
+                    "status": "running",
+                ]),
+                summary:
+                    "Run \(runID) started (pid \(started.pid)\(dryRun ? ", dry run" : "")). Ask `status` with run \(runID) for its progress, `cancel` to stop it."
+            )
         }
         let report = try await follow(runID, finished: started.finished, progress: progress, server: server)
-        return ToolResult.success(.object(["run_id": .string(runID), "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
-                                           "status": "ended", "report": report]),
-                                  summary: Summary.fix(report))
+        return ToolResult.success(
+            .object([
+                "run_id": .string(runID), "pid": .int(Int(started.pid)), "dry_run": .bool(dryRun),
+                "status": "ended", "report": report,
+            ]),
+            summary: Summary.fix(report))
     }
 
     /// Waits for a run, sending a progress notification each time another file ends.
-    private func follow(_ runID: String, finished: Task<Value, any Error>, progress: ProgressToken?,
-                        server: Server) async throws -> Value {
+    private func follow(
+        _ runID: String, finished: Task<Value, any Error>, progress: ProgressToken?,
+        server: Server
+    ) async throws -> Value {
         guard let progress else { return try await finished.value }
         let runs = self.runs
         let reporter = Task {
@@ -180,8 +198,9 @@ public final class StomperMCPServer: Sendable {
                 if let (done, total) = try? await runs.progress(runID: runID), done != last {
                     last = done
                     let message = "run \(runID): \(done) of \(total) files done"
-                    try? await server.notify(ProgressNotification.message(
-                        .init(progressToken: progress, progress: Double(done), total: Double(total), message: message)))
+                    try? await server.notify(
+                        ProgressNotification.message(
+                            .init(progressToken: progress, progress: Double(done), total: Double(total), message: message)))
                 }
                 try? await Task.sleep(for: .milliseconds(200))
             }
@@ -193,10 +212,12 @@ public final class StomperMCPServer: Sendable {
     private func cancel(_ arguments: ToolArguments) async throws -> CallTool.Result {
         let runID = try arguments.requiredString("run")
         guard let report = try await runs.cancel(runID: runID) else {
-            return ToolResult.success(.object(["run_id": .string(runID), "status": "cancelling"]),
-                                      summary: "Run \(runID) was interrupted and is still finishing its files in flight; ask `status`.")
+            return ToolResult.success(
+                .object(["run_id": .string(runID), "status": "cancelling"]),
+                summary: "Run \(runID) was interrupted and is still finishing its files in flight; ask `status`.")
         }
-        return ToolResult.success(.object(["run_id": .string(runID), "status": "ended", "report": report]),
-                                  summary: "Run \(runID) stopped. " + Summary.fix(report))
+        return ToolResult.success(
+            .object(["run_id": .string(runID), "status": "ended", "report": report]),
+            summary: "Run \(runID) stopped. " + Summary.fix(report))
     }
 }

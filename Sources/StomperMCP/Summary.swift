@@ -85,32 +85,35 @@ enum CheckFilter {
         func keep(_ counts: Value?) -> [String: Value] {
             (counts?.objectValue ?? [:]).filter { code, _ in prefixes.contains { code.hasPrefix($0) } }
         }
-        object["files"] = .array(files.compactMap { file -> Value? in
-            guard var entry = file.objectValue else { return nil }
-            let fixable = keep(entry["fixable"])
-            let needsAgent = keep(entry["needs_agent"])
-            let total = (fixable.values.map { Summary.int($0) }).reduce(0, +) + needsAgent.values.map { Summary.int($0) }.reduce(0, +)
-            guard total > 0 else { return nil }
-            entry["fixable"] = .object(fixable)
-            entry["needs_agent"] = .object(needsAgent)
-            entry["diagnostics"] = .int(total)
-            if entry["verdict"]?.stringValue != "skipped" {
-                entry["verdict"] = .string(needsAgent.isEmpty ? "fix" : fixable.isEmpty ? "needs_agent" : "partial")
-            }
-            return .object(entry)
-        })
-        if let jobs = object["jobs"]?.arrayValue {
-            let kept = Set((object["files"]?.arrayValue ?? []).compactMap { $0.objectValue?["path"]?.stringValue })
-            object["jobs"] = .array(jobs.compactMap { job -> Value? in
-                guard var entry = job.objectValue, kept.contains(entry["path"]?.stringValue ?? "") else { return nil }
-                if let diagnostics = entry["diagnostics"]?.arrayValue {
-                    entry["diagnostics"] = .array(diagnostics.filter { diagnostic in
-                        let code = diagnostic.objectValue?["code"]?.stringValue ?? ""
-                        return prefixes.contains { code.hasPrefix($0) }
-                    })
+        object["files"] = .array(
+            files.compactMap { file -> Value? in
+                guard var entry = file.objectValue else { return nil }
+                let fixable = keep(entry["fixable"])
+                let needsAgent = keep(entry["needs_agent"])
+                let total = (fixable.values.map { Summary.int($0) }).reduce(0, +) + needsAgent.values.map { Summary.int($0) }.reduce(0, +)
+                guard total > 0 else { return nil }
+                entry["fixable"] = .object(fixable)
+                entry["needs_agent"] = .object(needsAgent)
+                entry["diagnostics"] = .int(total)
+                if entry["verdict"]?.stringValue != "skipped" {
+                    entry["verdict"] = .string(needsAgent.isEmpty ? "fix" : fixable.isEmpty ? "needs_agent" : "partial")
                 }
                 return .object(entry)
             })
+        if let jobs = object["jobs"]?.arrayValue {
+            let kept = Set((object["files"]?.arrayValue ?? []).compactMap { $0.objectValue?["path"]?.stringValue })
+            object["jobs"] = .array(
+                jobs.compactMap { job -> Value? in
+                    guard var entry = job.objectValue, kept.contains(entry["path"]?.stringValue ?? "") else { return nil }
+                    if let diagnostics = entry["diagnostics"]?.arrayValue {
+                        entry["diagnostics"] = .array(
+                            diagnostics.filter { diagnostic in
+                                let code = diagnostic.objectValue?["code"]?.stringValue ?? ""
+                                return prefixes.contains { code.hasPrefix($0) }
+                            })
+                    }
+                    return .object(entry)
+                })
         }
         return .object(object)
     }

@@ -15,8 +15,9 @@ enum ToolResult {
     static func failure(_ error: any Error) -> CallTool.Result {
         let (code, message) = codeAndMessage(error)
         let structured: Value? = .object(["error": .object(["code": .string(code), "message": .string(message)])])
-        return CallTool.Result(content: [.text(text: "\(code): \(message)", annotations: nil, _meta: nil)],
-                               structuredContent: structured, isError: true)
+        return CallTool.Result(
+            content: [.text(text: "\(code): \(message)", annotations: nil, _meta: nil)],
+            structuredContent: structured, isError: true)
     }
 
     /// The error's own code (`StaleVersion`, `ResourceBusy`, `invalid_argument`, `git_detached_head`…).

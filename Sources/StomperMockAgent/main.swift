@@ -1,14 +1,14 @@
 #if canImport(FoundationEssentials)
-// Not Foundation: without it (and ICU) the agent starts in about a third of the CPU time, and
-// benchmarks start it once per job.
-import FoundationEssentials
+    // Not Foundation: without it (and ICU) the agent starts in about a third of the CPU time, and
+    // benchmarks start it once per job.
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // stomper-mock-agent: a scripted stand-in for an AI coding agent, for tests, demos and benchmarks.
@@ -192,7 +192,8 @@ while true {
 guard let script = try? JSONDecoder().decode(JSON.self, from: data), let files = script["files"]?.object else {
     fail("\(scriptPath) is not a script: expected {\"files\": {GLOB: [STEP, …]}}")
 }
-let order = script["order"]?.array?.compactMap(\.string)
+let order =
+    script["order"]?.array?.compactMap(\.string)
     ?? files.keys.sorted { ($0 == "*" ? 1 : 0, $0) < ($1 == "*" ? 1 : 0, $1) }
 guard let pattern = order.first(where: { globMatches($0, file) }) else { exit(0) }
 let steps: [JSON]

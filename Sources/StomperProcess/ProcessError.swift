@@ -2,9 +2,9 @@ import Foundation
 public import StomperErrors
 import Subprocess
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// The one error type of StomperProcess: a process could not be started or watched.
@@ -33,8 +33,10 @@ public struct ProcessError: StomperError {
     public var file: String
     public var line: UInt
 
-    public init(_ code: Code, _ message: String, commandLine: String, underlying: (any Error)? = nil,
-                file: String = #fileID, line: UInt = #line) {
+    public init(
+        _ code: Code, _ message: String, commandLine: String, underlying: (any Error)? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) {
         self.code = code
         self.message = message
         self.commandLine = commandLine

@@ -10,8 +10,9 @@ public enum ProcessLiveness {
         if pid == getpid() { return true }
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex,
-           stat[stat.index(close, offsetBy: 2)] == "Z" {
+            let close = stat.lastIndex(of: ")"), stat.index(close, offsetBy: 2) < stat.endIndex,
+            stat[stat.index(close, offsetBy: 2)] == "Z"
+        {
             return false
         }
         return true
@@ -37,7 +38,8 @@ public enum ProcessLiveness {
             guard let parenthesis = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
             let fields = stat[(parenthesis + 1)...].split(separator: UInt8(ascii: " "))
             guard fields.count > 2, let state = fields[0].first, state != UInt8(ascii: "Z"), state != UInt8(ascii: "X"),
-                  let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)), pgrp == group else { continue }
+                let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)), pgrp == group
+            else { continue }
             return true
         }
         return false

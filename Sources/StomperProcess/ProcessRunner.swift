@@ -1,9 +1,9 @@
 import Foundation
 import Subprocess
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// Runs child processes in their own session and process group, so a timeout or a cancelled task
@@ -53,7 +53,8 @@ public enum ProcessRunner {
         for (key, value) in spec.environment {
             if let key = Environment.Key(rawValue: key) { updates[key] = value }
         }
-        let executable: Executable = spec.executable.contains("/")
+        let executable: Executable =
+            spec.executable.contains("/")
             ? .path(FilePath(spec.executable)) : .name(spec.executable)
         let limit = spec.outputLimit
         let input = spec.input
@@ -112,7 +113,7 @@ public enum ProcessRunner {
                         case .timedOut:
                             collected.timedOut = true
                             await execution.teardown(using: [
-                                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace),
+                                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)
                             ])
                         }
                     }
@@ -125,12 +126,14 @@ public enum ProcessRunner {
                 throw ProcessError(.executableNotFound, "executable not found", commandLine: original.commandLine, underlying: error)
             }
             if error.underlyingError == Errno(rawValue: ETXTBSY) {
-                throw ProcessError(.launchFailed,
-                                   "could not run the process: its executable is open for writing (text file busy); "
-                                   + "wait for whatever writes it to finish", commandLine: original.commandLine, underlying: error)
+                throw ProcessError(
+                    .launchFailed,
+                    "could not run the process: its executable is open for writing (text file busy); "
+                        + "wait for whatever writes it to finish", commandLine: original.commandLine, underlying: error)
             }
-            throw ProcessError(.launchFailed, "could not run the process (\(error))", commandLine: original.commandLine,
-                               underlying: error)
+            throw ProcessError(
+                .launchFailed, "could not run the process (\(error))", commandLine: original.commandLine,
+                underlying: error)
         }
         if sandboxed { await waitForGroupToEnd(outcome.processIdentifier.value) }
         let termination: ProcessResult.Termination
@@ -164,8 +167,9 @@ public enum ProcessRunner {
         }
         var wrapped = spec
         wrapped.executable = sandbox.bwrap
-        wrapped.arguments = sandbox.arguments(for: spec, executable: Sandbox.absolute(executable),
-                                              searchPath: environment["PATH"] ?? "")
+        wrapped.arguments = sandbox.arguments(
+            for: spec, executable: Sandbox.absolute(executable),
+            searchPath: environment["PATH"] ?? "")
         wrapped.environment["TMPDIR"] = Sandbox.privateTemporaryDirectory
         wrapped.sandbox = nil
         return wrapped

@@ -29,23 +29,27 @@ extension Sandbox {
         }
         let sandbox = Sandbox(bwrap: path)
         let spec = ProcessSpec(executable: "true", timeout: .seconds(30))
-        let probe = ProcessSpec(executable: path, arguments: sandbox.arguments(for: spec, executable: "true", searchPath: ""),
-                                timeout: .seconds(30))
+        let probe = ProcessSpec(
+            executable: path, arguments: sandbox.arguments(for: spec, executable: "true", searchPath: ""),
+            timeout: .seconds(30))
         let result: ProcessResult
         do {
             result = try await ProcessRunner.run(probe)
         } catch let error as ProcessError where error.code == .executableNotFound {
             throw ProcessError(.sandboxMissing, missing, commandLine: probe.commandLine, underlying: error)
         } catch let error as ProcessError {
-            throw ProcessError(.sandboxRefused, "bwrap at \(path) could not be started (\(error.message)): reinstall it, "
-                               + "or set agent.sandbox = \"none\" in stomper.toml", commandLine: probe.commandLine,
-                               underlying: error)
+            throw ProcessError(
+                .sandboxRefused,
+                "bwrap at \(path) could not be started (\(error.message)): reinstall it, "
+                    + "or set agent.sandbox = \"none\" in stomper.toml", commandLine: probe.commandLine,
+                underlying: error)
         }
         guard result.exitCode == 0 else {
             let said = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ProcessError(.sandboxRefused,
-                               "bwrap cannot create the sandbox's namespaces here (\(said.isEmpty ? result.termination.description : said)): "
-                               + namespaceRemedy, commandLine: probe.commandLine)
+            throw ProcessError(
+                .sandboxRefused,
+                "bwrap cannot create the sandbox's namespaces here (\(said.isEmpty ? result.termination.description : said)): "
+                    + namespaceRemedy, commandLine: probe.commandLine)
         }
         return sandbox
     }

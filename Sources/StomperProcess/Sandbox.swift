@@ -32,8 +32,10 @@ public struct Sandbox: Sendable, Hashable {
     /// Whether the process may use the network; without it, it gets a network namespace of its own.
     public var network: Bool
 
-    public init(bwrap: String, writable: [String] = [], writableIfPresent: [String] = [], readOnly: [String] = [],
-                network: Bool = false) {
+    public init(
+        bwrap: String, writable: [String] = [], writableIfPresent: [String] = [], readOnly: [String] = [],
+        network: Bool = false
+    ) {
         self.bwrap = bwrap
         self.writable = writable
         self.writableIfPresent = writableIfPresent
@@ -67,11 +69,15 @@ public struct Sandbox: Sendable, Hashable {
     /// The arguments given to `bwrap` to run `executable` (already resolved to a path) with the
     /// spec's arguments. `searchPath` is the `PATH` the process gets.
     public func arguments(for spec: ProcessSpec, executable: String, searchPath: String) -> [String] {
-        var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", Self.privateTemporaryDirectory,
-                         "--unshare-pid", "--unshare-ipc", "--die-with-parent"]
+        var arguments = [
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", Self.privateTemporaryDirectory,
+            "--unshare-pid", "--unshare-ipc", "--die-with-parent",
+        ]
         if !network { arguments.append("--unshare-net") }
-        for mount in mounts(executable: executable, arguments: spec.arguments, workingDirectory: spec.workingDirectory,
-                            searchPath: searchPath) {
+        for mount in mounts(
+            executable: executable, arguments: spec.arguments, workingDirectory: spec.workingDirectory,
+            searchPath: searchPath)
+        {
             arguments += [mount.option, mount.path, mount.path]
         }
         arguments += ["--setenv", "TMPDIR", Self.privateTemporaryDirectory]
@@ -98,7 +104,8 @@ public struct Sandbox: Sendable, Hashable {
 
     /// Every bind after the root's, in the order they must be applied.
     func mounts(executable: String, arguments: [String] = [], workingDirectory: String?, searchPath: String) -> [Mount] {
-        var mounts = writable.map { Mount(path: Self.absolute($0), access: .readWrite) }
+        var mounts =
+            writable.map { Mount(path: Self.absolute($0), access: .readWrite) }
             + writableIfPresent.map { Mount(path: Self.absolute($0), access: .readWriteIfPresent) }
             + readOnly.map { Mount(path: Self.absolute($0), access: .readOnly) }
         let writablePaths = mounts.filter { $0.access != .readOnly }.map(\.path)
@@ -110,8 +117,10 @@ public struct Sandbox: Sendable, Hashable {
         // Absolute paths on the command line (a script run by an interpreter, a script file the
         // agent reads): bound only if they exist (`--ro-bind-try`).
         needed += arguments.filter { $0.hasPrefix("/") && $0.utf8.count < 4096 && !$0.contains("\n") }
-        for path in needed.map(Self.absolute) where Self.isInside(path, Self.privateTemporaryDirectory)
-            && !writablePaths.contains(where: { Self.isInside(path, $0) }) {
+        for path in needed.map(Self.absolute)
+        where Self.isInside(path, Self.privateTemporaryDirectory)
+            && !writablePaths.contains(where: { Self.isInside(path, $0) })
+        {
             mounts.append(Mount(path: path, access: .visible))
         }
         var seen = Set<String>()
@@ -120,8 +129,10 @@ public struct Sandbox: Sendable, Hashable {
         return unique.enumerated().sorted { lhs, rhs in
             let (left, right) = (lhs.element, rhs.element)
             if left.depth != right.depth { return left.depth < right.depth }
-            let (leftRank, rightRank) = (left.access == .readOnly || left.access == .visible ? 1 : 0,
-                                         right.access == .readOnly || right.access == .visible ? 1 : 0)
+            let (leftRank, rightRank) = (
+                left.access == .readOnly || left.access == .visible ? 1 : 0,
+                right.access == .readOnly || right.access == .visible ? 1 : 0
+            )
             if leftRank != rightRank { return leftRank < rightRank }
             return lhs.offset < rhs.offset
         }.map(\.element)

@@ -10,20 +10,25 @@ public enum VersionManagerShim {
     /// `directory`, or `executable` itself when it is not a pyenv or asdf shim or the manager
     /// cannot say (then the shim keeps doing its job, only slower). `environment` (for `PATH`)
     /// defaults to this process's.
-    public static func resolve(_ executable: String, in directory: String,
-                               environment: [String: String]? = nil) async -> String {
+    public static func resolve(
+        _ executable: String, in directory: String,
+        environment: [String: String]? = nil
+    ) async -> String {
         guard let path = locate(executable, environment: environment ?? ProcessInfo.processInfo.environment),
-              let shim = Shim(scriptAt: path) else { return executable }
+            let shim = Shim(scriptAt: path)
+        else { return executable }
         let program = (path as NSString).lastPathComponent
         var variables: [String: String?] = [:]
         if let root = shim.root { variables[shim.rootVariable] = root }
-        let spec = ProcessSpec(executable: shim.manager, arguments: ["which", program], workingDirectory: directory,
-                               environment: variables, timeout: .seconds(20))
+        let spec = ProcessSpec(
+            executable: shim.manager, arguments: ["which", program], workingDirectory: directory,
+            environment: variables, timeout: .seconds(20))
         guard let result = try? await ProcessRunner.run(spec), result.exitCode == 0 else { return executable }
         let resolved = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard resolved.hasPrefix("/"), !resolved.contains("\n"), resolved != path,
-              FileManager.default.isExecutableFile(atPath: resolved),
-              Shim(scriptAt: resolved) == nil else { return executable }
+            FileManager.default.isExecutableFile(atPath: resolved),
+            Shim(scriptAt: resolved) == nil
+        else { return executable }
         return resolved
     }
 

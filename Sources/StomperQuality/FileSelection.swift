@@ -18,8 +18,10 @@ public struct FileSelection: Sendable, Hashable, Codable {
     /// Whole files, in path order, while their diagnostics add up to at most this many; see `apply`.
     public var maxErrors: Int?
 
-    public init(patterns: [String] = [], excludes: [String] = [], onlyPaths: Set<String>? = nil, errorTypes: [String] = [],
-                ignore: [String] = [], maxFiles: Int? = nil, maxErrors: Int? = nil) {
+    public init(
+        patterns: [String] = [], excludes: [String] = [], onlyPaths: Set<String>? = nil, errorTypes: [String] = [],
+        ignore: [String] = [], maxFiles: Int? = nil, maxErrors: Int? = nil
+    ) {
         self.patterns = patterns
         self.excludes = excludes
         self.onlyPaths = onlyPaths

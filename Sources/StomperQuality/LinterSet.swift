@@ -19,14 +19,16 @@ public struct LinterSet: Linter {
     /// Throws `.badConfiguration` when `linters` is empty or two have the same name.
     public init(_ linters: [any Linter], sandbox: Sandbox? = nil) throws(QualityError) {
         guard !linters.isEmpty else {
-            throw QualityError(.badConfiguration, "no linters are configured: enable at least one in stomper.toml",
-                               tool: "linters")
+            throw QualityError(
+                .badConfiguration, "no linters are configured: enable at least one in stomper.toml",
+                tool: "linters")
         }
         var seen = Set<String>()
         for linter in linters where !seen.insert(linter.name).inserted {
-            throw QualityError(.badConfiguration,
-                               "the linter `\(linter.name)` is configured twice: give each linter a distinct name",
-                               tool: linter.name)
+            throw QualityError(
+                .badConfiguration,
+                "the linter `\(linter.name)` is configured twice: give each linter a distinct name",
+                tool: linter.name)
         }
         self.linters = linters
         self.name = linters.map(\.name).joined(separator: "+")

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// mypy's incremental cache for one repository, kept between runs (`linters.mypy.cache`).
@@ -61,11 +61,14 @@ public struct MypyCache: Sendable, Hashable {
     /// Runs `body` with the cache folder of `root`, holding its lock; a new worktree folder is
     /// seeded first. When the lock cannot be had within `patience` (another process's mypy holds
     /// it that long), `body` gets nil and runs without a cache: slower, never wrong.
-    func withDirectory<T: Sendable>(for root: String, patience: Duration,
-                                    _ body: (String?) async throws -> T) async throws -> T {
+    func withDirectory<T: Sendable>(
+        for root: String, patience: Duration,
+        _ body: (String?) async throws -> T
+    ) async throws -> T {
         let directory = directory(for: root)
         guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
-              let lock = await Self.lock(directory + ".lock", patience: patience) else {
+            let lock = await Self.lock(directory + ".lock", patience: patience)
+        else {
             return try await body(nil)
         }
         defer { Self.unlock(lock) }
@@ -104,9 +107,10 @@ public struct MypyCache: Sendable, Hashable {
         for name in names where name.hasPrefix("worktree-") && !name.contains(".") {
             let directory = folder + "/" + name
             guard directory != kept,
-                  let data = manager.contents(atPath: directory + "/stomper-root"),
-                  !manager.fileExists(atPath: String(decoding: data, as: UTF8.self)),
-                  let lock = await Self.lock(directory + ".lock", patience: .zero) else { continue }
+                let data = manager.contents(atPath: directory + "/stomper-root"),
+                !manager.fileExists(atPath: String(decoding: data, as: UTF8.self)),
+                let lock = await Self.lock(directory + ".lock", patience: .zero)
+            else { continue }
             try? manager.removeItem(atPath: directory)
             unlink(directory + ".lock")
             Self.unlock(lock)
@@ -122,7 +126,8 @@ public struct MypyCache: Sendable, Hashable {
         var pause = Duration.milliseconds(1)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline,
-                  (try? await Task.sleep(for: pause)) != nil else {
+                (try? await Task.sleep(for: pause)) != nil
+            else {
                 close(descriptor)
                 return nil
             }

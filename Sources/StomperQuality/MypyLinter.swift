@@ -40,8 +40,10 @@ public struct MypyLinter: Linter {
     /// `-O json` first appeared in mypy 1.11 (reference §1.2).
     public static let minimumVersion = "1.11"
 
-    public init(executable: String = "mypy", extraArguments: [String] = [], cacheDirectory: String? = nil,
-                cache: MypyCache? = nil, includeNotes: Bool = false, timeout: Duration = .seconds(600)) {
+    public init(
+        executable: String = "mypy", extraArguments: [String] = [], cacheDirectory: String? = nil,
+        cache: MypyCache? = nil, includeNotes: Bool = false, timeout: Duration = .seconds(600)
+    ) {
         self.executable = executable
         self.extraArguments = extraArguments
         self.cacheDirectory = cacheDirectory
@@ -54,13 +56,15 @@ public struct MypyLinter: Linter {
     public func version() async throws -> String {
         let text = try await ToolProcess.versionOutput(executable, tool: name, timeout: timeout, missing: missingMessage)
         guard let found = ToolVersion(in: text) else {
-            throw QualityError(.unreadableOutput, "cannot read a version number in `\(text)`", tool: name,
-                               commandLine: "\(executable) --version")
+            throw QualityError(
+                .unreadableOutput, "cannot read a version number in `\(text)`", tool: name,
+                commandLine: "\(executable) --version")
         }
         guard let minimum = ToolVersion(in: Self.minimumVersion), found >= minimum else {
-            throw QualityError(.unsupportedVersion,
-                               "mypy \(found) is too old: stomper needs mypy ≥ \(Self.minimumVersion) for `-O json`; upgrade with `pip install -U 'mypy>=\(Self.minimumVersion)'`",
-                               tool: name, commandLine: "\(executable) --version")
+            throw QualityError(
+                .unsupportedVersion,
+                "mypy \(found) is too old: stomper needs mypy ≥ \(Self.minimumVersion) for `-O json`; upgrade with `pip install -U 'mypy>=\(Self.minimumVersion)'`",
+                tool: name, commandLine: "\(executable) --version")
         }
         return text
     }
@@ -79,8 +83,9 @@ public struct MypyLinter: Linter {
     }
 
     private func lint(paths: [String], root: String, cacheDirectory: String?) async throws -> [Diagnostic] {
-        var spec = ProcessSpec(executable: executable, arguments: arguments(paths: paths, root: root, cacheDirectory: cacheDirectory),
-                               workingDirectory: root, timeout: timeout)
+        var spec = ProcessSpec(
+            executable: executable, arguments: arguments(paths: paths, root: root, cacheDirectory: cacheDirectory),
+            workingDirectory: root, timeout: timeout)
         // Contained, the cache is the one place outside the worktree mypy writes.
         if let cacheDirectory, let sandbox = Sandbox.current { spec.sandbox = sandbox.writing(cacheDirectory) }
         let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
@@ -127,27 +132,29 @@ public struct MypyLinter: Linter {
             do {
                 record = try decoder.decode(Record.self, from: Data(line))
             } catch {
-                throw QualityError(.unreadableOutput, "mypy printed a line that is not its JSON report", tool: name,
-                                   standardError: trimmed(String(decoding: line.prefix(400), as: UTF8.self)),
-                                   underlying: error)
+                throw QualityError(
+                    .unreadableOutput, "mypy printed a line that is not its JSON report", tool: name,
+                    standardError: trimmed(String(decoding: line.prefix(400), as: UTF8.self)),
+                    underlying: error)
             }
             let isNote = record.severity == "note"
             if isNote && !includeNotes { continue }
             let (url, hintText) = Self.split(hint: record.hint)
             let column = max(1, (record.column ?? 0) + 1)
             let hasEnd = record.end_line != nil && record.end_column != nil
-            diagnostics.append(Diagnostic(
-                tool: name,
-                path: base.relative(record.file),
-                line: max(1, record.line ?? 1),
-                column: column,
-                endLine: hasEnd ? record.end_line : nil,
-                endColumn: hasEnd ? record.end_column.map { max(column, $0 + 1) } : nil,
-                code: record.code ?? "misc",
-                message: hintText.isEmpty ? record.message : "\(record.message) (\(hintText))",
-                severity: isNote ? .info : .error,
-                fixable: false,
-                url: url))
+            diagnostics.append(
+                Diagnostic(
+                    tool: name,
+                    path: base.relative(record.file),
+                    line: max(1, record.line ?? 1),
+                    column: column,
+                    endLine: hasEnd ? record.end_line : nil,
+                    endColumn: hasEnd ? record.end_column.map { max(column, $0 + 1) } : nil,
+                    code: record.code ?? "misc",
+                    message: hintText.isEmpty ? record.message : "\(record.message) (\(hintText))",
+                    severity: isNote ? .info : .error,
+                    fixable: false,
+                    url: url))
         }
         return diagnostics
     }

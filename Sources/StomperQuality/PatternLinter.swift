@@ -28,9 +28,11 @@ public struct PatternLinter: Linter {
 
     /// Throws `.badConfiguration` for an empty command, a pattern that does not compile or lacks
     /// one of the required groups, or a column base other than 0 or 1.
-    public init(name: String, command: [String], pattern: String = PatternLinter.defaultPattern,
-                successExitCodes: Set<Int32> = [0, 1], versionCommand: [String]? = nil, columnBase: Int = 1,
-                timeout: Duration = .seconds(600)) throws(QualityError) {
+    public init(
+        name: String, command: [String], pattern: String = PatternLinter.defaultPattern,
+        successExitCodes: Set<Int32> = [0, 1], versionCommand: [String]? = nil, columnBase: Int = 1,
+        timeout: Duration = .seconds(600)
+    ) throws(QualityError) {
         guard !command.isEmpty, !command[0].isEmpty else {
             throw QualityError(.badConfiguration, "\(name): the command is empty", tool: name)
         }
@@ -40,8 +42,9 @@ public struct PatternLinter: Linter {
         do {
             _ = try Regex(pattern)
         } catch {
-            throw QualityError(.badConfiguration, "\(name): the output pattern `\(pattern)` is not a valid regular expression: \(error)",
-                               tool: name, underlying: error)
+            throw QualityError(
+                .badConfiguration, "\(name): the output pattern `\(pattern)` is not a valid regular expression: \(error)",
+                tool: name, underlying: error)
         }
         for group in ["file", "line", "message"]
         where !["(?<\(group)>", "(?P<\(group)>", "(?'\(group)'"].contains(where: pattern.contains) {
@@ -66,8 +69,9 @@ public struct PatternLinter: Linter {
     }
 
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
-        let spec = ProcessSpec(executable: command[0], arguments: arguments(paths: paths), workingDirectory: root,
-                               timeout: timeout)
+        let spec = ProcessSpec(
+            executable: command[0], arguments: arguments(paths: paths), workingDirectory: root,
+            timeout: timeout)
         let result = try await ToolProcess.run(
             spec, tool: name, missing: "\(name): `\(command[0])` not found; install it or fix the command in stomper.toml")
         guard let status = result.exitCode, successExitCodes.contains(status), !result.timedOut else {
@@ -100,9 +104,10 @@ public struct PatternLinter: Linter {
             guard let file = group("file"), !file.isEmpty, let lineNumber = group("line").flatMap({ Int($0) }) else { continue }
             let column = group("col").flatMap { Int($0) }.map { $0 - columnBase + 1 } ?? 1
             let code = group("code").flatMap { $0.isEmpty ? nil : $0 } ?? name
-            diagnostics.append(Diagnostic(
-                tool: name, path: base.relative(file), line: max(1, lineNumber), column: max(1, column), code: code,
-                message: group("message") ?? "", severity: Self.severity(group("severity")), fixable: false))
+            diagnostics.append(
+                Diagnostic(
+                    tool: name, path: base.relative(file), line: max(1, lineNumber), column: max(1, column), code: code,
+                    message: group("message") ?? "", severity: Self.severity(group("severity")), fixable: false))
         }
         return diagnostics
     }

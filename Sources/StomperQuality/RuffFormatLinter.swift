@@ -50,16 +50,18 @@ public struct RuffFormatLinter: Linter {
         }
         let report = try parse(stdout: result.standardOutput, stderr: result.stderrText, root: root)
         if let problem = report.failures.first {
-            throw QualityError(.toolFailed, "ruff format could not check \(problem)", tool: name,
-                               commandLine: spec.commandLine, exitStatus: status, standardError: trimmed(result.stderrText))
+            throw QualityError(
+                .toolFailed, "ruff format could not check \(problem)", tool: name,
+                commandLine: spec.commandLine, exitStatus: status, standardError: trimmed(result.stderrText))
         }
         if status == 2 && report.unparsable.isEmpty {
             throw ToolProcess.failure("ruff format failed", tool: name, spec: spec, result: result)
         }
         return report.unformatted.sorted().map { path in
-            Diagnostic(tool: name, path: path, line: 1, column: 1, code: "unformatted",
-                       message: "File would be reformatted by `ruff format`", severity: .error, fixable: true,
-                       url: Self.documentationURL)
+            Diagnostic(
+                tool: name, path: path, line: 1, column: 1, code: "unformatted",
+                message: "File would be reformatted by `ruff format`", severity: .error, fixable: true,
+                url: Self.documentationURL)
         }
     }
 
@@ -91,8 +93,9 @@ public struct RuffFormatLinter: Linter {
             do {
                 records = try JSONDecoder().decode([Record].self, from: Data(stdout))
             } catch {
-                throw QualityError(.unreadableOutput, "ruff format printed something that is not its JSON report",
-                                   tool: name, standardError: trimmed(String(text.prefix(400))), underlying: error)
+                throw QualityError(
+                    .unreadableOutput, "ruff format printed something that is not its JSON report",
+                    tool: name, standardError: trimmed(String(text.prefix(400))), underlying: error)
             }
             for record in records {
                 let path = base.relative(record.filename)

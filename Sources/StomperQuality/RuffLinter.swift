@@ -14,8 +14,10 @@ public struct RuffLinter: Linter {
     public var unsafeFixes: Bool
     public var timeout: Duration
 
-    public init(executable: String = "ruff", extraArguments: [String] = [], unsafeFixes: Bool = false,
-                timeout: Duration = .seconds(300)) {
+    public init(
+        executable: String = "ruff", extraArguments: [String] = [], unsafeFixes: Bool = false,
+        timeout: Duration = .seconds(300)
+    ) {
         self.executable = executable
         self.extraArguments = extraArguments
         self.unsafeFixes = unsafeFixes
@@ -25,8 +27,9 @@ public struct RuffLinter: Linter {
     public func version() async throws -> String {
         let result = try await runTool(ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout))
         guard result.exitCode == 0 else {
-            throw QualityError(.toolFailed, "`\(executable) --version` failed", tool: name,
-                               exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+            throw QualityError(
+                .toolFailed, "`\(executable) --version` failed", tool: name,
+                exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
         }
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -49,8 +52,9 @@ public struct RuffLinter: Linter {
             let diagnostics = try parse(result.standardOutput, root: root)
             return diagnostics + lintFailures(result.stderrText, root: root, reported: diagnostics)
         default:
-            throw QualityError(.toolFailed, "ruff failed", tool: name, commandLine: spec.commandLine,
-                               exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+            throw QualityError(
+                .toolFailed, "ruff failed", tool: name, commandLine: spec.commandLine,
+                exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
         }
     }
 
@@ -81,9 +85,10 @@ public struct RuffLinter: Linter {
         do {
             records = try JSONDecoder().decode([Record].self, from: Data(output))
         } catch {
-            throw QualityError(.unreadableOutput, "ruff printed something that is not its JSON report", tool: name,
-                               standardError: trimmed(String(decoding: output.prefix(400), as: UTF8.self)),
-                               underlying: error)
+            throw QualityError(
+                .unreadableOutput, "ruff printed something that is not its JSON report", tool: name,
+                standardError: trimmed(String(decoding: output.prefix(400), as: UTF8.self)),
+                underlying: error)
         }
         let base = PathNormalizer(root: root)
         return records.map { record in
@@ -121,9 +126,11 @@ public struct RuffLinter: Linter {
             let reason = String(rest[separator.upperBound...])
             let known = (reported + failures).contains { $0.path == path && ($0.code == "E902" || $0.code == "invalid-syntax") }
             if known { continue }
-            failures.append(Diagnostic(tool: name, path: path, line: 1, column: 1, code: "E902",
-                                       message: "ruff failed to lint the file: \(reason)", severity: .error,
-                                       url: "https://docs.astral.sh/ruff/rules/io-error"))
+            failures.append(
+                Diagnostic(
+                    tool: name, path: path, line: 1, column: 1, code: "E902",
+                    message: "ruff failed to lint the file: \(reason)", severity: .error,
+                    url: "https://docs.astral.sh/ruff/rules/io-error"))
         }
         return failures
     }
@@ -149,9 +156,10 @@ public struct RuffLinter: Linter {
         do {
             return try await ProcessRunner.run(spec)
         } catch let error as ProcessError where error.code == .executableNotFound {
-            throw QualityError(.toolMissing,
-                               "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml",
-                               tool: name, commandLine: spec.commandLine, underlying: error)
+            throw QualityError(
+                .toolMissing,
+                "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml",
+                tool: name, commandLine: spec.commandLine, underlying: error)
         }
     }
 }

@@ -31,8 +31,10 @@ public struct SarifLinter: Linter {
     public var versionCommand: [String]?
     public var timeout: Duration
 
-    public init(name: String, source: Source, successExitCodes: Set<Int32> = [0, 1], versionCommand: [String]? = nil,
-                timeout: Duration = .seconds(600)) {
+    public init(
+        name: String, source: Source, successExitCodes: Set<Int32> = [0, 1], versionCommand: [String]? = nil,
+        timeout: Duration = .seconds(600)
+    ) {
         self.name = name
         self.source = source
         self.successExitCodes = successExitCodes
@@ -69,8 +71,9 @@ public struct SarifLinter: Linter {
             guard let executable = command.first else {
                 throw QualityError(.badConfiguration, "\(name): the SARIF command is empty", tool: name)
             }
-            let spec = ProcessSpec(executable: executable, arguments: Array(command.dropFirst()), workingDirectory: root,
-                                   timeout: timeout)
+            let spec = ProcessSpec(
+                executable: executable, arguments: Array(command.dropFirst()), workingDirectory: root,
+                timeout: timeout)
             let result = try await ToolProcess.run(
                 spec, tool: name, missing: "\(name): `\(executable)` not found; install it or fix the command in stomper.toml")
             guard let status = result.exitCode, successExitCodes.contains(status), !result.timedOut else {
@@ -104,25 +107,27 @@ public struct SarifLinter: Linter {
             for result in run.results ?? [] {
                 if let kind = result.kind, kind == "pass" || kind == "notApplicable" { continue }
                 guard let physical = result.locations?.first?.physicalLocation,
-                      let uri = physical.artifactLocation?.uri, !uri.isEmpty else { continue }
+                    let uri = physical.artifactLocation?.uri, !uri.isEmpty
+                else { continue }
                 let ruleIndex = result.ruleIndex ?? result.rule?.index
                 let indexedRule = ruleIndex.flatMap { rules.indices.contains($0) ? rules[$0] : nil }
                 let code = result.ruleId ?? result.rule?.id ?? indexedRule?.id ?? driver?.name ?? name
                 let region = physical.region
                 let line = max(1, region?.startLine ?? 1)
                 let endColumn = region?.endColumn
-                diagnostics.append(Diagnostic(
-                    tool: name,
-                    path: base.relative(Self.path(fromURI: uri)),
-                    line: line,
-                    column: max(1, region?.startColumn ?? 1),
-                    endLine: region?.endLine ?? (endColumn == nil ? nil : line),
-                    endColumn: endColumn,
-                    code: code,
-                    message: result.message?.text ?? result.message?.markdown ?? code,
-                    severity: Self.severity(result.level),
-                    fixable: false,
-                    url: helpByID[code] ?? indexedRule?.helpUri))
+                diagnostics.append(
+                    Diagnostic(
+                        tool: name,
+                        path: base.relative(Self.path(fromURI: uri)),
+                        line: line,
+                        column: max(1, region?.startColumn ?? 1),
+                        endLine: region?.endLine ?? (endColumn == nil ? nil : line),
+                        endColumn: endColumn,
+                        code: code,
+                        message: result.message?.text ?? result.message?.markdown ?? code,
+                        severity: Self.severity(result.level),
+                        fixable: false,
+                        url: helpByID[code] ?? indexedRule?.helpUri))
             }
         }
         return diagnostics
@@ -159,9 +164,10 @@ public struct SarifLinter: Linter {
     private func read(_ path: String, root: String) throws -> [UInt8] {
         let full = path.hasPrefix("/") ? path : root + "/" + path
         guard FileManager.default.fileExists(atPath: full) else {
-            throw QualityError(.inputMissing,
-                               "\(name): the SARIF report \(full) does not exist; produce it before running stomper, or fix the path in the `quality.sarif` setting",
-                               tool: name)
+            throw QualityError(
+                .inputMissing,
+                "\(name): the SARIF report \(full) does not exist; produce it before running stomper, or fix the path in the `quality.sarif` setting",
+                tool: name)
         }
         do {
             return Array(try Data(contentsOf: URL(fileURLWithPath: full)))
@@ -175,14 +181,16 @@ public struct SarifLinter: Linter {
         do {
             log = try JSONDecoder().decode(Log.self, from: Data(bytes))
         } catch {
-            throw QualityError(.unreadableOutput, "\(name): the report is not a SARIF log (not a JSON object)", tool: name,
-                               standardError: trimmed(String(decoding: bytes.prefix(400), as: UTF8.self)),
-                               underlying: error)
+            throw QualityError(
+                .unreadableOutput, "\(name): the report is not a SARIF log (not a JSON object)", tool: name,
+                standardError: trimmed(String(decoding: bytes.prefix(400), as: UTF8.self)),
+                underlying: error)
         }
         guard log.version == "2.1.0" else {
-            throw QualityError(.unsupportedVersion,
-                               "\(name): SARIF version \(log.version.map { "\"\($0)\"" } ?? "(missing)") is not supported; stomper reads SARIF 2.1.0",
-                               tool: name)
+            throw QualityError(
+                .unsupportedVersion,
+                "\(name): SARIF version \(log.version.map { "\"\($0)\"" } ?? "(missing)") is not supported; stomper reads SARIF 2.1.0",
+                tool: name)
         }
         return log
     }

@@ -28,8 +28,10 @@ public struct ShellcheckLinter: Linter {
     /// Files per shellcheck process, to stay far below the argument-length limit.
     public var batchSize: Int
 
-    public init(executable: String = "shellcheck", extraArguments: [String] = [], timeout: Duration = .seconds(300),
-                batchSize: Int = 500) {
+    public init(
+        executable: String = "shellcheck", extraArguments: [String] = [], timeout: Duration = .seconds(300),
+        batchSize: Int = 500
+    ) {
         self.executable = executable
         self.extraArguments = extraArguments
         self.timeout = timeout
@@ -41,8 +43,9 @@ public struct ShellcheckLinter: Linter {
         let output = try await ToolProcess.versionOutput(executable, tool: name, timeout: timeout, missing: missingMessage)
         let line = output.split(separator: "\n").first { $0.hasPrefix("version:") }
         guard let number = line?.dropFirst("version:".count).trimmingCharacters(in: .whitespaces), !number.isEmpty else {
-            throw QualityError(.unreadableOutput, "`\(executable) --version` printed no `version:` line", tool: name,
-                               commandLine: "\(executable) --version", standardError: trimmed(output))
+            throw QualityError(
+                .unreadableOutput, "`\(executable) --version` printed no `version:` line", tool: name,
+                commandLine: "\(executable) --version", standardError: trimmed(output))
         }
         return "shellcheck \(number)"
     }
@@ -54,8 +57,9 @@ public struct ShellcheckLinter: Linter {
         while start < files.count {
             let batch = Array(files[start..<min(files.count, start + batchSize)])
             start += batch.count
-            let spec = ProcessSpec(executable: executable, arguments: ["-f", "json1"] + extraArguments + ["--"] + batch,
-                                   workingDirectory: root, timeout: timeout)
+            let spec = ProcessSpec(
+                executable: executable, arguments: ["-f", "json1"] + extraArguments + ["--"] + batch,
+                workingDirectory: root, timeout: timeout)
             let result = try await ToolProcess.run(spec, tool: name, missing: missingMessage)
             switch result.termination {
             case .exited(0), .exited(1):
@@ -93,9 +97,10 @@ public struct ShellcheckLinter: Linter {
         do {
             report = try JSONDecoder().decode(Report.self, from: Data(output))
         } catch {
-            throw QualityError(.unreadableOutput, "shellcheck printed something that is not its json1 report", tool: name,
-                               standardError: trimmed(String(decoding: output.prefix(400), as: UTF8.self)),
-                               underlying: error)
+            throw QualityError(
+                .unreadableOutput, "shellcheck printed something that is not its json1 report", tool: name,
+                standardError: trimmed(String(decoding: output.prefix(400), as: UTF8.self)),
+                underlying: error)
         }
         let base = PathNormalizer(root: root)
         return report.comments.map { comment in

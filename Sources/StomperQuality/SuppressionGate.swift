@@ -153,21 +153,29 @@ public struct SuppressionGate: Sendable, Hashable {
         }
     }
 
-    static var suppressions: [Marker] { [
-        Marker(rule: .noqa, pattern: #/(?i)#\s*(?:(?:ruff|flake8)\s*:\s*)?noqa\b|#\s*ruff\s*:\s*disable\b/#, hint: "#"),
-        Marker(rule: .typeIgnore, pattern: #/(?i)#\s*type\s*:\s*ignore\b|#\s*pyre-(?:ignore|fixme)\b/#, hint: "#"),
-        Marker(rule: .pyrightIgnore, pattern: #/(?i)#\s*pyright\s*:\s*(?:ignore\b|basic\b|\w+\s*=\s*(?:false|none)\b)/#, hint: "#"),
-        Marker(rule: .mypyIgnore, pattern: #/(?i)#\s*mypy\s*:\s*(?:ignore-errors|disable-error-code)\b/#, hint: "#"),
-        Marker(rule: .pylintDisable, pattern: #/(?i)#\s*pylint\s*:\s*(?:disable|skip-file)\b/#, hint: "#"),
-        Marker(rule: .shellcheckDisable, pattern: #/(?i)#\s*shellcheck\s+disable\b/#, hint: "#"),
-        Marker(rule: .yamllintDisable, pattern: #/(?i)#\s*yamllint\s+disable\b/#, hint: "#"),
-        Marker(rule: .eslintDisable, pattern: #/eslint-disable\b/#, hint: "eslint-disable"),
-        Marker(rule: .tsIgnore, pattern: #/@ts-(?:ignore|expect-error|nocheck)\b/#, hint: "@ts-"),
-        Marker(rule: .nosec, pattern: #/(?i)#\s*nosec\b/#, hint: "#"),
-        Marker(rule: .fmtOff, pattern: #/(?i)#\s*fmt\s*:\s*(?:off|skip)\b/#, hint: "#"),
-    ] }
+    static var suppressions: [Marker] {
+        [
+            Marker(rule: .noqa, pattern: #/(?i)#\s*(?:(?:ruff|flake8)\s*:\s*)?noqa\b|#\s*ruff\s*:\s*disable\b/#, hint: "#"),
+            Marker(rule: .typeIgnore, pattern: #/(?i)#\s*type\s*:\s*ignore\b|#\s*pyre-(?:ignore|fixme)\b/#, hint: "#"),
+            Marker(rule: .pyrightIgnore, pattern: #/(?i)#\s*pyright\s*:\s*(?:ignore\b|basic\b|\w+\s*=\s*(?:false|none)\b)/#, hint: "#"),
+            Marker(rule: .mypyIgnore, pattern: #/(?i)#\s*mypy\s*:\s*(?:ignore-errors|disable-error-code)\b/#, hint: "#"),
+            Marker(rule: .pylintDisable, pattern: #/(?i)#\s*pylint\s*:\s*(?:disable|skip-file)\b/#, hint: "#"),
+            Marker(rule: .shellcheckDisable, pattern: #/(?i)#\s*shellcheck\s+disable\b/#, hint: "#"),
+            Marker(rule: .yamllintDisable, pattern: #/(?i)#\s*yamllint\s+disable\b/#, hint: "#"),
+            Marker(rule: .eslintDisable, pattern: #/eslint-disable\b/#, hint: "eslint-disable"),
+            Marker(rule: .tsIgnore, pattern: #/@ts-(?:ignore|expect-error|nocheck)\b/#, hint: "@ts-"),
+            Marker(rule: .nosec, pattern: #/(?i)#\s*nosec\b/#, hint: "#"),
+            Marker(rule: .fmtOff, pattern: #/(?i)#\s*fmt\s*:\s*(?:off|skip)\b/#, hint: "#"),
+        ]
+    }
 
-    static var pythonSkips: Marker { Marker(rule: .testSkipped, pattern: #/@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|^\s*@(?:skip|skipIf|skipUnless|expectedFailure)\b|\.skipTest\s*\(|\bSkipTest\s*\(|__test__\s*=\s*False/#) }
+    static var pythonSkips: Marker {
+        Marker(
+            rule: .testSkipped,
+            pattern:
+                #/@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|^\s*@(?:skip|skipIf|skipUnless|expectedFailure)\b|\.skipTest\s*\(|\bSkipTest\s*\(|__test__\s*=\s*False/#
+        )
+    }
     static var batsSkips: Marker { Marker(rule: .testSkipped, pattern: #/^\s*skip\b/#) }
 
     static func skipMarkers(for path: String) -> [Marker] {
@@ -201,8 +209,10 @@ public struct SuppressionGate: Sendable, Hashable {
                 remaining[candidate.key] = count - 1
                 continue
             }
-            violations.append(GateViolation(rule: candidate.rule, path: path, line: candidate.line,
-                                            text: after[candidate.line - 1].trimmingCharacters(in: .whitespaces)))
+            violations.append(
+                GateViolation(
+                    rule: candidate.rule, path: path, line: candidate.line,
+                    text: after[candidate.line - 1].trimmingCharacters(in: .whitespaces)))
         }
         return violations
     }
@@ -222,7 +232,8 @@ public struct SuppressionGate: Sendable, Hashable {
     /// Test functions: Python `def test…(` (also async, also methods), shell `test…()` functions,
     /// bats `@test`.
     static func testCount(_ lines: [String], path: String) -> Int {
-        let pattern: Regex<Substring> = (path as NSString).pathExtension == "py"
+        let pattern: Regex<Substring> =
+            (path as NSString).pathExtension == "py"
             ? #/^\s*(?:async\s+)?def\s+test\w*\s*\(/#
             : #/^\s*(?:@test\b|(?:function\s+)?test\w*\s*\(\s*\))/#
         return lines.count(where: { $0.firstMatch(of: pattern) != nil })

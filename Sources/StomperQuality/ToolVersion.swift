@@ -70,25 +70,30 @@ enum ToolProcess {
         guard let executable = command.first else {
             throw QualityError(.badConfiguration, "\(tool): the version command is empty", tool: tool)
         }
-        let spec = ProcessSpec(executable: executable, arguments: Array(command.dropFirst()), workingDirectory: root,
-                               timeout: timeout)
+        let spec = ProcessSpec(
+            executable: executable, arguments: Array(command.dropFirst()), workingDirectory: root,
+            timeout: timeout)
         let result = try await run(spec, tool: tool, missing: "\(tool): `\(executable)` not found (version command)")
         guard result.exitCode == 0 else {
-            throw QualityError(.toolFailed, "\(tool): the version command failed", tool: tool,
-                               commandLine: spec.commandLine, exitStatus: result.exitCode,
-                               standardError: trimmed(result.stderrText))
+            throw QualityError(
+                .toolFailed, "\(tool): the version command failed", tool: tool,
+                commandLine: spec.commandLine, exitStatus: result.exitCode,
+                standardError: trimmed(result.stderrText))
         }
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A tool failure carrying what the tool printed, stdout included when stderr alone says nothing.
-    static func failure(_ message: String, tool: String, spec: ProcessSpec, result: ProcessResult,
-                        file: String = #fileID, line: UInt = #line) -> QualityError {
+    static func failure(
+        _ message: String, tool: String, spec: ProcessSpec, result: ProcessResult,
+        file: String = #fileID, line: UInt = #line
+    ) -> QualityError {
         var detail = trimmed(result.stderrText)
         let stdout = trimmed(result.stdoutText)
         if !stdout.isEmpty { detail = detail.isEmpty ? stdout : detail + "\n" + stdout }
         let text = result.timedOut ? "\(message): timed out" : message
-        return QualityError(.toolFailed, text, tool: tool, commandLine: spec.commandLine, exitStatus: result.exitCode,
-                            standardError: detail, file: file, line: line)
+        return QualityError(
+            .toolFailed, text, tool: tool, commandLine: spec.commandLine, exitStatus: result.exitCode,
+            standardError: detail, file: file, line: line)
     }
 }

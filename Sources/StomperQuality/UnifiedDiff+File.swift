@@ -15,12 +15,16 @@ extension UnifiedDiff {
         let diffs = try parse(output, tool: tool)
         guard !diffs.isEmpty else { return false }
         for diff in diffs where !diff.names(path) {
-            throw QualityError(.fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): "
-                               + "its diff is for `\(diff.oldName)` → `\(diff.newName)`, not for \(path)", tool: tool)
+            throw QualityError(
+                .fixRejected,
+                "\(tool)'s fix for \(path) was not applied (the file is unchanged): "
+                    + "its diff is for `\(diff.oldName)` → `\(diff.newName)`, not for \(path)", tool: tool)
         }
         guard diffs.count == 1 else {
-            throw QualityError(.fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): "
-                               + "its output has \(diffs.count) diffs of the file, not one", tool: tool)
+            throw QualityError(
+                .fixRejected,
+                "\(tool)'s fix for \(path) was not applied (the file is unchanged): "
+                    + "its output has \(diffs.count) diffs of the file, not one", tool: tool)
         }
         let folder = NoFollowFolder(root: root)
         let relative = try relativePath(path, root: root, tool: tool)
@@ -46,20 +50,26 @@ extension UnifiedDiff {
         guard path.hasPrefix("/") else { return path }
         let prefix = root.hasSuffix("/") ? root : root + "/"
         guard path.hasPrefix(prefix) else {
-            throw QualityError(.fileAccess, "\(tool)'s fix was not applied: \(path) is not beneath \(root), so it leaves the "
-                               + "folder stomper writes in", tool: tool)
+            throw QualityError(
+                .fileAccess,
+                "\(tool)'s fix was not applied: \(path) is not beneath \(root), so it leaves the "
+                    + "folder stomper writes in", tool: tool)
         }
         return String(path.dropFirst(prefix.count))
     }
 
-    private static func fileAccess(_ error: NoFollowError, _ what: String, tool: String,
-                                   file: String = #fileID, line: UInt = #line) -> QualityError {
-        let reason = switch error.code {
-        case .symbolicLink, .notRegularFile: "is not a regular file stomper may write (\(error.message))"
-        case .invalidPath: "leaves the folder stomper writes in (\(error.message))"
-        default: "could not be read or written (\(error.message))"
-        }
-        return QualityError(.fileAccess, "\(tool)'s fix for \(error.path) \(what): \(error.path) \(reason)", tool: tool,
-                            underlying: error, file: file, line: line)
+    private static func fileAccess(
+        _ error: NoFollowError, _ what: String, tool: String,
+        file: String = #fileID, line: UInt = #line
+    ) -> QualityError {
+        let reason =
+            switch error.code {
+            case .symbolicLink, .notRegularFile: "is not a regular file stomper may write (\(error.message))"
+            case .invalidPath: "leaves the folder stomper writes in (\(error.message))"
+            default: "could not be read or written (\(error.message))"
+            }
+        return QualityError(
+            .fileAccess, "\(tool)'s fix for \(error.path) \(what): \(error.path) \(reason)", tool: tool,
+            underlying: error, file: file, line: line)
     }
 }

@@ -104,7 +104,8 @@ extension UnifiedDiff {
             for (position, line) in hunk.lines.enumerated() where !line.endsWithNewline {
                 let later = hunk.lines[(position + 1)...]
                 if (line.kind != .added && later.contains { $0.kind != .added })
-                    || (line.kind != .removed && later.contains { $0.kind != .removed }) {
+                    || (line.kind != .removed && later.contains { $0.kind != .removed })
+                {
                     throw rejected(at: headerLine, "the hunk has a line without a newline before other lines of the same file")
                 }
             }
@@ -115,7 +116,8 @@ extension UnifiedDiff {
         static func ranges(_ header: String) -> (Int, Int, Int, Int)? {
             let words = header.split(separator: " ", omittingEmptySubsequences: false)
             guard words.count >= 4, words[0] == "@@", words[3] == "@@", words[1].first == "-", words[2].first == "+",
-                  let old = range(words[1].dropFirst()), let new = range(words[2].dropFirst()) else { return nil }
+                let old = range(words[1].dropFirst()), let new = range(words[2].dropFirst())
+            else { return nil }
             guard (old.start > 0 || old.count == 0) && (new.start > 0 || new.count == 0) else { return nil }
             return (old.start, old.count, new.start, new.count)
         }
@@ -123,15 +125,18 @@ extension UnifiedDiff {
         static func range(_ text: Substring) -> (start: Int, count: Int)? {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count),
-                  parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }),
-                  let start = Int(parts[0]), let count = parts.count == 2 ? Int(parts[1]) : 1 else { return nil }
+                parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }),
+                let start = Int(parts[0]), let count = parts.count == 2 ? Int(parts[1]) : 1
+            else { return nil }
             return (start, count)
         }
 
         func rejected(at line: Int, _ detail: String, file: String = #fileID, thrownAt: UInt = #line) -> QualityError {
             let text = line >= 1 && line <= lines.count ? " " + UnifiedDiff.shown(Array(lines[line - 1]) + [UnifiedDiff.newline]) : ""
-            return QualityError(.fixRejected, "\(tool) printed something that is not a diff stomper can apply, nothing was written: "
-                                + "line \(line) of its output\(text): \(detail)", tool: tool, file: file, line: thrownAt)
+            return QualityError(
+                .fixRejected,
+                "\(tool) printed something that is not a diff stomper can apply, nothing was written: "
+                    + "line \(line) of its output\(text): \(detail)", tool: tool, file: file, line: thrownAt)
         }
     }
 }

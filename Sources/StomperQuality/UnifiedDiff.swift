@@ -96,13 +96,15 @@ public struct UnifiedDiff: Sendable, Hashable {
             }
             let newStart = start + delta + (hunk.newCount == 0 ? 0 : 1)
             guard hunk.newStart == newStart else {
-                throw rejected("\(current) puts its new lines at \(hunk.newStart), but after the hunks before it they start at \(newStart)",
-                               tool: tool)
+                throw rejected(
+                    "\(current) puts its new lines at \(hunk.newStart), but after the hunks before it they start at \(newStart)",
+                    tool: tool)
             }
             for line in fileLines[cursor..<start] { try append(line) }
             for (offset, expected) in hunk.oldLines.enumerated() where !fileLines[start + offset].elementsEqual(expected.bytes) {
-                throw rejected("\(current) expects line \(start + offset + 1) to be \(Self.shown(expected.bytes)), but it is "
-                               + Self.shown(Array(fileLines[start + offset])), tool: tool)
+                throw rejected(
+                    "\(current) expects line \(start + offset + 1) to be \(Self.shown(expected.bytes)), but it is "
+                        + Self.shown(Array(fileLines[start + offset])), tool: tool)
             }
             for line in hunk.newLines { try append(line.bytes) }
             cursor = start + hunk.oldCount
@@ -114,8 +116,9 @@ public struct UnifiedDiff: Sendable, Hashable {
     }
 
     func rejected(_ detail: String, tool: String, file: String = #fileID, line: UInt = #line) -> QualityError {
-        QualityError(.fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): \(detail)", tool: tool,
-                     file: file, line: line)
+        QualityError(
+            .fixRejected, "\(tool)'s fix for \(path) was not applied (the file is unchanged): \(detail)", tool: tool,
+            file: file, line: line)
     }
 
     /// The file's lines, each with its newline; the last one may have none.

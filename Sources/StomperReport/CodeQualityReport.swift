@@ -37,9 +37,12 @@ public enum CodeQualityReport {
             let diagnostic = item.diagnostic
             var description = "\(diagnostic.code): \(diagnostic.message)"
             if item.reason != .notAttempted { description += " (\(item.reasonText))" }
-            return Issue(description: description, checkName: "\(diagnostic.tool)/\(diagnostic.code)", fingerprint: fingerprint,
-                         severity: severity(item), location: .init(path: diagnostic.path,
-                                                                   lines: .init(begin: diagnostic.line, end: diagnostic.endLine)))
+            return Issue(
+                description: description, checkName: "\(diagnostic.tool)/\(diagnostic.code)", fingerprint: fingerprint,
+                severity: severity(item),
+                location: .init(
+                    path: diagnostic.path,
+                    lines: .init(begin: diagnostic.line, end: diagnostic.endLine)))
         }
     }
 

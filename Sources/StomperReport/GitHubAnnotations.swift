@@ -26,9 +26,11 @@ public struct GitHubAnnotations: Sendable {
         let omitted = ordered.count - shown.count
         if omitted > 0 {
             let noteLevel: CISettings.AnnotationLevel = level == .notice ? .warning : .notice
-            lines.append(WorkflowCommand.make(noteLevel.rawValue, [("title", "stomper")],
-                                              "\(omitted) more diagnostic\(omitted == 1 ? "" : "s") left without an annotation "
-                                              + "(ci.annotation_limit = \(limit ?? 0)): the job summary lists them all"))
+            lines.append(
+                WorkflowCommand.make(
+                    noteLevel.rawValue, [("title", "stomper")],
+                    "\(omitted) more diagnostic\(omitted == 1 ? "" : "s") left without an annotation "
+                        + "(ci.annotation_limit = \(limit ?? 0)): the job summary lists them all"))
         }
         return lines
     }
@@ -36,8 +38,10 @@ public struct GitHubAnnotations: Sendable {
     /// `::error file=src/a.py,line=3,col=5,endLine=3,endColumn=9,title=ruff F401::message`.
     public func annotation(_ item: LeftDiagnostic) -> String {
         let diagnostic = item.diagnostic
-        var properties: [(String, String)] = [("file", diagnostic.path), ("line", String(diagnostic.line)),
-                                              ("col", String(diagnostic.column))]
+        var properties: [(String, String)] = [
+            ("file", diagnostic.path), ("line", String(diagnostic.line)),
+            ("col", String(diagnostic.column)),
+        ]
         if let endLine = diagnostic.endLine {
             properties.append(("endLine", String(endLine)))
             // GitHub uses endColumn only on a single line.

@@ -29,29 +29,34 @@ extension HTMLRunReport {
         let height = Self.axisHeight + Double(rows.count) * rowHeight + 4
         let width = left + Self.chartWidth + 12
         html += Self.legend
-        html += "<svg class=\"timeline\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" width=\"100%\" "
+        html +=
+            "<svg class=\"timeline\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" width=\"100%\" "
             + "preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"timeline of \(rows.count) files\">\n"
         axis(duration: duration, left: left, scale: scale, bottom: height, into: &html)
         let gap = rowHeight >= 4 ? 2.0 : 0
         for (index, row) in rows.enumerated() {
             let y = Self.axisHeight + Double(index) * rowHeight
             if labelled {
-                html += "<text class=\"label\" x=\"\(Self.number(left - 6))\" y=\"\(Self.number(y + rowHeight - 3))\">"
+                html +=
+                    "<text class=\"label\" x=\"\(Self.number(left - 6))\" y=\"\(Self.number(y + rowHeight - 3))\">"
                     + "\(Self.escape(Self.tail(row.file.path, 38)))<title>\(Self.escape(row.file.path))</title></text>"
             }
             for span in row.file.spans where labelled || span.phase != .waiting {
                 let x = left + span.start * scale
                 let barWidth = max(labelled ? 1 : 0.5, (span.end - span.start) * scale)
-                html += "<rect class=\"\(Self.spanClass(span))\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" "
+                html +=
+                    "<rect class=\"\(Self.spanClass(span))\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" "
                     + "width=\"\(Self.number(barWidth))\" height=\"\(Self.number(rowHeight - gap))\""
                 if labelled {
-                    html += "><title>\(span.phase.rawValue) \(Self.duration(span.end - span.start))"
+                    html +=
+                        "><title>\(span.phase.rawValue) \(Self.duration(span.end - span.start))"
                         + (span.result == .neutral ? "" : ", \(span.result.rawValue)") + "</title></rect>"
                 } else {
                     html += "/>"
                 }
             }
-            html += "<rect class=\"st-\(Self.cssName(row.file.status))\" x=\"\(Self.number(left + Self.chartWidth + 4))\" "
+            html +=
+                "<rect class=\"st-\(Self.cssName(row.file.status))\" x=\"\(Self.number(left + Self.chartWidth + 4))\" "
                 + "y=\"\(Self.number(y))\" width=\"6\" height=\"\(Self.number(rowHeight - gap))\"/>\n"
         }
         html += "</svg>\n"
@@ -64,7 +69,8 @@ extension HTMLRunReport {
         var tick = 0.0
         while tick <= duration + step / 1000 {
             let x = left + tick * scale
-            html += "<line class=\"grid\" x1=\"\(Self.number(x))\" y1=\"14\" x2=\"\(Self.number(x))\" y2=\"\(Self.number(bottom))\"/>"
+            html +=
+                "<line class=\"grid\" x1=\"\(Self.number(x))\" y1=\"14\" x2=\"\(Self.number(x))\" y2=\"\(Self.number(bottom))\"/>"
                 + "<text class=\"tick\" x=\"\(Self.number(x))\" y=\"11\">\(Self.tickLabel(tick, step: step))</text>\n"
             tick += step
         }
@@ -105,7 +111,8 @@ extension HTMLRunReport {
             previous = point.level
         }
         path += "H\(Self.number(left + Self.chartWidth))"
-        html += "<h3>Files in flight</h3>\n<svg class=\"inflight\" viewBox=\"0 0 \(Self.number(left + Self.chartWidth + 12)) \(Self.number(top + height + 6))\" "
+        html +=
+            "<h3>Files in flight</h3>\n<svg class=\"inflight\" viewBox=\"0 0 \(Self.number(left + Self.chartWidth + 12)) \(Self.number(top + height + 6))\" "
             + "width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"files in flight, at most \(peak)\">"
             + "<line class=\"grid\" x1=\"\(Self.number(left))\" y1=\"\(y(0))\" x2=\"\(Self.number(left + Self.chartWidth))\" y2=\"\(y(0))\"/>"
             + "<text class=\"tick start\" x=\"\(Self.number(left + 2))\" y=\"13\">\(peak) at most</text>"

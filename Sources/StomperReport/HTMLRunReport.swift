@@ -26,8 +26,10 @@ public struct HTMLRunReport: Sendable {
     }
 
     /// The order files are listed in: what needs attention first.
-    static let statusOrder = ["failed", "partially_fixed", "needs_agent", "running", "verified", "planned", "skipped", "would_fix",
-                              "fixed"]
+    static let statusOrder = [
+        "failed", "partially_fixed", "needs_agent", "running", "verified", "planned", "skipped", "would_fix",
+        "fixed",
+    ]
 
     public func render(_ input: RunReportInput) -> String {
         var html = ""
@@ -43,7 +45,8 @@ public struct HTMLRunReport: Sendable {
 
             """
         html += "<header><h1>stomper run <code>\(Self.escape(input.runID))</code>\(input.dryRun ? " <span class=\"tag\">dry run</span>" : "")</h1>\n"
-        html += "<p class=\"meta\">\(Self.escape(input.status)) on <code>\(Self.escape(input.branch))</code> from <code>"
+        html +=
+            "<p class=\"meta\">\(Self.escape(input.status)) on <code>\(Self.escape(input.branch))</code> from <code>"
             + "\(Self.escape(String(input.baseCommit.prefix(12))))</code> · agent <code>\(Self.escape(input.agent))</code>"
             + (input.parallel.map { " · \($0) at a time" } ?? "")
             + " · started \(Self.escape(input.createdAt))" + (input.finishedAt.map { ", finished \(Self.escape($0))" } ?? "")
@@ -114,7 +117,8 @@ public struct HTMLRunReport: Sendable {
             var codes: [String: Int] = [:]
             for file in needing { for left in file.remaining where left.needsAgent { codes[left.code, default: 0] += 1 } }
             let diagnostics = needing.reduce(0) { $0 + $1.needsAgent }
-            html += "<h3>Needs an AI agent</h3>\n<p>\(diagnostics) diagnostic\(diagnostics == 1 ? "" : "s") in \(needing.count) "
+            html +=
+                "<h3>Needs an AI agent</h3>\n<p>\(diagnostics) diagnostic\(diagnostics == 1 ? "" : "s") in \(needing.count) "
                 + "file\(needing.count == 1 ? "" : "s") \(diagnostics == 1 ? "is" : "are") nothing this run's fixers can fix: "
                 + codes.sorted { $0.key < $1.key }.map { "<code>\(Self.escape($0.key))</code>×\($0.value)" }.joined(separator: " ")
                 + ". Run again with an AI agent (<code>--chain autofix,claude</code> or <code>--agent chat</code>).</p>\n"
@@ -124,12 +128,14 @@ public struct HTMLRunReport: Sendable {
 
     private func statusBar(_ byStatus: [String: Int], total: Int, into html: inout String) {
         guard total > 0 else { return }
-        html += "<svg class=\"bar\" viewBox=\"0 0 1000 18\" width=\"100%\" height=\"18\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"files by status\">"
+        html +=
+            "<svg class=\"bar\" viewBox=\"0 0 1000 18\" width=\"100%\" height=\"18\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"files by status\">"
         var x = 0.0
         for status in Self.statusOrder.reversed() + byStatus.keys.sorted().filter({ !Self.statusOrder.contains($0) }) {
             guard let count = byStatus[status], count > 0 else { continue }
             let width = 1000 * Double(count) / Double(total)
-            html += "<rect class=\"st-\(Self.cssName(status))\" x=\"\(Self.number(x))\" y=\"0\" width=\"\(Self.number(width))\" height=\"18\">"
+            html +=
+                "<rect class=\"st-\(Self.cssName(status))\" x=\"\(Self.number(x))\" y=\"0\" width=\"\(Self.number(width))\" height=\"18\">"
                 + "<title>\(Self.escape(Self.label(status))): \(count)</title></rect>"
             x += width
         }
@@ -140,11 +146,13 @@ public struct HTMLRunReport: Sendable {
 
     private func files(_ ordered: [RunReportInput.File], into html: inout String) {
         html += "<section id=\"files\"><h2>Files</h2>\n"
-        html += "<table class=\"files\"><tr><th>status</th><th>file</th><th>before</th><th>fixed</th><th>left</th><th>attempts</th>"
+        html +=
+            "<table class=\"files\"><tr><th>status</th><th>file</th><th>before</th><th>fixed</th><th>left</th><th>attempts</th>"
             + "<th>reason</th></tr>\n"
         for (index, file) in ordered.enumerated() {
             let name = index < detailLimit ? "<a href=\"#f\(index)\">\(Self.escape(file.path))</a>" : Self.escape(file.path)
-            html += "<tr><td><span class=\"st st-\(Self.cssName(file.status))\">\(Self.escape(Self.label(file.status)))</span></td>"
+            html +=
+                "<tr><td><span class=\"st st-\(Self.cssName(file.status))\">\(Self.escape(Self.label(file.status)))</span></td>"
                 + "<td class=\"path\">\(name)</td><td class=\"n\">\(file.diagnosticsBefore)</td>"
                 + "<td class=\"n\">\(file.fixed.values.reduce(0, +))</td><td class=\"n\">\(file.remaining.count)</td>"
                 + "<td class=\"n\">\(file.attempts.count)</td><td>\(Self.escape(Self.clip(file.reason ?? "", 160)))</td></tr>\n"
@@ -155,7 +163,8 @@ public struct HTMLRunReport: Sendable {
             details(file, index: index, budget: &budget, into: &html)
         }
         if ordered.count > detailLimit {
-            html += "<p class=\"note\">Details are shown for the first \(detailLimit) files; \(ordered.count - detailLimit) more "
+            html +=
+                "<p class=\"note\">Details are shown for the first \(detailLimit) files; \(ordered.count - detailLimit) more "
                 + "are listed above only (<code>stomper show RUN --json</code> has every file).</p>\n"
         }
         html += "</section>\n"
@@ -163,22 +172,28 @@ public struct HTMLRunReport: Sendable {
 
     private func details(_ file: RunReportInput.File, index: Int, budget: inout Int, into html: inout String) {
         let open = file.status == "failed" && index < 20 ? " open" : ""
-        html += "<details id=\"f\(index)\"\(open)><summary><span class=\"st st-\(Self.cssName(file.status))\">"
+        html +=
+            "<details id=\"f\(index)\"\(open)><summary><span class=\"st st-\(Self.cssName(file.status))\">"
             + "\(Self.escape(Self.label(file.status)))</span> <code>\(Self.escape(file.path))</code>"
             + (file.reason.map { " — \(Self.escape(Self.clip($0, 300)))" } ?? "") + "</summary>\n<div class=\"body\">\n"
         var facts = ["\(file.diagnosticsBefore) diagnostic\(file.diagnosticsBefore == 1 ? "" : "s") before"]
         if !file.fixed.isEmpty {
-            facts.append("fixed " + file.fixed.sorted { $0.key < $1.key }
-                .map { "<code>\(Self.escape($0.key))</code>×\($0.value)" }.joined(separator: " "))
+            facts.append(
+                "fixed "
+                    + file.fixed.sorted { $0.key < $1.key }
+                    .map { "<code>\(Self.escape($0.key))</code>×\($0.value)" }.joined(separator: " "))
         }
         if let commit = file.commit { facts.append("commit <code>\(Self.escape(String(commit.prefix(12))))</code>") }
         html += "<p>" + facts.joined(separator: " · ") + "</p>\n"
         if !file.attempts.isEmpty {
             html += "<table><tr><th>#</th><th>agent</th><th>outcome</th><th>time</th><th>tokens in/out</th><th>cost</th></tr>\n"
             for attempt in file.attempts {
-                let tokens = attempt.inputTokens == nil && attempt.outputTokens == nil ? ""
+                let tokens =
+                    attempt.inputTokens == nil && attempt.outputTokens == nil
+                    ? ""
                     : "\(attempt.inputTokens.map(String.init) ?? "?") / \(attempt.outputTokens.map(String.init) ?? "?")"
-                html += "<tr><td class=\"n\">\(attempt.number)</td><td><code>\(Self.escape(attempt.agent))</code></td>"
+                html +=
+                    "<tr><td class=\"n\">\(attempt.number)</td><td><code>\(Self.escape(attempt.agent))</code></td>"
                     + "<td><span class=\"oc oc-\(Self.cssName(attempt.outcome))\">\(Self.escape(attempt.outcome.replacingOccurrences(of: "_", with: " ")))</span></td>"
                     + "<td class=\"n\">\(Self.duration(Double(attempt.milliseconds) / 1000))</td><td class=\"n\">\(tokens)</td>"
                     + "<td class=\"n\">\(attempt.costUSD.map { String(format: "$%.4f", $0) } ?? "")</td></tr>\n"
@@ -188,7 +203,8 @@ public struct HTMLRunReport: Sendable {
         if !file.remaining.isEmpty {
             html += "<h4>Left (\(file.remaining.count))</h4>\n<ul class=\"left\">\n"
             for left in file.remaining.prefix(200) {
-                html += "<li>line \(left.line) <code>\(Self.escape(left.code))</code> \(Self.escape(Self.clip(left.message, 300)))"
+                html +=
+                    "<li>line \(left.line) <code>\(Self.escape(left.code))</code> \(Self.escape(Self.clip(left.message, 300)))"
                     + (left.needsAgent ? " <span class=\"tag\">needs an agent</span>" : "") + "</li>\n"
             }
             if file.remaining.count > 200 { html += "<li>… and \(file.remaining.count - 200) more</li>\n" }
@@ -202,7 +218,9 @@ public struct HTMLRunReport: Sendable {
                 budget -= shown.utf8.count
                 html += "<h4>\(file.commit == nil ? "Verified diff" : "Landed diff")</h4>\n<pre class=\"diff\">"
                 for line in shown.split(separator: "\n", omittingEmptySubsequences: false) {
-                    let kind = line.hasPrefix("+++") || line.hasPrefix("---") ? "h"
+                    let kind =
+                        line.hasPrefix("+++") || line.hasPrefix("---")
+                        ? "h"
                         : line.hasPrefix("+") ? "a" : line.hasPrefix("-") ? "d" : line.hasPrefix("@@") ? "h" : ""
                     html += kind.isEmpty ? Self.escape(String(line)) + "\n" : "<span class=\"\(kind)\">\(Self.escape(String(line)))</span>\n"
                 }
@@ -219,12 +237,14 @@ public struct HTMLRunReport: Sendable {
 
     private func learning(_ input: RunReportInput, into html: inout String) {
         guard !input.learning.isEmpty else { return }
-        html += "<section id=\"learning\"><h2>What the ledger has learnt</h2>\n<p>Every run in this repository, for the codes "
+        html +=
+            "<section id=\"learning\"><h2>What the ledger has learnt</h2>\n<p>Every run in this repository, for the codes "
             + "of this run: how often each agent's attempt fixed a code.</p>\n"
         html += "<table><tr><th>code</th><th>agent</th><th>attempts</th><th>success</th><th>mean time</th></tr>\n"
         for figure in input.learning.prefix(500) {
             let rate = figure.attempts == 0 ? 0 : Double(figure.successes) / Double(figure.attempts)
-            html += "<tr><td><code>\(Self.escape(figure.code))</code></td><td><code>\(Self.escape(figure.agent))</code></td>"
+            html +=
+                "<tr><td><code>\(Self.escape(figure.code))</code></td><td><code>\(Self.escape(figure.agent))</code></td>"
                 + "<td class=\"n\">\(figure.attempts)</td><td class=\"n\">\(Int((rate * 100).rounded())) %"
                 + "<svg class=\"rate\" viewBox=\"0 0 100 8\" width=\"60\" height=\"8\"><rect class=\"track\" width=\"100\" height=\"8\"/>"
                 + "<rect class=\"st-fixed\" width=\"\(Self.number(rate * 100))\" height=\"8\"/></svg></td>"

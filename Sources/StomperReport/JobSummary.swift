@@ -65,17 +65,20 @@ public struct JobSummary: Sendable {
             var rows: [String] = []
             for outcome in outcomes {
                 let fixed = Self.codes(outcome.fixed)
-                let commit = outcome.commit.map { sha -> String in
-                    let short = String(sha.hex.prefix(7))
-                    return ci.commitURL(sha.hex).map { "[`\(short)`](\($0))" } ?? "`\(short)`"
-                } ?? ""
+                let commit =
+                    outcome.commit.map { sha -> String in
+                        let short = String(sha.hex.prefix(7))
+                        return ci.commitURL(sha.hex).map { "[`\(short)`](\($0))" } ?? "`\(short)`"
+                    } ?? ""
                 var status = Self.statusText(outcome)
                 if let reason = outcome.reason, outcome.status == .failed || outcome.status == .skipped {
                     status += ": " + Self.cell(String(reason.prefix(160)))
                 }
                 let remaining = Dictionary(grouping: leftByPath[outcome.path] ?? [], by: \.diagnostic.code).mapValues(\.count)
-                rows.append("| \(Self.code(outcome.path)) | \(status) | \(fixed.isEmpty ? "" : fixed) | \(commit) | "
-                           + "\(remaining.isEmpty ? (outcome.diagnosticsBefore > 0 && outcome.status == .skipped ? "\(outcome.diagnosticsBefore)" : "") : Self.codes(remaining)) |")
+                rows.append(
+                    "| \(Self.code(outcome.path)) | \(status) | \(fixed.isEmpty ? "" : fixed) | \(commit) | "
+                        + "\(remaining.isEmpty ? (outcome.diagnosticsBefore > 0 && outcome.status == .skipped ? "\(outcome.diagnosticsBefore)" : "") : Self.codes(remaining)) |"
+                )
             }
             appendRows(rows, to: &out, what: "file")
             out.append("")
@@ -86,9 +89,10 @@ public struct JobSummary: Sendable {
             let files = Dictionary(grouping: needing, by: \.diagnostic.path)
             out.append("### Needs an AI agent")
             out.append("")
-            out.append("\(needing.count) diagnostic\(needing.count == 1 ? "" : "s") in \(files.count) file\(files.count == 1 ? "" : "s") "
-                       + "that no fixer of this run can fix. Run with an AI agent, e.g. `stomper fix --chain autofix,claude` "
-                       + "or `--agent chat`.")
+            out.append(
+                "\(needing.count) diagnostic\(needing.count == 1 ? "" : "s") in \(files.count) file\(files.count == 1 ? "" : "s") "
+                    + "that no fixer of this run can fix. Run with an AI agent, e.g. `stomper fix --chain autofix,claude` "
+                    + "or `--agent chat`.")
             out.append("")
             for path in files.keys.sorted() {
                 let counts = Dictionary(grouping: files[path]!, by: \.diagnostic.code).mapValues(\.count)
@@ -133,8 +137,9 @@ public struct JobSummary: Sendable {
         let omitted = rows.count - shown + alsoLeftOut
         if omitted > 0 {
             out.append("")
-            out.append("… and \(omitted) more \(what)\(omitted == 1 ? "" : "s") (the summary is kept under GitHub's size limit): "
-                       + "`stomper check` lists them all.")
+            out.append(
+                "… and \(omitted) more \(what)\(omitted == 1 ? "" : "s") (the summary is kept under GitHub's size limit): "
+                    + "`stomper check` lists them all.")
         }
     }
 

@@ -17,8 +17,10 @@ extension RunReportInput {
     /// `diffs`: landed diffs by path, read from the commits by the caller; without one, the diff
     /// of the file's last accepted attempt is shown (the attempts table keeps those, redacted,
     /// when learning is on — the only source for a dry run).
-    public static func make(run: RunRecord, jobs: [JobRecord], events: [EventRecord], attempts: [AttemptRecord],
-                            receipts: [ReceiptRecord], learning: [LearningFigure] = [], diffs: [String: String] = [:]) -> RunReportInput {
+    public static func make(
+        run: RunRecord, jobs: [JobRecord], events: [EventRecord], attempts: [AttemptRecord],
+        receipts: [ReceiptRecord], learning: [LearningFigure] = [], diffs: [String: String] = [:]
+    ) -> RunReportInput {
         let ordered = events.sorted { ($0.sequence ?? 0) < ($1.sequence ?? 0) }
         let origin = Self.milliseconds(ordered.first?.timestamp ?? run.createdAt) ?? Self.milliseconds(run.createdAt) ?? 0
         let last = ordered.last.flatMap { Self.milliseconds($0.timestamp) } ?? origin
@@ -38,9 +40,11 @@ extension RunReportInput {
             guard let path = event.job else { continue }
             let data = Self.object(event.data)
             let result = data["result"] as? String ?? "completed"
-            eventAttempts[path, default: []].append(Attempt(
-                number: data["attempt"] as? Int ?? 0, agent: data["agent"] as? String ?? "", outcome: result == "completed" ? "completed" : "agent_failed",
-                milliseconds: data["ms"] as? Int ?? 0, inputTokens: data["input_tokens"] as? Int, outputTokens: data["output_tokens"] as? Int))
+            eventAttempts[path, default: []].append(
+                Attempt(
+                    number: data["attempt"] as? Int ?? 0, agent: data["agent"] as? String ?? "",
+                    outcome: result == "completed" ? "completed" : "agent_failed",
+                    milliseconds: data["ms"] as? Int ?? 0, inputTokens: data["input_tokens"] as? Int, outputTokens: data["output_tokens"] as? Int))
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -61,7 +65,8 @@ extension RunReportInput {
             // Codes exactly as the linter reported them: the receipt's canonical JSON, else the
             // accepted attempt's per-code results, else the outcome's.
             if let receipt = receiptsByPath[job.path],
-               let counts = try? JSONDecoder().decode([String: Int].self, from: Data(receipt.diagnosticsFixed.utf8)) {
+                let counts = try? JSONDecoder().decode([String: Int].self, from: Data(receipt.diagnosticsFixed.utf8))
+            {
                 file.fixed = counts
             } else if let accepted, file.status != "failed", file.status != "skipped" {
                 file.fixed = Dictionary(accepted.codes.filter { $0.fixed > 0 }.map { ($0.code, $0.fixed) }, uniquingKeysWith: +)
@@ -72,14 +77,17 @@ extension RunReportInput {
             for (diagnostic, needsAgent) in (outcome?.remaining ?? []).map({ ($0, false) }) + (outcome?.needsAgent ?? []).map({ ($0, true) }) {
                 let key = "\(diagnostic.line)\u{1f}\(diagnostic.code)\u{1f}\(diagnostic.message)"
                 guard seen.insert(key).inserted else { continue }
-                file.remaining.append(Remaining(line: diagnostic.line, code: diagnostic.code, message: diagnostic.message,
-                                                needsAgent: needsAgent))
+                file.remaining.append(
+                    Remaining(
+                        line: diagnostic.line, code: diagnostic.code, message: diagnostic.message,
+                        needsAgent: needsAgent))
             }
             file.remaining.sort { ($0.line, $0.code) < ($1.line, $1.code) }
             file.needsAgent = file.remaining.filter(\.needsAgent).count
             file.attempts = tried.map {
-                Attempt(number: $0.attempt, agent: $0.agent, outcome: $0.outcome.rawValue, milliseconds: $0.durationMilliseconds,
-                        inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, costUSD: $0.costUSD)
+                Attempt(
+                    number: $0.attempt, agent: $0.agent, outcome: $0.outcome.rawValue, milliseconds: $0.durationMilliseconds,
+                    inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, costUSD: $0.costUSD)
             }
             if file.attempts.isEmpty { file.attempts = eventAttempts[job.path] ?? [] }
             file.diff = diffs[job.path] ?? accepted?.diff
@@ -93,18 +101,24 @@ extension RunReportInput {
             notes.append("no job events were recorded for this run, so the timeline is empty")
         }
         let figures = learning.filter { codes.contains($0.code) }
-            .map { Learning(code: "\($0.linter)/\($0.code)", agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
-                            meanMilliseconds: $0.meanMilliseconds) }
+            .map {
+                Learning(
+                    code: "\($0.linter)/\($0.code)", agent: $0.agent, attempts: $0.attempts, successes: $0.successes,
+                    meanMilliseconds: $0.meanMilliseconds)
+            }
             .sorted { ($0.code, $0.agent) < ($1.code, $1.agent) }
-        return RunReportInput(runID: run.id, status: run.status.rawValue, branch: run.branch, baseCommit: run.baseCommit,
-                              agent: Self.agentName(run.agent), dryRun: run.dryRun, createdAt: run.createdAt,
-                              finishedAt: run.finishedAt, durationSeconds: max(0, end), parallel: parallel, files: files,
-                              learning: figures, notes: notes)
+        return RunReportInput(
+            runID: run.id, status: run.status.rawValue, branch: run.branch, baseCommit: run.baseCommit,
+            agent: Self.agentName(run.agent), dryRun: run.dryRun, createdAt: run.createdAt,
+            finishedAt: run.finishedAt, durationSeconds: max(0, end), parallel: parallel, files: files,
+            learning: figures, notes: notes)
     }
 
     /// The timeline spans of every job, from its events (see `make`).
-    static func spans(_ events: [EventRecord], origin: Int64, end: Double,
-                      attempts: [String: [AttemptRecord]]) -> [String: [Span]] {
+    static func spans(
+        _ events: [EventRecord], origin: Int64, end: Double,
+        attempts: [String: [AttemptRecord]]
+    ) -> [String: [Span]] {
         var result: [String: [Span]] = [:]
         var open: [String: (phase: Span.Phase, start: Double, attempt: Int)] = [:]
         var sessionStart = 0.0
@@ -155,12 +169,13 @@ extension RunReportInput {
                 close(path, at: time, result: data["result"] as? String == "landed" ? .success : .failed)
             case "job.finished":
                 let status = data["status"] as? String
-                let outcome: Span.Result = switch status {
-                case "fixed", "would_fix": .success
-                case "partially_fixed": .partial
-                case "failed": .refused
-                default: .neutral
-                }
+                let outcome: Span.Result =
+                    switch status {
+                    case "fixed", "would_fix": .success
+                    case "partially_fixed": .partial
+                    case "failed": .refused
+                    default: .neutral
+                    }
                 close(path, at: time, result: open[path]?.phase == .verify ? outcome : .neutral)
             default:
                 break
@@ -203,7 +218,8 @@ extension RunReportInput {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19) else { return nil }
+            let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
         var fraction = 0
         if bytes[19] == UInt8(ascii: "."), let milliseconds = number(20..<23) { fraction = milliseconds }
         var parts = tm()

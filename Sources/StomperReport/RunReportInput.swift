@@ -26,9 +26,11 @@ public struct RunReportInput: Sendable, Hashable, Codable {
     /// Facts the renderer states as caveats (for example: the run predates some events).
     public var notes: [String]
 
-    public init(runID: String, status: String, branch: String, baseCommit: String, agent: String, dryRun: Bool,
-                createdAt: String, finishedAt: String? = nil, durationSeconds: Double, parallel: Int? = nil,
-                files: [File], learning: [Learning] = [], notes: [String] = []) {
+    public init(
+        runID: String, status: String, branch: String, baseCommit: String, agent: String, dryRun: Bool,
+        createdAt: String, finishedAt: String? = nil, durationSeconds: Double, parallel: Int? = nil,
+        files: [File], learning: [Learning] = [], notes: [String] = []
+    ) {
         self.runID = runID
         self.status = status
         self.branch = branch
@@ -65,9 +67,11 @@ public struct RunReportInput: Sendable, Hashable, Codable {
         public var diff: String?
         public var spans: [Span]
 
-        public init(path: String, status: String, reason: String? = nil, commit: String? = nil, diagnosticsBefore: Int = 0,
-                    fixed: [String: Int] = [:], remaining: [Remaining] = [], needsAgent: Int = 0, attempts: [Attempt] = [],
-                    diff: String? = nil, spans: [Span] = []) {
+        public init(
+            path: String, status: String, reason: String? = nil, commit: String? = nil, diagnosticsBefore: Int = 0,
+            fixed: [String: Int] = [:], remaining: [Remaining] = [], needsAgent: Int = 0, attempts: [Attempt] = [],
+            diff: String? = nil, spans: [Span] = []
+        ) {
             self.path = path
             self.status = status
             self.reason = reason
@@ -108,8 +112,10 @@ public struct RunReportInput: Sendable, Hashable, Codable {
         public var outputTokens: Int?
         public var costUSD: Double?
 
-        public init(number: Int, agent: String, outcome: String, milliseconds: Int, inputTokens: Int? = nil,
-                    outputTokens: Int? = nil, costUSD: Double? = nil) {
+        public init(
+            number: Int, agent: String, outcome: String, milliseconds: Int, inputTokens: Int? = nil,
+            outputTokens: Int? = nil, costUSD: Double? = nil
+        ) {
             self.number = number
             self.agent = agent
             self.outcome = outcome

@@ -6,15 +6,18 @@ public import StomperLedger
 /// Reads what the HTML run report shows from the ledger and the repository, renders it, and
 /// writes it where every run leaves its report.
 public enum RunReportPage {
-    public static func render(_ run: RunRecord, ledger: Ledger, repository: GitRepository,
-                       report: HTMLRunReport = HTMLRunReport()) async throws -> String {
+    public static func render(
+        _ run: RunRecord, ledger: Ledger, repository: GitRepository,
+        report: HTMLRunReport = HTMLRunReport()
+    ) async throws -> String {
         let jobs = try await ledger.jobs(runID: run.id)
         let events = try await ledger.events(runID: run.id, limit: Int.max)
         let attempts = try await ledger.attempts(runID: run.id)
         let receipts = try await ledger.receipts(runID: run.id)
         let learning = (try? await ledger.learningFigures()) ?? []
-        var input = RunReportInput.make(run: run, jobs: jobs, events: events, attempts: attempts, receipts: receipts,
-                                        learning: learning)
+        var input = RunReportInput.make(
+            run: run, jobs: jobs, events: events, attempts: attempts, receipts: receipts,
+            learning: learning)
         // Landed diffs from the commits, for the files that get details only.
         let shown = HTMLRunReport.ordered(input.files).prefix(report.detailLimit)
         let commits = shown.compactMap { file in file.commit.flatMap(ObjectID.init(hex:)).map { (file.path, $0) } }
@@ -48,8 +51,9 @@ public enum RunReportPage {
         let page = try await render(run, ledger: ledger, repository: repository)
         let stomperDirectory = repository.commonDir + "/stomper"
         let folder = stomperDirectory + "/reports"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let name = "reports/" + run.id.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } + ".html"
         try NoFollowFolder(root: stomperDirectory).replaceFile(name, with: Array(page.utf8), permissions: 0o600)
         return stomperDirectory + "/" + name

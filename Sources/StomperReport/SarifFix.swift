@@ -43,8 +43,10 @@ public struct SarifFix: Sendable, Hashable {
     /// replacements (a file created or deleted, a malformed diff).
     public init?(diff: String) {
         // Only git's extended header lines go; every line of a hunk starts with ' ', '-', '+' or '\'.
-        let headers = ["diff --git ", "index ", "old mode ", "new mode ", "similarity index ", "rename from ", "rename to ",
-                       "new file mode ", "deleted file mode ", "Binary files "]
+        let headers = [
+            "diff --git ", "index ", "old mode ", "new mode ", "similarity index ", "rename from ", "rename to ",
+            "new file mode ", "deleted file mode ", "Binary files ",
+        ]
         var kept: [Substring] = []
         for line in diff.split(separator: "\n", omittingEmptySubsequences: false) {
             if headers.contains(where: { line.hasPrefix($0) }) { continue }

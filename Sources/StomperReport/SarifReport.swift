@@ -29,8 +29,13 @@ public struct SarifReport: Sendable {
         let fingerprints = Fingerprint.of(ordered.map(\.diagnostic))
         let byTool = Dictionary(grouping: zip(ordered, fingerprints).map { $0 }, by: \.0.diagnostic.tool)
         let tools = Set(toolVersions.keys).union(byTool.keys).sorted()
-        let base = root.map { [Self.rootID: SarifLog.ArtifactLocation(uri: URL(fileURLWithPath: $0, isDirectory: true).absoluteString,
-                                                                      uriBaseId: nil)] }
+        let base = root.map {
+            [
+                Self.rootID: SarifLog.ArtifactLocation(
+                    uri: URL(fileURLWithPath: $0, isDirectory: true).absoluteString,
+                    uriBaseId: nil)
+            ]
+        }
         let runs = tools.map { tool -> SarifLog.Run in
             let items = byTool[tool] ?? []
             var rules: [SarifLog.Rule] = []
@@ -44,9 +49,12 @@ public struct SarifReport: Sendable {
             let results = items.map { item, fingerprint in
                 result(item, fingerprint: fingerprint, ruleIndex: ruleIndex[item.diagnostic.code] ?? -1)
             }
-            return SarifLog.Run(tool: .init(driver: .init(name: tool, version: toolVersions[tool], informationUri: Self.informationURI(tool),
-                                                          rules: rules)),
-                                originalUriBaseIds: base, columnKind: "unicodeCodePoints", results: results)
+            return SarifLog.Run(
+                tool: .init(
+                    driver: .init(
+                        name: tool, version: toolVersions[tool], informationUri: Self.informationURI(tool),
+                        rules: rules)),
+                originalUriBaseIds: base, columnKind: "unicodeCodePoints", results: results)
         }
         return SarifLog(schema: Self.schemaURI, version: "2.1.0", runs: runs)
     }
@@ -66,19 +74,22 @@ public struct SarifReport: Sendable {
         }
         var fixes: [SarifLog.Fix]?
         if let diff = item.fixDiff, let fix = SarifFix(diff: diff) {
-            fixes = [SarifLog.Fix(
-                description: .init(text: "stomper's verified fix of \(diagnostic.path) (not committed)"),
-                artifactChanges: fix.changes.map { change in
-                    SarifLog.ArtifactChange(
-                        artifactLocation: Self.location(change.path),
-                        replacements: change.replacements.map { replacement in
-                            let region = replacement.deleted
-                            return SarifLog.Replacement(
-                                deletedRegion: SarifLog.Region(startLine: region.startLine, startColumn: region.startColumn,
-                                                               endLine: region.endLine, endColumn: region.endColumn),
-                                insertedContent: .init(text: replacement.inserted))
-                        })
-                })]
+            fixes = [
+                SarifLog.Fix(
+                    description: .init(text: "stomper's verified fix of \(diagnostic.path) (not committed)"),
+                    artifactChanges: fix.changes.map { change in
+                        SarifLog.ArtifactChange(
+                            artifactLocation: Self.location(change.path),
+                            replacements: change.replacements.map { replacement in
+                                let region = replacement.deleted
+                                return SarifLog.Replacement(
+                                    deletedRegion: SarifLog.Region(
+                                        startLine: region.startLine, startColumn: region.startColumn,
+                                        endLine: region.endLine, endColumn: region.endColumn),
+                                    insertedContent: .init(text: replacement.inserted))
+                            })
+                    })
+            ]
         }
         return SarifLog.Result(
             ruleId: diagnostic.code, ruleIndex: ruleIndex, level: level, message: .init(text: diagnostic.message),

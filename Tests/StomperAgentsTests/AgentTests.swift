@@ -5,12 +5,18 @@ import StomperTestSupport
 import Testing
 
 @Suite(.tags(.unit)) struct CommandAgentTests {
-    func request(_ dir: String, path: String = "a.py", timeout: Duration = .seconds(30), attempt: Int = 1,
-                 feedback: AttemptFeedback? = nil) -> FixRequest {
-        FixRequest(worktree: dir, path: path,
-                   diagnostics: [Diagnostic(tool: "ruff", path: path, line: 1, column: 8, code: "F401", message: "`os` imported but unused",
-                                            url: "https://docs.astral.sh/ruff/rules/unused-import")],
-                   attempt: attempt, feedback: feedback, timeout: timeout, scratchDirectory: dir + "/.scratch")
+    func request(
+        _ dir: String, path: String = "a.py", timeout: Duration = .seconds(30), attempt: Int = 1,
+        feedback: AttemptFeedback? = nil
+    ) -> FixRequest {
+        FixRequest(
+            worktree: dir, path: path,
+            diagnostics: [
+                Diagnostic(
+                    tool: "ruff", path: path, line: 1, column: 8, code: "F401", message: "`os` imported but unused",
+                    url: "https://docs.astral.sh/ruff/rules/unused-import")
+            ],
+            attempt: attempt, feedback: feedback, timeout: timeout, scratchDirectory: dir + "/.scratch")
     }
 
     func script(_ dir: String, _ body: String) throws -> String {
@@ -23,7 +29,9 @@ import Testing
     @Test func substitutesPlaceholdersAndSendsThePromptOnStdin() async throws {
         try await withTemporaryDirectory { dir in
             try Data("import os\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.py"))
-            let agentPath = try script(dir, """
+            let agentPath = try script(
+                dir,
+                """
                 printf '%s\\n' "$@" > "$PWD/args.txt"
                 cat > "$PWD/stdin.txt"
                 cp "$3" "$PWD/promptfile.txt"
@@ -74,13 +82,17 @@ import Testing
 @Suite(.tags(.unit)) struct AutofixAgentTests {
     @Test func runsTheLintersOwnFixOnOneFile() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.fixable(1), "b.py": PythonSamples.fixable(2),
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.fixable(1), "b.py": PythonSamples.fixable(2),
+                ])
             let linter = RuffLinter()
             let agent = AutofixAgent(linters: [linter], toolVersions: ["ruff": try await linter.version()])
-            let outcome = try await agent.fix(FixRequest(worktree: fixture.root, path: "a.py", diagnostics: [], timeout: .seconds(60),
-                                                         scratchDirectory: dir + "/scratch"))
+            let outcome = try await agent.fix(
+                FixRequest(
+                    worktree: fixture.root, path: "a.py", diagnostics: [], timeout: .seconds(60),
+                    scratchDirectory: dir + "/scratch"))
             #expect(outcome.status == .completed)
             #expect(outcome.calls == 1)
             #expect(try fixture.read("a.py") == PythonSamples.fixed(1))
@@ -94,19 +106,23 @@ import Testing
     @Test(.tags(.slow)) func appliesShellchecksDiffBesideRuffsFix() async throws {
         try await withTemporaryDirectory { dir in
             let script = "#!/bin/bash\nls *.txt\necho $1\ncd dir\n"
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.fixable(1), "bin/run.sh": script,
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.fixable(1), "bin/run.sh": script,
+                ])
             let ruff = RuffLinter()
             let shellcheck = ShellcheckLinter()
-            let agent = AutofixAgent(linters: [ruff, shellcheck],
-                                     toolVersions: ["ruff": try await ruff.version(), "shellcheck": try await shellcheck.version()])
+            let agent = AutofixAgent(
+                linters: [ruff, shellcheck],
+                toolVersions: ["ruff": try await ruff.version(), "shellcheck": try await shellcheck.version()])
             #expect(agent.identity.settings.contains("shellcheck@shellcheck "))
             #expect(agent.identity.settings.hasSuffix(": -f diff --color=never -- {file}"))
 
             let diagnostics = try await shellcheck.lint(paths: ["bin/run.sh"], root: fixture.root)
-            var request = FixRequest(worktree: fixture.root, path: "bin/run.sh", diagnostics: diagnostics.filter { $0.code == "SC2164" },
-                                     timeout: .seconds(60), scratchDirectory: dir + "/scratch")
+            var request = FixRequest(
+                worktree: fixture.root, path: "bin/run.sh", diagnostics: diagnostics.filter { $0.code == "SC2164" },
+                timeout: .seconds(60), scratchDirectory: dir + "/scratch")
             request.leaveAlone = diagnostics.filter { $0.code != "SC2164" }
             let leaving = try await agent.fix(request)
             #expect(leaving.status == .completed, "\(leaving.output)")
@@ -121,8 +137,10 @@ import Testing
             #expect(try await shellcheck.lint(paths: ["bin/run.sh"], root: fixture.root).map(\.code) == ["SC2035"])
 
             let python = try await ruff.lint(paths: ["a.py"], root: fixture.root)
-            let fixedPython = try await agent.fix(FixRequest(worktree: fixture.root, path: "a.py", diagnostics: python,
-                                                             timeout: .seconds(60), scratchDirectory: dir + "/scratch"))
+            let fixedPython = try await agent.fix(
+                FixRequest(
+                    worktree: fixture.root, path: "a.py", diagnostics: python,
+                    timeout: .seconds(60), scratchDirectory: dir + "/scratch"))
             #expect(fixedPython.status == .completed && fixedPython.calls == 1)
             #expect(try fixture.read("a.py") == PythonSamples.fixed(1))
         }
@@ -139,8 +157,9 @@ import Testing
     @Test func aDiffThatDoesNotApplyFailsTheAttemptAndWritesNothing() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["run.sh": "#!/bin/sh\necho $1\n"])
-            let request = FixRequest(worktree: fixture.root, path: "run.sh", diagnostics: [], timeout: .seconds(60),
-                                     scratchDirectory: dir + "/scratch")
+            let request = FixRequest(
+                worktree: fixture.root, path: "run.sh", diagnostics: [], timeout: .seconds(60),
+                scratchDirectory: dir + "/scratch")
             let mismatch = try printingFixer("--- a/run.sh\n+++ b/run.sh\n@@ -1,2 +1,2 @@\n #!/bin/bash\n-echo $1\n+echo \"$1\"\n", in: dir)
             let outcome = try await AutofixAgent(linters: [mismatch], toolVersions: [:]).fix(request)
             guard case .failed(let reason) = outcome.status else {
@@ -188,10 +207,11 @@ import Testing
             try Data("import os\nx = 1\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.py"))
             let remaining = Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 8, code: "F401", message: "unused")
             let introduced = Diagnostic(tool: "ruff", path: "a.py", line: 2, column: 1, code: "E999", message: "broken")
-            let prompt = Prompt.build(for: FixRequest(
-                worktree: dir, path: "a.py", diagnostics: [remaining], attempt: 2,
-                feedback: AttemptFeedback(remaining: [remaining], introduced: [introduced], notes: ["tests failed"]),
-                timeout: .seconds(1), scratchDirectory: dir))
+            let prompt = Prompt.build(
+                for: FixRequest(
+                    worktree: dir, path: "a.py", diagnostics: [remaining], attempt: 2,
+                    feedback: AttemptFeedback(remaining: [remaining], introduced: [introduced], notes: ["tests failed"]),
+                    timeout: .seconds(1), scratchDirectory: dir))
             #expect(prompt.contains("`a.py`"))
             #expect(prompt.contains("1:8 F401 unused"))
             #expect(prompt.contains("1> import os"))

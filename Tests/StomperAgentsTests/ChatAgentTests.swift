@@ -6,7 +6,7 @@ import StomperTestSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Records the waits asked of it instead of waiting.
@@ -39,9 +39,10 @@ func unusedPort() -> UInt16 {
     static let script = ChatStubScript(edits: [.deleteLines(containing: "import os")])
 
     func request(_ dir: String, timeout: Duration = .seconds(30)) -> FixRequest {
-        FixRequest(worktree: dir, path: "a.py",
-                   diagnostics: [Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 8, code: "F401", message: "`os` imported but unused")],
-                   timeout: timeout, scratchDirectory: dir + "/.scratch")
+        FixRequest(
+            worktree: dir, path: "a.py",
+            diagnostics: [Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 8, code: "F401", message: "`os` imported but unused")],
+            timeout: timeout, scratchDirectory: dir + "/.scratch")
     }
 
     func settings(_ stub: ChatStubServer, _ change: (inout ChatSettings) -> Void = { _ in }) -> ChatSettings {
@@ -52,9 +53,11 @@ func unusedPort() -> UInt16 {
 
     /// Writes the sample, runs one attempt against a fresh stub, returns the outcome, the file
     /// afterwards and the stub's requests.
-    func attempt(_ script: ChatStubScript = script, key: String? = key, timeout: Duration = .seconds(30),
-                 sleeps: RecordedSleeps = RecordedSleeps(), jitter: Double = 1,
-                 _ change: (inout ChatSettings) -> Void = { _ in }) async throws -> (AgentOutcome, String, [ChatStubRequest]) {
+    func attempt(
+        _ script: ChatStubScript = script, key: String? = key, timeout: Duration = .seconds(30),
+        sleeps: RecordedSleeps = RecordedSleeps(), jitter: Double = 1,
+        _ change: (inout ChatSettings) -> Void = { _ in }
+    ) async throws -> (AgentOutcome, String, [ChatStubRequest]) {
         try await withTemporaryDirectory { dir in
             try Data(Self.source.utf8).write(to: URL(fileURLWithPath: dir + "/a.py"))
             return try await ChatStubServer.withServer(script: script) { stub in
@@ -220,8 +223,10 @@ func unusedPort() -> UInt16 {
     @Test func settingsDecodeWithDefaults() throws {
         let plain = try JSONDecoder().decode(ChatSettings.self, from: Data(#"{"base_url":"http://h/v1","model":"m"}"#.utf8))
         #expect(plain == ChatSettings(baseURL: "http://h/v1", model: "m"))
-        let custom = try JSONDecoder().decode(ChatSettings.self, from: Data(
-            #"{"base_url":"u","model":"m","temperature":null,"max_tokens_field":"max_completion_tokens","max_retries":1}"#.utf8))
+        let custom = try JSONDecoder().decode(
+            ChatSettings.self,
+            from: Data(
+                #"{"base_url":"u","model":"m","temperature":null,"max_tokens_field":"max_completion_tokens","max_retries":1}"#.utf8))
         #expect(custom.temperature == nil && custom.maxTokensField == .maxCompletionTokens && custom.maxRetries == 1)
         #expect(try JSONDecoder().decode(ChatSettings.self, from: Data("{}".utf8)) == ChatSettings())
         #expect(throws: AgentError.self) { try ChatAgent(settings: ChatSettings(), apiKey: nil) }
@@ -274,7 +279,7 @@ func unusedPort() -> UInt16 {
     @Test func takesTheLongestBlockAndKeepsTheFilesLineEndings() {
         let reply = "Removed the import.\n```\nx\n```\n\n```python\nimport sys\n\ndef main():\n    ...\n\n```\nDone."
         #expect(verdict(reply) == .file("import sys\n\ndef main():\n    ...\n"))
-        #expect(verdict(reply, original: "import os") == .file("import sys\n\ndef main():\n    ...")) // no final newline
+        #expect(verdict(reply, original: "import os") == .file("import sys\n\ndef main():\n    ..."))  // no final newline
         #expect(verdict("~~~~\r\na = 1\r\n```\r\n~~~~\r\n", original: "a  = 1\r\n") == .file("a = 1\r\n```\r\n"))
     }
 
@@ -293,7 +298,9 @@ func unusedPort() -> UInt16 {
         // Python's Ellipsis, a marker-like comment the original already has, ordinary comments.
         let original = "class P:\n    def f(self): ...\n    # ... existing code\n"
         let reply = "```\nclass P:\n    def f(self) -> None:\n        ...\n    # ... existing code\n    # keep the API unchanged\n```"
-        #expect(verdict(reply, original: original) == .file("class P:\n    def f(self) -> None:\n        ...\n    # ... existing code\n    # keep the API unchanged\n"))
+        #expect(
+            verdict(reply, original: original)
+                == .file("class P:\n    def f(self) -> None:\n        ...\n    # ... existing code\n    # keep the API unchanged\n"))
     }
 
     @Test func refusesOnlyDrasticLoss() {
@@ -308,10 +315,13 @@ func unusedPort() -> UInt16 {
     }
 
     @Test func decodesCompletionsLeniently() throws {
-        let parts = try #require(ChatReply(json: Data(#"""
-            {"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},"finish_reason":"stop"}],
-             "usage":{"prompt_tokens":3,"completion_tokens":"many"}}
-            """#.utf8)))
+        let parts = try #require(
+            ChatReply(
+                json: Data(
+                    #"""
+                    {"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},"finish_reason":"stop"}],
+                     "usage":{"prompt_tokens":3,"completion_tokens":"many"}}
+                    """#.utf8)))
         #expect(parts == ChatReply(content: "ab", finishReason: "stop", usage: AgentUsage(inputTokens: 3)))
         let ollama = try #require(ChatReply(json: Data(#"{"message":{"role":"assistant","content":"hi"},"done":true,"done_reason":"length"}"#.utf8)))
         #expect(ollama == ChatReply(content: "hi", finishReason: "length"))

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import StomperChatStub
 import StomperTestSupport
@@ -21,8 +21,10 @@ import Testing
         return Answer(status: status, headers: headers, json: try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
     }
 
-    static func raw(_ url: String, method: String = "POST", body: [String: Any]? = nil,
-                    key: String? = nil) async throws -> (Int, [String: String], Data) {
+    static func raw(
+        _ url: String, method: String = "POST", body: [String: Any]? = nil,
+        key: String? = nil
+    ) async throws -> (Int, [String: String], Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let body { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
@@ -84,8 +86,9 @@ import Testing
     /// content the same script gives unstreamed; `stream_options.include_usage` adds the usage
     /// chunk; a truncated reply streams `finish_reason: "length"`; errors stay plain JSON.
     @Test func aStreamedReplyAssemblesIntoTheUnstreamedContent() async throws {
-        let script = ChatStubScript(replies: [.good, .good, .truncated, .unauthorized],
-                                    edits: [.deleteLines(containing: "import os"), .replace("x  = 1", with: "x = 1")])
+        let script = ChatStubScript(
+            replies: [.good, .good, .truncated, .unauthorized],
+            edits: [.deleteLines(containing: "import os"), .replace("x  = 1", with: "x = 1")])
         try await ChatStubServer.withServer(script: script) { stub in
             let url = stub.baseURL + "/chat/completions"
             let plain = try await Self.call(url, body: Self.chat(Self.prompt))
@@ -121,8 +124,9 @@ import Testing
     /// in an earlier user message), not in the blocks of aider's format reminder, and answers in
     /// aider's whole-file format, streamed or not.
     @Test func aNamedFileIsFoundInAnEarlierMessageAndAnsweredInWholeFormat() async throws {
-        let script = ChatStubScript(edits: [.replace("l = 1", with: "length = 1"), .replace("print(l)", with: "print(length)")],
-                                    file: "bad.py")
+        let script = ChatStubScript(
+            edits: [.replace("l = 1", with: "length = 1"), .replace("print(l)", with: "print(length)")],
+            file: "bad.py")
         try await ChatStubServer.withServer(script: script) { stub in
             var messages: [[String: String]] = [
                 ["role": "system", "content": "Every *file listing* MUST use this format:\npath/to/file.py\n```\ncode\n```\n"],
@@ -159,9 +163,12 @@ import Testing
              "edits": [{"delete": "import os"}, {"replace": "x  = 1", "with": "x = 1"}], "file": "bad.py"}
             """#
         let script = try JSONDecoder().decode(ChatStubScript.self, from: Data(json.utf8))
-        #expect(script == ChatStubScript(replies: [.rateLimited(retryAfter: nil), .rateLimited(retryAfter: 2), .serverError, .slow(milliseconds: 3000), .good],
-                                         fallback: .notAFile, edits: [.deleteLines(containing: "import os"), .replace("x  = 1", with: "x = 1")],
-                                         file: "bad.py"))
+        #expect(
+            script
+                == ChatStubScript(
+                    replies: [.rateLimited(retryAfter: nil), .rateLimited(retryAfter: 2), .serverError, .slow(milliseconds: 3000), .good],
+                    fallback: .notAFile, edits: [.deleteLines(containing: "import os"), .replace("x  = 1", with: "x = 1")],
+                    file: "bad.py"))
         #expect(try JSONDecoder().decode(ChatStubScript.self, from: JSONEncoder().encode(script)) == script)
         #expect(try JSONDecoder().decode(ChatStubScript.self, from: Data("{}".utf8)) == ChatStubScript())
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(ChatStubScript.self, from: Data(#"{"replies":["fine"]}"#.utf8)) }

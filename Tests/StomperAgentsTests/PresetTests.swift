@@ -47,9 +47,10 @@ struct FakeCLI {
     }
 
     func request(message: String = "`os` imported but unused") -> FixRequest {
-        FixRequest(worktree: worktree, path: "a.py",
-                   diagnostics: [Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 8, code: "F401", message: message)],
-                   timeout: .seconds(30), scratchDirectory: root + "/scratch")
+        FixRequest(
+            worktree: worktree, path: "a.py",
+            diagnostics: [Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 8, code: "F401", message: message)],
+            timeout: .seconds(30), scratchDirectory: root + "/scratch")
     }
 
     var arguments: [String] {
@@ -71,8 +72,10 @@ struct FakeCLI {
 
 @Suite(.tags(.unit)) struct PresetTests {
     /// Runs `preset` against the fake with `output` and `status`; returns the outcome and the fake.
-    func run(_ preset: AgentPreset, model: String? = nil, output: String, status: Int32 = 0, in dir: String,
-             message: String = "`os` imported but unused") async throws -> (AgentOutcome, FakeCLI) {
+    func run(
+        _ preset: AgentPreset, model: String? = nil, output: String, status: Int32 = 0, in dir: String,
+        message: String = "`os` imported but unused"
+    ) async throws -> (AgentOutcome, FakeCLI) {
         let fake = try FakeCLI(root: dir, executable: preset.executable)
         try fake.respond(output, status: status)
         let agent = try preset.agent(model: model, environment: fake.environment)
@@ -87,62 +90,78 @@ struct FakeCLI {
 
     @Test func claudeTakesThePromptOnStdinAndReportsCostAndTokens() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, fake) = try await run(.claude, model: "sonnet", output: """
-                {"type":"result","subtype":"success","is_error":false,"result":"Removed the import.","session_id":"s",
-                 "total_cost_usd":0.0123,"num_turns":3,"usage":{"input_tokens":12,"cache_creation_input_tokens":300,
-                 "cache_read_input_tokens":1000,"output_tokens":45},"permission_denials":[]}
-                """, in: dir)
+            let (outcome, fake) = try await run(
+                .claude, model: "sonnet",
+                output: """
+                    {"type":"result","subtype":"success","is_error":false,"result":"Removed the import.","session_id":"s",
+                     "total_cost_usd":0.0123,"num_turns":3,"usage":{"input_tokens":12,"cache_creation_input_tokens":300,
+                     "cache_read_input_tokens":1000,"output_tokens":45},"permission_denials":[]}
+                    """, in: dir)
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 1312, outputTokens: 45, costUSD: 0.0123))
-            #expect(try fake.arguments == ["-p", "--output-format", "json", "--permission-mode", "acceptEdits",
-                                           "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch", "--model", "sonnet"])
+            #expect(
+                try fake.arguments == [
+                    "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
+                    "--allowedTools", "Read,Edit", "--disallowedTools", "Bash,WebFetch,WebSearch", "--model", "sonnet",
+                ])
             #expect(try fake.environmentValue("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") == "1")
             try expectPromptOnStdin(fake)
-            #expect(try String(contentsOfFile: dir + "/record/pwd", encoding: .utf8).trimmingCharacters(in: .newlines)
-                        == fake.worktree)
+            #expect(
+                try String(contentsOfFile: dir + "/record/pwd", encoding: .utf8).trimmingCharacters(in: .newlines)
+                    == fake.worktree)
         }
     }
 
     @Test func claudeErrorResultIsAFailureWithItsText() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, _) = try await run(.claude, output: """
-                {"type":"result","subtype":"error_max_turns","is_error":true,"result":"Reached max turns","total_cost_usd":0.5}
-                """, status: 1, in: dir)
+            let (outcome, _) = try await run(
+                .claude,
+                output: """
+                    {"type":"result","subtype":"error_max_turns","is_error":true,"result":"Reached max turns","total_cost_usd":0.5}
+                    """, status: 1, in: dir)
             #expect(outcome.status == .failed(reason: "agent `claude` reported error_max_turns: Reached max turns (exit status 1)"))
             #expect(outcome.usage == AgentUsage(costUSD: 0.5))
         }
         try await withTemporaryDirectory { dir in
             // An API failure can arrive as subtype success with is_error set, and exit 0.
-            let (outcome, _) = try await run(.claude, output: #"{"type":"result","subtype":"success","is_error":true,"result":"API Error: 529"}"#,
-                                             in: dir)
+            let (outcome, _) = try await run(
+                .claude, output: #"{"type":"result","subtype":"success","is_error":true,"result":"API Error: 529"}"#,
+                in: dir)
             #expect(outcome.status == .failed(reason: "agent `claude` reported an error: API Error: 529"))
         }
     }
 
     @Test func codexReadsTheDashPromptFromStdinAndSumsTurnUsage() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, fake) = try await run(.codex, model: "gpt-5-codex", output: """
-                {"type":"thread.started","thread_id":"t"}
-                {"type":"turn.started"}
-                {"type":"item.completed","item":{"id":"i","type":"agent_message","text":"Done."}}
-                {"type":"turn.completed","usage":{"input_tokens":2000,"cached_input_tokens":1500,"output_tokens":80}}
-                """, in: dir)
+            let (outcome, fake) = try await run(
+                .codex, model: "gpt-5-codex",
+                output: """
+                    {"type":"thread.started","thread_id":"t"}
+                    {"type":"turn.started"}
+                    {"type":"item.completed","item":{"id":"i","type":"agent_message","text":"Done."}}
+                    {"type":"turn.completed","usage":{"input_tokens":2000,"cached_input_tokens":1500,"output_tokens":80}}
+                    """, in: dir)
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 2000, outputTokens: 80))
-            #expect(try fake.arguments == ["exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
-                                           "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#,
-                                           "-m", "gpt-5-codex", "-"])
+            #expect(
+                try fake.arguments == [
+                    "exec", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral", "--json",
+                    "-c", "check_for_update_on_startup=false", "-c", #"web_search="disabled""#,
+                    "-m", "gpt-5-codex", "-",
+                ])
             try expectPromptOnStdin(fake)
         }
     }
 
     @Test func codexTurnFailedAndErrorEventsAreFailures() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, _) = try await run(.codex, output: """
-                {"type":"turn.started"}
-                {"type":"error","message":"stream disconnected"}
-                {"type":"turn.failed","error":{"message":"usage limit reached"}}
-                """, status: 1, in: dir)
+            let (outcome, _) = try await run(
+                .codex,
+                output: """
+                    {"type":"turn.started"}
+                    {"type":"error","message":"stream disconnected"}
+                    {"type":"turn.failed","error":{"message":"usage limit reached"}}
+                    """, status: 1, in: dir)
             #expect(outcome.status == .failed(reason: "agent `codex` reported stream disconnected; usage limit reached (exit status 1)"))
         }
     }
@@ -160,12 +179,13 @@ struct FakeCLI {
             #expect(arguments.contains("--no-auto-commits") && arguments.contains("--no-dirty-commits"))
             // Nothing beyond the file: no links read, no Playwright, no git, no browser, no shell
             // commands, tests, notifications, analytics, update check or release notes; streaming on.
-            #expect(Array(arguments[2...].prefix(20)) == [
-                "--yes-always", "--no-git", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-pretty",
-                "--no-show-model-warnings", "--no-check-update", "--no-show-release-notes", "--no-analytics", "--no-auto-lint",
-                "--no-auto-test", "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
-                "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
-            ])
+            #expect(
+                Array(arguments[2...].prefix(20)) == [
+                    "--yes-always", "--no-git", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore", "--no-pretty",
+                    "--no-show-model-warnings", "--no-check-update", "--no-show-release-notes", "--no-analytics", "--no-auto-lint",
+                    "--no-auto-test", "--no-suggest-shell-commands", "--no-detect-urls", "--disable-playwright", "--no-notifications",
+                    "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
+                ])
             #expect(!arguments.contains("--no-stream") && !arguments.contains("--analytics-disable"))
             #expect(try fake.environmentValue("BROWSER") == "true")
             #expect(try fake.environmentValue("LITELLM_LOCAL_MODEL_COST_MAP") == "True")
@@ -176,9 +196,11 @@ struct FakeCLI {
 
     @Test func cursorAgentTakesThePromptAsOneArgumentAndRefusesOversizedOnes() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, fake) = try await run(.cursorAgent, output: """
-                {"type":"result","subtype":"success","is_error":false,"result":"ok","session_id":"s","duration_ms":10}
-                """, in: dir)
+            let (outcome, fake) = try await run(
+                .cursorAgent,
+                output: """
+                    {"type":"result","subtype":"success","is_error":false,"result":"ok","session_id":"s","duration_ms":10}
+                    """, in: dir)
             #expect(outcome.status == .completed)
             let arguments = try fake.arguments
             // No --force: shell commands and web fetches that were not allowed are rejected.
@@ -202,14 +224,19 @@ struct FakeCLI {
 
     @Test func geminiGetsAShortInstructionPlusStdinAndItsExitCodesAreExplained() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, fake) = try await run(.gemini, model: "gemini-2.5-pro", output: """
-                {"response":"Fixed.","stats":{"models":{"gemini-2.5-pro":{"api":{"totalRequests":2},
-                 "tokens":{"prompt":2400,"candidates":30,"total":2450,"cached":2000,"thoughts":20,"tool":0}}}}}
-                """, in: dir)
+            let (outcome, fake) = try await run(
+                .gemini, model: "gemini-2.5-pro",
+                output: """
+                    {"response":"Fixed.","stats":{"models":{"gemini-2.5-pro":{"api":{"totalRequests":2},
+                     "tokens":{"prompt":2400,"candidates":30,"total":2450,"cached":2000,"thoughts":20,"tool":0}}}}}
+                    """, in: dir)
             #expect(outcome.status == .completed)
             #expect(outcome.usage == AgentUsage(inputTokens: 2400, outputTokens: 50))
-            #expect(try fake.arguments == ["-p", "Carry out the task described above.", "--output-format", "json",
-                                           "--approval-mode", "auto_edit", "--skip-trust", "-m", "gemini-2.5-pro"])
+            #expect(
+                try fake.arguments == [
+                    "-p", "Carry out the task described above.", "--output-format", "json",
+                    "--approval-mode", "auto_edit", "--skip-trust", "-m", "gemini-2.5-pro",
+                ])
             #expect(try fake.environmentValue("GEMINI_TELEMETRY_ENABLED") == "false")
             try expectPromptOnStdin(fake)
         }
@@ -223,45 +250,56 @@ struct FakeCLI {
             #expect(outcome.failureReason?.hasSuffix("(exit status 42)") == true)
         }
         try await withTemporaryDirectory { dir in
-            let (outcome, _) = try await run(.gemini, output: #"{"response":null,"error":{"type":"ApiError","message":"quota","code":429}}"#,
-                                             status: 1, in: dir)
+            let (outcome, _) = try await run(
+                .gemini, output: #"{"response":null,"error":{"type":"ApiError","message":"quota","code":429}}"#,
+                status: 1, in: dir)
             #expect(outcome.status == .failed(reason: "agent `gemini` reported quota (exit status 1)"))
         }
     }
 
     @Test func opencodeDeniesBashSumsStepUsageAndReportsErrorEvents() async throws {
         try await withTemporaryDirectory { dir in
-            let (outcome, fake) = try await run(.opencode, model: "anthropic/claude-sonnet-4", output: """
-                {"type":"step_start","timestamp":1,"sessionID":"ses_1","part":{"type":"step-start"}}
-                {"type":"tool_use","timestamp":2,"sessionID":"ses_1","part":{"tool":"edit","state":{"status":"completed"}}}
-                {"type":"step_finish","timestamp":3,"sessionID":"ses_1","part":{"reason":"tool-calls","cost":0.01,\
-                "tokens":{"input":100,"output":10,"reasoning":5,"cache":{"read":1000,"write":0}}}}
-                {"type":"text","timestamp":4,"sessionID":"ses_1","part":{"text":"Done."}}
-                {"type":"step_finish","timestamp":5,"sessionID":"ses_1","part":{"reason":"stop","cost":0.02,\
-                "tokens":{"input":50,"output":20,"reasoning":0,"cache":{"read":0,"write":0}}}}
-                """, in: dir)
+            let (outcome, fake) = try await run(
+                .opencode, model: "anthropic/claude-sonnet-4",
+                output: """
+                    {"type":"step_start","timestamp":1,"sessionID":"ses_1","part":{"type":"step-start"}}
+                    {"type":"tool_use","timestamp":2,"sessionID":"ses_1","part":{"tool":"edit","state":{"status":"completed"}}}
+                    {"type":"step_finish","timestamp":3,"sessionID":"ses_1","part":{"reason":"tool-calls","cost":0.01,\
+                    "tokens":{"input":100,"output":10,"reasoning":5,"cache":{"read":1000,"write":0}}}}
+                    {"type":"text","timestamp":4,"sessionID":"ses_1","part":{"text":"Done."}}
+                    {"type":"step_finish","timestamp":5,"sessionID":"ses_1","part":{"reason":"stop","cost":0.02,\
+                    "tokens":{"input":50,"output":20,"reasoning":0,"cache":{"read":0,"write":0}}}}
+                    """, in: dir)
             #expect(outcome.status == .completed)
             let usage = try #require(outcome.usage)
             #expect(usage.inputTokens == 1150 && usage.outputTokens == 35)
             #expect(abs((usage.costUSD ?? 0) - 0.03) < 1e-9)
-            #expect(try fake.arguments == ["run", "--format", "json", "--dir", fake.worktree, "-m", "anthropic/claude-sonnet-4",
-                                           "Carry out the task described below."])
-            #expect(try fake.environmentValue("OPENCODE_CONFIG_CONTENT")
-                        == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny","codesearch":"deny"},"share":"disabled"}"#)
+            #expect(
+                try fake.arguments == [
+                    "run", "--format", "json", "--dir", fake.worktree, "-m", "anthropic/claude-sonnet-4",
+                    "Carry out the task described below.",
+                ])
+            #expect(
+                try fake.environmentValue("OPENCODE_CONFIG_CONTENT")
+                    == #"{"permission":{"bash":"deny","webfetch":"deny","websearch":"deny","codesearch":"deny"},"share":"disabled"}"#)
             #expect(try fake.environmentValue("OPENCODE_DISABLE_AUTOUPDATE") == "true")
             #expect(try fake.environmentValue("OPENCODE_DISABLE_LSP_DOWNLOAD") == "true")
             try expectPromptOnStdin(fake)
         }
         try await withTemporaryDirectory { dir in
-            let (outcome, _) = try await run(.opencode, output: """
-                {"type":"error","timestamp":1,"sessionID":"ses_1","error":{"name":"APIError","data":{"message":"overloaded"}}}
-                """, in: dir)
+            let (outcome, _) = try await run(
+                .opencode,
+                output: """
+                    {"type":"error","timestamp":1,"sessionID":"ses_1","error":{"name":"APIError","data":{"message":"overloaded"}}}
+                    """, in: dir)
             #expect(outcome.status == .failed(reason: "agent `opencode` reported APIError: overloaded"))
         }
         try await withTemporaryDirectory { dir in
-            let (outcome, _) = try await run(.opencode, output: """
-                {"type":"error","timestamp":1,"sessionID":"ses_1","error":{"name":"ProviderAuthError","data":{"message":"invalid key"}}}
-                """, status: 1, in: dir)
+            let (outcome, _) = try await run(
+                .opencode,
+                output: """
+                    {"type":"error","timestamp":1,"sessionID":"ses_1","error":{"name":"ProviderAuthError","data":{"message":"invalid key"}}}
+                    """, status: 1, in: dir)
             #expect(outcome.isInfrastructureFailure)
             #expect(outcome.failureReason?.contains("invalid key") == true)
         }
@@ -298,8 +336,9 @@ struct FakeCLI {
         // The preset's own environment is part of the key; secrets passed by the caller are not.
         #expect(try AgentPreset.opencode.agent().identity.settings.contains("OPENCODE_CONFIG_CONTENT="))
         #expect(try AgentPreset.aider.agent().identity.settings.contains("BROWSER=true"))
-        #expect(try AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-1"]).identity
-                    == AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-2"]).identity)
+        #expect(
+            try AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-1"]).identity
+                == AgentPreset.claude.agent(environment: ["ANTHROPIC_API_KEY": "sk-2"]).identity)
         #expect(try AgentPreset.cursorAgent.agent(executable: "agent").identity.name == "agent")
         #expect(AgentPreset.cursorAgent.stdin == .empty && AgentPreset.aider.stdin == .empty && AgentPreset.codex.stdin == .prompt)
     }
@@ -307,8 +346,9 @@ struct FakeCLI {
 
 @Suite(.tags(.unit)) struct AgentReportTests {
     @Test func readsAResultObjectAfterProgressLines() {
-        let report = AgentReport.parse("warming up\n{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"ok\"}\n",
-                                       format: .resultObject, exitCode: 0)
+        let report = AgentReport.parse(
+            "warming up\n{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"ok\"}\n",
+            format: .resultObject, exitCode: 0)
         #expect(report.verdict == .succeeded)
         #expect(report.message == "ok")
     }

@@ -7,14 +7,20 @@ import Testing
 @Suite(.tags(.unit)) struct PromptTemplateTests {
     static let source = "import os\nimport sys\n\nx = 1\ny = 2\nz = 3\n"
 
-    func request(_ dir: String, path: String = "pkg/a.py", attempt: Int = 1, feedback: AttemptFeedback? = nil,
-                 examples: [FixExample] = []) throws -> FixRequest {
+    func request(
+        _ dir: String, path: String = "pkg/a.py", attempt: Int = 1, feedback: AttemptFeedback? = nil,
+        examples: [FixExample] = []
+    ) throws -> FixRequest {
         try FileManager.default.createDirectory(atPath: dir + "/pkg", withIntermediateDirectories: true)
         try Data(Self.source.utf8).write(to: URL(fileURLWithPath: dir + "/" + path))
-        return FixRequest(worktree: dir, path: path,
-                          diagnostics: [Diagnostic(tool: "ruff", path: path, line: 4, column: 1, code: "F841", message: "unused x",
-                                                   url: "https://docs.astral.sh/ruff/rules/unused-variable")],
-                          attempt: attempt, feedback: feedback, timeout: .seconds(1), scratchDirectory: dir + "/scratch", examples: examples)
+        return FixRequest(
+            worktree: dir, path: path,
+            diagnostics: [
+                Diagnostic(
+                    tool: "ruff", path: path, line: 4, column: 1, code: "F841", message: "unused x",
+                    url: "https://docs.astral.sh/ruff/rules/unused-variable")
+            ],
+            attempt: attempt, feedback: feedback, timeout: .seconds(1), scratchDirectory: dir + "/scratch", examples: examples)
     }
 
     @Test func firstAttemptHasTaskConstraintsAndNumberedContextButNoEmptySections() async throws {
@@ -40,8 +46,11 @@ import Testing
             let remaining = Diagnostic(tool: "ruff", path: "pkg/a.py", line: 4, column: 1, code: "F841", message: "unused x")
             let introduced = Diagnostic(tool: "mypy", path: "pkg/a.py", line: 5, column: 1, code: "name-defined", message: "no y")
             let testOutput = (1...100).map { "test line \($0)" }.joined(separator: "\n")
-            let prompt = Prompt.build(for: try request(dir, attempt: 3, feedback: AttemptFeedback(
-                remaining: [remaining], introduced: [introduced], notes: ["added a # noqa comment"], testOutput: testOutput)))
+            let prompt = Prompt.build(
+                for: try request(
+                    dir, attempt: 3,
+                    feedback: AttemptFeedback(
+                        remaining: [remaining], introduced: [introduced], notes: ["added a # noqa comment"], testOutput: testOutput)))
             #expect(prompt.contains("This is attempt 3. The previous attempt did not finish the job:"))
             #expect(prompt.contains("- still present: pkg/a.py:4:1: F841 unused x"))
             #expect(prompt.contains("- newly introduced: pkg/a.py:5:1: name-defined no y"))

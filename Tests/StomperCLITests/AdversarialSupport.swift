@@ -40,8 +40,9 @@ struct ContainmentSnapshot {
     }
 
     static func worktrees(_ repo: PythonRepository) async throws -> Set<String> {
-        Set(try await repo.fixture.git("worktree", "list", "--porcelain").split(separator: "\n")
-            .filter { $0.hasPrefix("worktree ") }.map(String.init))
+        Set(
+            try await repo.fixture.git("worktree", "list", "--porcelain").split(separator: "\n")
+                .filter { $0.hasPrefix("worktree ") }.map(String.init))
     }
 
     /// Walks `path` without following links: one entry per file, folder and link.
@@ -80,16 +81,20 @@ enum Containment {
     ///   valid UTF-8, no CR, not emptied, no suppression, ruff clean;
     /// - `dirty` (path → content) are the working tree's only changes, and they are there;
     /// - `git fsck --strict` is clean; no worktree beyond the snapshot's; no lock file left.
-    static func check(_ repo: PythonRepository, against before: ContainmentSnapshot, decoy: String, dirty: [String: String] = [:],
-                      userCommits: Set<String> = [], knownIssues: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func check(
+        _ repo: PythonRepository, against before: ContainmentSnapshot, decoy: String, dirty: [String: String] = [:],
+        userCommits: Set<String> = [], knownIssues: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let after = try await ContainmentSnapshot.take(repo: repo, decoy: decoy, branch: before.branch)
         for key in Set(before.tree.keys).union(after.tree.keys).sorted() where before.tree[key] != after.tree[key] {
-            Issue.record("changed outside the branch: \(key): \(before.tree[key]?.prefix(120) ?? "nil") → \(after.tree[key]?.prefix(120) ?? "nil")",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "changed outside the branch: \(key): \(before.tree[key]?.prefix(120) ?? "nil") → \(after.tree[key]?.prefix(120) ?? "nil")",
+                sourceLocation: sourceLocation)
         }
         #expect(after.refs == before.refs, "refs other than \(before.branch) changed", sourceLocation: sourceLocation)
-        #expect(after.worktrees == before.worktrees, "worktrees left: \(after.worktrees.subtracting(before.worktrees))",
-                sourceLocation: sourceLocation)
+        #expect(
+            after.worktrees == before.worktrees, "worktrees left: \(after.worktrees.subtracting(before.worktrees))",
+            sourceLocation: sourceLocation)
 
         // The branch only grew; its new commits are stomper's, each one file of verified bytes.
         let git = repo.fixture
@@ -102,8 +107,10 @@ enum Containment {
                 Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
             }
         }
-        let ancestry = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["merge-base", "--is-ancestor", before.tip, after.tip],
-                                                               workingDirectory: repo.root, timeout: .seconds(30)))
+        let ancestry = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: ["merge-base", "--is-ancestor", before.tip, after.tip],
+                workingDirectory: repo.root, timeout: .seconds(30)))
         #expect(ancestry.exitCode == 0, "the branch lost commits: \(before.tip) is not in \(after.tip)", sourceLocation: sourceLocation)
         let commits = try await git.git("rev-list", "--reverse", "\(before.tip)..\(after.tip)").split(separator: "\n").map(String.init)
         var fixed: [String] = []
@@ -151,8 +158,10 @@ enum Containment {
             #expect((try? repo.fixture.read(path)) == content, "the user's edit of \(path) was lost", sourceLocation: sourceLocation)
         }
 
-        let fsck = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["fsck", "--strict", "--no-progress", "--no-dangling"],
-                                                           workingDirectory: repo.root, timeout: .seconds(60)))
+        let fsck = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: ["fsck", "--strict", "--no-progress", "--no-dangling"],
+                workingDirectory: repo.root, timeout: .seconds(60)))
         #expect(fsck.exitCode == 0 && fsck.stdoutText.isEmpty, "fsck: \(fsck.stdoutText) \(fsck.stderrText)", sourceLocation: sourceLocation)
         let locks = Self.locks(under: repo.root + "/.git")
         #expect(locks.isEmpty, "lock files left: \(locks)", sourceLocation: sourceLocation)
@@ -161,8 +170,10 @@ enum Containment {
     }
 
     static func blob(_ repo: PythonRepository, _ spec: String) async throws -> [UInt8] {
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["cat-file", "blob", spec],
-                                                             workingDirectory: repo.root, timeout: .seconds(30)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: ["cat-file", "blob", spec],
+                workingDirectory: repo.root, timeout: .seconds(30)))
         return result.standardOutput
     }
 
@@ -170,11 +181,15 @@ enum Containment {
     static func ruff(_ repo: PythonRepository, commit: String, paths: [String]) async throws -> String {
         let copy = try TemporaryDirectory(prefix: "stomper-adv-lint")
         defer { copy.remove() }
-        let archive = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: ["-c", "git archive \(commit) | tar -x -C \(copy.path)"],
-                                                              workingDirectory: repo.root, timeout: .seconds(60)))
+        let archive = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "git archive \(commit) | tar -x -C \(copy.path)"],
+                workingDirectory: repo.root, timeout: .seconds(60)))
         guard archive.exitCode == 0 else { return "git archive failed: \(archive.stderrText)" }
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: ["check", "--no-cache", "-q"] + paths,
-                                                             workingDirectory: copy.path, timeout: .seconds(120)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "ruff", arguments: ["check", "--no-cache", "-q"] + paths,
+                workingDirectory: copy.path, timeout: .seconds(120)))
         return result.exitCode == 0 ? "" : result.stdoutText + result.stderrText
     }
 

@@ -62,8 +62,9 @@ extension HostileAgent {
     }
 
     static func suppression(_ name: String, _ script: String, content: String? = nil, uncontained: Bool = false) -> HostileAgent {
-        HostileAgent(name: name, group: "suppression", script: script, content: content, sandboxed: .refused,
-                     uncontained: uncontained ? .refused : nil)
+        HostileAgent(
+            name: name, group: "suppression", script: script, content: content, sandboxed: .refused,
+            uncontained: uncontained ? .refused : nil)
     }
 
     static func tests(_ name: String, _ script: String, uncontained: Bool = false) -> HostileAgent {
@@ -82,14 +83,18 @@ extension HostileAgent {
         link("link_in_repo", #"rm -f "$file"; ln -s ../clean.py "$file""#),
         link("link_parent_outside", #"fix; mv src/adv src/adv_moved && ln -s "$D/pkg" src/adv"#),
         link("link_parent_in_repo", #"mv src/adv src/adv_real && ln -s adv_real src/adv; fix"#),
-        HostileAgent(name: "hardlink_outside", group: "links",
-                     script: #"if ln "$D/hard.py" .hard 2>/dev/null; then mv .hard "$file"; else fix; fi"#,
-                     sandboxed: .fixed, uncontained: .refused),
-        HostileAgent(name: "hardlink_git_config", group: "links",
-                     script: #"if ln "$R/.git/config" .hard 2>/dev/null; then mv .hard "$file"; else fix; fi"#,
-                     sandboxed: .fixed, uncontained: .refused),
+        HostileAgent(
+            name: "hardlink_outside", group: "links",
+            script: #"if ln "$D/hard.py" .hard 2>/dev/null; then mv .hard "$file"; else fix; fi"#,
+            sandboxed: .fixed, uncontained: .refused),
+        HostileAgent(
+            name: "hardlink_git_config", group: "links",
+            script: #"if ln "$R/.git/config" .hard 2>/dev/null; then mv .hard "$file"; else fix; fi"#,
+            sandboxed: .fixed, uncontained: .refused),
         // The repository's git directory, and git commands that write it.
-        git("gitdir_commit", #"sed -i '/^import os$/d' "$file"; GIT_DIR="$R/.git" git -c user.name=m -c user.email=m@x commit -qam evil"#, uncontained: nil),
+        git(
+            "gitdir_commit", #"sed -i '/^import os$/d' "$file"; GIT_DIR="$R/.git" git -c user.name=m -c user.email=m@x commit -qam evil"#,
+            uncontained: nil),
         git("update_ref", #"git update-ref refs/heads/main main~1"#, uncontained: nil),
         git("stash", #"echo 'x = 1' >> src/clean.py; git stash -q 2>/dev/null || sed -i '$d' src/clean.py"#, uncontained: nil),
         git("worktree_add", #"git worktree add -q --detach ../evil_wt"#, uncontained: nil),
@@ -104,10 +109,12 @@ extension HostileAgent {
         git("branch_in_worktree", #"git checkout -q -b evil"#, uncontained: nil),
         git("gc_prune", #"git gc -q --prune=now"#, uncontained: nil),
         git("index_add", #"sed -i '/^import os$/d' "$file"; git add "$file""#, uncontained: nil),
-        HostileAgent(name: "worktree_dotgit_file", group: "git", script: #"fix; echo "gitdir: $D" > .git"#,
-                     sandboxed: .refused, uncontained: .refused),
-        HostileAgent(name: "worktree_dotgit_dir", group: "git", script: #"fix; rm -f .git; mkdir .git; echo evil > .git/evil"#,
-                     sandboxed: .refused, uncontained: .refused),
+        HostileAgent(
+            name: "worktree_dotgit_file", group: "git", script: #"fix; echo "gitdir: $D" > .git"#,
+            sandboxed: .refused, uncontained: .refused),
+        HostileAgent(
+            name: "worktree_dotgit_dir", group: "git", script: #"fix; rm -f .git; mkdir .git; echo evil > .git/evil"#,
+            sandboxed: .refused, uncontained: .refused),
         // Writes outside the repository.
         outside("write_decoy", #"echo pwned > "$D/victim.txt""#),
         outside("write_main_tree", #"echo 'x = 1' >> "$R/src/clean.py""#),
@@ -159,9 +166,13 @@ extension HostileAgent {
 
     /// The test files of the `tests` group, each with two tests.
     static var testFiles: [String: String] {
-        Dictionary(uniqueKeysWithValues: all.filter { $0.group == "tests" }.map {
-            ("tests/\($0.name).py", "import pytest\n\n\ndef test_one() -> None:\n    assert pytest\n\n\ndef test_two() -> None:\n    assert True\n")
-        })
+        Dictionary(
+            uniqueKeysWithValues: all.filter { $0.group == "tests" }.map {
+                (
+                    "tests/\($0.name).py",
+                    "import pytest\n\n\ndef test_one() -> None:\n    assert pytest\n\n\ndef test_two() -> None:\n    assert True\n"
+                )
+            })
     }
 }
 
@@ -218,15 +229,17 @@ extension HostileAgent {
             let allowed = ["pyproject.toml", "ruff.toml", "src/adv/.ruff.toml"] + HostileAgent.testFiles.keys.sorted()
             let json = { (values: [String]) in String(decoding: try! JSONSerialization.data(withJSONObject: values), as: UTF8.self) }
 
-            let result = try await repo.stomper("fix", "--parallel", mode == .bwrap ? "2" : "1", "--timeout", "60", "--json", environment: [
-                "STOMPER_FIX_AGENT": "command",
-                "STOMPER_AGENT_COMMAND": json(["/bin/sh", agent, "{file}", decoy, repo.root, fifos]),
-                "STOMPER_AGENT_SANDBOX": mode.rawValue,
-                "STOMPER_FIX_ALLOWED_PATHS": json(allowed),
-                "STOMPER_VERIFY_TEST_COMMAND": json(["/bin/sh", "-c", "exit 0"]),
-                "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
-                "HOME": decoy + "/home",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--parallel", mode == .bwrap ? "2" : "1", "--timeout", "60", "--json",
+                environment: [
+                    "STOMPER_FIX_AGENT": "command",
+                    "STOMPER_AGENT_COMMAND": json(["/bin/sh", agent, "{file}", decoy, repo.root, fifos]),
+                    "STOMPER_AGENT_SANDBOX": mode.rawValue,
+                    "STOMPER_FIX_ALLOWED_PATHS": json(allowed),
+                    "STOMPER_VERIFY_TEST_COMMAND": json(["/bin/sh", "-c", "exit 0"]),
+                    "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
+                    "HOME": decoy + "/home",
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText.suffix(2000))")
             print("adversarial agents (\(mode.rawValue)): \(cases.count) hostile behaviours in one run")
             // Late writers are dead: a write to their FIFO would let them write now.
@@ -246,19 +259,25 @@ extension HostileAgent {
                 let test = "tests/\(hostile.name).py"
                 let landedTest = hostile.group == "tests" ? try await Containment.blob(repo, "main:\(test)") : []
                 withKnownIssue(Comment(rawValue: hostile.knownIssue ?? ""), isIntermittent: false) {
-                switch expected {
-                case .fixed:
-                    #expect(status == "fixed", "\(hostile) [\(mode)]: \(status): \(reason)")
-                    #expect(landed == Array(hostile.fixed.utf8), "\(hostile) [\(mode)]: landed \(String(decoding: landed, as: UTF8.self).debugDescription)")
-                case .refused:
-                    #expect(status == "failed", "\(hostile) [\(mode)]: \(status): \(reason)")
-                    #expect(landed == Array(hostile.original.utf8), "\(hostile) [\(mode)]: landed \(String(decoding: landed, as: UTF8.self).debugDescription)")
+                    switch expected {
+                    case .fixed:
+                        #expect(status == "fixed", "\(hostile) [\(mode)]: \(status): \(reason)")
+                        #expect(
+                            landed == Array(hostile.fixed.utf8),
+                            "\(hostile) [\(mode)]: landed \(String(decoding: landed, as: UTF8.self).debugDescription)")
+                    case .refused:
+                        #expect(status == "failed", "\(hostile) [\(mode)]: \(status): \(reason)")
+                        #expect(
+                            landed == Array(hostile.original.utf8),
+                            "\(hostile) [\(mode)]: landed \(String(decoding: landed, as: UTF8.self).debugDescription)")
+                    }
+                    #expect(fileMode == "100644", "\(hostile): mode \(fileMode) on the branch")
+                    if hostile.group == "tests" {
+                        #expect(landedTest == Array(HostileAgent.testFiles[test]!.utf8), "\(test) changed on the branch")
+                    }
+                } when: {
+                    hostile.knownIssue != nil
                 }
-                #expect(fileMode == "100644", "\(hostile): mode \(fileMode) on the branch")
-                if hostile.group == "tests" {
-                    #expect(landedTest == Array(HostileAgent.testFiles[test]!.utf8), "\(test) changed on the branch")
-                }
-                } when: { hostile.knownIssue != nil }
             }
             var known: [String: String] = [:]
             for hostile in cases { if let issue = hostile.knownIssue { for path in hostile.paths { known[path] = issue } } }
@@ -310,10 +329,13 @@ extension HostileAgent {
         try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
         let agent = dir + "/agent.sh"
         try Data(waitingAgent.utf8).write(to: URL(fileURLWithPath: agent))
-        return (decoy, signal, [
-            "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
-            "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
-        ])
+        return (
+            decoy, signal,
+            [
+                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"/bin/sh\", \"\(agent)\", \"{file}\", \"\(signal)\"]",
+                "STOMPER_AGENT_SANDBOX_WRITABLE": "[\"\(signal)\"]",
+            ]
+        )
     }
 
     @Test(.tags(.slow)) func theUsersWorkDuringARunIsKept() async throws {
@@ -332,8 +354,11 @@ extension HostileAgent {
                 for index in Self.actions.indices {
                     var name = ""
                     try await poll("an agent waiting") {
-                        name = Self.actions.first { FileManager.default.fileExists(atPath: "\(signal)/ready-\($0)")
-                            && !FileManager.default.fileExists(atPath: "\(signal)/go-\($0)") } ?? ""
+                        name =
+                            Self.actions.first {
+                                FileManager.default.fileExists(atPath: "\(signal)/ready-\($0)")
+                                    && !FileManager.default.fileExists(atPath: "\(signal)/go-\($0)")
+                            } ?? ""
                         return !name.isEmpty
                     }
                     switch name {
@@ -428,7 +453,8 @@ extension HostileAgent {
             for name in ["c_1", "c_2", "c_3"] { _ = FileManager.default.createFile(atPath: "\(signal)/go-\(name)", contents: nil) }
             let result = try await run
             #expect(result.exitCode != 0)
-            #expect((result.stderrText + result.stdoutText).contains("HEAD of the main working tree left main; landings stopped"), "\(result.stderrText)")
+            #expect(
+                (result.stderrText + result.stdoutText).contains("HEAD of the main working tree left main; landings stopped"), "\(result.stderrText)")
             #expect(try await repo.fixture.git("rev-parse", "other", "main") == "\(tip)\n\(tip)\n", "a commit landed after the checkout")
             #expect(try await repo.status().isEmpty, "the other branch's checkout was written")
             for (path, content) in files { #expect(try repo.fixture.read(path) == content) }
@@ -451,8 +477,9 @@ extension HostileAgent {
         let agents = HostileAgent.all.count
         let users = AdversarialUserTests.actions.count + AdversarialUserTests.failpoints.count + 1
         #expect(Set(HostileAgent.all.map(\.name)).count == agents, "case names must be distinct")
-        print("adversarial suite: \(agents) hostile agents (\(HostileAgent.all.filter { $0.uncontained != nil }.count) also without the sandbox), "
-              + "\(users) hostile user actions: \(agents + users) cases")
+        print(
+            "adversarial suite: \(agents) hostile agents (\(HostileAgent.all.filter { $0.uncontained != nil }.count) also without the sandbox), "
+                + "\(users) hostile user actions: \(agents + users) cases")
         #expect(agents + users >= 40)
     }
 }

@@ -25,7 +25,8 @@ import Testing
             let head = try await repo.fixture.head()
             let fix = try await repo.stomper(["fix"], environment: environment)
             #expect(fix.exitCode == 2, "\(fix.stdoutText) \(fix.stderrText)")
-            #expect(fix.stderrText.contains("not on PATH") || fix.stderrText.contains("was not found")
+            #expect(
+                fix.stderrText.contains("not on PATH") || fix.stderrText.contains("was not found")
                     || fix.stderrText.contains("STOMPER_TEST_UNSET_KEY is not set"), "\(fix.stderrText)")
             #expect(try await repo.fixture.head() == head)
         }

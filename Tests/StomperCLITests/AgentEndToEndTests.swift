@@ -21,14 +21,18 @@ enum MockAgent {
 
     /// The steps that fix `PythonSamples.unfixable(index)`: E741 (`l`) and F821 (`missing_name_N`).
     static func fixUnfixable(_ index: Int) -> [[String: Any]] {
-        [["replace": ["old": "    l = value", "new": "    scaled = value"]],
-         ["replace": ["old": "return l + missing_name_\(index)", "new": "return scaled + value"]]]
+        [
+            ["replace": ["old": "    l = value", "new": "    scaled = value"]],
+            ["replace": ["old": "return l + missing_name_\(index)", "new": "return scaled + value"]],
+        ]
     }
 
     /// Only the E741 half of the fix.
     static func fixE741Only(_ index: Int) -> [[String: Any]] {
-        [["replace": ["old": "    l = value", "new": "    scaled = value"]],
-         ["replace": ["old": "return l + missing", "new": "return scaled + missing"]]]
+        [
+            ["replace": ["old": "    l = value", "new": "    scaled = value"]],
+            ["replace": ["old": "return l + missing", "new": "return scaled + missing"]],
+        ]
     }
 }
 
@@ -42,9 +46,18 @@ enum MockAgent {
                 ("partial", MockAgent.fixE741Only(1)),
                 ("nochange", [[String: Any]]()),
                 ("syntax", [["break_syntax": true]]),
-                ("suppress", ["attempts": [[["suppress": ["line_containing": "l = value", "comment": "# noqa: E741"]],
-                                            ["suppress": ["line_containing": "missing_name", "comment": "# noqa: F821"]]],
-                                           MockAgent.fixUnfixable(4)]]),
+                (
+                    "suppress",
+                    [
+                        "attempts": [
+                            [
+                                ["suppress": ["line_containing": "l = value", "comment": "# noqa: E741"]],
+                                ["suppress": ["line_containing": "missing_name", "comment": "# noqa: F821"]],
+                            ],
+                            MockAgent.fixUnfixable(4),
+                        ]
+                    ]
+                ),
                 ("other", MockAgent.fixUnfixable(5) + [["edit_other": ["path": "src/pkg/intruder.py", "content": "x = 1\n"]]]),
                 ("commit", MockAgent.fixUnfixable(6) + [["commit": "agent commit"]]),
                 ("delete", [["delete_file": true]]),
@@ -62,17 +75,21 @@ enum MockAgent {
             }
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: extra)
             let before = try await repo.commitCount()
-            let result = try await repo.stomper("fix", "--json", "--parallel", "4", "--agent", "command", "--max-attempts", "2",
-                                                "--timeout", "2", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": files], in: dir),
-                "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
-                // All or nothing, so that `partial` shows a verified improvement that is not committed.
-                "STOMPER_FIX_LAND_PARTIAL": "false",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--json", "--parallel", "4", "--agent", "command", "--max-attempts", "2",
+                "--timeout", "2",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": files], in: dir),
+                    "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
+                    // All or nothing, so that `partial` shows a verified improvement that is not committed.
+                    "STOMPER_FIX_LAND_PARTIAL": "false",
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
-            func check(_ name: String, _ status: String, attempts: Int, reason: String? = nil,
-                       sourceLocation: SourceLocation = #_sourceLocation) {
+            func check(
+                _ name: String, _ status: String, attempts: Int, reason: String? = nil,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) {
                 let outcome = outcomes["src/pkg/\(name).py"]
                 #expect(outcome?["status"] as? String == status, "\(name): \(outcome ?? [:])", sourceLocation: sourceLocation)
                 #expect(outcome?["attempts"] as? Int == attempts, "\(name): \(outcome ?? [:])", sourceLocation: sourceLocation)
@@ -133,15 +150,25 @@ enum MockAgent {
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
             // Attempt 1 fixes the lint errors but breaks the "tests" (which look for `value * 0`);
             // attempt 2 receives the failing test output in its prompt and keeps the behaviour.
-            let script: [String: Any] = ["files": ["*": ["attempts": [
-                [["replace": ["old": "    l = value * 0", "new": "    scaled = value * 2"]],
-                 ["replace": ["old": "return l + missing_name_0", "new": "return scaled + value"]]],
-                [["replace": ["old": "    scaled = value * 2", "new": "    scaled = value * 0"]]],
-            ]]]]
-            let result = try await repo.stomper("fix", "--json", "--agent", "command", "--max-attempts", "2", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir),
-                "STOMPER_VERIFY_TEST_COMMAND": "[\"grep\", \"-q\", \"value \\\\* 0\", \"{file}\"]",
-            ])
+            let script: [String: Any] = [
+                "files": [
+                    "*": [
+                        "attempts": [
+                            [
+                                ["replace": ["old": "    l = value * 0", "new": "    scaled = value * 2"]],
+                                ["replace": ["old": "return l + missing_name_0", "new": "return scaled + value"]],
+                            ],
+                            [["replace": ["old": "    scaled = value * 2", "new": "    scaled = value * 0"]]],
+                        ]
+                    ]
+                ]
+            ]
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "command", "--max-attempts", "2",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir),
+                    "STOMPER_VERIFY_TEST_COMMAND": "[\"grep\", \"-q\", \"value \\\\* 0\", \"{file}\"]",
+                ])
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/unfixable_0.py"])
             #expect(outcome["status"] as? String == "fixed" && outcome["attempts"] as? Int == 2)
@@ -159,8 +186,9 @@ enum MockAgent {
     @Test func autofixThenTheMockAgentFixesEverythingAndLearningMatchesTheLedger() async throws {
         try await withTemporaryDirectory { dir in
             let mixed = PythonSamples.fixable(9).replacingOccurrences(of: "return sum(values) + 9", with: "return sum(values) + missing_9")
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, unfixable: 2,
-                                                         extra: ["src/pkg/mixed.py": mixed])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 2, unfixable: 2,
+                extra: ["src/pkg/mixed.py": mixed])
             var files: [String: Any] = ["src/pkg/mixed.py": [["replace": ["old": "+ missing_9", "new": "+ 9"]]]]
             for index in 0..<4 { files["src/pkg/unfixable_\(index).py"] = MockAgent.fixUnfixable(index) }
             let command = try MockAgent.command(script: ["files": files], in: dir)
@@ -201,9 +229,11 @@ enum MockAgent {
             // A file with only F821: autofix cannot fix it, so only the agent is tried.
             try repo.fixture.write(["src/pkg/later.py": PythonSamples.unfixable(3)])
             try await repo.fixture.commitAll("a new file with F821")
-            let again = try await repo.stomper("fix", "--json", "--chain", "autofix,command", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": ["*": MockAgent.fixUnfixable(3)]], in: dir),
-            ])
+            let again = try await repo.stomper(
+                "fix", "--json", "--chain", "autofix,command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": ["*": MockAgent.fixUnfixable(3)]], in: dir)
+                ])
             #expect(again.exitCode == 0, "\(again.stderrText)")
             let later = try #require(try repo.outcomes(try repo.report(again))["src/pkg/later.py"])
             #expect(later["status"] as? String == "fixed" && later["attempts"] as? Int == 1)
@@ -245,8 +275,10 @@ enum MockAgent {
 
             var edits: [ChatStubEdit] = []
             for index in 0..<4 {
-                edits += [.replace("    l = value", with: "    scaled = value"),
-                          .replace("return l + missing_name_\(index)", with: "return scaled + value")]
+                edits += [
+                    .replace("    l = value", with: "    scaled = value"),
+                    .replace("return l + missing_name_\(index)", with: "return scaled + value"),
+                ]
             }
             let server = try ChatStubServer(script: ChatStubScript(edits: edits))
             defer { server.stop() }
@@ -267,8 +299,9 @@ enum MockAgent {
             var files: [String: Any] = [:]
             for index in 0..<3 { files["src/pkg/unfixable_\(index).py"] = MockAgent.fixUnfixable(index) }
             let command = try MockAgent.command(script: ["files": files], in: dir)
-            let result = try await repo.stomper("fix", "--json", "--agent", "command", "--parallel", "1", "--max-agent-calls", "2",
-                                                environment: ["STOMPER_AGENT_COMMAND": command])
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "command", "--parallel", "1", "--max-agent-calls", "2",
+                environment: ["STOMPER_AGENT_COMMAND": command])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let summary = try #require(try repo.report(result)["summary"] as? [String: Any])
             #expect(summary["fixed"] as? Int == 2)
@@ -288,15 +321,19 @@ enum MockAgent {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2)
             let edits: [ChatStubEdit] = (0..<2).flatMap { index in
-                [ChatStubEdit.replace("    l = value", with: "    scaled = value"),
-                 .replace("return l + missing_name_\(index)", with: "return scaled + value")]
+                [
+                    ChatStubEdit.replace("    l = value", with: "    scaled = value"),
+                    .replace("return l + missing_name_\(index)", with: "return scaled + value"),
+                ]
             }
             let server = try ChatStubServer(script: ChatStubScript(replies: [.truncated], fallback: .good, edits: edits))
             defer { server.stop() }
-            let result = try await repo.stomper("fix", "--json", "--agent", "chat", "--model", "stub-model", "--parallel", "1", environment: [
-                "STOMPER_AGENT_CHAT_BASE_URL": server.baseURL, "STOMPER_AGENT_CHAT_API_KEY_ENV": "STUB_KEY",
-                "STUB_KEY": "sk-secret-test-key",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "chat", "--model", "stub-model", "--parallel", "1",
+                environment: [
+                    "STOMPER_AGENT_CHAT_BASE_URL": server.baseURL, "STOMPER_AGENT_CHAT_API_KEY_ENV": "STUB_KEY",
+                    "STUB_KEY": "sk-secret-test-key",
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
             let refused = outcomes.values.filter { $0["status"] as? String == "failed" }

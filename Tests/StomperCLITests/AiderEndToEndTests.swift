@@ -22,22 +22,28 @@ import Testing
 
     /// A repository with one file ruff cannot fix (E741, F821), a decoy folder beside it and a
     /// HOME for aider; runs stomper with `arguments` against a stub scripted with the fix.
-    static func run(_ arguments: [String], aider: AiderInstallation, in dir: String,
-                    environment extra: [String: String?] = [:],
-                    check: (PythonRepository, Run) async throws -> Void) async throws {
+    static func run(
+        _ arguments: [String], aider: AiderInstallation, in dir: String,
+        environment extra: [String: String?] = [:],
+        check: (PythonRepository, Run) async throws -> Void
+    ) async throws {
         let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
         let home = dir + "/home"
         let decoy = dir + "/decoy"
         try GitFixture(root: decoy).write(["notes.txt": "keep me\n", "nested/data.py": "x = 1\n"])
         // Model facts for aider's `openai/stub-model`, so it has no reason to fetch litellm's
         // price list from GitHub; in HOME's .aider, the one folder aider writes.
-        try GitFixture(root: home).write([".aider/stub-model.json": #"""
+        try GitFixture(root: home).write([
+            ".aider/stub-model.json": #"""
             {"openai/stub-model": {"max_input_tokens": 128000, "max_output_tokens": 8192, "input_cost_per_token": 0,
                                    "output_cost_per_token": 0, "litellm_provider": "openai", "mode": "chat"}}
-            """#])
-        let stub = try ChatStubServer(script: ChatStubScript(edits: [
-            .replace("    l = value", with: "    scaled = value"), .replace("return l + missing_name_0", with: "return scaled + value"),
-        ], file: "unfixable_0.py"))
+            """#
+        ])
+        let stub = try ChatStubServer(
+            script: ChatStubScript(
+                edits: [
+                    .replace("    l = value", with: "    scaled = value"), .replace("return l + missing_name_0", with: "return scaled + value"),
+                ], file: "unfixable_0.py"))
         defer { stub.stop() }
         let proxy = "http://127.0.0.1:\(stub.port)"
         var environment: [String: String?] = [
@@ -52,8 +58,9 @@ import Testing
         let outside = try Self.checksums([decoy, repo.root + "/.git/config", repo.root + "/.git/hooks"])
         let installed = try await aider.freeze()
         let result = try await repo.stomper(arguments, environment: environment)
-        #expect(try Self.checksums([decoy, repo.root + "/.git/config", repo.root + "/.git/hooks"]) == outside,
-                "nothing outside the worktree changes: the decoy, the repository's config and hooks")
+        #expect(
+            try Self.checksums([decoy, repo.root + "/.git/config", repo.root + "/.git/hooks"]) == outside,
+            "nothing outside the worktree changes: the decoy, the repository's config and hooks")
         #expect(try await aider.freeze() == installed, "nothing was installed into aider's environment")
         #expect(try aider.playwrightFiles().isEmpty)
         let homeFiles = (FileManager.default.enumerator(atPath: home)?.allObjects as? [String] ?? [])
@@ -68,14 +75,17 @@ import Testing
     @Test func thePresetLandsAVerifiedFixAndAiderReachesNothingButTheEndpoint() async throws {
         let aider = try await AiderInstallation.prepared()
         try await withTemporaryDirectory { dir in
-            try await Self.run(["fix", "--json", "--agent", "aider", "--model", "openai/stub-model", "--max-attempts", "1"],
-                               aider: aider, in: dir) { repo, run in
+            try await Self.run(
+                ["fix", "--json", "--agent", "aider", "--model", "openai/stub-model", "--max-attempts", "1"],
+                aider: aider, in: dir
+            ) { repo, run in
                 #expect(run.result.exitCode == 0, "\(run.result.stderrText)")
                 let outcome = try #require(try repo.outcomes(try repo.report(run.result))["src/pkg/unfixable_0.py"])
                 #expect(outcome["status"] as? String == "fixed" && outcome["attempts"] as? Int == 1, "\(outcome)")
                 #expect(try await repo.commitCount() == 2)
-                #expect(try repo.fixture.read("src/pkg/unfixable_0.py")
-                            == "def scale_0(value: int) -> int:\n    scaled = value * 0\n    return scaled + value\n")
+                #expect(
+                    try repo.fixture.read("src/pkg/unfixable_0.py")
+                        == "def scale_0(value: int) -> int:\n    scaled = value * 0\n    return scaled + value\n")
                 #expect(try await repo.ruffIsClean())
                 #expect(try await repo.status().isEmpty, "aider left nothing else in the repository")
                 #expect(try await repo.worktreeCount() == 1)
@@ -89,8 +99,9 @@ import Testing
                 #expect(chat.messages.last?.content?.contains("https://docs.astral.sh/ruff/rules/") == true)
 
                 // What aider wrote for itself (the sandbox must let it write HOME's .aider).
-                #expect(Set(run.homeFiles).isSubset(of: [".aider/stub-model.json", ".aider/analytics.json", ".aider/installs.json"]),
-                        "\(run.homeFiles)")
+                #expect(
+                    Set(run.homeFiles).isSubset(of: [".aider/stub-model.json", ".aider/analytics.json", ".aider/installs.json"]),
+                    "\(run.homeFiles)")
             }
         }
     }
@@ -102,14 +113,18 @@ import Testing
     @Test func theFormerFlagsLetAiderReachForTheRuleLinksAndTheHarnessSeesIt() async throws {
         let aider = try await AiderInstallation.prepared()
         try await withTemporaryDirectory { dir in
-            let former = [aider.aider, "--message-file", "{prompt_file}", "--yes-always", "--no-auto-commits", "--no-dirty-commits",
-                          "--no-gitignore", "--no-stream", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
-                          "--analytics-disable", "--no-auto-lint", "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
-                          "--map-tokens", "0", "--model", "openai/stub-model", "{file}"]
+            let former = [
+                aider.aider, "--message-file", "{prompt_file}", "--yes-always", "--no-auto-commits", "--no-dirty-commits",
+                "--no-gitignore", "--no-stream", "--no-pretty", "--no-show-model-warnings", "--no-check-update",
+                "--analytics-disable", "--no-auto-lint", "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null",
+                "--map-tokens", "0", "--model", "openai/stub-model", "{file}",
+            ]
             let command = String(decoding: try JSONSerialization.data(withJSONObject: former), as: UTF8.self)
             // The install attempt must fail whatever the proxy does, so the cached environment stays clean.
-            try await Self.run(["fix", "--json", "--agent", "command", "--max-attempts", "1"], aider: aider, in: dir,
-                               environment: ["STOMPER_AGENT_COMMAND": command, "PIP_NO_INDEX": "1", "BROWSER": "true"]) { _, run in
+            try await Self.run(
+                ["fix", "--json", "--agent", "command", "--max-attempts", "1"], aider: aider, in: dir,
+                environment: ["STOMPER_AGENT_COMMAND": command, "PIP_NO_INDEX": "1", "BROWSER": "true"]
+            ) { _, run in
                 let elsewhere = run.requests.filter { $0.method == "CONNECT" }.map(\.path)
                 #expect(elsewhere.contains("docs.astral.sh:443"), "aider tried to scrape the rule links: \(elsewhere)")
                 #expect(run.requests.contains { $0.path == "/v1/chat/completions" })

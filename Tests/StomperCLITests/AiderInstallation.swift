@@ -39,8 +39,12 @@ struct AiderInstallation {
         defer { try? FileManager.default.removeItem(atPath: probe) }
         let download: ProcessResult
         do {
-            download = try await installation.run("python3", ["-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-                                                              "--dest", probe, "aider-chat==\(version)"], timeout: .seconds(180))
+            download = try await installation.run(
+                "python3",
+                [
+                    "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+                    "--dest", probe, "aider-chat==\(version)",
+                ], timeout: .seconds(180))
         } catch let error as ProcessError where error.code == .executableNotFound {
             try Test.cancel("aider-chat \(version) cannot be installed: python3 is not on PATH")
         }
@@ -49,8 +53,12 @@ struct AiderInstallation {
         }
         let create = try await installation.run("python3", ["-m", "venv", venv], timeout: .seconds(300))
         try #require(create.exitCode == 0, "python3 -m venv \(venv) failed: \(tail(create.stderrText))")
-        let install = try await installation.run(installation.python, ["-m", "pip", "install", "--disable-pip-version-check", "-q",
-                                                                      "aider-chat==\(version)"], timeout: .seconds(1200))
+        let install = try await installation.run(
+            installation.python,
+            [
+                "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                "aider-chat==\(version)",
+            ], timeout: .seconds(1200))
         try #require(install.exitCode == 0, "pip install aider-chat==\(version) failed: \(tail(install.stderrText))")
         try Data().write(to: URL(fileURLWithPath: marker))
         return installation
@@ -76,9 +84,11 @@ struct AiderInstallation {
     private func run(_ executable: String, _ arguments: [String], timeout: Duration) async throws -> ProcessResult {
         // PIP_* from the caller's environment would change what gets installed; HOME stays the
         // user's, so pip's download cache is reused.
-        try await ProcessRunner.run(ProcessSpec(executable: executable, arguments: arguments,
-                                                environment: ["PIP_REQUIRE_VIRTUALENV": nil, "PYTHONDONTWRITEBYTECODE": nil],
-                                                timeout: timeout))
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: executable, arguments: arguments,
+                environment: ["PIP_REQUIRE_VIRTUALENV": nil, "PYTHONDONTWRITEBYTECODE": nil],
+                timeout: timeout))
     }
 
     private static func tail(_ text: String) -> String {

@@ -8,8 +8,9 @@ import Testing
     @Test func everyScenarioRunsAtTinySizes() async throws {
         try await withTemporaryDirectory { dir in
             let bench = (StomperBinary.path as NSString).deletingLastPathComponent + "/stomper-bench"
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: bench, arguments: ["all", "--quick", "--work-directory", dir + "/bench"], timeout: .seconds(600)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: bench, arguments: ["all", "--quick", "--work-directory", dir + "/bench"], timeout: .seconds(600)))
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let rows = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]

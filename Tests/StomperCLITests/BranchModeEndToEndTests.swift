@@ -29,9 +29,10 @@ import Testing
     /// Whether ruff finds nothing in `path` as committed on `revision`.
     static func ruffIsClean(_ fixture: GitFixture, _ revision: String, _ path: String) async throws -> Bool {
         let content = try await fixture.git("show", "\(revision):\(path)")
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "ruff", arguments: ["check", "--no-cache", "-q", "--stdin-filename", path, "-"],
-            workingDirectory: fixture.root, input: Array(content.utf8), timeout: .seconds(120)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "ruff", arguments: ["check", "--no-cache", "-q", "--stdin-filename", path, "-"],
+                workingDirectory: fixture.root, input: Array(content.utf8), timeout: .seconds(120)))
         return result.exitCode == 0
     }
 
@@ -41,8 +42,10 @@ import Testing
         let origin = try await PythonRepository.create(at: dir + "/origin", fixable: fixable)
         try origin.fixture.write(["README.md": "second commit\n"])
         try await origin.fixture.commitAll("second")
-        _ = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["clone", "-q", "--depth", "1", "file://" + origin.root, dir + "/ci"],
-                                                    workingDirectory: dir, timeout: .seconds(60)))
+        _ = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: ["clone", "-q", "--depth", "1", "file://" + origin.root, dir + "/ci"],
+                workingDirectory: dir, timeout: .seconds(60)))
         let clone = PythonRepository(fixture: GitFixture(root: dir + "/ci"))
         try await clone.fixture.git("config", "user.name", "CI")
         try await clone.fixture.git("config", "user.email", "ci@example.com")
@@ -88,8 +91,9 @@ import Testing
             let tip = try await repo.fixture.head()
             let again = try await repo.stomper(["fix", "--branch", "stomper/fixes"], environment: Self.inCI)
             #expect(again.exitCode == 0, "\(again.stderrText)")
-            #expect(again.stdoutText.contains("stomper's own commit") && again.stdoutText.contains(String(tip.prefix(12))),
-                    "\(again.stdoutText)")
+            #expect(
+                again.stdoutText.contains("stomper's own commit") && again.stdoutText.contains(String(tip.prefix(12))),
+                "\(again.stdoutText)")
             #expect(again.stdoutText.split(separator: "\n").count == 1)
             #expect(Self.trimmed(try await repo.fixture.git("rev-parse", "stomper/fixes")) == tip)
         }
@@ -154,7 +158,8 @@ import Testing
             #expect(current.exitCode == 2 && current.stderrText.contains("checked out in \(repo.root)"), "\(current.stderrText)")
             try await repo.fixture.git("worktree", "add", "-q", "-b", "feature", dir + "/feature", base)
             let linked = try await repo.stomper(["fix", "--branch", "feature"], environment: Self.notCI)
-            #expect(linked.exitCode == 2 && linked.stderrText.contains("checked out in \(dir)/feature")
+            #expect(
+                linked.exitCode == 2 && linked.stderrText.contains("checked out in \(dir)/feature")
                     && linked.stderrText.contains("without --branch"), "\(linked.stderrText)")
             // Not a branch name.
             let invalid = try await repo.stomper(["fix", "--branch", "bad..name"], environment: Self.notCI)
@@ -193,8 +198,9 @@ import Testing
             #expect(try repo.report(branchDry)["landing"] as? String == "branch")
             #expect(try await repo.fixture.git("branch", "--list", "stomper/fixes").isEmpty)
             // The setting, through its environment variable, does the same.
-            let fromEnvironment = try await repo.stomper(["fix", "--dry-run", "--json"],
-                                                         environment: Self.notCI.merging(["STOMPER_FIX_BRANCH": "from/env"]) { $1 })
+            let fromEnvironment = try await repo.stomper(
+                ["fix", "--dry-run", "--json"],
+                environment: Self.notCI.merging(["STOMPER_FIX_BRANCH": "from/env"]) { $1 })
             #expect(try repo.report(fromEnvironment)["landing"] as? String == "branch")
             #expect(try repo.report(fromEnvironment)["branch"] as? String == "from/env")
             #expect(try await repo.fixture.git("branch", "--list", "from/env").isEmpty)
@@ -210,8 +216,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3)
             let base = try await repo.fixture.head()
-            let killed = try await repo.stomper(["fix", "-p", "1", "--branch", "fixes", "--keep-worktrees"],
-                                                environment: Self.notCI.merging(["STOMPER_FAILPOINT": failpoint]) { $1 })
+            let killed = try await repo.stomper(
+                ["fix", "-p", "1", "--branch", "fixes", "--keep-worktrees"],
+                environment: Self.notCI.merging(["STOMPER_FAILPOINT": failpoint]) { $1 })
             #expect(killed.termination == .signaled(SIGKILL))
             // The user goes on working on main: a commit, and an uncommitted edit of a file being fixed.
             try repo.fixture.write(["notes.txt": "mine\n"])
@@ -245,9 +252,11 @@ import Testing
             let head = try await repo.fixture.head()
             try repo.fixture.write(["src/pkg/fixable_0.py": "# an uncommitted edit\n"])
             let before = Self.snapshot(repo.root)
-            let result = try await repo.stomper(["fix", "--branch", "fixes", "--json"], environment: Self.notCI.merging([
-                "STOMPER_DOCS_ENABLED": "true", "STOMPER_DOCS_GENERATE_MISSING": "true",
-            ]) { $1 })
+            let result = try await repo.stomper(
+                ["fix", "--branch", "fixes", "--json"],
+                environment: Self.notCI.merging([
+                    "STOMPER_DOCS_ENABLED": "true", "STOMPER_DOCS_GENERATE_MISSING": "true",
+                ]) { $1 })
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let docs = try #require(try repo.report(result)["docs"] as? [String: Any], "\(result.stdoutText)")
             let commit = try #require(docs["commit"] as? String)
@@ -270,8 +279,9 @@ import Testing
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: files)
             let base = try await repo.fixture.head()
             let (_, signal, environment) = try AdversarialUserTests.waitingAgentSetup(in: dir)
-            async let run = repo.stomper(["fix", "--parallel", "1", "--timeout", "120", "--json", "--branch", "fixes"],
-                                         environment: Self.notCI.merging(environment) { $1 })
+            async let run = repo.stomper(
+                ["fix", "--parallel", "1", "--timeout", "120", "--json", "--branch", "fixes"],
+                environment: Self.notCI.merging(environment) { $1 })
             var userCommit = ""
             var topicCommit = ""
             let edited = "import os\n\n\ndef u_b() -> int:\n    return 2  # the user's uncommitted edit\n"
@@ -324,8 +334,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let repo = try await Self.shallowCheckout(dir, fixable: 3)
             let head = try await repo.fixture.head()
-            let killed = try await repo.stomper(["fix", "-p", "1", "--branch", "stomper/fixes"],
-                                                environment: Self.inCI.merging(["STOMPER_FAILPOINT": "land.after:2"]) { $1 })
+            let killed = try await repo.stomper(
+                ["fix", "-p", "1", "--branch", "stomper/fixes"],
+                environment: Self.inCI.merging(["STOMPER_FAILPOINT": "land.after:2"]) { $1 })
             #expect(killed.termination == .signaled(SIGKILL))
             let resumed = try await repo.stomper(["resume"], environment: Self.inCI)
             #expect(resumed.exitCode == 0, "\(resumed.stderrText)")

@@ -20,8 +20,9 @@ import Testing
             let fix = try await repo.stomper("fix", "--json", "--patches", dir + "/out")
             #expect(fix.exitCode == 0, "\(fix.stderrText)")
             let runID = try #require(try repo.report(fix)["run_id"] as? String)
-            let manifest = try #require(try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as? [String: Any])
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as? [String: Any])
             #expect(manifest["format"] as? String == "stomper-patches")
             #expect(manifest["version"] as? Int == 1)
             #expect(manifest["run_id"] as? String == runID)
@@ -34,7 +35,8 @@ import Testing
             let landed = try await repo.fixture.git("rev-list", "--reverse", "\(base)..HEAD").split(separator: "\n").map(String.init)
             #expect(patches.map { $0["commit"] as? String } == landed)
             let names = patches.compactMap { $0["file"] as? String }
-            #expect(names.enumerated().allSatisfy { $1.hasPrefix(String(format: "%04d-fix-ruff-src-pkg-fixable_", $0 + 1)) && $1.hasSuffix(".patch") })
+            #expect(
+                names.enumerated().allSatisfy { $1.hasPrefix(String(format: "%04d-fix-ruff-src-pkg-fixable_", $0 + 1)) && $1.hasSuffix(".patch") })
             let onDisk = try FileManager.default.contentsOfDirectory(atPath: dir + "/out").filter { $0.hasSuffix(".patch") }.sorted()
             #expect(onDisk == names)
             for patch in patches {
@@ -70,8 +72,9 @@ import Testing
 
             let fix = try await repo.stomper("fix", "--patches", dir + "/out", environment: ["STOMPER_DOCS_ENABLED": "true"])
             #expect(fix.exitCode == 0, "\(fix.stderrText)")
-            let manifest = try #require(try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as? [String: Any])
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as? [String: Any])
             let patches = try #require(manifest["patches"] as? [[String: Any]])
             let landed = try await repo.fixture.git("rev-list", "--reverse", "\(base)..HEAD").split(separator: "\n").map(String.init)
             #expect(landed.count == 2)
@@ -154,9 +157,12 @@ func sha256(_ path: String) async throws -> String {
             let exported = try #require(try JSONSerialization.jsonObject(with: Data(export.standardOutput)) as? [String: Any])
             #expect(exported["fixes"] as? Int == 3)
             #expect(!FileManager.default.fileExists(atPath: dir + "/cache/cache.sqlite-wal"))
-            let tables = try await ProcessRunner.run(ProcessSpec(
-                executable: "sqlite3", arguments: [dir + "/cache/cache.sqlite", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"],
-                timeout: .seconds(30))).stdoutText
+            let tables = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "sqlite3",
+                    arguments: [dir + "/cache/cache.sqlite", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"],
+                    timeout: .seconds(30))
+            ).stdoutText
             #expect(!tables.contains("run\n") && !tables.contains("event") && !tables.contains("receipt") && tables.contains("fix_cache"))
 
             let freshRepo = PythonRepository(fixture: fresh)
@@ -191,9 +197,10 @@ func sha256(_ path: String) async throws -> String {
 
             try Data("this is not a database\n".utf8).write(to: URL(fileURLWithPath: dir + "/text.sqlite"))
             try FileManager.default.copyItem(atPath: dir + "/before.sqlite", toPath: dir + "/newer.sqlite")
-            let future = try await ProcessRunner.run(ProcessSpec(
-                executable: "sqlite3", arguments: [dir + "/newer.sqlite", "INSERT INTO grdb_migrations VALUES ('v99: from the future')"],
-                timeout: .seconds(30)))
+            let future = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "sqlite3", arguments: [dir + "/newer.sqlite", "INSERT INTO grdb_migrations VALUES ('v99: from the future')"],
+                    timeout: .seconds(30)))
             #expect(future.exitCode == 0)
             for (file, words) in [("text.sqlite", "not a stomper ledger"), ("newer.sqlite", "newer stomper"), ("missing.sqlite", "does not exist")] {
                 let result = try await repo.stomper("cache", "import", dir + "/" + file)
@@ -202,9 +209,15 @@ func sha256(_ path: String) async throws -> String {
             }
             let after = try await repo.stomper("cache", "export", "--json", dir + "/after.sqlite")
             let dump = { (file: String) async throws -> String in
-                try await ProcessRunner.run(ProcessSpec(
-                    executable: "sqlite3", arguments: [file, "SELECT * FROM fix_cache ORDER BY key; SELECT * FROM attempt ORDER BY id; SELECT * FROM attempt_code ORDER BY attempt_id, code"],
-                    timeout: .seconds(30))).stdoutText
+                try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "sqlite3",
+                        arguments: [
+                            file,
+                            "SELECT * FROM fix_cache ORDER BY key; SELECT * FROM attempt ORDER BY id; SELECT * FROM attempt_code ORDER BY attempt_id, code",
+                        ],
+                        timeout: .seconds(30))
+                ).stdoutText
             }
             #expect(after.exitCode == 0)
             let original = try await dump(dir + "/before.sqlite")

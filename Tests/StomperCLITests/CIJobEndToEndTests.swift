@@ -17,9 +17,11 @@ import Testing
             try origin.fixture.write(["README.md": "the pull request's commit\n"])
             try await origin.fixture.commitAll("the pull request")
             func shallowClone(_ name: String) async throws -> GitFixture {
-                let cloned = try await ProcessRunner.run(ProcessSpec(
-                    executable: "git", arguments: ["clone", "-q", "--depth", "1", "--branch", "feature", "file://" + origin.root, dir + "/" + name],
-                    workingDirectory: dir, timeout: .seconds(60)))
+                let cloned = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "git",
+                        arguments: ["clone", "-q", "--depth", "1", "--branch", "feature", "file://" + origin.root, dir + "/" + name],
+                        workingDirectory: dir, timeout: .seconds(60)))
                 #expect(cloned.exitCode == 0, "\(cloned.stderrText)")
                 let fixture = GitFixture(root: dir + "/" + name)
                 try await fixture.git("config", "user.name", "CI")
@@ -71,8 +73,10 @@ import Testing
             let annotations = lines.filter { $0.hasPrefix("::error ") }
             #expect(!annotations.isEmpty)
             for annotation in annotations {
-                #expect(annotation.range(of: #"^::error file=src/pkg/unfixable_0\.py,line=\d+,col=\d+,(endLine=\d+,endColumn=\d+,)?title=[^:]+::.+"#,
-                                         options: .regularExpression) != nil, "\(annotation)")
+                #expect(
+                    annotation.range(
+                        of: #"^::error file=src/pkg/unfixable_0\.py,line=\d+,col=\d+,(endLine=\d+,endColumn=\d+,)?title=[^:]+::.+"#,
+                        options: .regularExpression) != nil, "\(annotation)")
             }
             #expect(lines.contains { $0.hasPrefix("::group::") } && lines.contains("::endgroup::"))
             #expect(!result.stdoutText.contains("\u{1b}[") && !result.stdoutText.contains("\r"))

@@ -18,10 +18,11 @@ import Testing
 
     /// Repository text as the job summary sets it: `<code>`, ASCII punctuation as numeric entities.
     static func code(_ text: String) -> String {
-        "<code>" + text.unicodeScalars.map { scalar in
-            scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar) && scalar != " "
-                ? "&#\(scalar.value);" : String(scalar)
-        }.joined() + "</code>"
+        "<code>"
+            + text.unicodeScalars.map { scalar in
+                scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar) && scalar != " "
+                    ? "&#\(scalar.value);" : String(scalar)
+            }.joined() + "</code>"
     }
 
     static func json(_ data: [UInt8]) throws -> Any {
@@ -43,8 +44,9 @@ import Testing
         for replacement in replacements.reversed() {
             let region = try #require(replacement["deletedRegion"] as? [String: Int])
             let inserted = (replacement["insertedContent"] as? [String: String])?["text"] ?? ""
-            scalars.replaceSubrange(offset(region["startLine"]!, region["startColumn"]!)..<offset(region["endLine"]!, region["endColumn"]!),
-                                    with: Array(inserted.unicodeScalars))
+            scalars.replaceSubrange(
+                offset(region["startLine"]!, region["startColumn"]!)..<offset(region["endLine"]!, region["endColumn"]!),
+                with: Array(inserted.unicodeScalars))
         }
         var result = ""
         result.unicodeScalars.append(contentsOf: scalars)
@@ -70,7 +72,9 @@ import Testing
             let annotations = github.stdoutText.split(separator: "\n").map(String.init)
             #expect(annotations.count == lines.count)
             #expect(annotations.allSatisfy { $0.hasPrefix("::error file=") })
-            #expect(annotations.contains { $0.hasPrefix("::error file=src/pkg/unfixable_0.py,line=2,col=5,endLine=2,endColumn=6,title=ruff E741::E741 ") })
+            #expect(
+                annotations.contains { $0.hasPrefix("::error file=src/pkg/unfixable_0.py,line=2,col=5,endLine=2,endColumn=6,title=ruff E741::E741 ") }
+            )
             #expect(annotations.contains { $0.hasPrefix("::error file=scripts/run.sh,line=2,col=6,") && $0.contains("title=shellcheck SC2086::") })
 
             let json = try await repo.stomper(["check", "--output-format", "json"], environment: environment)
@@ -142,8 +146,10 @@ import Testing
             #expect(errors.count == 1)
             #expect(errors.first?.hasPrefix("::error file=src/pkg/unfixable_0.py,line=2,col=5,") == true, "\(errors)")
             #expect(errors.first?.contains("(needs an AI agent)") == true)
-            #expect(lines.contains("::notice title=stomper::1 more diagnostic left without an annotation (ci.annotation_limit = 1): "
-                                   + "the job summary lists them all"))
+            #expect(
+                lines.contains(
+                    "::notice title=stomper::1 more diagnostic left without an annotation (ci.annotation_limit = 1): "
+                        + "the job summary lists them all"))
 
             let commits = try await repo.fixture.git("log", "--format=%H", "-2").split(separator: "\n").map(String.init)
             #expect(commits.count == 2)
@@ -155,10 +161,11 @@ import Testing
 
             let outputs = try String(contentsOfFile: outputFile, encoding: .utf8)
             #expect(outputs.hasPrefix("earlier=1\n"))
-            let values = Dictionary(outputs.split(separator: "\n").compactMap { line -> (String, String)? in
-                guard let equals = line.firstIndex(of: "=") else { return nil }
-                return (String(line[..<equals]), String(line[line.index(after: equals)...]))
-            }, uniquingKeysWith: { $1 })
+            let values = Dictionary(
+                outputs.split(separator: "\n").compactMap { line -> (String, String)? in
+                    guard let equals = line.firstIndex(of: "=") else { return nil }
+                    return (String(line[..<equals]), String(line[line.index(after: equals)...]))
+                }, uniquingKeysWith: { $1 })
             #expect(values["fixed"] == "2")
             #expect(values["failed"] == "0")
             #expect(values["needs_agent"] == "1")
@@ -181,8 +188,10 @@ import Testing
             for (index, path) in hostile.enumerated() { extra[path] = PythonSamples.fixable(index) + PythonSamples.unfixable(index) }
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: extra)
             let summaryFile = dir + "/summary.md"
-            let environment: [String: String?] = ["CI": "true", "GITHUB_ACTIONS": "true", "STOMPER_CI": nil,
-                                                  "GITHUB_STEP_SUMMARY": summaryFile, "GITHUB_OUTPUT": dir + "/out"]
+            let environment: [String: String?] = [
+                "CI": "true", "GITHUB_ACTIONS": "true", "STOMPER_CI": nil,
+                "GITHUB_STEP_SUMMARY": summaryFile, "GITHUB_OUTPUT": dir + "/out",
+            ]
             func expectInert(_ result: ProcessResult, _ what: String) {
                 for line in (result.stdoutText + result.stderrText).split(separator: "\n") {
                     let content = line.drop(while: \.isWhitespace)
@@ -190,8 +199,9 @@ import Testing
                         // stomper's own commands: the runner parses them as such (and then never
                         // looks for a legacy `##[` command in them); the annotation's `file=` is the
                         // file's real name, whatever it holds.
-                        #expect(content.range(of: #"^::(group::|endgroup::$|(error|warning|notice) (file|title)=)"#, options: .regularExpression) != nil,
-                                "\(what): \(line)")
+                        #expect(
+                            content.range(of: #"^::(group::|endgroup::$|(error|warning|notice) (file|title)=)"#, options: .regularExpression) != nil,
+                            "\(what): \(line)")
                         let data = content.hasPrefix("::group::") ? "" : String(content.split(separator: ",title=", maxSplits: 1).last ?? "")
                         #expect(!data.contains("\u{1b}"), "\(what): \(line)")
                     } else {
@@ -211,7 +221,8 @@ import Testing
             #expect(fix.stdoutText.contains("\u{200B}::set-output name=pwned::yes.py") || fix.stdoutText.contains("::set-output name=pwned::yes.py:"))
             expectInert(fix, "fix")
             // Each hostile file got its commit; the annotations name them in escaped properties.
-            #expect(try await repo.fixture.git("rev-list", "--count", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines) == "\(hostile.count + 1)")
+            #expect(
+                try await repo.fixture.git("rev-list", "--count", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines) == "\(hostile.count + 1)")
             #expect(fix.stdoutText.contains("::error file=src/pkg/%3A%3Aset-output name=pwned%3A%3Ayes.py,"))
             let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
             #expect(summary.contains(Self.code("src/pkg/##[error]legacy.py")))
@@ -224,9 +235,11 @@ import Testing
     @Test func jsonInGitHubActionsKeepsStdoutForTheReport() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
-            let result = try await repo.stomper(["fix", "--json"], environment: [
-                "GITHUB_ACTIONS": "true", "STOMPER_CI": nil, "GITHUB_STEP_SUMMARY": dir + "/summary.md", "GITHUB_OUTPUT": dir + "/out",
-            ])
+            let result = try await repo.stomper(
+                ["fix", "--json"],
+                environment: [
+                    "GITHUB_ACTIONS": "true", "STOMPER_CI": nil, "GITHUB_STEP_SUMMARY": dir + "/summary.md", "GITHUB_OUTPUT": dir + "/out",
+                ])
             #expect(result.exitCode == 1)
             #expect(!result.stdoutText.contains("::"))
             #expect(try repo.report(result)["summary"] != nil)
@@ -241,10 +254,11 @@ import Testing
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2)
             func run(_ ci: String) async throws -> String {
                 let command = "'\(StomperBinary.path)' fix --dry-run"
-                let result = try await ProcessRunner.run(ProcessSpec(
-                    executable: "script", arguments: ["-q", "-e", "-c", command, "/dev/null"], workingDirectory: repo.root,
-                    environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": ci, "GITHUB_ACTIONS": nil, "CI": nil],
-                    timeout: .seconds(300)))
+                let result = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "script", arguments: ["-q", "-e", "-c", command, "/dev/null"], workingDirectory: repo.root,
+                        environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": ci, "GITHUB_ACTIONS": nil, "CI": nil],
+                        timeout: .seconds(300)))
                 #expect(result.exitCode == 0, "\(result.stdoutText) \(result.stderrText)")
                 return result.stdoutText
             }
@@ -261,7 +275,8 @@ import Testing
     @Test func dryRunSarifCarriesTheVerifiedFixes() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await Self.repository(dir)
-            let result = try await repo.stomper(["fix", "--dry-run", "--sarif", "../out.sarif"], environment: Self.bothLinters.merging(Self.noCI) { $1 })
+            let result = try await repo.stomper(
+                ["fix", "--dry-run", "--sarif", "../out.sarif"], environment: Self.bothLinters.merging(Self.noCI) { $1 })
             #expect(result.exitCode == 1, "unfixable_0.py is left: \(result.stderrText)")
             let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/out.sarif"))
             #expect(try await SarifSchema.errors(data, in: dir) == [])
@@ -293,8 +308,9 @@ import Testing
     @Test func fixWritesAGitLabCodeQualityReport() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, unfixable: 1)
-            let result = try await repo.stomper(["fix", "--codequality", "gl-code-quality.json"],
-                                                environment: ["CI": "true", "GITLAB_CI": "true", "STOMPER_CI": nil, "GITHUB_ACTIONS": nil])
+            let result = try await repo.stomper(
+                ["fix", "--codequality", "gl-code-quality.json"],
+                environment: ["CI": "true", "GITLAB_CI": "true", "STOMPER_CI": nil, "GITHUB_ACTIONS": nil])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             #expect(!result.stdoutText.contains("::"), "no GitHub commands under GitLab")
             let issues = try #require(try Self.json(file: repo.root + "/gl-code-quality.json") as? [[String: Any]])

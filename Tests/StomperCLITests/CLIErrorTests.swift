@@ -21,8 +21,10 @@ import Testing
 
     @Test func descriptionsNameTheInputAndTheFix() {
         #expect(CLIError.badFlag(flag: "--max-files", value: "0", expected: "must be at least 1").description == "--max-files 0 must be at least 1")
-        #expect(CLIError.missingOutput(command: "stomper report", flag: "--html FILE").description == "stomper report needs an output: pass --html FILE")
-        #expect(CLIError.unwritable(action: "append to", path: "/x/pyproject.toml", reason: "denied", hint: "").description
+        #expect(
+            CLIError.missingOutput(command: "stomper report", flag: "--html FILE").description == "stomper report needs an output: pass --html FILE")
+        #expect(
+            CLIError.unwritable(action: "append to", path: "/x/pyproject.toml", reason: "denied", hint: "").description
                 == "cannot append to /x/pyproject.toml: denied")
         #expect(CLIError.missingPyproject(path: "/x/pyproject.toml").description.contains("without --pyproject"))
     }

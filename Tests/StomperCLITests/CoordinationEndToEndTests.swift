@@ -9,8 +9,10 @@ import Testing
 @Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct ConcurrentRunsTests {
     /// An agent that takes a while (so two runs overlap) and then really fixes the file with ruff.
     static func slowFixer(_ seconds: String) -> [String: String?] {
-        ["STOMPER_FIX_AGENT": "command",
-         "STOMPER_AGENT_COMMAND": "[\"sh\", \"-c\", \"sleep \(seconds); ruff check --fix --no-cache -q \\\"$1\\\"\", \"sh\", \"{file}\"]"]
+        [
+            "STOMPER_FIX_AGENT": "command",
+            "STOMPER_AGENT_COMMAND": "[\"sh\", \"-c\", \"sleep \(seconds); ruff check --fix --no-cache -q \\\"$1\\\"\", \"sh\", \"{file}\"]",
+        ]
     }
 
     /// The paths whose fix commits are in the branch's history, one entry per commit touching it.
@@ -74,9 +76,11 @@ import Testing
     /// the stopped run, continued, has its landing refused with StaleVersion and leaves nothing behind.
     @Test func aStoppedHolderLosesItsLeaseAndItsLandingIsRefused() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, extra: [
-                "stomper.toml": "[maasl.resource.CRIT_CODE]\nlease_ttl_sec = 1\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 1,
+                extra: [
+                    "stomper.toml": "[maasl.resource.CRIT_CODE]\nlease_ttl_sec = 1\n"
+                ])
             let path = "src/pkg/fixable_0.py"
             let ledger = try Ledger.open(commonDir: repo.root + "/.git")
             let store = LedgerLeaseStore(ledger: ledger)

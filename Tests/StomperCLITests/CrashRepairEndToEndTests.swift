@@ -10,7 +10,8 @@ import Testing
         var open: [String] = []
         for line in tail.split(separator: "\n") {
             guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let type = event["type"] as? String, let job = event["job"] as? String else { continue }
+                let type = event["type"] as? String, let job = event["job"] as? String
+            else { continue }
             if type == "land.started" { open.append(job) }
             if type == "land.finished" { open.removeAll { $0 == job } }
         }

@@ -69,8 +69,9 @@ import Testing
     @Test func aShellScriptsDocCarriesItsShellcheckStatus() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["bin/run.sh": "#!/bin/sh\necho $1\n"])
-            let result = try await repo.stomper("docgen", "bin/run.sh", "--json",
-                                                environment: ["STOMPER_LINTERS_ENABLED": "[\"ruff\", \"shellcheck\"]"])
+            let result = try await repo.stomper(
+                "docgen", "bin/run.sh", "--json",
+                environment: ["STOMPER_LINTERS_ENABLED": "[\"ruff\", \"shellcheck\"]"])
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let doc = try String(contentsOfFile: repo.root + "/" + Self.docName("bin/run.sh"), encoding: .utf8)
             #expect(doc.contains("- Lint: 1 diagnostic: SC2086"), "\(doc)")

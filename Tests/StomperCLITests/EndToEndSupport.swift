@@ -26,8 +26,10 @@ struct PythonRepository {
     func stomper(_ arguments: [String], environment: [String: String?] = [:]) async throws -> ProcessResult {
         // STOMPER_CI=0: the tests' runs behave the same on a CI machine (and never write to its job
         // summary); a test about CI passes STOMPER_CI: nil with the CI variables it wants.
-        try await StomperBinary.run(arguments, in: root, environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0"]
-            .merging(environment) { $1 })
+        try await StomperBinary.run(
+            arguments, in: root,
+            environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0"]
+                .merging(environment) { $1 })
     }
 
     /// Parses the `--json` report of `stomper fix`.
@@ -52,8 +54,10 @@ struct PythonRepository {
     }
 
     func ruffIsClean() async throws -> Bool {
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: ["check", "--no-cache", "-q", "."],
-                                                             workingDirectory: root, timeout: .seconds(120)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "ruff", arguments: ["check", "--no-cache", "-q", "."],
+                workingDirectory: root, timeout: .seconds(120)))
         return result.exitCode == 0
     }
 

@@ -73,8 +73,10 @@ import Testing
             #expect(try await repo.ruffIsClean())
             #expect(try await repo.worktreeCount() == 1)
             #expect(try await repo.status().isEmpty)
-            let fsck = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: ["fsck", "--strict", "--no-progress"],
-                                                               workingDirectory: repo.root, timeout: .seconds(60)))
+            let fsck = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "git", arguments: ["fsck", "--strict", "--no-progress"],
+                    workingDirectory: repo.root, timeout: .seconds(60)))
             #expect(fsck.exitCode == 0 && fsck.stderrText.isEmpty && fsck.stdoutText.isEmpty)
             #expect(try repo.fixture.read("src/pkg/fixable_7.py") == PythonSamples.fixed(7))
 
@@ -126,8 +128,10 @@ import Testing
             #expect(try await repo.commitCount() == 2)
             #expect(try repo.fixture.read("src/pkg/unfixable_0.py") == PythonSamples.unfixable(0))
             let text = try await repo.stomper("fix")
-            #expect(text.stdoutText.contains("stomper: 1 file: 0 fixed, 1 needs an agent; 0 diagnostics fixed; "
-                                             + "2 diagnostics in 1 file need an AI agent"), "\(text.stdoutText)")
+            #expect(
+                text.stdoutText.contains(
+                    "stomper: 1 file: 0 fixed, 1 needs an agent; 0 diagnostics fixed; "
+                        + "2 diagnostics in 1 file need an AI agent"), "\(text.stdoutText)")
         }
     }
 
@@ -169,8 +173,9 @@ import Testing
     @Test func pathsRestrictWhatIsFixed() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, extra: ["other/x.py": PythonSamples.fixable(9)])
-            let result = try await StomperBinary.run(["fix", "pkg/fixable_1.py"], in: repo.root + "/src",
-                                                     environment: ["STOMPER_DOCS_ENABLED": "false"])
+            let result = try await StomperBinary.run(
+                ["fix", "pkg/fixable_1.py"], in: repo.root + "/src",
+                environment: ["STOMPER_DOCS_ENABLED": "false"])
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let changed = try await repo.fixture.git("log", "--format=", "--name-only", "HEAD~1..HEAD")
             #expect(changed == "src/pkg/fixable_1.py\n")
@@ -224,10 +229,12 @@ import Testing
 
             // This is the second line of defence, detection, with the sandbox off; the same agent
             // in the sandbox is `theSandboxRefusesWhatDetectionWouldCatch` below.
-            let result = try await repo.stomper("fix", "--parallel", "1", "--timeout", "2", "--json", environment: [
-                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
-                "STOMPER_AGENT_SANDBOX": "none",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--parallel", "1", "--timeout", "2", "--json",
+                environment: [
+                    "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                    "STOMPER_AGENT_SANDBOX": "none",
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
             func reason(_ name: String) -> String { outcomes["src/\(name).py"]?["reason"] as? String ?? "" }
@@ -278,9 +285,11 @@ extension MisbehavingAgentTests {
             let hooksBefore = try FileManager.default.contentsOfDirectory(atPath: repo.root + "/.git/hooks").sorted()
             let configBefore = try String(contentsOfFile: repo.root + "/.git/config", encoding: .utf8)
 
-            let result = try await repo.stomper("fix", "--parallel", "2", "--timeout", "20", "--json", environment: [
-                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--parallel", "2", "--timeout", "20", "--json",
+                environment: [
+                    "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             #expect(!fifoHasReader(dir + "/held"), "the late writer outlived its agent")
             let outcomes = try repo.outcomes(try repo.report(result))
@@ -370,8 +379,10 @@ extension MisbehavingAgentTests {
             #expect(result.exitCode == 1)
             #expect(result.stdoutText.contains("src/pkg/fixable_0.py:1:8: F401 [*] `sys` imported but unused"), "\(result.stdoutText)")
             #expect(result.stdoutText.contains("src/pkg/unfixable_1.py:2:5: E741 Ambiguous variable name: `l`"))
-            #expect(result.stdoutText.contains("src/pkg/fixable_0.py: will be fixed in part: 5 diagnostics (F401, F541, I001, UP006); "
-                                               + "1 diagnostic needs an agent (UP035)"))
+            #expect(
+                result.stdoutText.contains(
+                    "src/pkg/fixable_0.py: will be fixed in part: 5 diagnostics (F401, F541, I001, UP006); "
+                        + "1 diagnostic needs an agent (UP035)"))
             #expect(result.stdoutText.contains("src/pkg/unfixable_1.py: needs an agent: 2 diagnostics (E741, F821)"))
             #expect(result.stdoutText.contains("src/pkg/unfixable_0.py: skipped: uncommitted changes"))
             #expect(result.stdoutText.contains("stomper: 10 diagnostics in 3 files: 0 to fix, 1 to fix in part, 1 need an agent, 1 skipped"))
@@ -390,9 +401,12 @@ extension MisbehavingAgentTests {
     /// lets ruff rewrite the checkout; `fix` still works through its worktrees.
     @Test func checkNeverRewritesFilesWhenTheProjectSetsFixTrue() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, extra: [
-                "pyproject.toml": PythonSamples.pyproject.replacingOccurrences(of: "[tool.ruff]\n", with: "[tool.ruff]\nfix = true\nunsafe-fixes = true\n"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 2,
+                extra: [
+                    "pyproject.toml": PythonSamples.pyproject.replacingOccurrences(
+                        of: "[tool.ruff]\n", with: "[tool.ruff]\nfix = true\nunsafe-fixes = true\n")
+                ])
             let check = try await repo.stomper("check")
             #expect(check.exitCode == 1, "\(check.stderrText)")
             #expect(try await repo.status().isEmpty, "check changed the checkout")
@@ -430,13 +444,16 @@ extension MisbehavingAgentTests {
         try await withTemporaryDirectory { dir in
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("Demos/quickstart.sh").path
-            let result = try await ProcessRunner.run(ProcessSpec(executable: "/bin/bash", arguments: [script, dir + "/demo"],
-                                                                 environment: ["STOMPER_BIN": StomperBinary.path],
-                                                                 timeout: .seconds(300)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "/bin/bash", arguments: [script, dir + "/demo"],
+                    environment: ["STOMPER_BIN": StomperBinary.path],
+                    timeout: .seconds(300)))
             #expect(result.exitCode == 1, "\(result.stdoutText) \(result.stderrText)")
             // 24 fixable files and the mixed one are fixed; 4 need an agent, as does mixed.py's F821.
-            #expect(result.stdoutText.contains("stomper: 29 files: 25 fixed, 4 need an agent; 145 diagnostics fixed"),
-                    "\(result.stdoutText)")
+            #expect(
+                result.stdoutText.contains("stomper: 29 files: 25 fixed, 4 need an agent; 145 diagnostics fixed"),
+                "\(result.stdoutText)")
             #expect(result.stdoutText.contains("9 diagnostics in 5 files need an AI agent"))
             #expect(result.stdoutText.contains("stomper: 25 files to fix on main (4 need an agent);"))
             #expect(result.stdoutText.contains("demo: stomper exited with 1"))
@@ -488,17 +505,21 @@ extension MisbehavingAgentTests {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
             // The agent plays the user pressing Ctrl-C by signalling its parent, which a sandboxed
             // agent cannot see (its own PID namespace): this test runs uncontained.
-            let result = try await repo.stomper("fix", "--parallel", "1", "--json", environment: [
-                "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
-                "STOMPER_AGENT_SANDBOX": "none",
-            ])
+            let result = try await repo.stomper(
+                "fix", "--parallel", "1", "--json",
+                environment: [
+                    "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                    "STOMPER_AGENT_SANDBOX": "none",
+                ])
             #expect(result.exitCode == 130, "\(result.stderrText)")
             #expect(result.stderrText.contains("interrupted"))
             let outcomes = try repo.outcomes(try repo.report(result))
             #expect(outcomes.count == 3)
             #expect(outcomes.values.allSatisfy { $0["status"] as? String == "skipped" })
-            let agentPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let agentPID = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)))
             let stat = try? String(contentsOfFile: "/proc/\(agentPID)/stat", encoding: .utf8)
             #expect(stat == nil || stat!.contains(") Z "), "the agent process is still running: \(stat ?? "")")
             #expect(try await repo.commitCount() == 1)
@@ -512,17 +533,21 @@ extension MisbehavingAgentTests {
     @Test func aMissingAgentCommandIsExitTwoBeforeAnythingRuns() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
-            let missing = try await repo.stomper("fix", "--agent", "command", environment: [
-                "STOMPER_AGENT_COMMAND": "[\"stomper-no-such-agent\", \"{file}\"]",
-            ])
+            let missing = try await repo.stomper(
+                "fix", "--agent", "command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": "[\"stomper-no-such-agent\", \"{file}\"]"
+                ])
             #expect(missing.exitCode == 2)
             #expect(missing.stderrText.contains("stomper-no-such-agent` was not found"))
             let empty = try await repo.stomper("fix", "--agent", "command")
             #expect(empty.exitCode == 2)
             #expect(empty.stderrText.contains("agent.command"))
-            let badPlaceholder = try await repo.stomper("fix", "--agent", "command", environment: [
-                "STOMPER_AGENT_COMMAND": "[\"/bin/true\", \"{flie}\"]",
-            ])
+            let badPlaceholder = try await repo.stomper(
+                "fix", "--agent", "command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": "[\"/bin/true\", \"{flie}\"]"
+                ])
             #expect(badPlaceholder.exitCode == 2)
             #expect(badPlaceholder.stderrText.contains("unknown placeholder {flie}"))
             #expect(try await repo.commitCount() == 1)

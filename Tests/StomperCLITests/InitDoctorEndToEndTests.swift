@@ -6,12 +6,13 @@ import Testing
 /// `stomper init` on real project layouts, `[tool.stomper]` in pyproject.toml, and `stomper doctor`
 /// on a sound repository and on broken ones.
 @Suite(.tags(.e2e)) struct InitDoctorEndToEndTests {
-    static let pyproject = PythonSamples.pyproject + """
+    static let pyproject =
+        PythonSamples.pyproject + """
 
-        [tool.mypy]
-        strict = true
+            [tool.mypy]
+            strict = true
 
-        """
+            """
     /// SC2086 (unquoted variable), a shellcheck finding ruff never reports.
     static let script = "#!/bin/sh\necho $1\n"
 
@@ -32,15 +33,18 @@ import Testing
     /// file back. A second init refuses to overwrite (exit 2, naming the file); --force replaces it.
     @Test func initWritesAConfigThatConfigDumpReadsBack() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1,
-                                                         extra: ["pyproject.toml": Self.pyproject, "scripts/deploy.sh": Self.script])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 1,
+                extra: ["pyproject.toml": Self.pyproject, "scripts/deploy.sh": Self.script])
             // The scripted mock agent stands in for an installed `claude`.
             try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
             let mock = URL(fileURLWithPath: StomperBinary.path).deletingLastPathComponent().appendingPathComponent("stomper-mock-agent").path
             try FileManager.default.createSymbolicLink(atPath: dir + "/bin/claude", withDestinationPath: mock)
             let secret = "sk-ant-test-0123456789-do-not-print"
-            let environment: [String: String?] = ["PATH": dir + "/bin:/usr/bin:/bin", "ANTHROPIC_API_KEY": secret,
-                                                  "CLAUDE_CODE_OAUTH_TOKEN": nil, "ANTHROPIC_AUTH_TOKEN": nil]
+            let environment: [String: String?] = [
+                "PATH": dir + "/bin:/usr/bin:/bin", "ANTHROPIC_API_KEY": secret,
+                "CLAUDE_CODE_OAUTH_TOKEN": nil, "ANTHROPIC_AUTH_TOKEN": nil,
+            ]
             let result = try await repo.stomper(["init"], environment: environment)
             #expect(result.exitCode == 0, "\(result.stdoutText) \(result.stderrText)")
             #expect(result.stdoutText.contains("ruff (pyproject.toml [tool.ruff])"))
@@ -63,7 +67,8 @@ import Testing
             #expect(try String(contentsOfFile: repo.root + "/stomper.toml", encoding: .utf8) == "[fix]\nparallel = 7\n", "nothing overwritten")
             let forced = try await repo.stomper(["init", "--force"], environment: environment)
             #expect(forced.exitCode == 0)
-            #expect(try String(contentsOfFile: repo.root + "/stomper.toml", encoding: .utf8).contains("enabled = [\"ruff\", \"mypy\", \"shellcheck\"]"))
+            #expect(
+                try String(contentsOfFile: repo.root + "/stomper.toml", encoding: .utf8).contains("enabled = [\"ruff\", \"mypy\", \"shellcheck\"]"))
         }
     }
 
@@ -97,7 +102,8 @@ import Testing
     @Test func stomperTomlWinsOverPyproject() async throws {
         try await withTemporaryDirectory { dir in
             let pyproject = PythonSamples.pyproject + "\n[tool.stomper.fix]\nparallel = 3\n"
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["pyproject.toml": pyproject, "stomper.toml": "[fix]\nparallel = 5\n"])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", extra: ["pyproject.toml": pyproject, "stomper.toml": "[fix]\nparallel = 5\n"])
             let (both, warnings) = try await Self.settings(repo)
             #expect(Self.value(both, "fix.parallel").0 as? Int == 5)
             #expect(Self.value(both, "fix.parallel").1 == "stomper.toml")
@@ -163,7 +169,8 @@ import Testing
             #expect((ledger["fix"] as? String)?.hasPrefix("mv '\(folder)/state.sqlite'") == true, "\(ledger)")
             let permissions = try #require(checks.first { $0["name"] as? String == "permissions" })
             #expect(permissions["status"] as? String == "problem")
-            #expect((permissions["fix"] as? String)?.hasPrefix("chmod 700 '\(folder)' && chmod 600 '\(folder)/state.sqlite'") == true, "\(permissions)")
+            #expect(
+                (permissions["fix"] as? String)?.hasPrefix("chmod 700 '\(folder)' && chmod 600 '\(folder)/state.sqlite'") == true, "\(permissions)")
         }
     }
 }

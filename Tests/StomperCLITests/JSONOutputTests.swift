@@ -80,7 +80,8 @@ enum JSONStyleCheck {
                 (["docgen", "src", "--json"], "docgen.schema.json", 0),
                 (["show", "nonexistent", "--json"], "error.schema.json", 2),
             ]
-            var problems = try JSONStyleCheck.problems(fix.stdoutText, command: "fix")
+            var problems =
+                try JSONStyleCheck.problems(fix.stdoutText, command: "fix")
                 + JSONStyleCheck.problems(dry.stdoutText, command: "fix --dry-run")
             #expect(try await SchemaValidator.validate([try repo.json(fix), try repo.json(dry)], against: "fix-report.schema.json") == nil)
             var printed: [String: [String: Any]] = [:]
@@ -135,7 +136,8 @@ enum JSONStyleCheck {
                 (["status", "--json"], "not_a_repository", dir),
             ]
             for item in cases {
-                let run = item.cwd == nil
+                let run =
+                    item.cwd == nil
                     ? try await repo.stomper(item.arguments)
                     : try await StomperBinary.run(item.arguments, in: dir, environment: ["STOMPER_CI": "0"])
                 let name = item.arguments.joined(separator: " ")
@@ -164,8 +166,9 @@ enum JSONStyleCheck {
             let agent = ["STOMPER_AGENT_COMMAND": command]
             let dry = try await repo.stomper("fix", "--dry-run", "--json", "--agent", "command", environment: agent)
             let dryID = try #require(try repo.report(dry)["run_id"] as? String)
-            let budget = try await repo.stomper("fix", "--agent", "command", "--parallel", "1", "--max-agent-calls", "1", "--no-cache",
-                                                environment: agent)
+            let budget = try await repo.stomper(
+                "fix", "--agent", "command", "--parallel", "1", "--max-agent-calls", "1", "--no-cache",
+                environment: agent)
             #expect(budget.exitCode == 1, "\(budget.stderrText)")
             let summaryLine = budget.stdoutText.split(separator: "\n").map(String.init).first { $0.hasPrefix("stomper: 3 files:") } ?? ""
             #expect(summaryLine.hasPrefix("stomper: 3 files: 1 fixed, 2 not started (left for resume);"), "\(summaryLine)")
@@ -175,8 +178,9 @@ enum JSONStyleCheck {
             let runs = try await repo.stomper("runs").stdoutText.split(separator: "\n").map(String.init)
             #expect(runs.count == 2)
             let interruptedID = try #require(runs.first?.split(separator: " ").first.map(String.init))
-            #expect(runs.first?.contains("interrupted") == true && runs.first?.contains("1 landed, 0 failed, 0 skipped, 2 not started of 3") == true,
-                    "\(runs)")
+            #expect(
+                runs.first?.contains("interrupted") == true && runs.first?.contains("1 landed, 0 failed, 0 skipped, 2 not started of 3") == true,
+                "\(runs)")
             #expect(runs.last?.contains("dry run: 3 would be fixed, 0 failed, 0 skipped of 3") == true, "\(runs)")
 
             // latest, a unique prefix (with or without run-), the full id.
@@ -186,12 +190,14 @@ enum JSONStyleCheck {
                 #expect(show.stdoutText.contains("not started src/pkg/unfixable_2.py"), "\(show.stdoutText)")
             }
             let dryShow = try await repo.stomper("show", dryID)
-            #expect(dryShow.stdoutText.contains("(dry run)") && dryShow.stdoutText.contains("would fix src/pkg/unfixable_0.py"),
-                    "\(dryShow.stdoutText)")
+            #expect(
+                dryShow.stdoutText.contains("(dry run)") && dryShow.stdoutText.contains("would fix src/pkg/unfixable_0.py"),
+                "\(dryShow.stdoutText)")
             // Both ids start run-YYYYMMDD-: ambiguous.
             let ambiguous = try await repo.stomper("show", String(dryID.prefix(13)))
             #expect(ambiguous.exitCode == 2)
-            #expect(ambiguous.stderrText.contains("ambiguous") && ambiguous.stderrText.contains(dryID)
+            #expect(
+                ambiguous.stderrText.contains("ambiguous") && ambiguous.stderrText.contains(dryID)
                     && ambiguous.stderrText.contains(interruptedID), "\(ambiguous.stderrText)")
             for arguments in [["show", "run-nope"], ["tail", "--run", "run-nope"], ["resume", "run-nope"], ["stats", "--run", "run-nope"]] {
                 let unknown = try await repo.stomper(arguments)
@@ -200,9 +206,13 @@ enum JSONStyleCheck {
             }
 
             // tail: the latest run by default, --all for every run, -f ends with the run (it has).
-            let latest = try JSONStyleCheck.documents(try await repo.stomper("tail").stdoutText).compactMap { ($0 as? [String: Any])?["run"] as? String }
+            let latest = try JSONStyleCheck.documents(try await repo.stomper("tail").stdoutText).compactMap {
+                ($0 as? [String: Any])?["run"] as? String
+            }
             #expect(!latest.isEmpty && Set(latest) == [interruptedID])
-            let all = try JSONStyleCheck.documents(try await repo.stomper("tail", "--all").stdoutText).compactMap { ($0 as? [String: Any])?["run"] as? String }
+            let all = try JSONStyleCheck.documents(try await repo.stomper("tail", "--all").stdoutText).compactMap {
+                ($0 as? [String: Any])?["run"] as? String
+            }
             #expect(Set(all) == [interruptedID, dryID])
             let followed = try await repo.stomper("tail", "-f", "--run", String(dryID.dropLast(1)))
             #expect(followed.exitCode == 0)

@@ -29,9 +29,10 @@ enum SchemaValidator {
     /// Validates NDJSON documents with Python's jsonschema against `Config/schemas/<schema>`.
     static func validate(_ documents: [Any], against schema: String) async throws -> String? {
         let lines = try documents.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "python3", arguments: [schemas + "/validate.py", schemas + "/" + schema],
-            input: Array((lines.joined(separator: "\n") + "\n").utf8), timeout: .seconds(60)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "python3", arguments: [schemas + "/validate.py", schemas + "/" + schema],
+                input: Array((lines.joined(separator: "\n") + "\n").utf8), timeout: .seconds(60)))
         return result.exitCode == 0 ? nil : result.stdoutText + result.stderrText
     }
 }
@@ -49,8 +50,11 @@ enum SchemaValidator {
             let events = try tail.stdoutText.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) }
             #expect(events.count > 10)
             let types = Set(events.compactMap { ($0 as? [String: Any])?["type"] as? String })
-            #expect(types.isSuperset(of: ["run.started", "job.started", "cache.miss", "agent.started", "agent.finished",
-                                          "verify.finished", "land.started", "land.finished", "job.finished", "run.finished"]))
+            #expect(
+                types.isSuperset(of: [
+                    "run.started", "job.started", "cache.miss", "agent.started", "agent.finished",
+                    "verify.finished", "land.started", "land.finished", "job.finished", "run.finished",
+                ]))
             #expect(try await SchemaValidator.validate(events, against: "event.schema.json") == nil)
 
             let show = try await repo.stomper("show", runID, "--json")
@@ -71,8 +75,10 @@ enum SchemaValidator {
 
     /// The validator itself rejects a record that breaks its schema, so the test above can fail.
     @Test func theSchemaCheckRejectsABadRecord() async throws {
-        let bad: [String: Any] = ["schema_version": 1, "sequence": 0, "timestamp": "yesterday", "level": "loud", "run": NSNull(),
-                                  "job": NSNull(), "type": "x", "step": "plan", "data": [:] as [String: Any]]
+        let bad: [String: Any] = [
+            "schema_version": 1, "sequence": 0, "timestamp": "yesterday", "level": "loud", "run": NSNull(),
+            "job": NSNull(), "type": "x", "step": "plan", "data": [:] as [String: Any],
+        ]
         let errors = try #require(try await SchemaValidator.validate([bad], against: "event.schema.json"))
         #expect(errors.contains("timestamp") && errors.contains("level"))
     }
@@ -84,8 +90,9 @@ enum SchemaValidator {
             let runID = try #require(try repo.report(fix)["run_id"] as? String)
             let show = try await repo.stomper("show", runID)
             #expect(show.stdoutText.contains("landed   src/pkg/fixable_0.py: landed in"))
-            #expect(show.stdoutText.contains("src/pkg/unfixable_0.py: skipped: needs an agent: E741, F821 are not autofixable"),
-                    "\(show.stdoutText)")
+            #expect(
+                show.stdoutText.contains("src/pkg/unfixable_0.py: skipped: needs an agent: E741, F821 are not autofixable"),
+                "\(show.stdoutText)")
             let runs = try await repo.stomper("runs")
             #expect(runs.stdoutText.hasPrefix("\(runID)  completed"))
             let missing = try await repo.stomper("show", "run-nope")
@@ -102,8 +109,10 @@ enum SchemaValidator {
             try Data("#!/bin/sh\necho \"using $OPENAI_API_KEY\"\necho \"bad key $OPENAI_API_KEY\" >&2\nexit 1\n".utf8)
                 .write(to: URL(fileURLWithPath: agent))
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
-            let environment: [String: String?] = ["OPENAI_API_KEY": secret, "STOMPER_FIX_AGENT": "command",
-                                                  "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]"]
+            let environment: [String: String?] = [
+                "OPENAI_API_KEY": secret, "STOMPER_FIX_AGENT": "command",
+                "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+            ]
             let fix = try await repo.stomper("fix", environment: environment)
             #expect(fix.exitCode == 1)
             #expect(fix.stdoutText.contains("bad key [redacted]"))
@@ -301,8 +310,10 @@ enum SchemaValidator {
 
     /// One iteration: a `fix` killed at a random moment, then `resume` (or `fix`) until the run is
     /// completed, itself killed now and then; the result must be the uninterrupted run's.
-    static func killAndResume(iteration: Int, seed: UInt64, runSeconds: Double, reference: PythonRepository,
-                              in dir: String) async throws -> (kills: Int, unkilled: [String]) {
+    static func killAndResume(
+        iteration: Int, seed: UInt64, runSeconds: Double, reference: PythonRepository,
+        in dir: String
+    ) async throws -> (kills: Int, unkilled: [String]) {
         var generator = SeededGenerator(state: seed &+ UInt64(iteration) &* 0x1_0000_0001)
         var kills = 0
         var unkilled: [String] = []
@@ -337,7 +348,8 @@ enum SchemaValidator {
                 arguments = ["fix", "-p", "2"]
             }
             // Resuming is itself killed at random now and then.
-            let killAfter = step < 2 && Bool.random(using: &generator)
+            let killAfter =
+                step < 2 && Bool.random(using: &generator)
                 ? Double.random(in: 0.02...max(0.05, runSeconds * 0.9), using: &generator) : nil
             let result = try await ResumeTests.run(repo, arguments, killAfter: killAfter)
             // `timeout -s KILL` exits 137 when it had to kill stomper.
@@ -355,8 +367,9 @@ enum SchemaValidator {
     /// Runs stomper and, when `killAfter` is set, SIGKILLs it after that many seconds.
     static func run(_ repo: PythonRepository, _ arguments: [String], killAfter: Double?) async throws -> ProcessResult {
         guard let killAfter else { return try await StomperBinary.run(arguments, in: repo.root) }
-        return try await StomperBinary.run(["timeout", "-s", "KILL", String(format: "%.3f", killAfter), StomperBinary.path] + arguments,
-                                           in: repo.root, viaExecutable: "timeout")
+        return try await StomperBinary.run(
+            ["timeout", "-s", "KILL", String(format: "%.3f", killAfter), StomperBinary.path] + arguments,
+            in: repo.root, viaExecutable: "timeout")
     }
 
     static func expectFinished(_ repo: PythonRepository, like reference: PythonRepository) async throws {

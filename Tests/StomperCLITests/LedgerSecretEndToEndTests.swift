@@ -15,9 +15,11 @@ import Testing
             try Data("#!/bin/sh\nsed -i '/^import os$/d' \"$1\"\necho \"# $OPENAI_API_KEY\" >> \"$1\"\n".utf8)
                 .write(to: URL(fileURLWithPath: agent))
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
-            let fix = try await repo.stomper("fix", "--json", environment: [
-                "OPENAI_API_KEY": secret, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
-            ])
+            let fix = try await repo.stomper(
+                "fix", "--json",
+                environment: [
+                    "OPENAI_API_KEY": secret, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": "[\"\(agent)\", \"{file}\"]",
+                ])
             #expect(fix.exitCode == 0, "\(fix.stdoutText) \(fix.stderrText)")
             #expect(try repo.fixture.read("src/a.py").contains(secret))
             var stored = Data()

@@ -9,8 +9,9 @@ import Testing
 @Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct LineEndingEndToEndTests {
     @Test func fixesInACRLFRepositoryLandAsGitStoresThem() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2,
-                                                         extra: [".gitattributes": "*.py text eol=crlf\n"])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 2,
+                extra: [".gitattributes": "*.py text eol=crlf\n"])
             // Check the files out again: the working tree then holds CRLF, as a clone would.
             for index in 0..<2 { try FileManager.default.removeItem(atPath: repo.root + "/src/pkg/fixable_\(index).py") }
             try await repo.fixture.git("checkout", "--", ".")

@@ -37,8 +37,10 @@ extension PythonRepository {
     }
 
     fileprivate func lintersRun(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
-        try await ProcessRunner.run(ProcessSpec(executable: executable, arguments: arguments, workingDirectory: root,
-                                                timeout: .seconds(120)))
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: executable, arguments: arguments, workingDirectory: root,
+                timeout: .seconds(120)))
     }
 }
 
@@ -49,10 +51,12 @@ extension PythonRepository {
     @Test func ruffFormatIsAppliedByAutofix() async throws {
         try await withTemporaryDirectory { dir in
             let unformatted = "def f(a,b):\n    return {\"x\":a,   \"y\":b}\n"
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/m.py": unformatted,
-                "stomper.toml": "[linters]\nenabled = [\"ruff\", \"ruff-format\"]\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/m.py": unformatted,
+                    "stomper.toml": "[linters]\nenabled = [\"ruff\", \"ruff-format\"]\n",
+                ])
             #expect(try await repo.ruffIsClean())
             let result = try await repo.stomper("fix", "--json")
             #expect(result.exitCode == 0, "\(result.stderrText)")
@@ -72,9 +76,11 @@ extension PythonRepository {
     /// agent with one success (and nothing for autofix, which does not take on what it cannot fix).
     @Test func aMypyErrorIsFixedByTheMockAgentAndLearnt() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/typed.py": "x: int = \"a\"\n\n\ndef f() -> int:\n    return x\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/typed.py": "x: int = \"a\"\n\n\ndef f() -> int:\n    return x\n"
+                ])
             let plan = try await repo.stomper("check", "--json", environment: ["STOMPER_LINTERS_ENABLED": "[\"mypy\"]"])
             let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.standardOutput)) as? [String: Any])
             // Autofix has nothing for mypy: `check` says the file needs an agent.
@@ -100,8 +106,10 @@ extension PythonRepository {
             #expect(stats.exitCode == 0, "\(stats.stderrText)")
             let learnt = try #require(try JSONSerialization.jsonObject(with: Data(stats.standardOutput)) as? [String: Any])
             let figures = try #require(learnt["codes"] as? [[String: Any]], "\(stats.stdoutText)")
-            let mock = figures.first { $0["linter"] as? String == "mypy" && $0["code"] as? String == "assignment"
-                && $0["agent"] as? String == "command:stomper-mock-agent" }
+            let mock = figures.first {
+                $0["linter"] as? String == "mypy" && $0["code"] as? String == "assignment"
+                    && $0["agent"] as? String == "command:stomper-mock-agent"
+            }
             #expect(mock?["successes"] as? Int == 1, "\(stats.stdoutText)")
             #expect(mock?["attempts"] as? Int == 1)
             // Autofix was not run on what it cannot fix.
@@ -114,9 +122,11 @@ extension PythonRepository {
     @Test func aMypyThatCannotRunIsExitTwoNamingTheInstallCommand() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: ["src/typed.py": "x: int = \"a\"\n"])
-            let result = try await repo.stomper("fix", environment: [
-                "STOMPER_LINTERS_ENABLED": "[\"mypy\"]", "STOMPER_LINTERS_MYPY_EXECUTABLE": "/nonexistent/bin/mypy",
-            ])
+            let result = try await repo.stomper(
+                "fix",
+                environment: [
+                    "STOMPER_LINTERS_ENABLED": "[\"mypy\"]", "STOMPER_LINTERS_MYPY_EXECUTABLE": "/nonexistent/bin/mypy",
+                ])
             #expect(result.exitCode == 2)
             #expect(result.stderrText.contains("pip install mypy"), "\(result.stderrText)")
             #expect(result.stderrText.contains("/nonexistent/bin/mypy"))
@@ -128,9 +138,11 @@ extension PythonRepository {
     /// verifies it, one commit; the Python file beside it (ruff errors, ruff not enabled) is untouched.
     @Test func aShellcheckFindingIsFixedByTheMockAgent() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1, extra: [
-                "scripts/run.sh": "#!/bin/sh\necho $1\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 1,
+                extra: [
+                    "scripts/run.sh": "#!/bin/sh\necho $1\n"
+                ])
             var environment = try LinterMockAgent.environment(script: LinterMockAgent.replacing("echo $1", with: "echo \"$1\"", in: "*.sh"), in: dir)
             environment["STOMPER_LINTERS_ENABLED"] = "[\"shellcheck\"]"
             let result = try await repo.stomper("fix", "--agent", "command", "--json", environment: environment)
@@ -151,10 +163,12 @@ extension PythonRepository {
     /// verified and committed on main with the file's mode kept.
     @Test func shellchecksOwnFixIsAppliedByAutofix() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "scripts/run.sh": "#!/bin/sh\necho $1\ncd /tmp\n",
-                "stomper.toml": "[linters]\nenabled = [\"shellcheck\"]\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "scripts/run.sh": "#!/bin/sh\necho $1\ncd /tmp\n",
+                    "stomper.toml": "[linters]\nenabled = [\"shellcheck\"]\n",
+                ])
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: repo.root + "/scripts/run.sh")
             try await repo.fixture.commitAll("executable")
             let before = try await repo.fixture.head()
@@ -189,10 +203,12 @@ extension PythonRepository {
                 version_command = ["ruff", "--version"]
 
                 """
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "stomper.toml": toml,
-                "src/m.py": "import os\n\n\ndef f() -> int:\n    return 1\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "stomper.toml": toml,
+                    "src/m.py": "import os\n\n\ndef f() -> int:\n    return 1\n",
+                ])
             let environment = try LinterMockAgent.environment(script: ["files": ["*.py": [["delete_lines_containing": "import os"]]]], in: dir)
             let result = try await repo.stomper("fix", "--agent", "command", "--json", environment: environment)
             #expect(result.exitCode == 0, "\(result.stderrText)")

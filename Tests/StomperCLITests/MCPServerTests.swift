@@ -7,8 +7,10 @@ import Testing
 /// `stomper mcp` driven over real standard input and output by the SDK's own client: the tools
 /// list, the read tools, a dry-run and a real `fix` with progress, and the coordination tools.
 @Suite(.tags(.e2e), .timeLimit(.minutes(10))) struct MCPServerTests {
-    static let toolNames: Set<String> = ["check", "fix", "status", "show", "runs", "cancel", "locks", "stats", "docgen",
-                                         "docgen_status", "claim", "write_file", "renew", "release"]
+    static let toolNames: Set<String> = [
+        "check", "fix", "status", "show", "runs", "cancel", "locks", "stats", "docgen",
+        "docgen_status", "claim", "write_file", "renew", "release",
+    ]
 
     /// Every schema is a valid JSON Schema (draft 2020-12), by Python's `jsonschema`.
     static func checkSchemas(_ tools: [Tool]) async throws {
@@ -25,8 +27,10 @@ import Testing
                 Draft202012Validator.check_schema(schema)
             print("ok")
             """
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "python3", arguments: ["-c", script],
-                                                             input: Array(try JSONEncoder().encode(schemas)), timeout: .seconds(60)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "python3", arguments: ["-c", script],
+                input: Array(try JSONEncoder().encode(schemas)), timeout: .seconds(60)))
         #expect(result.exitCode == 0 && result.stdoutText.contains("ok"), "\(result.stderrText)")
     }
 
@@ -46,17 +50,21 @@ import Testing
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 3, unfixable: 1)
             let script = ["files": ["src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0)]]
-            let mcp = try await MCPConnection.start(root: repo.root, environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir), "STOMPER_AGENT_BACKOFF_BASE_MS": "0"])
+            let mcp = try await MCPConnection.start(
+                root: repo.root,
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir), "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
+                ])
 
             let (tools, _) = try await mcp.client.listTools()
             #expect(Set(tools.map(\.name)) == Self.toolNames)
             try await Self.checkSchemas(tools)
 
             let check = try await mcp.ok("check")
-            let verdicts = Dictionary(uniqueKeysWithValues: (check["files"]?.arrayValue ?? []).compactMap { file in
-                file["path"]?.stringValue.map { ($0, file["verdict"]?.stringValue ?? "") }
-            })
+            let verdicts = Dictionary(
+                uniqueKeysWithValues: (check["files"]?.arrayValue ?? []).compactMap { file in
+                    file["path"]?.stringValue.map { ($0, file["verdict"]?.stringValue ?? "") }
+                })
             #expect(["fix", "partial"].contains(verdicts["src/pkg/fixable_0.py"]), "\(verdicts)")
             #expect(verdicts["src/pkg/unfixable_0.py"] == "needs_agent")
             #expect(verdicts.count == 4)
@@ -121,8 +129,11 @@ import Testing
             var files: [String: Any] = [:]
             for index in 0..<4 { files["src/pkg/unfixable_\(index).py"] = [["sleep_ms": 1500]] + MockAgent.fixUnfixable(index) }
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 4)
-            let mcp = try await MCPConnection.start(root: repo.root, environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": files], in: dir), "STOMPER_AGENT_BACKOFF_BASE_MS": "0"])
+            let mcp = try await MCPConnection.start(
+                root: repo.root,
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": files], in: dir), "STOMPER_AGENT_BACKOFF_BASE_MS": "0",
+                ])
             let started = try await mcp.ok("fix", ["dry_run": false, "agent": "command", "parallel": 1])
             let run = try #require(started["run_id"]?.stringValue)
             let cancelled = try await mcp.ok("cancel", ["run": .string(run)])
@@ -150,11 +161,16 @@ import Testing
                 #expect(refused.code == "forbidden_path", "\(path): \(refused)")
             }
             let claim = try await mcp.ok("claim", ["paths": ["escape/target.txt", "link.txt"], "holder": "mallory"])
-            let tokens = Dictionary(uniqueKeysWithValues: (claim["leases"]?.arrayValue ?? []).compactMap { lease in
-                lease["path"]?.stringValue.map { ($0, lease["token"] ?? .null) }
-            })
-            let through = try await mcp.failure("write_file", ["path": "escape/target.txt", "content": "pwned\n",
-                                                               "token": tokens["escape/target.txt"] ?? .null])
+            let tokens = Dictionary(
+                uniqueKeysWithValues: (claim["leases"]?.arrayValue ?? []).compactMap { lease in
+                    lease["path"]?.stringValue.map { ($0, lease["token"] ?? .null) }
+                })
+            let through = try await mcp.failure(
+                "write_file",
+                [
+                    "path": "escape/target.txt", "content": "pwned\n",
+                    "token": tokens["escape/target.txt"] ?? .null,
+                ])
             #expect(through.code == "forbidden_path", "\(through)")
             // A link as the file itself is replaced by a regular file, never written through.
             _ = try await mcp.ok("write_file", ["path": "link.txt", "content": "mine\n", "token": tokens["link.txt"] ?? .null])
@@ -162,8 +178,12 @@ import Testing
             let attributes = try FileManager.default.attributesOfItem(atPath: repo.root + "/link.txt")
             #expect(attributes[.type] as? FileAttributeType == .typeRegular)
             // A token is good only for the path it was granted for.
-            let other = try await mcp.failure("write_file", ["path": "src/pkg/fixable_0.py", "content": "x = 1\n",
-                                                             "token": tokens["link.txt"] ?? .null])
+            let other = try await mcp.failure(
+                "write_file",
+                [
+                    "path": "src/pkg/fixable_0.py", "content": "x = 1\n",
+                    "token": tokens["link.txt"] ?? .null,
+                ])
             #expect(other.code == "NotHeld", "\(other)")
             #expect(try String(contentsOfFile: repo.root + "/src/pkg/fixable_0.py", encoding: .utf8) == PythonSamples.fixable(0))
             try await mcp.close()
@@ -227,8 +247,9 @@ import Testing
     @Test func fourClientsWritingTwentyFilesEachLeaveEveryFileWithTheLastGrantedWritersWholeContent() async throws {
         try await withTemporaryDirectory { dir in
             let paths = (0..<20).map { "shared/file_\($0).txt" }
-            let repo = try await PythonRepository.create(at: dir + "/repo",
-                                                         extra: Dictionary(uniqueKeysWithValues: paths.map { ($0, "empty\n") }))
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: Dictionary(uniqueKeysWithValues: paths.map { ($0, "empty\n") }))
             func payload(_ client: Int, _ path: String) -> String {
                 // Large enough that a torn or interleaved write could not pass for a whole one.
                 String(repeating: "client \(client) wrote \(path)\n", count: 2_000)
@@ -242,8 +263,12 @@ import Testing
                         var generator = SeededGenerator(state: UInt64(index + 1))
                         for path in paths.shuffled(using: &generator) {
                             let token = try await Self.claim(mcp, path, holder: "client-\(index)")
-                            _ = try await mcp.ok("write_file", ["path": .string(path), "content": .string(payload(index, path)),
-                                                                "token": .int(token)])
+                            _ = try await mcp.ok(
+                                "write_file",
+                                [
+                                    "path": .string(path), "content": .string(payload(index, path)),
+                                    "token": .int(token),
+                                ])
                             _ = try await mcp.ok("release", ["token": .int(token)])
                             done.append((path, token, index))
                         }
@@ -258,7 +283,8 @@ import Testing
             for path in paths {
                 let last = try #require(writes.filter { $0.path == path }.max { $0.token < $1.token })
                 let content = try String(contentsOfFile: repo.root + "/" + path, encoding: .utf8)
-                #expect(content == payload(last.client, path), "\(path) does not hold the last granted writer's (client \(last.client)) whole content")
+                #expect(
+                    content == payload(last.client, path), "\(path) does not hold the last granted writer's (client \(last.client)) whole content")
             }
             for mcp in clients { try await mcp.close() }
         }
@@ -272,13 +298,15 @@ import Testing
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/mcp/reference_client.py").path
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: "python3", arguments: [script, StomperBinary.path, repo.root],
-                environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0"], timeout: .seconds(180)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "python3", arguments: [script, StomperBinary.path, repo.root],
+                    environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0"], timeout: .seconds(180)))
             #expect(result.exitCode == 0, "\(result.stdoutText)\n\(result.stderrText)")
             let lines = result.stdoutText.split(separator: "\n")
-            let facts = try #require(lines.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
-                                     "\(result.stdoutText) \(result.stderrText)")
+            let facts = try #require(
+                lines.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+                "\(result.stdoutText) \(result.stderrText)")
             #expect(facts["server"] as? String == "stomper")
             #expect((facts["tools"] as? [String]).map(Set.init) == MCPServerTests.toolNames)
             #expect(facts["check_files"] as? Int == 2)

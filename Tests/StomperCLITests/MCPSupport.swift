@@ -39,8 +39,9 @@ final class MCPConnection: @unchecked Sendable {
         process.standardOutput = output
         try process.run()
         let client = Client(name: name, version: "1.0")
-        let transport = StdioTransport(input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
-                                       output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor))
+        let transport = StdioTransport(
+            input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
+            output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor))
         let connection = MCPConnection(process: process, client: client, input: input, output: output)
         await client.onNotification(ProgressNotification.self) { [progress = connection.progress] message in
             await progress.add(message.params)
@@ -63,16 +64,20 @@ final class MCPConnection: @unchecked Sendable {
     }
 
     /// Calls a tool that must succeed; returns its structured content as an object.
-    func ok(_ name: String, _ arguments: [String: Value] = [:], progressToken: ProgressToken? = nil,
-            sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Value] {
+    func ok(
+        _ name: String, _ arguments: [String: Value] = [:], progressToken: ProgressToken? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String: Value] {
         let (value, isError) = try await call(name, arguments, progressToken: progressToken)
         #expect(!isError, "\(name) failed: \(value)", sourceLocation: sourceLocation)
         return try #require(value.objectValue, "\(name) returned no object: \(value)", sourceLocation: sourceLocation)
     }
 
     /// Calls a tool that must fail; returns its error code and message.
-    func failure(_ name: String, _ arguments: [String: Value] = [:],
-                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> (code: String, message: String) {
+    func failure(
+        _ name: String, _ arguments: [String: Value] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (code: String, message: String) {
         let (value, isError) = try await call(name, arguments)
         #expect(isError, "\(name) should have failed: \(value)", sourceLocation: sourceLocation)
         let error = value.objectValue?["error"]?.objectValue

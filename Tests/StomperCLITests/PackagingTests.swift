@@ -37,10 +37,14 @@ import Testing
         var description: String { "scripts/package.sh failed: \(text)" }
     }
 
-    static func shell(_ command: String, in directory: String? = nil, environment: [String: String?] = [:],
-                      timeout: Duration = .seconds(300)) async throws -> ProcessResult {
-        try await ProcessRunner.run(ProcessSpec(executable: "/bin/bash", arguments: ["-c", command], workingDirectory: directory,
-                                                environment: environment, timeout: timeout))
+    static func shell(
+        _ command: String, in directory: String? = nil, environment: [String: String?] = [:],
+        timeout: Duration = .seconds(300)
+    ) async throws -> ProcessResult {
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/bash", arguments: ["-c", command], workingDirectory: directory,
+                environment: environment, timeout: timeout))
     }
 
     /// A bubblewrap command line that runs its argument with the folder of the Swift runtime the
@@ -95,18 +99,22 @@ import Testing
     /// The wheel, in a fresh virtual environment: `stomper` on the venv's PATH runs the demo.
     @Test func theWheelInstallsIntoAFreshVenvAndRunsTheDemo() async throws {
         let packaged = try await Self.packaged.value
-        #expect(packaged.wheel.range(of: #"^stomper-[0-9.]+-py3-none-manylinux_2_[0-9]+_(x86_64|aarch64)\.whl$"#,
-                                     options: .regularExpression) != nil, "\(packaged.wheel)")
+        #expect(
+            packaged.wheel.range(
+                of: #"^stomper-[0-9.]+-py3-none-manylinux_2_[0-9]+_(x86_64|aarch64)\.whl$"#,
+                options: .regularExpression) != nil, "\(packaged.wheel)")
         let sealed = try await Self.withoutSwiftOrLibgit2()
         try await withTemporaryDirectory { dir in
-            let installed = try await Self.shell("python3 -m venv venv && venv/bin/pip install --quiet --no-index '\(packaged.folder)/\(packaged.wheel)'",
-                                                 in: dir)
+            let installed = try await Self.shell(
+                "python3 -m venv venv && venv/bin/pip install --quiet --no-index '\(packaged.folder)/\(packaged.wheel)'",
+                in: dir)
             try #require(installed.exitCode == 0, "\(installed.stdoutText) \(installed.stderrText)")
             let version = try await Self.shell("\(sealed) '\(dir)/venv/bin/stomper' --version")
             #expect(version.exitCode == 0, "\(version.stderrText)")
             #expect(version.stdoutText == (try await Self.builtVersion()), "\(version.stdoutText)")
-            let demo = try await Self.shell("\(sealed) bash Demos/quickstart.sh '\(dir)/demo'", in: Self.repositoryRoot,
-                                            environment: ["STOMPER_BIN": dir + "/venv/bin/stomper"])
+            let demo = try await Self.shell(
+                "\(sealed) bash Demos/quickstart.sh '\(dir)/demo'", in: Self.repositoryRoot,
+                environment: ["STOMPER_BIN": dir + "/venv/bin/stomper"])
             #expect(demo.exitCode == 1, "\(demo.stdoutText) \(demo.stderrText)")
             #expect(demo.stdoutText.contains("25 fixed, 4 need an agent"), "\(demo.stdoutText)")
         }
@@ -117,7 +125,8 @@ import Testing
     /// with the inputs, and diagnostics left fail the step only with fail-on-remaining.
     @Test func theActionInstallsTheTarballAndRunsFix() async throws {
         let packaged = try await Self.packaged.value
-        let action = try await Self.shell("""
+        let action = try await Self.shell(
+            """
             python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open("action.yml"))))'
             """, in: Self.repositoryRoot)
         try #require(action.exitCode == 0, "\(action.stderrText)")
@@ -127,8 +136,11 @@ import Testing
             #expect(outputs[name]?["value"] == "${{ steps.fix.outputs.\(name) }}", "output \(name)")
         }
         let steps = try #require((document["runs"] as? [String: Any])?["steps"] as? [[String: Any]])
-        #expect(steps.compactMap { $0["run"] as? String } == ["bash \"$GITHUB_ACTION_PATH/scripts/action/install.sh\"",
-                                                              "bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\""])
+        #expect(
+            steps.compactMap { $0["run"] as? String } == [
+                "bash \"$GITHUB_ACTION_PATH/scripts/action/install.sh\"",
+                "bash \"$GITHUB_ACTION_PATH/scripts/action/run.sh\"",
+            ])
         let version = try #require(packaged.tarball.split(separator: "-").dropFirst().first.map(String.init))
         try await withTemporaryDirectory { dir in
             let made = try await Self.shell("bash Demos/make-demo-repo.sh '\(dir)/demo'", in: Self.repositoryRoot)
@@ -185,7 +197,8 @@ import Testing
 
             // A tarball that does not match its checksum is refused.
             let copy = dir + "/copy/" + packaged.tarball
-            let tampered = try await Self.shell("""
+            let tampered = try await Self.shell(
+                """
                 mkdir -p '\(dir)/copy' && cp '\(packaged.folder)/\(packaged.tarball)' '\(copy)' && echo x >> '\(copy)' \
                 && cp '\(packaged.folder)/\(packaged.tarball).sha256' '\(copy).sha256' \
                 && INPUT_TARBALL='\(copy)' bash "$GITHUB_ACTION_PATH/scripts/action/install.sh"

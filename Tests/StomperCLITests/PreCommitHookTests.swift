@@ -11,11 +11,14 @@ import Testing
 
     static func run(_ arguments: [String], in directory: String) async throws -> ProcessResult {
         let bin = URL(fileURLWithPath: StomperBinary.path).deletingLastPathComponent().path
-        return try await ProcessRunner.run(ProcessSpec(
-            executable: "/usr/bin/env", arguments: ["pre-commit"] + arguments, workingDirectory: directory,
-            environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-                          "PRE_COMMIT_HOME": directory + "/.pre-commit-home", "STOMPER_CI": "0", "STOMPER_DOCS_ENABLED": "false"],
-            timeout: .seconds(240)))
+        return try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/usr/bin/env", arguments: ["pre-commit"] + arguments, workingDirectory: directory,
+                environment: [
+                    "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                    "PRE_COMMIT_HOME": directory + "/.pre-commit-home", "STOMPER_CI": "0", "STOMPER_DOCS_ENABLED": "false",
+                ],
+                timeout: .seconds(240)))
     }
 
     @Test func theCheckHookFailsOnStagedDiagnosticsAndTheManualFixHookFixesCommittedFiles() async throws {
@@ -26,15 +29,17 @@ import Testing
             // A staged file with an unused import: stomper-check fails and prints the diagnostic.
             try repo.fixture.write(["src/pkg/staged.py": "import os\n"])
             try await repo.fixture.git("add", "src/pkg/staged.py")
-            let failing = try await Self.run(["try-repo", Self.repositoryRoot, "stomper-check", "--files", "src/pkg/staged.py"],
-                                             in: repo.root)
+            let failing = try await Self.run(
+                ["try-repo", Self.repositoryRoot, "stomper-check", "--files", "src/pkg/staged.py"],
+                in: repo.root)
             #expect(failing.exitCode == 1, "\(failing.stdoutText) \(failing.stderrText)")
             #expect(failing.stdoutText.contains("src/pkg/staged.py:1:8: F401"), "\(failing.stdoutText)")
             // Fixed by hand: the hook passes.
             try repo.fixture.write(["src/pkg/staged.py": "VALUE = 1\n"])
             try await repo.fixture.git("add", "src/pkg/staged.py")
-            let passing = try await Self.run(["try-repo", Self.repositoryRoot, "stomper-check", "--files", "src/pkg/staged.py"],
-                                             in: repo.root)
+            let passing = try await Self.run(
+                ["try-repo", Self.repositoryRoot, "stomper-check", "--files", "src/pkg/staged.py"],
+                in: repo.root)
             #expect(passing.exitCode == 0, "\(passing.stdoutText) \(passing.stderrText)")
             try await repo.fixture.commitAll("staged")
 
@@ -42,8 +47,9 @@ import Testing
             // unstaged edit in the checkout (pre-commit stashes it) left exactly as it was.
             let head = try await repo.fixture.head()
             try repo.fixture.write(["src/pkg/staged.py": "VALUE = 2  # unstaged\n"])
-            let fixing = try await Self.run(["try-repo", Self.repositoryRoot, "stomper-fix", "--hook-stage", "manual", "--all-files"],
-                                            in: repo.root)
+            let fixing = try await Self.run(
+                ["try-repo", Self.repositoryRoot, "stomper-fix", "--hook-stage", "manual", "--all-files"],
+                in: repo.root)
             #expect(fixing.exitCode == 0, "\(fixing.stdoutText) \(fixing.stderrText)")
             #expect(try await repo.fixture.head() == head)
             #expect(try await repo.fixture.git("log", "-1", "--format=%s", "stomper/fixes").contains("src/pkg/fixable_0.py"))

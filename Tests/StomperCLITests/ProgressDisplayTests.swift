@@ -41,11 +41,13 @@ import Testing
     }
 
     func line(now: ContinuousClock.Instant) -> StatusLine {
-        StatusLine(done: 3, total: 12, elapsed: .seconds(6), jobs: [
-            .init(path: "a_first_alphabetically.py", started: now - .seconds(1), phase: .verify),
-            .init(path: Self.longPath, started: now - .seconds(9), phase: .agent),
-            .init(path: "m.py", started: now - .seconds(2), phase: nil),
-        ], now: now)
+        StatusLine(
+            done: 3, total: 12, elapsed: .seconds(6),
+            jobs: [
+                .init(path: "a_first_alphabetically.py", started: now - .seconds(1), phase: .verify),
+                .init(path: Self.longPath, started: now - .seconds(9), phase: .agent),
+                .init(path: "m.py", started: now - .seconds(2), phase: nil),
+            ], now: now)
     }
 
     @Test func statusLineShowsCountsPhasesEtaAndTheLongestWaitingFile() {

@@ -88,11 +88,14 @@ import Testing
             }
             let repo = try await PythonRepository.create(at: dir + "/repo", extra: extra)
             let command = "stty cols 60 rows 30; '\(StomperBinary.path)' fix -p 2 --color always"
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: "script", arguments: ["-q", "-f", "-e", "-c", command, "/dev/null"], workingDirectory: repo.root,
-                environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0", "GITHUB_ACTIONS": nil, "CI": nil, "TERM": "xterm",
-                              "NO_COLOR": nil, "COLUMNS": nil],
-                timeout: .seconds(300)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "script", arguments: ["-q", "-f", "-e", "-c", command, "/dev/null"], workingDirectory: repo.root,
+                    environment: [
+                        "STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0", "GITHUB_ACTIONS": nil, "CI": nil, "TERM": "xterm",
+                        "NO_COLOR": nil, "COLUMNS": nil,
+                    ],
+                    timeout: .seconds(300)))
             #expect(result.exitCode == 0, "\(result.stdoutText) \(result.stderrText)")
             let output = result.stdoutText
             var screen = Screen(width: 60)
@@ -104,14 +107,16 @@ import Testing
             // Each phase event redraws the line, which shows the phase in the counts by phase or,
             // for the longest-waiting file (the first started, until it ends), after its path.
             for phase in ["agent", "verify", "land"] {
-                #expect(drawn.contains { $0.contains("(\(phase), ") || $0.contains(": \(phase) ") || $0.contains(", \(phase) ") },
-                        "the pipeline reported the \(phase) phase: \(drawn)")
+                #expect(
+                    drawn.contains { $0.contains("(\(phase), ") || $0.contains(": \(phase) ") || $0.contains(", \(phase) ") },
+                    "the pipeline reported the \(phase) phase: \(drawn)")
             }
             #expect(drawn.contains { $0.contains("…") && $0.contains("_long.py (") }, "a path shortened in the middle")
             let lines = screen.lines
             #expect(!lines.contains { $0.hasPrefix("[") && $0.contains("/4]") }, "a stale status line is left:\n\(lines.joined(separator: "\n"))")
             for path in paths {
-                #expect(lines.contains { $0.hasPrefix("fixed ") && $0.contains(path) }, "no result line for \(path):\n\(lines.joined(separator: "\n"))")
+                #expect(
+                    lines.contains { $0.hasPrefix("fixed ") && $0.contains(path) }, "no result line for \(path):\n\(lines.joined(separator: "\n"))")
             }
             #expect(output.contains("\u{1B}[32mfixed\u{1B}[0m"), "--color always colours the status")
         }
@@ -130,11 +135,14 @@ import Testing
                 STOMPER_AGENT_COMMAND="[\\"sh\\", \\"-c\\", \\"stty cols 40 < $T\\"]" '\(StomperBinary.path)' fix -p 1 --dry-run
                 """
             try Data(script.utf8).write(to: URL(fileURLWithPath: dir + "/run.sh"))
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: "script", arguments: ["-q", "-f", "-e", "-c", "sh '\(dir)/run.sh'", "/dev/null"], workingDirectory: repo.root,
-                environment: ["STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0", "GITHUB_ACTIONS": nil, "CI": nil, "TERM": "xterm",
-                              "COLUMNS": nil, "NO_COLOR": nil, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_SANDBOX": "none"],
-                timeout: .seconds(300)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "script", arguments: ["-q", "-f", "-e", "-c", "sh '\(dir)/run.sh'", "/dev/null"], workingDirectory: repo.root,
+                    environment: [
+                        "STOMPER_DOCS_ENABLED": "false", "STOMPER_CI": "0", "GITHUB_ACTIONS": nil, "CI": nil, "TERM": "xterm",
+                        "COLUMNS": nil, "NO_COLOR": nil, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_SANDBOX": "none",
+                    ],
+                    timeout: .seconds(300)))
             #expect(result.exitCode == 1, "the agent changes nothing: \(result.stdoutText) \(result.stderrText)")
             let output = result.stdoutText
             // The first result line comes after the first agent (the resize) finished; `--color auto`

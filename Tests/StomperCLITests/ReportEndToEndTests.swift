@@ -18,15 +18,23 @@ import Testing
     /// writes the same run again; a dry run with `--json` names its report in the JSON.
     @Test func aRunWritesItsReportAndChromiumRendersIt() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 2, unfixable: 2,
-                                                         extra: [Self.hostile: PythonSamples.fixable(7)])
-            let command = try MockAgent.command(script: ["files": ["src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0),
-                                                                   "src/pkg/unfixable_1.py": [[String: Any]]()]], in: dir)
-            let result = try await repo.stomper("fix", "--chain", "autofix,command", "--max-attempts", "2", "--parallel", "2",
-                                                environment: ["STOMPER_AGENT_COMMAND": command, "STOMPER_AGENT_BACKOFF_BASE_MS": "0"])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", fixable: 2, unfixable: 2,
+                extra: [Self.hostile: PythonSamples.fixable(7)])
+            let command = try MockAgent.command(
+                script: [
+                    "files": [
+                        "src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0),
+                        "src/pkg/unfixable_1.py": [[String: Any]](),
+                    ]
+                ], in: dir)
+            let result = try await repo.stomper(
+                "fix", "--chain", "autofix,command", "--max-attempts", "2", "--parallel", "2",
+                environment: ["STOMPER_AGENT_COMMAND": command, "STOMPER_AGENT_BACKOFF_BASE_MS": "0"])
             #expect(result.exitCode == 1, "\(result.stderrText)")
-            let line = try #require(result.stdoutText.split(separator: "\n").first { $0.hasPrefix("stomper: report: ") },
-                                    "\(result.stdoutText)")
+            let line = try #require(
+                result.stdoutText.split(separator: "\n").first { $0.hasPrefix("stomper: report: ") },
+                "\(result.stdoutText)")
             let path = String(line.dropFirst("stomper: report: ".count))
             #expect(path.hasPrefix(repo.root + "/.git/stomper/reports/") && path.hasSuffix(".html"))
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -53,8 +61,11 @@ import Testing
             try "<!DOCTYPE html><html><body></body></html>".write(toFile: blankPage, atomically: true, encoding: .utf8)
             // The blank page is small: the pure-Python decoder reads every row of it.
             for (page, png, size) in [(path, dir + "/report.png", "1280,2000"), (blankPage, dir + "/blank.png", "320,200")] {
-                let shot = try await HeadlessChromium.run(["--screenshot=\(png)", "--window-size=\(size)", "--hide-scrollbars",
-                                                           "file://" + page], profile: dir + "/chromium")
+                let shot = try await HeadlessChromium.run(
+                    [
+                        "--screenshot=\(png)", "--window-size=\(size)", "--hide-scrollbars",
+                        "file://" + page,
+                    ], profile: dir + "/chromium")
                 #expect(shot.exitCode == 0, "\(shot.stderrText)")
             }
             #expect(try await HeadlessChromium.distinctColours(dir + "/blank.png") == 1)
@@ -69,8 +80,9 @@ import Testing
             #expect(rewritten.contains(Self.escaped(Self.hostile)))
 
             // A dry run is a run: its report is written too, and named in the --json report, not printed.
-            let dry = try await repo.stomper("fix", "--dry-run", "--json", "--chain", "autofix,command", "--max-attempts", "1",
-                                             environment: ["STOMPER_AGENT_COMMAND": command])
+            let dry = try await repo.stomper(
+                "fix", "--dry-run", "--json", "--chain", "autofix,command", "--max-attempts", "1",
+                environment: ["STOMPER_AGENT_COMMAND": command])
             let report = try repo.report(dry)
             let dryPath = try #require(report["report"] as? String, "\(dry.stdoutText)")
             #expect(dryPath.hasSuffix("/\(report["run_id"] as? String ?? "?").html"))

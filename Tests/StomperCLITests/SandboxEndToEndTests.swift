@@ -14,8 +14,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         var ruff = await VersionManagerShim.resolve("ruff", in: dir)
         if !ruff.contains("/") {
-            ruff = try #require((ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-                .map { "\($0)/ruff" }.first { FileManager.default.isExecutableFile(atPath: $0) })
+            ruff = try #require(
+                (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+                    .map { "\($0)/ruff" }.first { FileManager.default.isExecutableFile(atPath: $0) })
         }
         try FileManager.default.createSymbolicLink(atPath: bin + "/ruff", withDestinationPath: ruff)
         if let fakeBwrap {
@@ -38,9 +39,11 @@ import Testing
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
             let path = try await Self.searchPath(in: dir)
             let agent = try Self.markingAgent(in: dir)
-            let result = try await repo.stomper("fix", environment: [
-                "PATH": path, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": agent,
-            ])
+            let result = try await repo.stomper(
+                "fix",
+                environment: [
+                    "PATH": path, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": agent,
+                ])
             #expect(result.exitCode == 2)
             #expect(result.stderrText.contains("apt-get install bubblewrap"), "\(result.stderrText)")
             #expect(result.stderrText.contains("agent.sandbox = \"none\""))
@@ -57,9 +60,11 @@ import Testing
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 1)
             let path = try await Self.searchPath(in: dir, fakeBwrap: "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
-            let result = try await repo.stomper("fix", environment: [
-                "PATH": path, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": try Self.markingAgent(in: dir),
-            ])
+            let result = try await repo.stomper(
+                "fix",
+                environment: [
+                    "PATH": path, "STOMPER_FIX_AGENT": "command", "STOMPER_AGENT_COMMAND": try Self.markingAgent(in: dir),
+                ])
             #expect(result.exitCode == 2)
             #expect(result.stderrText.contains("cannot create the sandbox's namespaces"), "\(result.stderrText)")
             #expect(result.stderrText.contains("setting up uid map: Permission denied"))
@@ -74,16 +79,19 @@ import Testing
     /// on; the fix it makes lands.
     @Test func aPresetGetsItsFoldersAndTheNetwork() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/a.py": "import os\n\n\ndef a() -> int:\n    return 1\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/a.py": "import os\n\n\ndef a() -> int:\n    return 1\n"
+                ])
             let home = dir + "/home"
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
             let listener = try LoopbackListener()
             defer { listener.close() }
             let bin = dir + "/bin"
             try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-            try Data("""
+            try Data(
+                """
                 #!/bin/sh
                 cat > /dev/null
                 sed -i '/^import os$/d' src/a.py
@@ -92,11 +100,14 @@ import Testing
                 if bash -c '\(listener.connectCommand)' > /dev/null 2>&1; then echo connected; else echo refused; fi > "$HOME/.claude/network"
                 echo '{"type":"result","subtype":"success","is_error":false,"result":"done"}'
 
-                """.utf8).write(to: URL(fileURLWithPath: bin + "/claude"))
+                """.utf8
+            ).write(to: URL(fileURLWithPath: bin + "/claude"))
             chmod(bin + "/claude", 0o755)
-            let result = try await repo.stomper("fix", "--agent", "claude", "--json", environment: [
-                "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "HOME": home,
-            ])
+            let result = try await repo.stomper(
+                "fix", "--agent", "claude", "--json",
+                environment: [
+                    "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "HOME": home,
+                ])
             #expect(result.exitCode == 0, "\(result.stderrText)")
             #expect(try String(contentsOfFile: home + "/.claude/session", encoding: .utf8) == "session\n")
             #expect(try String(contentsOfFile: home + "/.claude/network", encoding: .utf8) == "connected\n")

@@ -50,12 +50,14 @@ extension PythonRepository {
     /// even a sibling folder whose name starts with `src`.
     @Test func patternWithDoubleStarCommitsOnlyMatchingFiles() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/top.py": SelectionSamples.unusedImport("top"),
-                "src/pkg/deep/inner.py": SelectionSamples.unusedImport("inner"),
-                "srcx/other.py": SelectionSamples.unusedImport("other"),
-                "tests/test_it.py": SelectionSamples.unusedImport("test_it"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/top.py": SelectionSamples.unusedImport("top"),
+                    "src/pkg/deep/inner.py": SelectionSamples.unusedImport("inner"),
+                    "srcx/other.py": SelectionSamples.unusedImport("other"),
+                    "tests/test_it.py": SelectionSamples.unusedImport("test_it"),
+                ])
             let result = try await repo.stomper("fix", "--pattern", "src/**/*.py")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let commits = try await repo.selectionFixCommits()
@@ -73,12 +75,14 @@ extension PythonRepository {
     /// files out, also when `--pattern` selected them.
     @Test func excludeLeavesMatchingFilesUncommitted() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/keep.py": SelectionSamples.unusedImport("keep"),
-                "src/gen_parser.py": SelectionSamples.unusedImport("gen_parser"),
-                "src/tests/test_keep.py": SelectionSamples.unusedImport("test_keep"),
-                "other.py": SelectionSamples.unusedImport("other"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/keep.py": SelectionSamples.unusedImport("keep"),
+                    "src/gen_parser.py": SelectionSamples.unusedImport("gen_parser"),
+                    "src/tests/test_keep.py": SelectionSamples.unusedImport("test_keep"),
+                    "other.py": SelectionSamples.unusedImport("other"),
+                ])
             let result = try await repo.stomper("fix", "--pattern", "src/**", "--exclude", "gen_*.py", "--exclude", "tests")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             #expect(try await repo.selectionFixCommits() == [["src/keep.py"]])
@@ -92,12 +96,14 @@ extension PythonRepository {
     /// sorted order (not creation or directory order), one file each.
     @Test func maxFilesCommitsExactlyTheFirstFilesInPathOrder() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/b.py": SelectionSamples.unusedImport("b"),
-                "src/a.py": SelectionSamples.unusedImport("a"),
-                "lib/z.py": SelectionSamples.unusedImport("z"),
-                "src/c.py": SelectionSamples.unusedImport("c"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/b.py": SelectionSamples.unusedImport("b"),
+                    "src/a.py": SelectionSamples.unusedImport("a"),
+                    "lib/z.py": SelectionSamples.unusedImport("z"),
+                    "src/c.py": SelectionSamples.unusedImport("c"),
+                ])
             let result = try await repo.stomper("fix", "--max-files", "2", "--parallel", "2")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let commits = try await repo.selectionFixCommits()
@@ -112,12 +118,14 @@ extension PythonRepository {
     /// taken; c would make 4, so the selection stops there and d is left out although it would fit.
     @Test func maxErrorsTakesWholeFilesInPathOrderUntilTheLimit() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "a.py": SelectionSamples.unusedImport("a"),
-                "b.py": SelectionSamples.unusedImport("b"),
-                "c.py": SelectionSamples.twoUnusedImports("c"),
-                "d.py": SelectionSamples.unusedImport("d"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "a.py": SelectionSamples.unusedImport("a"),
+                    "b.py": SelectionSamples.unusedImport("b"),
+                    "c.py": SelectionSamples.twoUnusedImports("c"),
+                    "d.py": SelectionSamples.unusedImport("d"),
+                ])
             let result = try await repo.stomper("fix", "--max-errors", "3")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let commits = try await repo.selectionFixCommits()
@@ -132,10 +140,12 @@ extension PythonRepository {
     /// E741 that was there before is neither "remaining" nor "introduced", and stays in the file.
     @Test func errorTypeLandsTheSelectedFixDespiteAnUnselectedUnfixableCode() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/mixed.py": SelectionSamples.unusedImportAndAmbiguousName,
-                "src/clean_but_e741.py": "def g(v: int) -> int:\n    l = v\n    return l\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/mixed.py": SelectionSamples.unusedImportAndAmbiguousName,
+                    "src/clean_but_e741.py": "def g(v: int) -> int:\n    l = v\n    return l\n",
+                ])
             let result = try await repo.stomper("fix", "--error-type", "F401", "--json")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
@@ -156,10 +166,12 @@ extension PythonRepository {
     /// `--ignore F`: a file with only F codes gets no commit; a file with other codes is fixed.
     @Test func ignoreLeavesFilesWithOnlyIgnoredCodesUncommitted() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "f_only.py": SelectionSamples.twoUnusedImports("f_only"),
-                "up_only.py": SelectionSamples.oldTypingOnly,
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "f_only.py": SelectionSamples.twoUnusedImports("f_only"),
+                    "up_only.py": SelectionSamples.oldTypingOnly,
+                ])
             let result = try await repo.stomper("fix", "--ignore", "F")
             #expect(result.exitCode == 0, "\(result.stderrText)")
             #expect(try await repo.selectionFixCommits() == [["up_only.py"]])
@@ -189,10 +201,12 @@ extension PythonRepository {
     /// added one); an older file with the same error is left alone.
     @Test func gitDiffFixesOnlyFilesChangedSinceTheRevision() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "old.py": SelectionSamples.unusedImport("old"),
-                "changed.py": SelectionSamples.unusedImport("changed"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "old.py": SelectionSamples.unusedImport("old"),
+                    "changed.py": SelectionSamples.unusedImport("changed"),
+                ])
             try await repo.fixture.git("tag", "base")
             try repo.fixture.write([
                 "changed.py": SelectionSamples.unusedImport("changed") + "\n\ndef more() -> int:\n    return 2\n",
@@ -227,11 +241,13 @@ extension PythonRepository {
     /// A clean file with the same error is not selected at all.
     @Test func gitChangedSelectsUncommittedFilesButTouchesNothing() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "modified.py": SelectionSamples.unusedImport("modified"),
-                "staged.py": SelectionSamples.unusedImport("staged"),
-                "clean.py": SelectionSamples.unusedImport("clean"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "modified.py": SelectionSamples.unusedImport("modified"),
+                    "staged.py": SelectionSamples.unusedImport("staged"),
+                    "clean.py": SelectionSamples.unusedImport("clean"),
+                ])
             let modified = SelectionSamples.unusedImport("modified") + "# my work\n"
             let staged = SelectionSamples.unusedImport("staged") + "# staged work\n"
             try repo.fixture.write(["modified.py": modified, "staged.py": staged, "new.py": SelectionSamples.unusedImport("new")])
@@ -260,14 +276,18 @@ extension PythonRepository {
     /// untracked one, not the clean one; nothing is committed.
     @Test func gitStagedSelectsOnlyTheStagedFileAndTouchesNothing() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "modified.py": SelectionSamples.unusedImport("modified"),
-                "staged.py": SelectionSamples.unusedImport("staged"),
-                "clean.py": SelectionSamples.unusedImport("clean"),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "modified.py": SelectionSamples.unusedImport("modified"),
+                    "staged.py": SelectionSamples.unusedImport("staged"),
+                    "clean.py": SelectionSamples.unusedImport("clean"),
+                ])
             let staged = SelectionSamples.unusedImport("staged") + "# staged work\n"
-            try repo.fixture.write(["modified.py": SelectionSamples.unusedImport("modified") + "# my work\n", "staged.py": staged,
-                                    "new.py": SelectionSamples.unusedImport("new")])
+            try repo.fixture.write([
+                "modified.py": SelectionSamples.unusedImport("modified") + "# my work\n", "staged.py": staged,
+                "new.py": SelectionSamples.unusedImport("new"),
+            ])
             try await repo.fixture.git("add", "staged.py")
             let statusBefore = try await repo.status()
 

@@ -79,8 +79,9 @@ import Testing
         let resumed = run.resuming(with: today)
         for setting in Settings.all {
             let expected = setting.onResume == .keepRun ? run : today
-            #expect(setting.read(resumed) == setting.read(expected),
-                    "\(setting.key) (\(setting.onResume.rawValue)) is \(setting.read(resumed).toml) after resume")
+            #expect(
+                setting.read(resumed) == setting.read(expected),
+                "\(setting.key) (\(setting.onResume.rawValue)) is \(setting.read(resumed).toml) after resume")
         }
         // Not settings: the run's tools, today's retry delay.
         #expect(resumed.sarif == run.sarif)
@@ -106,8 +107,9 @@ import Testing
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/CONFIGURATION.md")
         let committed = try String(contentsOf: file, encoding: .utf8)
-        #expect(committed == ConfigurationReference.markdown(),
-                "docs/CONFIGURATION.md is stale: run `swift run stomper config docs > docs/CONFIGURATION.md`")
+        #expect(
+            committed == ConfigurationReference.markdown(),
+            "docs/CONFIGURATION.md is stale: run `swift run stomper config docs > docs/CONFIGURATION.md`")
         for setting in Settings.all {
             #expect(committed.contains("| `\(setting.key)` |"))
         }

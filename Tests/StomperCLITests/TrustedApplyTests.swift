@@ -12,7 +12,8 @@ import Testing
 
     /// The `run:` scripts of the apply job, by step name.
     static func applySteps() async throws -> [String: String] {
-        let read = try await shell("""
+        let read = try await shell(
+            """
             python3 -c 'import json, sys, yaml; steps = list(yaml.safe_load_all(open(sys.argv[1])))[1]["jobs"]["apply"]["steps"]; \
             print(json.dumps({s["name"]: s["run"] for s in steps if "run" in s}))' '\(workflow)'
             """)
@@ -21,8 +22,10 @@ import Testing
     }
 
     static func shell(_ command: String, in directory: String? = nil, environment: [String: String?] = [:]) async throws -> ProcessResult {
-        try await ProcessRunner.run(ProcessSpec(executable: "/bin/bash", arguments: ["-c", command], workingDirectory: directory,
-                                                environment: environment, timeout: .seconds(120)))
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/bash", arguments: ["-c", command], workingDirectory: directory,
+                environment: environment, timeout: .seconds(120)))
     }
 
     struct Setup {
@@ -36,7 +39,8 @@ import Testing
         /// checkout of the pull request's commit, detached, with `origin`).
         func job(_ name: String, patches: String) async throws -> String {
             let job = dir + "/" + name
-            let made = try await shell("""
+            let made = try await shell(
+                """
                 mkdir -p '\(job)' && cp -r '\(patches)' '\(job)/patches' && git clone -q 'file://\(origin)' '\(job)/repo' \
                 && git -C '\(job)/repo' checkout -q --detach '\(head)'
                 """)
@@ -61,7 +65,8 @@ import Testing
         func forged(_ name: String, change: String, paths: [String]) async throws -> String {
             let folder = dir + "/" + name
             let scratch = dir + "/scratch-" + name
-            let made = try await shell("""
+            let made = try await shell(
+                """
                 set -e
                 cp -r '\(out)' '\(folder)'
                 git clone -q 'file://\(origin)' '\(scratch)' && cd '\(scratch)' && git checkout -q --detach '\(head)'
@@ -72,11 +77,14 @@ import Testing
                 """)
             try #require(made.exitCode == 0, "\(made.stderrText)")
             let manifestPath = folder + "/manifest.json"
-            var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
+            var manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
             let sum = try await shell("sha256sum '\(folder)/0009-fix-ruff-forged.patch' | cut -d ' ' -f 1")
             var patches = manifest["patches"] as? [[String: Any]] ?? []
-            patches.append(["file": "0009-fix-ruff-forged.patch", "paths": paths, "sha256": sum.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines),
-                            "subject": "forged", "key": NSNull(), "commit": String(repeating: "0", count: 40), "parent": head])
+            patches.append([
+                "file": "0009-fix-ruff-forged.patch", "paths": paths, "sha256": sum.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines),
+                "subject": "forged", "key": NSNull(), "commit": String(repeating: "0", count: 40), "parent": head,
+            ])
             manifest["patches"] = patches
             try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
             return folder
@@ -101,7 +109,8 @@ import Testing
             #expect(check.exitCode == 0, "\(check.stdoutText) \(check.stderrText)")
             #expect(check.stdoutText.contains("2 patches checked"), "\(check.stdoutText)")
             #expect(apply?.exitCode == 0, "\(apply?.stdoutText ?? "") \(apply?.stderrText ?? "")")
-            let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.out + "/manifest.json"))) as? [String: Any])
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.out + "/manifest.json"))) as? [String: Any])
             let branch = "stomper/fix-" + setup.head.prefix(12)
             let tree = try await Self.shell("git --git-dir '\(setup.origin)' rev-parse 'refs/heads/\(branch)^{tree}'")
             #expect(tree.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == manifest["tree"] as? String)
@@ -114,30 +123,45 @@ import Testing
         try await withTemporaryDirectory { dir in
             let setup = try await Self.setup(dir)
             let cases: [(name: String, patches: String, headSHA: String?, reason: String)] = [
-                ("workflow", try await setup.forged("workflow", change: "mkdir -p .github/workflows && echo 'on: push' > .github/workflows/evil.yml",
-                                                     paths: [".github/workflows/evil.yml"]),
-                 nil, "does more than change file contents"),
-                ("unlisted", try await setup.forged("unlisted", change: "echo 'evil = 1' >> pyproject.toml", paths: ["src/pkg/fixable_0.py"]),
-                 nil, "which the manifest does not list"),
-                ("gitattributes", try await setup.forged("gitattributes", change: "echo '* text' > .gitattributes && git add .gitattributes "
-                                                          + "&& git commit -qm base && echo '*.py filter=x' >> .gitattributes",
-                                                          paths: [".gitattributes"]),
-                 nil, "stomper never fixes .git* files"),
-                ("mode", try await setup.forged("mode", change: "chmod +x src/pkg/fixable_0.py", paths: ["src/pkg/fixable_0.py"]),
-                 nil, "does more than change file contents"),
+                (
+                    "workflow",
+                    try await setup.forged(
+                        "workflow", change: "mkdir -p .github/workflows && echo 'on: push' > .github/workflows/evil.yml",
+                        paths: [".github/workflows/evil.yml"]),
+                    nil, "does more than change file contents"
+                ),
+                (
+                    "unlisted", try await setup.forged("unlisted", change: "echo 'evil = 1' >> pyproject.toml", paths: ["src/pkg/fixable_0.py"]),
+                    nil, "which the manifest does not list"
+                ),
+                (
+                    "gitattributes",
+                    try await setup.forged(
+                        "gitattributes",
+                        change: "echo '* text' > .gitattributes && git add .gitattributes "
+                            + "&& git commit -qm base && echo '*.py filter=x' >> .gitattributes",
+                        paths: [".gitattributes"]),
+                    nil, "stomper never fixes .git* files"
+                ),
+                (
+                    "mode", try await setup.forged("mode", change: "chmod +x src/pkg/fixable_0.py", paths: ["src/pkg/fixable_0.py"]),
+                    nil, "does more than change file contents"
+                ),
                 ("other-commit", setup.out, String(repeating: "a", count: 40), "the patches were made on"),
             ]
             for item in cases {
                 let job = try await setup.job("job-" + item.name, patches: item.patches)
                 let (check, apply) = try await setup.run(job, headSHA: item.headSHA)
                 #expect(check.exitCode != 0 && apply == nil, "\(item.name): \(check.stdoutText)")
-                #expect(check.stderrText.contains("stomper apply: refused: ") && check.stderrText.contains(item.reason),
-                        "\(item.name): \(check.stderrText)")
+                #expect(
+                    check.stderrText.contains("stomper apply: refused: ") && check.stderrText.contains(item.reason),
+                    "\(item.name): \(check.stderrText)")
                 #expect(try await Self.shell("git -C '\(job)/repo' rev-parse HEAD").stdoutText.hasPrefix(setup.head))
             }
             // A patch that does not match its checksum, or one the manifest does not list.
             let tampered = try await setup.job("job-tampered", patches: setup.out)
-            let first = try #require(try FileManager.default.contentsOfDirectory(atPath: tampered + "/patches").sorted().first { $0.hasSuffix(".patch") })
+            let first = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: tampered + "/patches").sorted().first { $0.hasSuffix(".patch") })
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: tampered + "/patches/" + first))
             try handle.seekToEnd()
             try handle.write(contentsOf: Data("+evil\n".utf8))

@@ -34,9 +34,11 @@ import Testing
     /// recorded. With `fix.land_partial = false` the same file is all or nothing: nothing lands.
     @Test func narrowingLandsEveryFixButTheOneThatIntroducedE501() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "pyproject.toml": Self.broadPyproject, "src/pkg/lengthen.py": Self.lengthening,
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "pyproject.toml": Self.broadPyproject, "src/pkg/lengthen.py": Self.lengthening,
+                ])
             let result = try await repo.stomper("fix", "--json")
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/lengthen.py"])
@@ -49,23 +51,30 @@ import Testing
             #expect(!landed.contains("import os"))
             // What remains is reported at the landed file's own line.
             let remaining = try #require(outcome["remaining"] as? [[String: Any]])
-            let w605Line = try #require(landed.split(separator: "\n", omittingEmptySubsequences: false)
-                .firstIndex { $0.contains("re.compile") }) + 1
+            let w605Line =
+                try #require(
+                    landed.split(separator: "\n", omittingEmptySubsequences: false)
+                        .firstIndex { $0.contains("re.compile") }) + 1
             #expect(remaining.map { $0["code"] as? String } == ["W605"])
             #expect(remaining.map { $0["line"] as? Int } == [w605Line])
             let message = try await repo.fixture.git("log", "-1", "--format=%B")
             #expect(message.hasPrefix("fix(ruff): src/pkg/lengthen.py: fix 3 diagnostics (F401, I001, RUF021)\n\n1 diagnostic remains (W605).\n"))
-            let ruff = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: [
-                "check", "--no-cache", "--output-format", "concise", "src/pkg/lengthen.py",
-            ], workingDirectory: repo.root, timeout: .seconds(60)))
+            let ruff = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "ruff",
+                    arguments: [
+                        "check", "--no-cache", "--output-format", "concise", "src/pkg/lengthen.py",
+                    ], workingDirectory: repo.root, timeout: .seconds(60)))
             #expect(ruff.stdoutText.contains("src/pkg/lengthen.py:\(w605Line):"), "\(ruff.stdoutText)")
             #expect(!ruff.stdoutText.contains("E501") && !ruff.stdoutText.contains("RUF021") && !ruff.stdoutText.contains("F401"))
             #expect(try await repo.stomper("tail").stdoutText.contains("\"type\":\"narrow.dropped\""))
             #expect(try await repo.status().isEmpty)
 
-            let strict = try await PythonRepository.create(at: dir + "/strict", extra: [
-                "pyproject.toml": Self.broadPyproject, "src/pkg/lengthen.py": Self.lengthening,
-            ])
+            let strict = try await PythonRepository.create(
+                at: dir + "/strict",
+                extra: [
+                    "pyproject.toml": Self.broadPyproject, "src/pkg/lengthen.py": Self.lengthening,
+                ])
             let allOrNothing = try await strict.stomper("fix", "--json", environment: ["STOMPER_FIX_LAND_PARTIAL": "false"])
             let refused = try #require(try strict.outcomes(try strict.report(allOrNothing))["src/pkg/lengthen.py"])
             #expect(refused["status"] as? String == "failed")
@@ -82,12 +91,14 @@ import Testing
             let test = dir + "/needs-os.sh"
             try Data("#!/bin/sh\nfor f in src/pkg/both.py src/pkg/only.py; do grep -q '^import os' \"$f\" || exit 1; done\n".utf8)
                 .write(to: URL(fileURLWithPath: test))
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "pyproject.toml": Self.broadPyproject,
-                "stomper.toml": "[verify]\ntest_command = [\"/bin/sh\", \"\(test)\"]\n",
-                "src/pkg/both.py": "import os\n\n\ndef pick(a, b, c):\n    return a and b or c\n",
-                "src/pkg/only.py": "import os\n\n\ndef one() -> int:\n    return 1\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "pyproject.toml": Self.broadPyproject,
+                    "stomper.toml": "[verify]\ntest_command = [\"/bin/sh\", \"\(test)\"]\n",
+                    "src/pkg/both.py": "import os\n\n\ndef pick(a, b, c):\n    return a and b or c\n",
+                    "src/pkg/only.py": "import os\n\n\ndef one() -> int:\n    return 1\n",
+                ])
             let result = try await repo.stomper("fix", "--json")
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
@@ -110,8 +121,10 @@ import Testing
             #expect(commits.count == 1)
             for commit in commits {
                 _ = try await repo.fixture.git("checkout", "-q", String(commit))
-                let run = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: [test], workingDirectory: repo.root,
-                                                                  timeout: .seconds(30)))
+                let run = try await ProcessRunner.run(
+                    ProcessSpec(
+                        executable: "/bin/sh", arguments: [test], workingDirectory: repo.root,
+                        timeout: .seconds(30)))
                 #expect(run.exitCode == 0, "commit \(commit) fails the tests")
             }
             _ = try await repo.fixture.git("checkout", "-q", "main")
@@ -123,22 +136,30 @@ import Testing
     /// agent; dirty and untracked → skipped.
     @Test func checkPredictsWhatFixDoes() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/pkg/all.py": "import os\n\n\ndef f() -> int:\n    return 1\n",
-                "src/pkg/mixed.py": "import os\n\n\ndef g() -> int:\n    return missing\n",
-                "src/pkg/none.py": PythonSamples.unfixable(0),
-                "src/pkg/dirty.py": "import sys\n\n\ndef h() -> int:\n    return 2\n",
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/pkg/all.py": "import os\n\n\ndef f() -> int:\n    return 1\n",
+                    "src/pkg/mixed.py": "import os\n\n\ndef g() -> int:\n    return missing\n",
+                    "src/pkg/none.py": PythonSamples.unfixable(0),
+                    "src/pkg/dirty.py": "import sys\n\n\ndef h() -> int:\n    return 2\n",
+                ])
+            try repo.fixture.write([
+                "src/pkg/dirty.py": "import sys\n\n\ndef h() -> int:\n    return 3\n",
+                "src/pkg/untracked.py": "import os\n",
             ])
-            try repo.fixture.write(["src/pkg/dirty.py": "import sys\n\n\ndef h() -> int:\n    return 3\n",
-                                    "src/pkg/untracked.py": "import os\n"])
             let check = try await repo.stomper("check", "--json")
             #expect(check.exitCode == 1, "\(check.stderrText)")
             let checked = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput)) as? [String: Any])
-            let verdicts = Dictionary(uniqueKeysWithValues: try #require(checked["files"] as? [[String: Any]]).map {
-                ($0["path"] as! String, $0["verdict"] as! String)
-            })
-            #expect(verdicts == ["src/pkg/all.py": "fix", "src/pkg/mixed.py": "partial", "src/pkg/none.py": "needs_agent",
-                                 "src/pkg/dirty.py": "skipped", "src/pkg/untracked.py": "skipped"])
+            let verdicts = Dictionary(
+                uniqueKeysWithValues: try #require(checked["files"] as? [[String: Any]]).map {
+                    ($0["path"] as! String, $0["verdict"] as! String)
+                })
+            #expect(
+                verdicts == [
+                    "src/pkg/all.py": "fix", "src/pkg/mixed.py": "partial", "src/pkg/none.py": "needs_agent",
+                    "src/pkg/dirty.py": "skipped", "src/pkg/untracked.py": "skipped",
+                ])
 
             let fix = try await repo.stomper("fix", "--json")
             let outcomes = try repo.outcomes(try repo.report(fix))
@@ -160,10 +181,13 @@ import Testing
     @Test func aNonZeroExitWithAVerifiedFixLands() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
-            let result = try await repo.stomper("fix", "--json", "--agent", "command", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": ["src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0) + [["exit": 3]]]],
-                                                               in: dir),
-            ])
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(
+                        script: ["files": ["src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0) + [["exit": 3]]]],
+                        in: dir)
+                ])
             #expect(result.exitCode == 0, "\(result.stderrText)")
             let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/unfixable_0.py"])
             #expect(outcome["status"] as? String == "fixed")
@@ -179,9 +203,11 @@ import Testing
     @Test func aVerifiedImprovementLandsByDefault() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 1)
-            let result = try await repo.stomper("fix", "--json", "--agent", "command", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": ["src/pkg/unfixable_0.py": MockAgent.fixE741Only(0)]], in: dir),
-            ])
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: ["files": ["src/pkg/unfixable_0.py": MockAgent.fixE741Only(0)]], in: dir)
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/unfixable_0.py"])
             #expect(outcome["status"] as? String == "partially_fixed")
@@ -199,9 +225,11 @@ import Testing
     /// introduced, so the F401 fix lands and F821 is reported as needing an agent.
     @Test func resumeKeepsAMixedFilesBaseline() async throws {
         try await withTemporaryDirectory { dir in
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "src/pkg/mixed.py": "import os\n\n\ndef g() -> int:\n    return missing\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "src/pkg/mixed.py": "import os\n\n\ndef g() -> int:\n    return missing\n"
+                ])
             let killed = try await repo.stomper("fix", environment: ["STOMPER_FAILPOINT": "land.before:1"])
             #expect(killed.termination == .signaled(SIGKILL))
             let resumed = try await repo.stomper("resume", "--json")
@@ -219,19 +247,25 @@ import Testing
     @Test func anAllowedTestFileCannotBeEmptiedOrSuppressed() async throws {
         try await withTemporaryDirectory { dir in
             let tests = "from pkg.unfixable_0 import scale_0\n\n\ndef test_one():\n    assert scale_0(1) == 1\n\n\ndef test_two():\n    assert True\n"
-            let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2, extra: [
-                "tests/test_scale.py": tests,
-                "stomper.toml": "[fix]\nallowed_paths = [\"tests/test_scale.py\"]\n",
-            ])
-            let script: [String: Any] = ["files": [
-                "src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0)
-                    + [["edit_other": ["path": "tests/test_scale.py", "content": String(tests.prefix(while: { $0 != "\n" })) + "\n"]]],
-                "src/pkg/unfixable_1.py": MockAgent.fixUnfixable(1)
-                    + [["edit_other": ["path": "tests/test_scale.py", "content": tests + "x = undefined  # noqa: F821\n"]]],
-            ]]
-            let result = try await repo.stomper("fix", "--json", "--agent", "command", environment: [
-                "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir),
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo", unfixable: 2,
+                extra: [
+                    "tests/test_scale.py": tests,
+                    "stomper.toml": "[fix]\nallowed_paths = [\"tests/test_scale.py\"]\n",
+                ])
+            let script: [String: Any] = [
+                "files": [
+                    "src/pkg/unfixable_0.py": MockAgent.fixUnfixable(0)
+                        + [["edit_other": ["path": "tests/test_scale.py", "content": String(tests.prefix(while: { $0 != "\n" })) + "\n"]]],
+                    "src/pkg/unfixable_1.py": MockAgent.fixUnfixable(1)
+                        + [["edit_other": ["path": "tests/test_scale.py", "content": tests + "x = undefined  # noqa: F821\n"]]],
+                ]
+            ]
+            let result = try await repo.stomper(
+                "fix", "--json", "--agent", "command",
+                environment: [
+                    "STOMPER_AGENT_COMMAND": try MockAgent.command(script: script, in: dir)
+                ])
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcomes = try repo.outcomes(try repo.report(result))
             for path in ["src/pkg/unfixable_0.py", "src/pkg/unfixable_1.py"] {
@@ -253,11 +287,13 @@ import Testing
             let test = dir + "/picky.sh"
             try Data("#!/bin/sh\ngrep -q '^import os' src/pkg/two.py && grep -q 'return a and b or c' src/pkg/two.py\n".utf8)
                 .write(to: URL(fileURLWithPath: test))
-            let repo = try await PythonRepository.create(at: dir + "/repo", extra: [
-                "pyproject.toml": Self.broadPyproject,
-                "stomper.toml": "[verify]\ntest_command = [\"/bin/sh\", \"\(test)\"]\n",
-                "src/pkg/two.py": "import os\n\n\ndef pick(a, b, c):\n    print(f\"pick\")\n    return a and b or c\n",
-            ])
+            let repo = try await PythonRepository.create(
+                at: dir + "/repo",
+                extra: [
+                    "pyproject.toml": Self.broadPyproject,
+                    "stomper.toml": "[verify]\ntest_command = [\"/bin/sh\", \"\(test)\"]\n",
+                    "src/pkg/two.py": "import os\n\n\ndef pick(a, b, c):\n    print(f\"pick\")\n    return a and b or c\n",
+                ])
             let result = try await repo.stomper("fix", "--json")
             #expect(result.exitCode == 1, "\(result.stderrText)")
             let outcome = try #require(try repo.outcomes(try repo.report(result))["src/pkg/two.py"])
@@ -268,8 +304,10 @@ import Testing
             #expect(dropped.values.allSatisfy { $0.contains("adding the rules back one at a time") }, "\(dropped)")
             let landed = try repo.fixture.read("src/pkg/two.py")
             #expect(landed.contains("print(\"pick\")") && landed.contains("import os") && landed.contains("return a and b or c"))
-            let run = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: [test], workingDirectory: repo.root,
-                                                              timeout: .seconds(30)))
+            let run = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "/bin/sh", arguments: [test], workingDirectory: repo.root,
+                    timeout: .seconds(30)))
             #expect(run.exitCode == 0, "the landed commit fails the tests")
         }
     }

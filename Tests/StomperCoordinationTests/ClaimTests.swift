@@ -8,8 +8,9 @@ import Testing
 /// in-memory store with a clock moved by hand.
 @Suite(.tags(.unit), .timeLimit(.minutes(2))) struct ClaimTests {
     static func guardian(_ store: InMemoryLeaseStore, _ clock: ManualLeaseClock, ttl: Int = 1_000, maxWait: Int = 0) -> StompGuard {
-        StompGuard(store: store, policy: StompGuardTests.policy(ttl: ttl, maxWait: maxWait), holder: StompGuardTests.holder("server", pid: 20),
-                   clock: clock)
+        StompGuard(
+            store: store, policy: StompGuardTests.policy(ttl: ttl, maxWait: maxWait), holder: StompGuardTests.holder("server", pid: 20),
+            clock: clock)
     }
 
     @Test func aClientsNameIsKeptInTheHolderAndShownToOthers() {
@@ -88,7 +89,8 @@ import Testing
     }
 
     @Test func statisticsStoredBeforeRenewalsAndWritesStillDecode() throws {
-        let old = #"{"acquisitions":3,"contended":1,"expiries":0,"staleRefusals":0,"busyErrors":2,"lost":0,"wouldWait":0,"wouldRefuse":0,"waits":{"counts":[3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"max":0}}"#
+        let old =
+            #"{"acquisitions":3,"contended":1,"expiries":0,"staleRefusals":0,"busyErrors":2,"lost":0,"wouldWait":0,"wouldRefuse":0,"waits":{"counts":[3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"max":0}}"#
         let stats = try JSONDecoder().decode(ClassStats.self, from: Data(old.utf8))
         #expect(stats.acquisitions == 3 && stats.busyErrors == 2 && stats.renewals == 0 && stats.writes == 0)
         let again = try JSONDecoder().decode(ClassStats.self, from: JSONEncoder().encode(stats))

@@ -9,8 +9,9 @@ struct DatabaseLocked: Error, CustomStringConvertible {
 
 @Suite(.tags(.unit)) struct CoordinationErrorDetailTests {
     @Test func aCoordinationErrorIsExplainedWithItsCauseAndWhereItWasMade() {
-        let error = CoordinationError(.dbBusy, resource: ResourceDescriptor(.critDB, "ledger"), message: "the ledger stayed locked",
-                                      underlying: DatabaseLocked())
+        let error = CoordinationError(
+            .dbBusy, resource: ResourceDescriptor(.critDB, "ledger"), message: "the ledger stayed locked",
+            underlying: DatabaseLocked())
         let line = #line - 2
         let detail = error.detailedDescription
         #expect(detail.hasPrefix(error.description + "\n"))

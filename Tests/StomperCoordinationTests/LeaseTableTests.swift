@@ -40,7 +40,8 @@ import Testing
         var table = LeaseTable()
         let other = ResourceDescriptor.file("y.py")
         guard case .granted(let lease, _) = table.acquire(file, by: a, ttlMilliseconds: 100, now: 0),
-              case .granted = table.acquire(other, by: b, ttlMilliseconds: 100, now: 0) else { return }
+            case .granted = table.acquire(other, by: b, ttlMilliseconds: 100, now: 0)
+        else { return }
         guard case .renewed(let renewed) = table.renew(file, token: lease.token, ttlMilliseconds: 100, now: 90) else {
             Issue.record("renewal failed"); return
         }
@@ -61,7 +62,8 @@ import Testing
     @Test func tokensGrowAcrossResources() {
         var table = LeaseTable(counter: 41)
         guard case .granted(let first, _) = table.acquire(file, by: a, ttlMilliseconds: 10, now: 0),
-              case .granted(let second, _) = table.acquire(.docs, by: a, ttlMilliseconds: 10, now: 0) else { return }
+            case .granted(let second, _) = table.acquire(.docs, by: a, ttlMilliseconds: 10, now: 0)
+        else { return }
         #expect(first.token == FencingToken(42))
         #expect(second.token == FencingToken(43))
     }

@@ -81,8 +81,9 @@ final class ManualLeaseClock: LeaseClock {
         _ = try await store.transaction([.file("a.py")]) { transaction in
             transaction.table.acquire(.file("a.py"), by: dead.holder, ttlMilliseconds: 60_000, now: SystemLeaseClock().now())
         }
-        let next = StompGuard(store: store, policy: Self.policy(maxWait: 10_000), holder: Self.holder("next", pid: 31),
-                              isAlive: { $0.pid != 30 })
+        let next = StompGuard(
+            store: store, policy: Self.policy(maxWait: 10_000), holder: Self.holder("next", pid: 31),
+            isAlive: { $0.pid != 30 })
         let start = ContinuousClock.now
         try await next.withResources([.file("a.py")], mode: .batch) { grant in try grant.checkWrite() }
         #expect(ContinuousClock.now - start < .seconds(5))
@@ -92,8 +93,9 @@ final class ManualLeaseClock: LeaseClock {
     @Test func observeOnlyNeverBlocksOrRefusesButRecordsWhatItWouldHaveDone() async throws {
         let store = InMemoryLeaseStore()
         let holder = StompGuard(store: store, policy: Self.policy(enforcement: .observe), holder: Self.holder("first", pid: 40))
-        let other = StompGuard(store: store, policy: Self.policy(maxWait: 10_000, enforcement: .observe),
-                               holder: Self.holder("second", pid: 41))
+        let other = StompGuard(
+            store: store, policy: Self.policy(maxWait: 10_000, enforcement: .observe),
+            holder: Self.holder("second", pid: 41))
         try await holder.withResources([.file("a.py")], mode: .batch) { _ in
             let start = ContinuousClock.now
             try await other.withResources([.file("a.py")], mode: .batch) { grant in try grant.checkWrite() }

@@ -30,10 +30,13 @@ import Testing
     @Test func commitLinksNeedTheRepository() {
         let bare = CIEnvironment(environment: ["GITHUB_ACTIONS": "true"])
         #expect(bare.commitURL("abc") == nil)
-        let full = CIEnvironment(environment: ["GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com",
-                                                "GITHUB_REPOSITORY": "acme/widgets"])
+        let full = CIEnvironment(environment: [
+            "GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": "acme/widgets",
+        ])
         #expect(full.commitURL("abc") == "https://github.com/acme/widgets/commit/abc")
-        #expect(CIEnvironment(environment: ["GITLAB_CI": "true", "GITHUB_SERVER_URL": "x", "GITHUB_REPOSITORY": "y"])
-            .commitURL("abc") == nil)
+        #expect(
+            CIEnvironment(environment: ["GITLAB_CI": "true", "GITHUB_SERVER_URL": "x", "GITHUB_REPOSITORY": "y"])
+                .commitURL("abc") == nil)
     }
 }

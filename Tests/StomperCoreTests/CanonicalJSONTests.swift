@@ -33,10 +33,13 @@ import Testing
         Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, code: code, message: "m")
     }
 
-    func key(diagnostics: [Diagnostic], path: String = "a.py", versions: [String: String] = ["ruff": "1"],
-             agent: AgentIdentity? = nil, config: String = "c") -> IdempotencyKey {
-        IdempotencyKey(path: path, baseBlob: blob, diagnostics: diagnostics, agent: agent ?? self.agent,
-                       toolVersions: versions, configurationHash: config)
+    func key(
+        diagnostics: [Diagnostic], path: String = "a.py", versions: [String: String] = ["ruff": "1"],
+        agent: AgentIdentity? = nil, config: String = "c"
+    ) -> IdempotencyKey {
+        IdempotencyKey(
+            path: path, baseBlob: blob, diagnostics: diagnostics, agent: agent ?? self.agent,
+            toolVersions: versions, configurationHash: config)
     }
 
     @Test func isStableAndIndependentOfDiagnosticOrder() {

@@ -8,10 +8,13 @@ import Testing
     let base = ObjectID(hex: String(repeating: "0", count: 40))!
     let oldID = ObjectID(hex: String(repeating: "2", count: 40))!
 
-    func change(_ path: String, old: FileMode? = .regular, oldSize: Int? = 10, mode: FileMode = .regular,
-                bytes: [UInt8], oldBytes: [UInt8]? = nil) throws -> PathChange {
-        PathChange(path: path, old: old.map { TreeEntry(id: oldID, mode: $0) },
-                   new: try PathChange.Content(bytes: bytes, mode: mode))
+    func change(
+        _ path: String, old: FileMode? = .regular, oldSize: Int? = 10, mode: FileMode = .regular,
+        bytes: [UInt8], oldBytes: [UInt8]? = nil
+    ) throws -> PathChange {
+        PathChange(
+            path: path, old: old.map { TreeEntry(id: oldID, mode: $0) },
+            new: try PathChange.Content(bytes: bytes, mode: mode))
     }
 
     /// The file being fixed turned into a symbolic link is refused, whether the link stays in the
@@ -26,10 +29,12 @@ import Testing
     /// Any new symbolic link in a patch is refused, even one allowed by path and pointing inside.
     @Test func anyNewLinkIsRefused() throws {
         let scope = PatchScope(target: "src/a.py", extraAllowed: ["src/link"])
-        let patch = Patch(base: base, changes: [
-            try change("src/a.py", bytes: Array("x = 1\n".utf8)),
-            try change("src/link", old: nil, mode: .symlink, bytes: Array("a.py".utf8)),
-        ])
+        let patch = Patch(
+            base: base,
+            changes: [
+                try change("src/a.py", bytes: Array("x = 1\n".utf8)),
+                try change("src/link", old: nil, mode: .symlink, bytes: Array("a.py".utf8)),
+            ])
         #expect(!scope.violations(of: patch).isEmpty)
     }
 

@@ -10,8 +10,10 @@ import Testing
 /// each kind of step moves the stored state once, with its own event after the job's buffered
 /// ones; a step the job state machine forbids is refused before anything is written.
 @Suite(.tags(.unit)) struct JobTransitionTests {
-    static let files = ["a.py": "a = 1  # ERR:E1\n", "b.py": "b = 1  # ERR:E1\n", "c.py": "c = 1  # ERR:E1\n",
-                        "d.py": "d = 1  # ERR:E1\n"]
+    static let files = [
+        "a.py": "a = 1  # ERR:E1\n", "b.py": "b = 1  # ERR:E1\n", "c.py": "c = 1  # ERR:E1\n",
+        "d.py": "d = 1  # ERR:E1\n",
+    ]
 
     /// A run recorded in the ledger with a planned job per file, as `stomper fix` begins one.
     private func begun(_ root: String) async throws -> (PipelineHarness, FixPlan, RunRecorder) {
@@ -41,12 +43,17 @@ import Testing
                 (.started, .running(attempt: 1), []),
                 (.retried(attempt: 2), .running(attempt: 2), []),
                 (.verified, .verified, []),
-                (.landed(.init(commit: "c0ffee", key: "ik:a",
-                               outcome: FileOutcome(path: "a.py", status: .fixed, fixed: ["E1": 1]),
-                               receipt: ReceiptRecord(runID: plan.runID, path: "a.py", key: "ik:a", commit: "c0ffee",
-                                                      patchSHA256: "00", diagnosticsFixed: "{}", agentCalls: 1, agentSeconds: 0,
-                                                      totalSeconds: 0, cacheHit: false))),
-                 .landed(commit: "c0ffee"), ["land.finished"]),
+                (
+                    .landed(
+                        .init(
+                            commit: "c0ffee", key: "ik:a",
+                            outcome: FileOutcome(path: "a.py", status: .fixed, fixed: ["E1": 1]),
+                            receipt: ReceiptRecord(
+                                runID: plan.runID, path: "a.py", key: "ik:a", commit: "c0ffee",
+                                patchSHA256: "00", diagnosticsFixed: "{}", agentCalls: 1, agentSeconds: 0,
+                                totalSeconds: 0, cacheHit: false))),
+                    .landed(commit: "c0ffee"), ["land.finished"]
+                ),
                 // Its end once landed: the event only, the state stays.
                 (.finished(FileOutcome(path: "a.py", status: .fixed), interrupted: false), .landed(commit: "c0ffee"), ["job.finished"]),
             ]
@@ -66,7 +73,8 @@ import Testing
             try await recorder.event("agent.finished", step: "agent", job: "b.py", ["result": .string("completed")])
             #expect(try await events(harness, plan, "b.py").isEmpty, "an informational event waits for the job's next transaction")
             let failed = FileOutcome(path: "b.py", status: .failed, reason: "1 diagnostic remains (E1)")
-            #expect(try await recorder.transition("b.py", .finished(failed, interrupted: false), from: .running(attempt: 1))
+            #expect(
+                try await recorder.transition("b.py", .finished(failed, interrupted: false), from: .running(attempt: 1))
                     == .failed(reason: "1 diagnostic remains (E1)"))
             #expect(try await events(harness, plan, "b.py") == ["agent.finished", "job.finished"])
             #expect(try await harness.ledger.job(runID: plan.runID, path: "b.py")?.outcome?.contains("\"status\":\"failed\"") == true)
@@ -74,12 +82,14 @@ import Testing
             // Resume's steps: a running job queued again, then dropped; a planned job found landed.
             try await recorder.transition("c.py", .started, from: .planned)
             #expect(try await recorder.transition("c.py", .requeued, from: .running(attempt: 1)) == .planned)
-            #expect(try await recorder.transition("c.py", .dropped(reason: "uncommitted changes", outcome: nil), from: .planned)
+            #expect(
+                try await recorder.transition("c.py", .dropped(reason: "uncommitted changes", outcome: nil), from: .planned)
                     == .skipped(reason: "uncommitted changes"))
             #expect(try await events(harness, plan, "c.py") == ["job.requeued"])
             let requeued = try await harness.ledger.events(runID: plan.runID, type: "job.requeued")
             #expect(requeued.first?.data == #"{"was":"running"}"#)
-            #expect(try await recorder.transition("d.py", .reconciled(commit: "beef", key: "ik:d"), from: .planned)
+            #expect(
+                try await recorder.transition("d.py", .reconciled(commit: "beef", key: "ik:d"), from: .planned)
                     == .landed(commit: "beef"))
             #expect(try await events(harness, plan, "d.py") == ["job.reconciled"])
         }
@@ -90,8 +100,10 @@ import Testing
             let (harness, plan, recorder) = try await begun(root)
             try await recorder.event("agent.finished", step: "agent", job: "a.py", ["result": .string("completed")])
 
-            for (change, from) in [(JobTransition.verified, JobState.planned), (.retried(attempt: 3), .running(attempt: 1)),
-                                   (.started, .landed(commit: "c0ffee")), (.requeued, .failed(reason: "not fixed"))] {
+            for (change, from) in [
+                (JobTransition.verified, JobState.planned), (.retried(attempt: 3), .running(attempt: 1)),
+                (.started, .landed(commit: "c0ffee")), (.requeued, .failed(reason: "not fixed")),
+            ] {
                 let error = await #expect(throws: LedgerError.self) { try await recorder.transition("a.py", change, from: from) }
                 #expect(error?.code == .illegalTransition)
             }
@@ -111,8 +123,10 @@ import Testing
     }
 
     @Test func aJobsEndLeadsWhereItsOutcomeSays() {
-        func next(_ status: FileOutcome.Status, deferred: Bool = false, interrupted: Bool = false,
-                  from current: JobState = .running(attempt: 1)) -> JobState? {
+        func next(
+            _ status: FileOutcome.Status, deferred: Bool = false, interrupted: Bool = false,
+            from current: JobState = .running(attempt: 1)
+        ) -> JobState? {
             var outcome = FileOutcome(path: "a.py", status: status, reason: status == .wouldFix ? nil : "why")
             outcome.deferred = deferred
             return JobTransition.finished(outcome, interrupted: interrupted).next(from: current)
@@ -169,9 +183,10 @@ import Testing
     }
 
     private func context(_ harness: PipelineHarness, _ plan: FixPlan, _ recorder: RunRecorder?) -> RunContext {
-        RunContext(plan: plan, dryRun: false, pool: WorktreePool(repository: harness.repository, capacity: 1), recorder: recorder,
-                   useCache: false, writer: BranchWriter(repository: harness.repository, branch: plan.branch), gitDirectory: nil,
-                   scratch: harness.repository.commonDir + "/stomper/tmp/" + plan.runID, governor: AgentGovernor(),
-                   backoff: Backoff(base: .zero, cap: .zero), learning: nil)
+        RunContext(
+            plan: plan, dryRun: false, pool: WorktreePool(repository: harness.repository, capacity: 1), recorder: recorder,
+            useCache: false, writer: BranchWriter(repository: harness.repository, branch: plan.branch), gitDirectory: nil,
+            scratch: harness.repository.commonDir + "/stomper/tmp/" + plan.runID, governor: AgentGovernor(),
+            backoff: Backoff(base: .zero, cap: .zero), learning: nil)
     }
 }

@@ -7,9 +7,11 @@ import Testing
     /// The names match what `git format-patch` gives the same subjects.
     @Test func fileNamesAreTheOnesGitFormatPatchGives() async throws {
         try await withTemporaryDirectory { dir in
-            let subjects = ["fix(ruff): src/pkg/app.py: fix 3 diagnostics (E711, F401)", "docs: regenerate ... for   two files...",
-                            "  leading -- and trailing --. ", "a very long subject " + String(repeating: "word ", count: 20),
-                            "non-ASCII: café.py ünd mehr"]
+            let subjects = [
+                "fix(ruff): src/pkg/app.py: fix 3 diagnostics (E711, F401)", "docs: regenerate ... for   two files...",
+                "  leading -- and trailing --. ", "a very long subject " + String(repeating: "word ", count: 20),
+                "non-ASCII: café.py ünd mehr",
+            ]
             let repo = try await GitFixture.create(at: dir + "/repo", files: ["a.txt": "0\n"])
             for (index, subject) in subjects.enumerated() {
                 try repo.write(["a.txt": "\(index + 1)\n"])

@@ -16,8 +16,12 @@ import Testing
 
     @Test func agentFixingEverythingLandsOneCommitPerFile() async throws {
         try await withTemporaryDirectory { root in
-            let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.twoMarkers, "b.py": "c = 3  # FIX:F1\n",
-                                                                           "clean.py": "d = 4\n"])
+            let harness = try await PipelineHarness.make(
+                in: root,
+                files: [
+                    "a.py": Self.twoMarkers, "b.py": "c = 3  # FIX:F1\n",
+                    "clean.py": "d = 4\n",
+                ])
             let agent = FakeAgent { $0.removingMarkers(["E1", "E2", "F1"]) }
             let run = try await harness.run(harness.pipeline([agent]))
 

@@ -15,10 +15,12 @@ import Testing
         try await withTemporaryDirectory { root in
             let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file])
             let agent = FakeAgent { $0.removingMarkers(["E1"]) }
-            let run = try await harness.run(harness.pipeline([agent]), between: {
-                try harness.fixture.write(["a.py": Self.theirs])
-                try await harness.fixture.commitAll("their edit")
-            })
+            let run = try await harness.run(
+                harness.pipeline([agent]),
+                between: {
+                    try harness.fixture.write(["a.py": Self.theirs])
+                    try await harness.fixture.commitAll("their edit")
+                })
 
             let outcome = try #require(run.outcome("a.py"))
             #expect(outcome.status == .skipped)
@@ -34,10 +36,12 @@ import Testing
         try await withTemporaryDirectory { root in
             let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file, "notes.txt": "one\n"])
             let agent = FakeAgent { $0.removingMarkers(["E1"]) }
-            let run = try await harness.run(harness.pipeline([agent]), between: {
-                try harness.fixture.write(["notes.txt": "two\n"])
-                try await harness.fixture.commitAll("their edit")
-            })
+            let run = try await harness.run(
+                harness.pipeline([agent]),
+                between: {
+                    try harness.fixture.write(["notes.txt": "two\n"])
+                    try await harness.fixture.commitAll("their edit")
+                })
 
             #expect(run.outcome("a.py")?.status == .fixed)
             #expect(agent.calls.count == 1)

@@ -20,7 +20,9 @@ import Testing
             #expect(try await harness.subjects() == ["initial"])
 
             // The same work again (same agent identity, file, tools): the cached patch lands.
-            let second = FakeAgent { _ in Issue.record("the agent was asked despite a cached fix"); return AgentOutcome(status: .completed) }
+            let second = FakeAgent { _ in
+                Issue.record("the agent was asked despite a cached fix"); return AgentOutcome(status: .completed)
+            }
             let run = try await harness.run(harness.pipeline([second]))
             #expect(run.plan.jobs.map(\.key) == dry.plan.jobs.map(\.key))
             let outcome = try #require(run.outcome("a.py"))

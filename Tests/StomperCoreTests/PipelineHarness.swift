@@ -32,12 +32,15 @@ struct PipelineHarness {
         return configuration
     }
 
-    func pipeline(_ agents: [any Agent], linter: any Linter = FakeLinter(), gate: SuppressionGate? = SuppressionGate(),
-                  tests: TestCommand? = nil, configuration: StomperConfiguration = PipelineHarness.configuration()) -> Pipeline {
+    func pipeline(
+        _ agents: [any Agent], linter: any Linter = FakeLinter(), gate: SuppressionGate? = SuppressionGate(),
+        tests: TestCommand? = nil, configuration: StomperConfiguration = PipelineHarness.configuration()
+    ) -> Pipeline {
         var logger = Logger(label: "stomper-test")
         logger.logLevel = .critical
-        return Pipeline(repository: repository, configuration: configuration, linter: linter, agents: agents,
-                        resourceGuard: InProcessGuard(), gate: gate, tests: tests, logger: logger)
+        return Pipeline(
+            repository: repository, configuration: configuration, linter: linter, agents: agents,
+            resourceGuard: InProcessGuard(), gate: gate, tests: tests, logger: logger)
     }
 
     struct Run {
@@ -47,8 +50,10 @@ struct PipelineHarness {
     }
 
     /// Plans, records the run in the ledger and runs it, as `stomper fix` does.
-    func run(_ pipeline: Pipeline, dryRun: Bool = false, useCache: Bool = true,
-             between: () async throws -> Void = {}) async throws -> Run {
+    func run(
+        _ pipeline: Pipeline, dryRun: Bool = false, useCache: Bool = true,
+        between: () async throws -> Void = {}
+    ) async throws -> Run {
         let plan = try await pipeline.plan(paths: [])
         try await between()
         let recorder = try await pipeline.begin(plan, dryRun: dryRun, ledger: ledger)

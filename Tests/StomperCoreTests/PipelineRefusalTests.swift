@@ -99,8 +99,9 @@ import Testing
         try await withTemporaryDirectory { root in
             let harness = try await PipelineHarness.make(in: root, files: ["a.py": Self.file])
             // The "tests" fail when the file says `broken`; the first attempt writes that.
-            let tests = try TestCommand(argv: ["sh", "-c", "if grep -q broken {file}; then echo 'test_a failed'; exit 1; fi"],
-                                        timeout: .seconds(60))
+            let tests = try TestCommand(
+                argv: ["sh", "-c", "if grep -q broken {file}; then echo 'test_a failed'; exit 1; fi"],
+                timeout: .seconds(60))
             let agent = FakeAgent { request in
                 try FakeAgent.rewrite(request) { _ in request.attempt == 1 ? "a = broken\n" : "a = 1\n" }
                 return AgentOutcome(status: .completed)

@@ -5,8 +5,9 @@ import Testing
 
 @Suite(.tags(.unit)) struct RuleNarrowingTests {
     func d(_ code: String, _ line: Int, endLine: Int? = nil, endColumn: Int? = nil) -> Diagnostic {
-        Diagnostic(tool: "ruff", path: "a.py", line: line, column: 1, endLine: endLine, endColumn: endColumn, code: code,
-                   message: code, fixable: true)
+        Diagnostic(
+            tool: "ruff", path: "a.py", line: line, column: 1, endLine: endLine, endColumn: endColumn, code: code,
+            message: code, fixable: true)
     }
 
     func lines(_ text: String) -> [Substring] { RuleNarrowing.lines(Array(text.utf8)) }
@@ -18,8 +19,9 @@ import Testing
         let targets = [d("I001", 1, endLine: 3, endColumn: 1), d("F401", 1), d("W605", 3), d("RUF021", 7)]
         let before = lines("import os\nimport re\nP = re.compile(\"\\d\")\n\n\ndef f(a, b, c):\n    return a and b or c\n")
         let after = lines("import re\n\nP = re.compile(r\"\\d\")\n\n\ndef f(a, b, c):\n    return (a and b) or c\n")
-        let step = narrowing.next(targets: targets, fixedRules: Set(targets.map(RuleNarrowing.rule)), before: before, after: after,
-                                  introduced: [d("E501", 3)], reason: "introduced E501")
+        let step = narrowing.next(
+            targets: targets, fixedRules: Set(targets.map(RuleNarrowing.rule)), before: before, after: after,
+            introduced: [d("E501", 3)], reason: "introduced E501")
         #expect(step == .retry(without: ["ruff\u{1f}W605"]))
         #expect(narrowing.dropped == ["ruff\u{1f}W605": "its fix introduced E501"])
         #expect(narrowing.remainingTargets(targets).map(\.code) == ["I001", "F401", "RUF021"])
@@ -73,8 +75,9 @@ import Testing
     @Test func aSingleCandidateIsBlamedAtOnce() {
         var narrowing = RuleNarrowing()
         let targets = [d("F401", 1)]
-        let step = narrowing.next(targets: targets, fixedRules: ["ruff\u{1f}F401"], before: lines("a\n"), after: lines("b\n"),
-                                  introduced: [], reason: "broke the tests")
+        let step = narrowing.next(
+            targets: targets, fixedRules: ["ruff\u{1f}F401"], before: lines("a\n"), after: lines("b\n"),
+            introduced: [], reason: "broke the tests")
         // Its only rule left out, nothing is left to try.
         #expect(step == .exhausted)
         #expect(narrowing.dropped == ["ruff\u{1f}F401": "its fix broke the tests"])
@@ -112,8 +115,9 @@ import Testing
     /// One code, one fixable finding targeted and one unfixable not: when only the unfixable one
     /// is left, the target is fixed and the other is untargeted, not remaining.
     @Test func aCodeWithFixableAndUnfixableFindingsCountsTheFixableOneFixed() {
-        let delta = DiagnosticDelta(targets: [d("F401", 1)], baseline: [d("F401", 1), d("F401", 2, fixable: false)],
-                                    after: [d("F401", 1, fixable: false)])
+        let delta = DiagnosticDelta(
+            targets: [d("F401", 1)], baseline: [d("F401", 1), d("F401", 2, fixable: false)],
+            after: [d("F401", 1, fixable: false)])
         #expect(delta.fixed == ["F401": 1])
         #expect(delta.remaining.isEmpty)
         #expect(delta.untargeted == [d("F401", 1, fixable: false)])

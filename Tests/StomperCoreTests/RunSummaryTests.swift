@@ -7,17 +7,21 @@ import Testing
 
 @Suite(.tags(.unit)) struct RunSummaryTests {
     static let outcomes: [FileOutcome] = [
-        FileOutcome(path: "a.py", status: .fixed, commit: ObjectID(hex: String(repeating: "1", count: 40)), diagnosticsBefore: 3,
-                    fixed: ["F401": 2, "I001": 1], changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.1, totalSeconds: 0.3),
-        FileOutcome(path: "b.py", status: .failed, reason: "1 diagnostic remains (F821)", diagnosticsBefore: 1,
-                    remaining: [Diagnostic(tool: "ruff", path: "b.py", line: 1, column: 1, code: "F821", message: "x")],
-                    attempts: 2, agentCalls: 2, agentSeconds: 0.7, totalSeconds: 0.9),
+        FileOutcome(
+            path: "a.py", status: .fixed, commit: ObjectID(hex: String(repeating: "1", count: 40)), diagnosticsBefore: 3,
+            fixed: ["F401": 2, "I001": 1], changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.1, totalSeconds: 0.3),
+        FileOutcome(
+            path: "b.py", status: .failed, reason: "1 diagnostic remains (F821)", diagnosticsBefore: 1,
+            remaining: [Diagnostic(tool: "ruff", path: "b.py", line: 1, column: 1, code: "F821", message: "x")],
+            attempts: 2, agentCalls: 2, agentSeconds: 0.7, totalSeconds: 0.9),
         FileOutcome(path: "c.py", status: .skipped, reason: "uncommitted changes", diagnosticsBefore: 4),
-        FileOutcome(path: "d.py", status: .fixed, commit: ObjectID(hex: String(repeating: "2", count: 40)), diagnosticsBefore: 1,
-                    fixed: ["F401": 1], changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.2, totalSeconds: 0.35),
-        FileOutcome(path: "e.py", status: .partiallyFixed, reason: "1 diagnostic remains", diagnosticsBefore: 2, fixed: ["E711": 1],
-                    remaining: [Diagnostic(tool: "ruff", path: "e.py", line: 4, column: 1, code: "E741", message: "l")],
-                    changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.3, totalSeconds: 0.5),
+        FileOutcome(
+            path: "d.py", status: .fixed, commit: ObjectID(hex: String(repeating: "2", count: 40)), diagnosticsBefore: 1,
+            fixed: ["F401": 1], changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.2, totalSeconds: 0.35),
+        FileOutcome(
+            path: "e.py", status: .partiallyFixed, reason: "1 diagnostic remains", diagnosticsBefore: 2, fixed: ["E711": 1],
+            remaining: [Diagnostic(tool: "ruff", path: "e.py", line: 4, column: 1, code: "E741", message: "l")],
+            changed: true, attempts: 1, agentCalls: 1, agentSeconds: 0.3, totalSeconds: 0.5),
     ]
 
     static func permutations<T>(_ items: [T]) -> [[T]] {

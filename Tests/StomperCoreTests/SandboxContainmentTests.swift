@@ -66,7 +66,8 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: decoy) }
             try "root:x:0:0\n".write(toFile: decoy + "/etc/passwd", atomically: false, encoding: .utf8)
             let before = try setup.gitState()
-            let agent = try setup.agent("""
+            let agent = try setup.agent(
+                """
                 echo 'x = 2' > "$1"
                 echo pwned > \(decoy)/etc/passwd; echo pwned > \(decoy)/etc/shadow
                 echo pwned > \(setup.repo.root)/a.py; echo pwned > \(setup.repo.root)/new.py
@@ -94,7 +95,8 @@ import Testing
             let before = try setup.gitState()
             let head = try await setup.repo.head()
             let refs = try await setup.repo.git("for-each-ref")
-            let agent = try setup.agent("""
+            let agent = try setup.agent(
+                """
                 echo 'x = 2' > "$1"
                 failures=0
                 attempt() { if "$@" >/dev/null 2>&1; then echo "succeeded: $*"; else failures=$((failures + 1)); fi; }
@@ -223,9 +225,13 @@ import Testing
             }
             // Home folders of presets are expanded and created when missing.
             let home = dir + "/home"
-            let sandbox = try #require(try await RunSandbox.make(configuration: StomperConfiguration(), commonDir: dir,
-                                                                 environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
-                                                                               "HOME": home]))
+            let sandbox = try #require(
+                try await RunSandbox.make(
+                    configuration: StomperConfiguration(), commonDir: dir,
+                    environment: [
+                        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
+                        "HOME": home,
+                    ]))
             let agent = sandbox.agent(network: true, folders: ["~/.claude"], files: ["~/.claude.json"], environment: ["HOME": home])
             #expect(agent.writableIfPresent == [home + "/.claude", home + "/.claude.json"])
             #expect(agent.network && !sandbox.tools.network)
@@ -236,11 +242,16 @@ import Testing
             var extra = StomperConfiguration()
             extra.sandboxWritable = ["~/cache", "~/missing"]
             try FileManager.default.createDirectory(atPath: home + "/cache", withIntermediateDirectories: true)
-            let withExtra = try #require(try await RunSandbox.make(configuration: extra, commonDir: dir, environment: [
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "", "HOME": home]))
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: "/bin/sh", arguments: ["-c", "echo ok > \(home)/cache/x; echo no > \(outside)"],
-                timeout: .seconds(60), sandbox: withExtra.tools))
+            let withExtra = try #require(
+                try await RunSandbox.make(
+                    configuration: extra, commonDir: dir,
+                    environment: [
+                        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "", "HOME": home,
+                    ]))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "/bin/sh", arguments: ["-c", "echo ok > \(home)/cache/x; echo no > \(outside)"],
+                    timeout: .seconds(60), sandbox: withExtra.tools))
             #expect(result.stderrText.contains("Read-only file system"))
             #expect(try String(contentsOfFile: home + "/cache/x", encoding: .utf8) == "ok\n")
             #expect(!FileManager.default.fileExists(atPath: outside))
@@ -256,13 +267,16 @@ struct ScriptLinter: Linter {
     func version() async throws -> String { "1" }
 
     func lint(paths: [String], root: String) async throws -> [Diagnostic] {
-        _ = try await ProcessRunner.run(ProcessSpec(executable: script, arguments: paths, workingDirectory: root,
-                                                    timeout: .seconds(60)))
+        _ = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: script, arguments: paths, workingDirectory: root,
+                timeout: .seconds(60)))
         return []
     }
 
     func fixCommand(path: String, root: String) -> FixCommand? {
-        FixCommand(spec: ProcessSpec(executable: script, arguments: [path], workingDirectory: root, timeout: .seconds(60)),
-                   successExitCodes: [0])
+        FixCommand(
+            spec: ProcessSpec(executable: script, arguments: [path], workingDirectory: root, timeout: .seconds(60)),
+            successExitCodes: [0])
     }
 }

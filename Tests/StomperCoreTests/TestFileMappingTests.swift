@@ -7,7 +7,8 @@ import Testing
 @Suite(.tags(.unit)) struct TestFileMappingTests {
     @Test func rulesMapSourcesToTestFilesThatExist() throws {
         var command = try TestCommand(argv: ["pytest", "-q", "{test_file}"], timeout: .seconds(10))
-        command.testMap = try [#"src/(.*/)?([^/]+)\.py -> tests/$1test_$2.py"#].map(TestMapRule.init)
+        command.testMap =
+            try [#"src/(.*/)?([^/]+)\.py -> tests/$1test_$2.py"#].map(TestMapRule.init)
             + TestMapRule.defaults.map(TestMapRule.init)
         let existing: Set<String> = ["tests/pkg/test_x.py", "tests/test_y.py", "lib/test_z.py"]
         #expect(command.testFile(for: "src/pkg/x.py", exists: existing.contains) == "tests/pkg/test_x.py")

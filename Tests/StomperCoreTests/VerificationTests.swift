@@ -11,15 +11,17 @@ import Testing
     }
 
     @Test func allTargetsGoneIsComplete() {
-        let delta = DiagnosticDelta(targets: [d("F401", 1), d("F401", 2), d("E711", 5)],
-                                    baseline: [d("F401", 1), d("F401", 2), d("E711", 5)], after: [])
+        let delta = DiagnosticDelta(
+            targets: [d("F401", 1), d("F401", 2), d("E711", 5)],
+            baseline: [d("F401", 1), d("F401", 2), d("E711", 5)], after: [])
         #expect(delta.isComplete)
         #expect(delta.fixed == ["F401": 2, "E711": 1])
     }
 
     @Test func movedDiagnosticsStillCountAsRemaining() {
-        let delta = DiagnosticDelta(targets: [d("F401", 1), d("F821", 9)], baseline: [d("F401", 1), d("F821", 9)],
-                                    after: [d("F821", 7)])
+        let delta = DiagnosticDelta(
+            targets: [d("F401", 1), d("F821", 9)], baseline: [d("F401", 1), d("F821", 9)],
+            after: [d("F821", 7)])
         #expect(delta.fixed == ["F401": 1])
         #expect(delta.remaining == [d("F821", 7)])
         #expect(delta.introduced.isEmpty)
@@ -27,8 +29,9 @@ import Testing
     }
 
     @Test func newCodesAndExtraOccurrencesAreIntroduced() {
-        let delta = DiagnosticDelta(targets: [d("F401", 1)], baseline: [d("F401", 1)],
-                                    after: [d("E999", 1), d("F401", 3), d("F401", 4)])
+        let delta = DiagnosticDelta(
+            targets: [d("F401", 1)], baseline: [d("F401", 1)],
+            after: [d("E999", 1), d("F401", 3), d("F401", 4)])
         #expect(delta.remaining == [d("F401", 3)])
         #expect(delta.introduced == [d("E999", 1), d("F401", 4)])
         #expect(!delta.isImprovement)
@@ -51,8 +54,9 @@ import Testing
     @Test func onlyTheTargetFileIsAllowed() {
         let scope = PatchScope(target: "src/a.py")
         #expect(scope.violations(of: Patch(base: base, changes: [change("src/a.py")])).isEmpty)
-        #expect(scope.violations(of: Patch(base: base, changes: [change("src/a.py"), change("src/b.py")]))
-            == [.outsideScope(path: "src/b.py")])
+        #expect(
+            scope.violations(of: Patch(base: base, changes: [change("src/a.py"), change("src/b.py")]))
+                == [.outsideScope(path: "src/b.py")])
     }
 
     @Test func configuredExtraPathsAreAllowed() {
@@ -86,8 +90,9 @@ import Testing
 
 @Suite(.tags(.unit)) struct CommitMessageTests {
     @Test func subjectNamesToolPathCountAndCodesWithBothTrailers() {
-        let key = IdempotencyKey(path: "src/a.py", baseBlob: ObjectID(hex: String(repeating: "a", count: 40))!, diagnostics: [],
-                                 agent: .init(kind: "autofix", name: "autofix", settings: ""), toolVersions: [:], configurationHash: "")
+        let key = IdempotencyKey(
+            path: "src/a.py", baseBlob: ObjectID(hex: String(repeating: "a", count: 40))!, diagnostics: [],
+            agent: .init(kind: "autofix", name: "autofix", settings: ""), toolVersions: [:], configurationHash: "")
         let message = CommitMessage.make(tools: ["ruff"], path: "src/a.py", fixed: ["F401": 2, "E711": 1], runID: "run-1", key: key)
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0] == "fix(ruff): src/a.py: fix 3 diagnostics (E711, F401)")

@@ -18,7 +18,9 @@ import Testing
     @Test func aFixPreparedByTheWorkspaceLandsAndIsInItsHistory() async throws {
         try await withTemporaryDirectory { dir in
             // `file:line:col: code message` for every line with "bad"; no paths: every tracked .py file.
-            try Self.script(dir + "/words.sh", """
+            try Self.script(
+                dir + "/words.sh",
+                """
                 [ $# -eq 0 ] && set -- $(git ls-files '*.py')
                 for f in "$@"; do grep -n bad "$f" | while IFS=: read -r line rest; do echo "$f:$line:1: W1 a bad word"; done; done
                 exit 0

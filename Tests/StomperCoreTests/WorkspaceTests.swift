@@ -10,8 +10,10 @@ import Testing
 /// `Workspace`: the one place that builds what a command runs. These tests start no linter and
 /// no agent: tool versions are given, and the only processes are git's in the fixture.
 @Suite(.tags(.unit)) struct WorkspaceTests {
-    static func workspace(in root: String, files: [String: String] = ["a.py": "x = 1\n"],
-                          _ change: (inout StomperConfiguration) -> Void = { _ in }) async throws -> Workspace {
+    static func workspace(
+        in root: String, files: [String: String] = ["a.py": "x = 1\n"],
+        _ change: (inout StomperConfiguration) -> Void = { _ in }
+    ) async throws -> Workspace {
         let fixture = try await GitFixture.create(at: root + "/repo", files: files)
         var configuration = StomperConfiguration()
         configuration.sandbox = .none
@@ -80,9 +82,11 @@ import Testing
 
     @Test func openingMergesTheFileAndFlagsAndChecksThem() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "stomper.toml": "[fix]\nparallel = 3\nagent = \"command\"\n", "src/a.py": "x = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "stomper.toml": "[fix]\nparallel = 3\nagent = \"command\"\n", "src/a.py": "x = 1\n",
+                ])
             let workspace = try Workspace.open(at: fixture.root + "/src", environment: [:], flags: ["fix.max_attempts": .int(2)])
             #expect(workspace.configuration.maxParallelFiles == 3)
             #expect(workspace.configuration.agent == .command)

@@ -7,8 +7,9 @@ import Testing
 @Suite(.tags(.unit), .timeLimit(.minutes(2))) struct CommandGeneratorTests {
     private func request(in workdir: String, source: String = "def f():\n    return 1\n") -> DocRequest {
         let diagnostic = Diagnostic(tool: "ruff", path: "src/pkg/mod.py", line: 1, column: 1, code: "D103", message: "Missing docstring")
-        return DocRequest(path: "src/pkg/mod.py", source: Array(source.utf8),
-                          lintStatus: LintStatus(diagnostics: [diagnostic], linters: ["ruff"]), workdir: workdir)
+        return DocRequest(
+            path: "src/pkg/mod.py", source: Array(source.utf8),
+            lintStatus: LintStatus(diagnostics: [diagnostic], linters: ["ruff"]), workdir: workdir)
     }
 
     private func failure(_ generator: CommandGenerator, _ request: DocRequest) async -> DocsError? {

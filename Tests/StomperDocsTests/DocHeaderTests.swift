@@ -61,8 +61,9 @@ import Testing
         #expect(LintStatus(linters: ["ruff"]).summary == "clean (ruff)")
         #expect(LintStatus(linters: ["ruff", "mypy"]).summary == "clean (ruff, mypy)")
         #expect(LintStatus(diagnostics: [diagnostic("F401", line: 1)], linters: ["ruff"]).summary == "1 diagnostic: F401")
-        let status = LintStatus(diagnostics: [diagnostic("F401", line: 9), diagnostic("E501", line: 2), diagnostic("E501", line: 5)],
-                                linters: ["ruff"])
+        let status = LintStatus(
+            diagnostics: [diagnostic("F401", line: 9), diagnostic("E501", line: 2), diagnostic("E501", line: 5)],
+            linters: ["ruff"])
         #expect(status.summary == "3 diagnostics: E501 ×2, F401")
     }
 

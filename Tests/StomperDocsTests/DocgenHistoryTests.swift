@@ -5,8 +5,9 @@ import Testing
 
 @Suite(.tags(.unit)) struct DocgenHistoryTests {
     private func result(_ index: Int) -> DocgenResult {
-        DocgenResult(path: "f\(index).py", docPath: "docs/stomper/f\(index).py.md", status: .generated,
-                     durationSeconds: Double(index), generator: "outline")
+        DocgenResult(
+            path: "f\(index).py", docPath: "docs/stomper/f\(index).py.md", status: .generated,
+            durationSeconds: Double(index), generator: "outline")
     }
 
     @Test func startsEmptyWithTheDefaultCapacity() {
@@ -54,9 +55,10 @@ import Testing
     }
 
     @Test func resultsRoundTripThroughJSON() throws {
-        let original = DocgenResult(path: "a.py", docPath: "docs/stomper/a.py.md", status: .error, reason: "generator failed",
-                                    sourceHash: String(repeating: "a", count: 64), durationSeconds: 1.5, runID: "r1", job: "j1",
-                                    generator: "command")
+        let original = DocgenResult(
+            path: "a.py", docPath: "docs/stomper/a.py.md", status: .error, reason: "generator failed",
+            sourceHash: String(repeating: "a", count: 64), durationSeconds: 1.5, runID: "r1", job: "j1",
+            generator: "command")
         let decoded = try JSONDecoder().decode(DocgenResult.self, from: JSONEncoder().encode(original))
         #expect(decoded == original)
         let json = String(decoding: try JSONEncoder().encode(original), as: UTF8.self)

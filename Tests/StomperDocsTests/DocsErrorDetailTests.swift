@@ -9,9 +9,10 @@ import Testing
         try await withTemporaryDirectory { dir in
             // A file where the doc's folder should be: the folder cannot be created.
             try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/docs"))
-            let error = try #require(#expect(throws: DocsError.self) {
-                try AtomicFile.write(Array("doc".utf8), to: dir + "/docs/a.md")
-            })
+            let error = try #require(
+                #expect(throws: DocsError.self) {
+                    try AtomicFile.write(Array("doc".utf8), to: dir + "/docs/a.md")
+                })
             #expect(error.code == .io)
             let detail = error.detailedDescription
             #expect(detail.contains("  at StomperDocs/AtomicFile.swift:"))

@@ -43,10 +43,12 @@ import Testing
             Diagnostic(tool: "ruff", path: "shapes.py", line: 7, column: 1, code: "F401", message: "`os` imported but unused"),
             Diagnostic(tool: "ruff", path: "shapes.py", line: 3, column: 89, code: "E501", message: "Line too long"),
         ]
-        let request = DocRequest(path: "shapes.py", source: Array(PythonOutlineTests.module.utf8),
-                                 lintStatus: LintStatus(diagnostics: diagnostics, linters: ["ruff"]), workdir: "/repo")
-        let reordered = DocRequest(path: "shapes.py", source: Array(PythonOutlineTests.module.utf8),
-                                   lintStatus: LintStatus(diagnostics: diagnostics.reversed(), linters: ["ruff"]), workdir: "/repo")
+        let request = DocRequest(
+            path: "shapes.py", source: Array(PythonOutlineTests.module.utf8),
+            lintStatus: LintStatus(diagnostics: diagnostics, linters: ["ruff"]), workdir: "/repo")
+        let reordered = DocRequest(
+            path: "shapes.py", source: Array(PythonOutlineTests.module.utf8),
+            lintStatus: LintStatus(diagnostics: diagnostics.reversed(), linters: ["ruff"]), workdir: "/repo")
         let first = try await OutlineGenerator().generate(request)
         #expect(try await OutlineGenerator().generate(request) == first)
         #expect(try await OutlineGenerator().generate(reordered) == first)
@@ -58,8 +60,9 @@ import Testing
         let diagnostics = (1...5).map {
             Diagnostic(tool: "ruff", path: "a.py", line: $0, column: 1, code: "E501", message: "Line too long")
         }
-        let request = DocRequest(path: "a.py", source: Array("x = 1\n".utf8),
-                                 lintStatus: LintStatus(diagnostics: diagnostics, linters: ["ruff"]), workdir: "/repo")
+        let request = DocRequest(
+            path: "a.py", source: Array("x = 1\n".utf8),
+            lintStatus: LintStatus(diagnostics: diagnostics, linters: ["ruff"]), workdir: "/repo")
         let body = try OutlineGenerator(diagnosticLimit: 2).body(for: request)
         #expect(body.contains("- line 2, column 1"))
         #expect(!body.contains("- line 3, column 1"))
@@ -78,26 +81,28 @@ import Testing
     /// The whole body, so a change of format is a deliberate one.
     @Test func theBodyHasTitleFactsDiagnosticsAndOutline() throws {
         let source = "\"\"\"Say hello.\"\"\"\n\n\ndef greet(name):\n    return f\"hi {name}\"\n"
-        let diagnostic = Diagnostic(tool: "ruff", path: "hello.py", line: 4, column: 5, code: "ANN001",
-                                    message: "Missing type annotation for `name`")
+        let diagnostic = Diagnostic(
+            tool: "ruff", path: "hello.py", line: 4, column: 5, code: "ANN001",
+            message: "Missing type annotation for `name`")
         let body = try outline(source, path: "pkg/hello.py", lint: LintStatus(diagnostics: [diagnostic], linters: ["ruff"])).body
-        #expect(body == """
-            # pkg/hello.py
+        #expect(
+            body == """
+                # pkg/hello.py
 
-            > Say hello.
+                > Say hello.
 
-            - Language: Python
-            - Lines: 5
-            - Lint: 1 diagnostic: ANN001
+                - Language: Python
+                - Lines: 5
+                - Lint: 1 diagnostic: ANN001
 
-            ## Diagnostics
+                ## Diagnostics
 
-            - line 4, column 5: `ANN001` Missing type annotation for `name` (ruff)
+                - line 4, column 5: `ANN001` Missing type annotation for `name` (ruff)
 
-            ## Outline
+                ## Outline
 
-            - `def greet(name)` — line 4
+                - `def greet(name)` — line 4
 
-            """)
+                """)
     }
 }

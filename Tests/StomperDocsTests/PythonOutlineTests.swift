@@ -64,15 +64,16 @@ import Testing
 
     @Test func listsTopLevelDeclarationsWithLineNumbers() throws {
         let (body, entries) = try outline(Self.module, path: "src/geometry/shapes.py")
-        #expect(entries == [
-            "`MAX_SIDES = 12` — line 10",
-            "`_DEFAULT_SCALE: float = 1.0` — line 11",
-            "`@dataclass(frozen=True)` `class Point(Base, metaclass=Meta)` — line 17",
-            "`def area(radius: float, scale: float = _DEFAULT_SCALE) -> float` — line 30",
-            "`async def fetch(url: str, *, timeout: float = 1.0) -> bytes` — line 43",
-            "`@register` `@cache(size=3)` `def cached(key: str = \"a:b\") -> str` — line 48",
-            "`class Empty` — line 52",
-        ])
+        #expect(
+            entries == [
+                "`MAX_SIDES = 12` — line 10",
+                "`_DEFAULT_SCALE: float = 1.0` — line 11",
+                "`@dataclass(frozen=True)` `class Point(Base, metaclass=Meta)` — line 17",
+                "`def area(radius: float, scale: float = _DEFAULT_SCALE) -> float` — line 30",
+                "`async def fetch(url: str, *, timeout: float = 1.0) -> bytes` — line 43",
+                "`@register` `@cache(size=3)` `def cached(key: str = \"a:b\") -> str` — line 48",
+                "`class Empty` — line 52",
+            ])
         #expect(body.hasPrefix("# src/geometry/shapes.py\n\n> Geometry helpers for the renderer.\n\n"))
         #expect(body.contains("- Language: Python\n"))
         #expect(body.contains("- Lines: 56\n"))

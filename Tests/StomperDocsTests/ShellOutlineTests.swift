@@ -44,15 +44,16 @@ import Testing
 
     @Test func listsFunctionsAndExportedConstants() throws {
         let (body, entries) = try outline(Self.script, path: "scripts/deploy.sh")
-        #expect(entries == [
-            "`readonly VERSION=\"1.2.3\"` — line 5",
-            "`export DEPLOY_TARGET=${DEPLOY_TARGET:-prod}` — line 6",
-            "`usage()` — line 10",
-            "`function build` — line 18",
-            "`function publish()` — line 26",
-            "`cleanup()` — line 30",
-            "`main()` — line 35",
-        ])
+        #expect(
+            entries == [
+                "`readonly VERSION=\"1.2.3\"` — line 5",
+                "`export DEPLOY_TARGET=${DEPLOY_TARGET:-prod}` — line 6",
+                "`usage()` — line 10",
+                "`function build` — line 18",
+                "`function publish()` — line 26",
+                "`cleanup()` — line 30",
+                "`main()` — line 35",
+            ])
         #expect(body.contains("- Language: Shell\n"))
         let joined = entries.joined(separator: "\n")
         for hidden in ["fake_in_heredoc", "inner", "quoted", "single", "sub", "lower_case", "local_var"] {

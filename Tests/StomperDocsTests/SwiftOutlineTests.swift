@@ -60,23 +60,24 @@ import Testing
 
     @Test func listsTopLevelDeclarationsWithAttributesAndModifiers() throws {
         let (body, entries) = try outline(Self.file, path: "Sources/App/Canvas.swift")
-        #expect(entries == [
-            "`@MainActor public final class Canvas: NSObject` — line 9",
-            "`public struct Point<T: Numeric>: Hashable where T: Sendable` — line 14",
-            "`let banner = \"\"\" func fakeInMultiline() { } \"\"\"` — line 20",
-            "`let raw = #\"a \"quoted\" func fake() \\(x)\"#` — line 24",
-            "`let interpolated = \"value \\(compute(\"func nope() {\")) done\"` — line 25",
-            "`@available(macOS 15, *) @discardableResult func render(_ shapes: [Shape], into canvas: Canvas = Canvas()) async throws -> Int` — line 29",
-            "`enum Mode: String` — line 37",
-            "`protocol Drawable: AnyObject` — line 38",
-            "`extension Point: CustomStringConvertible where T == Int` — line 41",
-            "`actor Cache` — line 44",
-            "`public typealias Handler = @Sendable (Int) -> Void` — line 45",
-            "`private(set) var counter = 0` — line 46",
-            "`nonisolated(unsafe) var shared: [String: Int] = [:]` — line 47",
-            "`let closure` — line 48",
-            "`@freestanding(expression) public macro stringify<T>(_ value: T) -> (T, String) = #externalMacro(module: \"M\", type: \"S\")` — line 51",
-        ])
+        #expect(
+            entries == [
+                "`@MainActor public final class Canvas: NSObject` — line 9",
+                "`public struct Point<T: Numeric>: Hashable where T: Sendable` — line 14",
+                "`let banner = \"\"\" func fakeInMultiline() { } \"\"\"` — line 20",
+                "`let raw = #\"a \"quoted\" func fake() \\(x)\"#` — line 24",
+                "`let interpolated = \"value \\(compute(\"func nope() {\")) done\"` — line 25",
+                "`@available(macOS 15, *) @discardableResult func render(_ shapes: [Shape], into canvas: Canvas = Canvas()) async throws -> Int` — line 29",
+                "`enum Mode: String` — line 37",
+                "`protocol Drawable: AnyObject` — line 38",
+                "`extension Point: CustomStringConvertible where T == Int` — line 41",
+                "`actor Cache` — line 44",
+                "`public typealias Handler = @Sendable (Int) -> Void` — line 45",
+                "`private(set) var counter = 0` — line 46",
+                "`nonisolated(unsafe) var shared: [String: Int] = [:]` — line 47",
+                "`let closure` — line 48",
+                "`@freestanding(expression) public macro stringify<T>(_ value: T) -> (T, String) = #externalMacro(module: \"M\", type: \"S\")` — line 51",
+            ])
         #expect(body.contains("- Language: Swift\n"))
         #expect(body.contains("- Lines: 52\n"))
     }

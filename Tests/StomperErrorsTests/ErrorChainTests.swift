@@ -17,8 +17,10 @@ struct SampleError: StomperError {
     var line: UInt
     var details: [ErrorDetail] = []
 
-    init(_ message: String, underlying: (any Error)? = nil, details: [ErrorDetail] = [],
-         file: String = #fileID, line: UInt = #line) {
+    init(
+        _ message: String, underlying: (any Error)? = nil, details: [ErrorDetail] = [],
+        file: String = #fileID, line: UInt = #line
+    ) {
         self.message = message
         self.underlying = underlying
         self.details = details

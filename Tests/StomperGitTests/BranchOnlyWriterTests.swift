@@ -53,8 +53,9 @@ import Testing
             let status = try await fixture.git("status", "--porcelain=v1")
             let writer = BranchWriter(repository: repository, target: .branchOnly(branch: "stomper/fixes", startPoint: base))
             #expect(try repository.branchTip("stomper/fixes") == nil)
-            let commit = try await writer.land(try patch(repository, base: base, edits: ["a.py": "a = 2\n"]),
-                                               message: "fix a\n\nStomper-Run: r\n", author: nil)
+            let commit = try await writer.land(
+                try patch(repository, base: base, edits: ["a.py": "a = 2\n"]),
+                message: "fix a\n\nStomper-Run: r\n", author: nil)
             #expect(try repository.branchTip("stomper/fixes") == commit)
             #expect(try await fixture.git("rev-parse", "stomper/fixes~1").trimmingCharacters(in: .whitespacesAndNewlines) == base.hex)
             #expect(try await fixture.git("show", "stomper/fixes:a.py") == "a = 2\n")
@@ -83,16 +84,18 @@ import Testing
             let before = try snapshot(fixture.root)
             let moves = Mutex(0)
             let root = fixture.root
-            let writer = BranchWriter(repository: repository, target: .branchOnly(branch: "fixes", startPoint: base),
-                                      beforeBranchMove: {
-                                          let first = moves.withLock { count -> Bool in
-                                              count += 1
-                                              return count == 1
-                                          }
-                                          if first { self.git(root, "update-ref", "refs/heads/fixes", other) }
-                                      })
-            let commit = try await writer.land(try patch(repository, base: base, edits: ["a.py": "a = 2\n"]), message: "fix a",
-                                               author: nil)
+            let writer = BranchWriter(
+                repository: repository, target: .branchOnly(branch: "fixes", startPoint: base),
+                beforeBranchMove: {
+                    let first = moves.withLock { count -> Bool in
+                        count += 1
+                        return count == 1
+                    }
+                    if first { self.git(root, "update-ref", "refs/heads/fixes", other) }
+                })
+            let commit = try await writer.land(
+                try patch(repository, base: base, edits: ["a.py": "a = 2\n"]), message: "fix a",
+                author: nil)
             #expect(moves.withLock { $0 } == 2)
             #expect(try repository.branchTip("fixes") == commit)
             #expect(try await fixture.git("rev-parse", "fixes~1").trimmingCharacters(in: .whitespacesAndNewlines) == other)
@@ -133,10 +136,12 @@ import Testing
             let entered = Mutex(false)
             let firstPatch = try patch(repository, base: base, edits: ["f0.py": "v = 'first'\n"])
             let first = Task {
-                try await writer.land(firstPatch, message: "fix f0", author: nil, fence: {
-                    entered.withLock { $0 = true }
-                    release.wait()
-                })
+                try await writer.land(
+                    firstPatch, message: "fix f0", author: nil,
+                    fence: {
+                        entered.withLock { $0 = true }
+                        release.wait()
+                    })
             }
             try await waitUntil("the first landing to enter its fence") { entered.withLock { $0 } }
             var tasks: [Task<ObjectID, any Error>] = []
@@ -177,10 +182,12 @@ import Testing
             let repository = try GitRepository.discover(from: clone.root)
             let head = ObjectID(hex: try await clone.head())!
             let writer = BranchWriter(repository: repository, target: .branchOnly(branch: "fixes", startPoint: head))
-            let first = try await writer.land(try patch(repository, base: head, edits: ["a.py": "a = 3\n"]),
-                                              message: "one\n\nStomper-Key: k1\n", author: nil)
-            let second = try await writer.land(try patch(repository, base: first, edits: ["a.py": "a = 4\n"]),
-                                               message: "two\n\nStomper-Key: k2\n", author: nil)
+            let first = try await writer.land(
+                try patch(repository, base: head, edits: ["a.py": "a = 3\n"]),
+                message: "one\n\nStomper-Key: k1\n", author: nil)
+            let second = try await writer.land(
+                try patch(repository, base: first, edits: ["a.py": "a = 4\n"]),
+                message: "two\n\nStomper-Key: k2\n", author: nil)
             #expect(try repository.contains(head, from: second))
             #expect(try repository.contains(first, from: second))
             #expect(try !repository.contains(second, from: head))

@@ -42,8 +42,9 @@ import Testing
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             let writer = BranchWriter(repository: repository, branch: "main")
-            let commit = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "a = 2\n", "run.sh": "echo hi\n"]),
-                                               message: "fix a\n\nStomper-Run: r\n", author: nil)
+            let commit = try await writer.land(
+                try patch(fixture, repository, base: base, edits: ["a.py": "a = 2\n", "run.sh": "echo hi\n"]),
+                message: "fix a\n\nStomper-Run: r\n", author: nil)
             #expect(try await fixture.head() == commit.hex)
             #expect(try await fixture.git("rev-parse", "HEAD~1").trimmingCharacters(in: .whitespacesAndNewlines) == base.hex)
             let touched = try await fixture.git("show", "--name-only", "--format=", "HEAD")
@@ -66,8 +67,9 @@ import Testing
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             let writer = BranchWriter(repository: repository, branch: "main")
-            _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["old.py": nil, "pkg/new.py": "y\n"]),
-                                      message: "move", author: Signature(name: "Bot", email: "bot@example.com"))
+            _ = try await writer.land(
+                try patch(fixture, repository, base: base, edits: ["old.py": nil, "pkg/new.py": "y\n"]),
+                message: "move", author: Signature(name: "Bot", email: "bot@example.com"))
             #expect(!FileManager.default.fileExists(atPath: fixture.root + "/old.py"))
             #expect(try fixture.read("pkg/new.py") == "y\n")
             #expect(try await fixture.git("status", "--porcelain").isEmpty)
@@ -83,8 +85,9 @@ import Testing
             try fixture.write(["a.py": "my work in progress\n"])
             let writer = BranchWriter(repository: repository, branch: "main")
             await #expect {
-                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "a = 2\n"]),
-                                          message: "fix", author: nil)
+                _ = try await writer.land(
+                    try patch(fixture, repository, base: base, edits: ["a.py": "a = 2\n"]),
+                    message: "fix", author: nil)
             } throws: { ($0 as? GitError)?.code == .uncommittedChanges }
             #expect(try fixture.read("a.py") == "my work in progress\n")
             #expect(try await fixture.head() == base.hex)
@@ -99,8 +102,9 @@ import Testing
             try fixture.write(["new.py": "mine\n"])
             let writer = BranchWriter(repository: repository, branch: "main")
             await #expect(throws: GitError.self) {
-                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["new.py": "theirs\n"]),
-                                          message: "add", author: nil)
+                _ = try await writer.land(
+                    try patch(fixture, repository, base: base, edits: ["new.py": "theirs\n"]),
+                    message: "add", author: nil)
             }
             #expect(try fixture.read("new.py") == "mine\n")
         }
@@ -168,10 +172,11 @@ import Testing
             close(descriptor)
 
             let (waiting, waiter) = AsyncStream.makeStream(of: String.self)
-            let writer = BranchWriter(repository: repository, branch: "main", beforeBranchMove: nil,
-                                      // Generous: on a loaded machine (the whole suite on 2 cores) the test's
-                                      // own task may be scheduled late; the writer must still be waiting.
-                                      onLockWait: { waiter.yield($0) }, lockWait: .seconds(180))
+            let writer = BranchWriter(
+                repository: repository, branch: "main", beforeBranchMove: nil,
+                // Generous: on a loaded machine (the whole suite on 2 cores) the test's
+                // own task may be scheduled late; the writer must still be waiting.
+                onLockWait: { waiter.yield($0) }, lockWait: .seconds(180))
             let edits = try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"])
             async let landed = writer.land(edits, message: "fix", author: nil)
             var iterator = waiting.makeAsyncIterator()
@@ -214,12 +219,14 @@ import Testing
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             let lock = fixture.root + "/.git/refs/heads/main.lock"
-            let writer = BranchWriter(repository: repository, branch: "main",
-                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
-                                      lockWait: .milliseconds(300))
+            let writer = BranchWriter(
+                repository: repository, branch: "main",
+                beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
+                lockWait: .milliseconds(300))
             await #expect(throws: GitError.self) {
-                _ = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n", "new.py": "n\n"]),
-                                          message: "fix", author: nil)
+                _ = try await writer.land(
+                    try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n", "new.py": "n\n"]),
+                    message: "fix", author: nil)
             }
             #expect(try fixture.read("a.py") == "a\n")
             #expect(!FileManager.default.fileExists(atPath: fixture.root + "/new.py"))
@@ -238,15 +245,17 @@ import Testing
             let base = ObjectID(hex: try await fixture.head())!
             let lock = fixture.root + "/.git/refs/heads/main.lock"
             let waits = Mutex<[String]>([])
-            let writer = BranchWriter(repository: repository, branch: "main",
-                                      beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
-                                      onLockWait: { path in
-                                          waits.withLock { $0.append(path) }
-                                          // The other process is done with the ref once the landing waits.
-                                          unlink(path)
-                                      }, lockWait: .seconds(30))
-            let commit = try await writer.land(try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]),
-                                               message: "fix", author: nil)
+            let writer = BranchWriter(
+                repository: repository, branch: "main",
+                beforeBranchMove: { _ = FileManager.default.createFile(atPath: lock, contents: Data()) },
+                onLockWait: { path in
+                    waits.withLock { $0.append(path) }
+                    // The other process is done with the ref once the landing waits.
+                    unlink(path)
+                }, lockWait: .seconds(30))
+            let commit = try await writer.land(
+                try patch(fixture, repository, base: base, edits: ["a.py": "fixed\n"]),
+                message: "fix", author: nil)
             #expect(waits.withLock { $0 } == [lock])
             #expect(try await fixture.head() == commit.hex)
             #expect(try fixture.read("a.py") == "fixed\n")
@@ -282,8 +291,9 @@ import Testing
             // Now the ref lock is the dead landing's own.
             _ = FileManager.default.createFile(atPath: git + "/stomper/landing.lock", contents: Data("999999\n".utf8))
             _ = FileManager.default.createFile(atPath: git + "/refs/heads/main.lock", contents: Data())
-            let commit = try await writer.land(try patch(fixture, repository, base: base, edits: ["b.py": "fixed\n"]),
-                                               message: "fix b", author: nil)
+            let commit = try await writer.land(
+                try patch(fixture, repository, base: base, edits: ["b.py": "fixed\n"]),
+                message: "fix b", author: nil)
             #expect(try await fixture.head() == commit.hex)
             #expect(!FileManager.default.fileExists(atPath: git + "/refs/heads/main.lock"))
             #expect(try await fixture.git("status", "--porcelain").isEmpty)
@@ -331,10 +341,12 @@ import Testing
             let entered = Flag()
             let firstPatch = try patch(fixture, repository, base: base, edits: ["f0.py": "v = 'first'\n"])
             let first = Task {
-                try await writer.land(firstPatch, message: "fix f0", author: nil, fence: {
-                    entered.set()
-                    release.wait()
-                })
+                try await writer.land(
+                    firstPatch, message: "fix f0", author: nil,
+                    fence: {
+                        entered.set()
+                        release.wait()
+                    })
             }
             try await waitUntil("the first landing to enter its fence") { entered.isSet }
             let cases: [(path: String, text: String, fence: (@Sendable () throws -> Void)?)] = [
@@ -365,7 +377,10 @@ import Testing
             }
             // f1, f3, f5 in that order, each the parent of the next, each touching only its file.
             let log = try await fixture.git("log", "--format=%H %s", "-4").split(separator: "\n").map(String.init)
-            #expect(log.map { String($0.prefix(40)) } == landed.reversed().map(\.hex) + [try await fixture.git("rev-parse", "HEAD~3").trimmingCharacters(in: .whitespacesAndNewlines)])
+            #expect(
+                log.map { String($0.prefix(40)) } == landed.reversed().map(\.hex) + [
+                    try await fixture.git("rev-parse", "HEAD~3").trimmingCharacters(in: .whitespacesAndNewlines)
+                ])
             #expect(log.last?.hasSuffix("fix f0") == true)
             for (offset, path) in ["f5.py", "f3.py", "f1.py"].enumerated() {
                 let touched = try await fixture.git("show", "--name-only", "--format=", "HEAD~\(offset)")

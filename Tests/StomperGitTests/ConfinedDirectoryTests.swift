@@ -40,7 +40,9 @@ import Testing
             try directory.remove("up/x")
             try directory.rewrite("up", with: Array("u\n".utf8), executable: false)
             #expect(try decoy.fingerprint() == before)
-            let umask = { let old = Foundation.umask(0); Foundation.umask(old); return old }()
+            let umask = {
+                let old = Foundation.umask(0); Foundation.umask(old); return old
+            }()
             #expect(isRegular(root + "/file", mode: 0o644 & ~umask))
             #expect(isRegular(root + "/pkg/sub/a.py", mode: 0o755 & ~umask))
             #expect(isRegular(root + "/up"))

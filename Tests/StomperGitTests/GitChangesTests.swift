@@ -10,9 +10,11 @@ import Testing
 
     /// Staged: a modified, b deleted, c renamed to c2, n added. Unstaged: d modified, untracked u and new/x.py, ignored z.log.
     static func changedRepository(in dir: String) async throws -> GitFixture {
-        let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-            "a.py": "a\n", "b.py": "b\n", "c.py": "c\nc\nc\nc\n", "d.py": "d\n", ".gitignore": "*.log\n",
-        ])
+        let fixture = try await GitFixture.create(
+            at: dir + "/repo",
+            files: [
+                "a.py": "a\n", "b.py": "b\n", "c.py": "c\nc\nc\nc\n", "d.py": "d\n", ".gitignore": "*.log\n",
+            ])
         try fixture.write(["a.py": "a2\n", "n.py": "n\n"])
         try await fixture.git("add", "a.py", "n.py")
         try await fixture.git("rm", "-q", "b.py")

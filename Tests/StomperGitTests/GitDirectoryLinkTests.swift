@@ -71,8 +71,9 @@ import Testing
             try Data("decoy\n".utf8).write(to: URL(fileURLWithPath: outside + "/" + name + "/decoy.txt"))
             try Data("decoy\n".utf8).write(to: URL(fileURLWithPath: outside + "/" + name + ".lock"))
             let linked = fixture.root + "/.git/" + folder
-            try FileManager.default.createDirectory(atPath: (linked as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (linked as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: linked)
             try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: outside)
             WorktreeSlots.removeLeftovers(repository: repository, name: name)

@@ -23,7 +23,9 @@ import Testing
 
     /// A repository holding `files` (LF in the commit), checked out again so the working tree
     /// holds what a checkout with `setup` writes.
-    func repository(_ setup: Setup, at root: String, files: [String: [UInt8]], extraAttributes: String = "") async throws
+    func repository(
+        _ setup: Setup, at root: String, files: [String: [UInt8]], extraAttributes: String = ""
+    ) async throws
         -> GitFixture
     {
         let fixture = try await GitFixture.create(at: root)
@@ -59,8 +61,9 @@ import Testing
     @Test(arguments: Setup.allCases, [false, true])
     func aLandedTextFileIsStoredAsGitAddWouldAndCheckedOutAsACheckoutWould(setup: Setup, agentWritesLF: Bool) async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await repository(setup, at: dir + "/repo",
-                                               files: ["a.py": Array("a = 1\nb = 2\n".utf8), "other.py": Array("o = 1\n".utf8)])
+            let fixture = try await repository(
+                setup, at: dir + "/repo",
+                files: ["a.py": Array("a = 1\nb = 2\n".utf8), "other.py": Array("o = 1\n".utf8)])
             #expect(try bytes(fixture.root + "/a.py") == (setup.converts ? crlf("a = 1\nb = 2\n") : Array("a = 1\nb = 2\n".utf8)))
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
@@ -113,8 +116,9 @@ import Testing
             let binary: [UInt8] = [0x41, 0x0D, 0x0A, 0x00, 0x42, 0x0A]
             let raw = crlf("raw = 1\n")
             // `text` set outright converts even binary content (as git does): binary detection is `text=auto`'s.
-            let fixture = try await repository(setup, at: dir + "/repo", files: ["data.bin": binary, "raw.txt": raw],
-                                               extraAttributes: "*.bin text=auto eol=crlf\n*.txt -text\n")
+            let fixture = try await repository(
+                setup, at: dir + "/repo", files: ["data.bin": binary, "raw.txt": raw],
+                extraAttributes: "*.bin text=auto eol=crlf\n*.txt -text\n")
             let repository = try GitRepository.discover(from: fixture.root)
             let base = ObjectID(hex: try await fixture.head())!
             let newBinary: [UInt8] = [0x41, 0x0D, 0x0A, 0x00, 0x43, 0x0A, 0x44, 0x0A]
@@ -128,8 +132,9 @@ import Testing
             await pool.close()
             #expect(patch.paths == ["data.bin", "raw.txt"])
             _ = try await BranchWriter(repository: repository, branch: "main").land(patch, message: "fix\n", author: nil)
-            #expect(try await fixture.git("cat-file", "-s", "HEAD:data.bin").trimmingCharacters(in: .whitespacesAndNewlines)
-                == String(newBinary.count))
+            #expect(
+                try await fixture.git("cat-file", "-s", "HEAD:data.bin").trimmingCharacters(in: .whitespacesAndNewlines)
+                    == String(newBinary.count))
             #expect(try await committed(fixture, "raw.txt") == newRaw)
             #expect(try bytes(fixture.root + "/data.bin") == newBinary)
             #expect(try bytes(fixture.root + "/raw.txt") == newRaw)

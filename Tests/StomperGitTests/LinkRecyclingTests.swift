@@ -43,10 +43,12 @@ struct DecoyTree {
     func recyclingRemovesLinksAndNeverWritesThroughThem(watchChanges: Bool, newBase: Bool) async throws {
         try await withTemporaryDirectory { dir in
             let decoy = try DecoyTree.create(at: dir + "/outside")
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "edit.txt": "original\n", "pkg/a.py": "a = 1\n", "pkg/sub/b.txt": "b\n", "up.txt": "up\n",
-                "config.txt": "cfg\n", "hard.txt": "hard\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "edit.txt": "original\n", "pkg/a.py": "a = 1\n", "pkg/sub/b.txt": "b\n", "up.txt": "up\n",
+                    "config.txt": "cfg\n", "hard.txt": "hard\n",
+                ])
             let configBefore = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/.git/config"))
             let before = try decoy.fingerprint()
             let repository = try GitRepository.discover(from: fixture.root)
@@ -72,20 +74,24 @@ struct DecoyTree {
             // holds modes and bytes, which must not change.
             var base = first
             if newBase {
-                try fixture.write(["edit.txt": "second\n", "pkg/a.py": "a = 2\n", "up.txt": "up 2\n", "config.txt": "cfg 2\n",
-                                   "hard.txt": "hard 2\n"])
+                try fixture.write([
+                    "edit.txt": "second\n", "pkg/a.py": "a = 2\n", "up.txt": "up 2\n", "config.txt": "cfg 2\n",
+                    "hard.txt": "hard 2\n",
+                ])
                 try await fixture.commitAll("second")
                 base = ObjectID(hex: try await fixture.head())!
             }
             try await pool.withWorktree(at: base) { worktree in
                 let root = worktree.path
-                let expected = newBase
+                let expected =
+                    newBase
                     ? ["edit.txt": "second\n", "pkg/a.py": "a = 2\n", "up.txt": "up 2\n", "config.txt": "cfg 2\n", "hard.txt": "hard 2\n"]
                     : ["edit.txt": "original\n", "pkg/a.py": "a = 1\n", "up.txt": "up\n", "config.txt": "cfg\n", "hard.txt": "hard\n"]
                 for (path, content) in expected {
                     var info = stat()
-                    #expect(lstat(root + "/" + path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_nlink == 1,
-                            "\(path) is not a regular file of its own")
+                    #expect(
+                        lstat(root + "/" + path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_nlink == 1,
+                        "\(path) is not a regular file of its own")
                     #expect(try String(contentsOfFile: root + "/" + path, encoding: .utf8) == content)
                 }
                 #expect(try String(contentsOfFile: root + "/pkg/sub/b.txt", encoding: .utf8) == "b\n")

@@ -54,9 +54,10 @@ import Testing
         #expect(machine.lease(3, now: at(3)) == .wait(patience: .seconds(10)))
         #expect(machine.returned("a", now: at(5)) == [Delivery(lease: 1, instruction: .use("a"))])
         // Waited 4 s + 7 s = 11 s ≥ 10 s: buying a slot now pays.
-        #expect(machine.returned("a", now: at(9)) == [
-            Delivery(lease: 2, instruction: .use("a")), Delivery(lease: 3, instruction: .create(.create(index: 1))),
-        ])
+        #expect(
+            machine.returned("a", now: at(9)) == [
+                Delivery(lease: 2, instruction: .use("a")), Delivery(lease: 3, instruction: .create(.create(index: 1))),
+            ])
         #expect(machine.waitingCount == 0 && machine.slots == 2 && machine.leased == 2)
         // A patience timer that fires after its lease was served changes nothing.
         #expect(machine.patienceRanOut(1) == [])
@@ -152,9 +153,10 @@ import Testing
         var machine = machineWithOneSlotInUse(capacity: 3)
         _ = machine.lease(1, now: at(1))
         _ = machine.lease(2, now: at(1))
-        #expect(machine.shutDown() == [
-            Delivery(lease: 1, instruction: .fail(.shutDown)), Delivery(lease: 2, instruction: .fail(.shutDown)),
-        ])
+        #expect(
+            machine.shutDown() == [
+                Delivery(lease: 1, instruction: .fail(.shutDown)), Delivery(lease: 2, instruction: .fail(.shutDown)),
+            ])
         #expect(machine.lease(3, now: at(2)) == .fail(.shutDown))
         #expect(machine.patienceRanOut(1) == [])
         #expect(machine.returned("a", now: at(3)) == [])

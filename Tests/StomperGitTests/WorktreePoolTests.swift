@@ -10,9 +10,11 @@ import Testing
     @Test(arguments: [true, false])
     func recycledWorktreeHoldsNoTraceOfThePreviousJob(watchChanges: Bool) async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                ".gitignore": "*.log\n", "keep.txt": "keep\n", "edit.txt": "original\n", "gone.txt": "present\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    ".gitignore": "*.log\n", "keep.txt": "keep\n", "edit.txt": "original\n", "gone.txt": "present\n",
+                ])
             let repository = try GitRepository.discover(from: fixture.root)
             let first = ObjectID(hex: try await fixture.head())!
             let pool = WorktreePool(repository: repository, capacity: 1, watchChanges: watchChanges)
@@ -59,11 +61,13 @@ import Testing
     /// rewritten, yet git sees a clean worktree.
     @Test func recyclingAtTheSameBaseRestoresFilesWithoutWritingTheIndex() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                ".gitattributes": "*.bat text eol=crlf\n", "run.bat": "echo one\necho two\n",
-                "tool.sh": "#!/bin/sh\necho tool\n", "edit.txt": "original\n", "folder.txt": "a file\n",
-                "pkg/mod.py": "x = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    ".gitattributes": "*.bat text eol=crlf\n", "run.bat": "echo one\necho two\n",
+                    "tool.sh": "#!/bin/sh\necho tool\n", "edit.txt": "original\n", "folder.txt": "a file\n",
+                    "pkg/mod.py": "x = 1\n",
+                ])
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.root + "/tool.sh")
             try FileManager.default.createSymbolicLink(atPath: fixture.root + "/link", withDestinationPath: "edit.txt")
             try await fixture.commitAll("modes and a link")
@@ -307,8 +311,9 @@ import Testing
             // pid 2^22+1 is above Linux's pid_max default, so no process has it.
             let deadName = "stomper-wt-4194305-abc-0"
             try await fixture.git("worktree", "add", "--lock", "--detach", ".git/stomper/worktrees/\(deadName)")
-            try FileManager.default.createDirectory(atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1",
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: fixture.root + "/.git/worktrees/stomper-wt-4194305-half-1",
+                withIntermediateDirectories: true)
             let liveName = "stomper-wt-\(getpid())-live-0"
             try await fixture.git("worktree", "add", "--detach", ".git/stomper/worktrees/\(liveName)")
             let repository = try GitRepository.discover(from: fixture.root)
@@ -323,9 +328,11 @@ import Testing
 
     @Test func changesIncludeNewDeletedBinaryAndModeChanges() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "edit.txt": "one\n", "delete.txt": "bye\n", "script.sh": "#!/bin/sh\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "edit.txt": "one\n", "delete.txt": "bye\n", "script.sh": "#!/bin/sh\n",
+                ])
             let repository = try GitRepository.discover(from: fixture.root)
             let head = ObjectID(hex: try await fixture.head())!
             let pool = WorktreePool(repository: repository, capacity: 1)
@@ -333,8 +340,11 @@ import Testing
                 let root = worktree.path
                 try Data("two\n".utf8).write(to: URL(fileURLWithPath: root + "/edit.txt"))
                 try FileManager.default.removeItem(atPath: root + "/delete.txt")
-                try Data([0, 1, 2, 255]).write(to: URL(fileURLWithPath: root + "/new/blob.bin"
-                    .replacingOccurrences(of: "new/", with: "")))
+                try Data([0, 1, 2, 255]).write(
+                    to: URL(
+                        fileURLWithPath: root
+                            + "/new/blob.bin"
+                            .replacingOccurrences(of: "new/", with: "")))
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/script.sh")
                 let patch = try worktree.changes()
                 let kinds = Dictionary(uniqueKeysWithValues: patch.changes.map { ($0.path, $0.kind) })
@@ -369,10 +379,12 @@ extension WorktreePoolTests {
     /// exactly the worktree's files.
     @Test func theDiffHonoursAttributesAndRebuildsTheWorktreeOnTheBase() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                ".gitattributes": "*.dat -diff\n", "pkg/deep/a.py": "a = 1\n", "pkg/b.py": "b = 1\n",
-                "table.dat": "plain text\n", "thing": "a file\n", "other/c.py": "c = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    ".gitattributes": "*.dat -diff\n", "pkg/deep/a.py": "a = 1\n", "pkg/b.py": "b = 1\n",
+                    "table.dat": "plain text\n", "thing": "a file\n", "other/c.py": "c = 1\n",
+                ])
             let repository = try GitRepository.discover(from: fixture.root)
             let head = ObjectID(hex: try await fixture.head())!
             let pool = WorktreePool(repository: repository, capacity: 1)
@@ -383,8 +395,9 @@ extension WorktreePoolTests {
             try await pool.withWorktree(at: head) { (worktree) async throws in
                 try FileManager.default.removeItem(atPath: worktree.path + "/thing")
                 for case let (path, text?) in edits {
-                    try FileManager.default.createDirectory(atPath: (worktree.path + "/" + path as NSString).deletingLastPathComponent,
-                                                            withIntermediateDirectories: true)
+                    try FileManager.default.createDirectory(
+                        atPath: (worktree.path + "/" + path as NSString).deletingLastPathComponent,
+                        withIntermediateDirectories: true)
                     try Data(text.utf8).write(to: URL(fileURLWithPath: worktree.path + "/" + path))
                 }
                 let patch = try worktree.changes()

@@ -14,9 +14,11 @@ import Testing
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger.open(commonDir: dir)
             try await ledger.storeFix(key: "ik:committed", path: "a.py", patch: "{}", patchSHA256: "00")
-            try await ledger.recordAttempt(AttemptRecord(runID: "run-1", path: "a.py", attempt: 1, agent: "autofix", outcome: .fixed,
-                                                         durationMilliseconds: 5, diff: "-x\n+y\n",
-                                                         codes: [.init(linter: "ruff", code: "F401", targeted: 1, fixed: 1)]))
+            try await ledger.recordAttempt(
+                AttemptRecord(
+                    runID: "run-1", path: "a.py", attempt: 1, agent: "autofix", outcome: .fixed,
+                    durationMilliseconds: 5, diff: "-x\n+y\n",
+                    codes: [.init(linter: "ruff", code: "F401", targeted: 1, fixed: 1)]))
             let wal = try FileManager.default.attributesOfItem(atPath: ledger.path + "-wal")[.size] as? Int ?? 0
             #expect(wal > 0)
             let during = try ledger.writeNow { db in

@@ -4,11 +4,14 @@ import StomperTestSupport
 import Testing
 
 @Suite(.tags(.unit)) struct LearningTests {
-    func attempt(_ path: String, _ agent: String, _ outcome: AttemptOutcome, _ codes: [(String, Int, Int)],
-                 tokens: Int? = nil, cost: Double? = nil, diff: String? = nil) -> AttemptRecord {
-        AttemptRecord(runID: "run-1", path: path, attempt: 1, agent: agent, outcome: outcome, durationMilliseconds: 100,
-                      inputTokens: tokens, outputTokens: tokens.map { $0 / 2 }, costUSD: cost, diff: diff,
-                      codes: codes.map { .init(linter: "ruff", code: $0.0, targeted: $0.1, fixed: $0.2) })
+    func attempt(
+        _ path: String, _ agent: String, _ outcome: AttemptOutcome, _ codes: [(String, Int, Int)],
+        tokens: Int? = nil, cost: Double? = nil, diff: String? = nil
+    ) -> AttemptRecord {
+        AttemptRecord(
+            runID: "run-1", path: path, attempt: 1, agent: agent, outcome: outcome, durationMilliseconds: 100,
+            inputTokens: tokens, outputTokens: tokens.map { $0 / 2 }, costUSD: cost, diff: diff,
+            codes: codes.map { .init(linter: "ruff", code: $0.0, targeted: $0.1, fixed: $0.2) })
     }
 
     @Test func figuresCountAnAttemptAsASuccessOnlyWhenEveryTargetedDiagnosticOfTheCodeWentAndItWasAccepted() async throws {
@@ -36,8 +39,9 @@ import Testing
 
     @Test func masteredAndDifficultCodesNeedEvidence() {
         func figure(_ code: String, _ agent: String, _ attempts: Int, _ successes: Int) -> LearningFigure {
-            LearningFigure(linter: "ruff", code: code, agent: agent, attempts: attempts, successes: successes, targeted: attempts,
-                           fixed: successes, meanMilliseconds: 1)
+            LearningFigure(
+                linter: "ruff", code: code, agent: agent, attempts: attempts, successes: successes, targeted: attempts,
+                fixed: successes, meanMilliseconds: 1)
         }
         let report = LearningReport(figures: [
             figure("F401", "autofix", 10, 10), figure("F821", "autofix", 4, 0), figure("F821", "mock", 4, 1),
@@ -56,8 +60,9 @@ import Testing
 
     @Test func aChainIsReorderedOnlyOnMeasuredSuccess() {
         func figure(_ code: String, _ agent: String, _ attempts: Int, _ successes: Int) -> LearningFigure {
-            LearningFigure(linter: "ruff", code: code, agent: agent, attempts: attempts, successes: successes, targeted: attempts,
-                           fixed: successes, meanMilliseconds: 1)
+            LearningFigure(
+                linter: "ruff", code: code, agent: agent, attempts: attempts, successes: successes, targeted: attempts,
+                fixed: successes, meanMilliseconds: 1)
         }
         let report = LearningReport(figures: [figure("F821", "autofix", 6, 0), figure("F821", "mock", 3, 3), figure("F401", "autofix", 5, 5)])
         #expect(report.order(["autofix", "mock"], for: ["F821"]) == ["mock", "autofix"])

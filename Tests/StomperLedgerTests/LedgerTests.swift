@@ -28,9 +28,10 @@ import Testing
 
 @Suite(.tags(.unit), .timeLimit(.minutes(5))) struct LedgerTests {
     func makeRun(_ id: String = "run-20261122-000000-00000001") -> RunRecord {
-        RunRecord(id: id, status: .running, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
-                  configJSON: "{}", toolVersions: "{\"ruff\":\"ruff 0.17.6\"}", agent: "{}", snapshotID: "snap-000000000000",
-                  dryRun: false, pid: getpid(), host: "test", createdAt: Timestamp.now(), updatedAt: Timestamp.now())
+        RunRecord(
+            id: id, status: .running, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
+            configJSON: "{}", toolVersions: "{\"ruff\":\"ruff 0.17.6\"}", agent: "{}", snapshotID: "snap-000000000000",
+            dryRun: false, pid: getpid(), host: "test", createdAt: Timestamp.now(), updatedAt: Timestamp.now())
     }
 
     func job(_ path: String, runID: String = "run-20261122-000000-00000001") -> JobRecord {
@@ -40,9 +41,12 @@ import Testing
     @Test func migratesAnEmptyDatabaseWithPrivatePermissions() async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger.open(commonDir: dir)
-            #expect(try await ledger.appliedMigrations() == ["v1: runs, jobs, events, receipts, fix cache", "v2: leases and fencing tokens",
-                                                              "v3: learning from verified attempts",
-                                                              "v4: where a run lands (the checkout, or only a branch ref)"])
+            #expect(
+                try await ledger.appliedMigrations() == [
+                    "v1: runs, jobs, events, receipts, fix cache", "v2: leases and fencing tokens",
+                    "v3: learning from verified attempts",
+                    "v4: where a run lands (the checkout, or only a branch ref)",
+                ])
             try await ledger.createRun(makeRun(), manifest: "{}", jobs: [job("a.py")])
             let folder = try FileManager.default.attributesOfItem(atPath: dir + "/stomper")[.posixPermissions] as? Int
             #expect(folder == 0o700)
@@ -95,17 +99,20 @@ import Testing
             let ledger = try Ledger.open(commonDir: dir)
             let run = makeRun()
             try await ledger.createRun(run, manifest: "{}", jobs: [job("a.py")])
-            let receipt = ReceiptRecord(runID: run.id, path: "a.py", key: "ik:a.py", commit: "c", patchSHA256: "p",
-                                        diagnosticsFixed: "{}", agentCalls: 1, agentSeconds: 0.1, totalSeconds: 0.2, cacheHit: false)
+            let receipt = ReceiptRecord(
+                runID: run.id, path: "a.py", key: "ik:a.py", commit: "c", patchSHA256: "p",
+                diagnosticsFixed: "{}", agentCalls: 1, agentSeconds: 0.1, totalSeconds: 0.2, cacheHit: false)
             let event = EventRecord(runID: run.id, job: "a.py", type: "land.finished", step: "land")
             // planned → landed is allowed (reconciliation), but a second landing is not: nothing of it is kept.
-            try await ledger.recordLanding(runID: run.id, path: "a.py", state: .landed(commit: "c"), outcome: "{}",
-                                           receipt: receipt, event: event)
+            try await ledger.recordLanding(
+                runID: run.id, path: "a.py", state: .landed(commit: "c"), outcome: "{}",
+                receipt: receipt, event: event)
             var second = receipt
             second.commit = "other"
             await #expect(throws: LedgerError.self) {
-                try await ledger.recordLanding(runID: run.id, path: "a.py", state: .landed(commit: "other"), outcome: "{}",
-                                               receipt: second, event: event)
+                try await ledger.recordLanding(
+                    runID: run.id, path: "a.py", state: .landed(commit: "other"), outcome: "{}",
+                    receipt: second, event: event)
             }
             #expect(try await ledger.receipts(runID: run.id).map(\.commit) == ["c"])
             #expect(try await ledger.events(runID: run.id).count == 1)

@@ -22,9 +22,11 @@ import Testing
             let secret = "sk-test-\(UUID().uuidString)"
             let ledger = try Ledger.open(commonDir: dir, redactor: Redactor(environment: ["OPENAI_API_KEY": secret]))
             let diff = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+KEY = \"\(secret)\"\n"
-            try await ledger.recordAttempt(AttemptRecord(runID: "run-1", path: "a.py", attempt: 1, agent: "mock", outcome: .fixed,
-                                                         durationMilliseconds: 1, diff: diff,
-                                                         codes: [.init(linter: "ruff", code: "F401", targeted: 1, fixed: 1)]))
+            try await ledger.recordAttempt(
+                AttemptRecord(
+                    runID: "run-1", path: "a.py", attempt: 1, agent: "mock", outcome: .fixed,
+                    durationMilliseconds: 1, diff: diff,
+                    codes: [.init(linter: "ruff", code: "F401", targeted: 1, fixed: 1)]))
             let stored = try await ledger.storeFix(key: "k1", path: "a.py", patch: "{\"patch\":\"\(secret)\"}", patchSHA256: "x")
             #expect(!stored)
             #expect(try await ledger.storeFix(key: "k2", path: "a.py", patch: "{\"patch\":\"clean\"}", patchSHA256: "y"))

@@ -10,16 +10,19 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value)) as? [String: Any])
     }
 
-    static let run = RunRecord(id: "run-1", status: .completed, branch: "main", baseCommit: "abc", configHash: "h", configJSON: "{}",
-                               toolVersions: "{\"ruff\":\"0.6.0\"}", agent: "{\"kind\":\"autofix\"}", snapshotID: "s", dryRun: true,
-                               pid: 42, host: "box", createdAt: "2026-12-05T12:00:00Z", updatedAt: "2026-12-05T12:01:00Z")
+    static let run = RunRecord(
+        id: "run-1", status: .completed, branch: "main", baseCommit: "abc", configHash: "h", configJSON: "{}",
+        toolVersions: "{\"ruff\":\"0.6.0\"}", agent: "{\"kind\":\"autofix\"}", snapshotID: "s", dryRun: true,
+        pid: 42, host: "box", createdAt: "2026-12-05T12:00:00Z", updatedAt: "2026-12-05T12:01:00Z")
 
     @Test func aRunStateCountsADryRunsVerifiedFixesAsWouldFix() throws {
         let jobs = [
-            JobRecord(runID: "run-1", path: "b.py", key: "k2", baseBlob: "b", diagnostics: "[]", state: .skipped(reason: "dry run"),
-                      outcome: "{\"path\":\"b.py\",\"status\":\"would_fix\"}", updatedAt: "t"),
-            JobRecord(runID: "run-1", path: "a.py", key: "k1", baseBlob: "a", diagnostics: "[]", state: .skipped(reason: "untracked"),
-                      outcome: "{\"path\":\"a.py\",\"status\":\"skipped\"}", updatedAt: "t"),
+            JobRecord(
+                runID: "run-1", path: "b.py", key: "k2", baseBlob: "b", diagnostics: "[]", state: .skipped(reason: "dry run"),
+                outcome: "{\"path\":\"b.py\",\"status\":\"would_fix\"}", updatedAt: "t"),
+            JobRecord(
+                runID: "run-1", path: "a.py", key: "k1", baseBlob: "a", diagnostics: "[]", state: .skipped(reason: "untracked"),
+                outcome: "{\"path\":\"a.py\",\"status\":\"skipped\"}", updatedAt: "t"),
             JobRecord(runID: "run-1", path: "c.py", key: "k3", baseBlob: "c", diagnostics: "[]", state: .planned, updatedAt: "t"),
         ]
         let state = RunState(Self.run, jobs: jobs, files: true)

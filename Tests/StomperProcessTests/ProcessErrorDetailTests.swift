@@ -7,9 +7,10 @@ import Testing
 @Suite(.tags(.unit)) struct ProcessErrorDetailTests {
     @Test func aFailedLaunchIsExplainedWithTheCommandTheErrnoAndTheLocation() async throws {
         let missing = "/nonexistent-\(UUID().uuidString)"
-        let error = try #require(await #expect(throws: ProcessError.self) {
-            _ = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: ["-c", "true"], workingDirectory: missing))
-        })
+        let error = try #require(
+            await #expect(throws: ProcessError.self) {
+                _ = try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: ["-c", "true"], workingDirectory: missing))
+            })
         let detail = error.detailedDescription
         #expect(detail.contains("  at StomperProcess/ProcessRunner.swift:"))
         // The command line is in the one-line description, and not repeated beneath it.

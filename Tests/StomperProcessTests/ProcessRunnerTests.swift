@@ -6,8 +6,9 @@ import Testing
 
 @Suite(.tags(.unit), .timeLimit(.minutes(5))) struct ProcessRunnerTests {
     @Test func capturesOutputExitStatusAndStandardInput() async throws {
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "/bin/sh", arguments: ["-c", "cat; echo err >&2; exit 3"], input: Array("hello".utf8)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "cat; echo err >&2; exit 3"], input: Array("hello".utf8)))
         #expect(result.termination == .exited(3))
         #expect(result.stdoutText == "hello")
         #expect(result.stderrText == "err\n")
@@ -15,8 +16,9 @@ import Testing
     }
 
     @Test func setsGitOptionalLocksAndExtraEnvironment() async throws {
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "/bin/sh", arguments: ["-c", "echo \"$GIT_OPTIONAL_LOCKS $EXTRA\""], environment: ["EXTRA": "yes"]))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "echo \"$GIT_OPTIONAL_LOCKS $EXTRA\""], environment: ["EXTRA": "yes"]))
         #expect(result.stdoutText == "0 yes\n")
     }
 
@@ -36,10 +38,16 @@ import Testing
             let script = "#!/bin/sh\necho ran\n"
             #expect(write(writer, script, script.utf8.count) == script.utf8.count)
             let busy = Mutex(0)
-            let result = try await ProcessRunner.run(ProcessSpec(executable: path), whenBusy: {
-                // The first refusal lets the writer go; the retry must then run the script.
-                if busy.withLock({ $0 += 1; return $0 }) == 1 { close(writer) }
-            })
+            let result = try await ProcessRunner.run(
+                ProcessSpec(executable: path),
+                whenBusy: {
+                    // The first refusal lets the writer go; the retry must then run the script.
+                    if busy.withLock({
+                        $0 += 1; return $0
+                    }) == 1 {
+                        close(writer)
+                    }
+                })
             #expect(busy.withLock { $0 } == 1)
             #expect(result.termination == .exited(0) && result.stdoutText == "ran\n")
         }
@@ -64,8 +72,9 @@ import Testing
     }
 
     @Test func outputBeyondTheLimitIsDroppedNotFatal() async throws {
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "/bin/sh", arguments: ["-c", "head -c 200000 /dev/zero"], outputLimit: 1000))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "head -c 200000 /dev/zero"], outputLimit: 1000))
         #expect(result.standardOutput.count == 1000)
         #expect(result.outputTruncated)
         #expect(result.termination == .exited(0))
@@ -75,20 +84,24 @@ import Testing
     @Test func timeoutKillsTheProcessGroup() async throws {
         try await withTemporaryDirectory { dir in
             let pidFile = dir + "/child.pid"
-            let result = try await ProcessRunner.run(ProcessSpec(
-                executable: "/bin/sh", arguments: ["-c", "sleep 600 & echo $! > \(pidFile); wait"],
-                timeout: .milliseconds(300), killGrace: .milliseconds(300)))
+            let result = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "/bin/sh", arguments: ["-c", "sleep 600 & echo $! > \(pidFile); wait"],
+                    timeout: .milliseconds(300), killGrace: .milliseconds(300)))
             #expect(result.timedOut)
-            let childPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let childPID = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(await ProcessProbe.waitUntilGone(childPID, deadline: .seconds(5)))
         }
     }
 
     @Test func aProcessThatIgnoresSIGTERMIsKilled() async throws {
-        let result = try await ProcessRunner.run(ProcessSpec(
-            executable: "/bin/sh", arguments: ["-c", "trap '' TERM; while :; do sleep 1; done"],
-            timeout: .milliseconds(200), killGrace: .milliseconds(200)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", "trap '' TERM; while :; do sleep 1; done"],
+                timeout: .milliseconds(200), killGrace: .milliseconds(200)))
         #expect(result.timedOut)
         #expect(result.termination == .signaled(SIGKILL))
     }

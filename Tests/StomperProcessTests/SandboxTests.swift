@@ -6,15 +6,20 @@ import Testing
 /// The bubblewrap sandbox, with real bwrap and real processes (bubblewrap must be installed).
 @Suite(.tags(.unit), .timeLimit(.minutes(5))) struct SandboxTests {
     static func sandbox(writable: [String] = [], readOnly: [String] = [], network: Bool = false) throws -> Sandbox {
-        let bwrap = try #require(Sandbox.locate(searchPath: ProcessInfo.processInfo.environment["PATH"] ?? ""),
-                                 "bubblewrap is not installed: apt-get install bubblewrap")
+        let bwrap = try #require(
+            Sandbox.locate(searchPath: ProcessInfo.processInfo.environment["PATH"] ?? ""),
+            "bubblewrap is not installed: apt-get install bubblewrap")
         return Sandbox(bwrap: bwrap, writable: writable, readOnly: readOnly, network: network)
     }
 
-    static func shell(_ script: String, in directory: String? = nil, sandbox: Sandbox?,
-                      timeout: Duration? = .seconds(60)) async throws -> ProcessResult {
-        try await ProcessRunner.run(ProcessSpec(executable: "/bin/sh", arguments: ["-c", script], workingDirectory: directory,
-                                                timeout: timeout, killGrace: .milliseconds(300), sandbox: sandbox))
+    static func shell(
+        _ script: String, in directory: String? = nil, sandbox: Sandbox?,
+        timeout: Duration? = .seconds(60)
+    ) async throws -> ProcessResult {
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/bin/sh", arguments: ["-c", script], workingDirectory: directory,
+                timeout: timeout, killGrace: .milliseconds(300), sandbox: sandbox))
     }
 
     /// A decoy outside /tmp (read-only root) and one in /tmp (hidden by the private /tmp) keep their
@@ -28,7 +33,8 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: outside) }
             try "decoy\n".write(toFile: outside + "/passwd", atomically: false, encoding: .utf8)
             try "decoy\n".write(toFile: dir + "/decoy", atomically: false, encoding: .utf8)
-            let result = try await Self.shell("""
+            let result = try await Self.shell(
+                """
                 echo pwned > \(outside)/passwd; echo pwned > \(outside)/new; echo pwned > \(dir)/decoy
                 echo ok > \(work)/fixed.py
                 """, in: work, sandbox: try Self.sandbox(writable: [work]))
@@ -50,7 +56,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: worktree, withIntermediateDirectories: true)
             try "[core]\n".write(toFile: repo + "/.git/config", atomically: false, encoding: .utf8)
             let sandbox = try Self.sandbox(writable: [worktree, repo], readOnly: [repo + "/.git"])
-            let result = try await Self.shell("""
+            let result = try await Self.shell(
+                """
                 echo evil >> \(repo)/.git/config; mkdir \(repo)/.git/hooks
                 echo main > \(repo)/main.txt; echo wt > \(worktree)/a.py
                 """, sandbox: sandbox)
@@ -65,23 +72,28 @@ import Testing
     /// The bind order itself: shallowest first, read-only after writable at equal depth, what the
     /// private /tmp hides re-bound unless a writable path shows it already.
     @Test func bindsAreOrderedSoTheDeepestWins() throws {
-        let sandbox = Sandbox(bwrap: "/usr/bin/bwrap", writable: ["/tmp/r/.git/stomper/worktrees/w", "/tmp/r"],
-                              writableIfPresent: ["/home/u/.claude"], readOnly: ["/tmp/r/.git", "/tmp/r"])
-        let mounts = sandbox.mounts(executable: "/tmp/tools/bin/agent", arguments: ["--script", "/tmp/s/script.json", "/tmp/r/x"],
-                                    workingDirectory: "/tmp/r/.git/stomper/worktrees/w",
-                                    searchPath: "/usr/bin:/tmp/tools/bin:/tmp/r/bin:relative")
-        #expect(mounts.map { "\($0.option) \($0.path)" } == [
-            "--bind /tmp/r", "--ro-bind /tmp/r",
-            "--bind-try /home/u/.claude", "--ro-bind /tmp/r/.git", "--ro-bind-try /tmp/tools/bin",
-            "--ro-bind-try /tmp/s/script.json",
-            "--bind /tmp/r/.git/stomper/worktrees/w",
-        ])
-        let arguments = sandbox.arguments(for: ProcessSpec(executable: "agent", arguments: ["--x"], workingDirectory: "/tmp/r"),
-                                          executable: "/tmp/tools/bin/agent", searchPath: "")
+        let sandbox = Sandbox(
+            bwrap: "/usr/bin/bwrap", writable: ["/tmp/r/.git/stomper/worktrees/w", "/tmp/r"],
+            writableIfPresent: ["/home/u/.claude"], readOnly: ["/tmp/r/.git", "/tmp/r"])
+        let mounts = sandbox.mounts(
+            executable: "/tmp/tools/bin/agent", arguments: ["--script", "/tmp/s/script.json", "/tmp/r/x"],
+            workingDirectory: "/tmp/r/.git/stomper/worktrees/w",
+            searchPath: "/usr/bin:/tmp/tools/bin:/tmp/r/bin:relative")
+        #expect(
+            mounts.map { "\($0.option) \($0.path)" } == [
+                "--bind /tmp/r", "--ro-bind /tmp/r",
+                "--bind-try /home/u/.claude", "--ro-bind /tmp/r/.git", "--ro-bind-try /tmp/tools/bin",
+                "--ro-bind-try /tmp/s/script.json",
+                "--bind /tmp/r/.git/stomper/worktrees/w",
+            ])
+        let arguments = sandbox.arguments(
+            for: ProcessSpec(executable: "agent", arguments: ["--x"], workingDirectory: "/tmp/r"),
+            executable: "/tmp/tools/bin/agent", searchPath: "")
         #expect(arguments.contains("--unshare-net") && arguments.contains("--unshare-pid") && arguments.contains("--die-with-parent"))
         #expect(Array(arguments.suffix(3)) == ["--", "/tmp/tools/bin/agent", "--x"])
-        #expect(!sandbox.withNetwork(true).arguments(for: ProcessSpec(executable: "a"), executable: "/a", searchPath: "")
-            .contains("--unshare-net"))
+        #expect(
+            !sandbox.withNetwork(true).arguments(for: ProcessSpec(executable: "a"), executable: "/a", searchPath: "")
+                .contains("--unshare-net"))
     }
 
     /// /tmp is private: a file written there is gone with the sandbox, and TMPDIR points there.
@@ -103,8 +115,9 @@ import Testing
             let sandbox = try Self.sandbox()
             let byPath = try await ProcessRunner.run(ProcessSpec(executable: tool, arguments: ["a"], sandbox: sandbox))
             #expect(byPath.stdoutText == "ran a\n", "\(byPath.stderrText)")
-            let byName = try await ProcessRunner.run(ProcessSpec(
-                executable: "stomper-test-tool", environment: ["PATH": dir + "/bin:/usr/bin:/bin"], sandbox: sandbox))
+            let byName = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "stomper-test-tool", environment: ["PATH": dir + "/bin:/usr/bin:/bin"], sandbox: sandbox))
             #expect(byName.stdoutText == "ran\n", "\(byName.stderrText)")
             #expect(try String(contentsOfFile: tool, encoding: .utf8).hasPrefix("#!/bin/sh"))
             await #expect {
@@ -167,8 +180,10 @@ import Testing
         let off = try await ProcessRunner.run(ProcessSpec(executable: "bash", arguments: ["-c", connect], sandbox: try Self.sandbox()))
         #expect(off.termination != .exited(0))
         #expect(off.stdoutText.isEmpty)
-        let on = try await ProcessRunner.run(ProcessSpec(executable: "bash", arguments: ["-c", connect],
-                                                         sandbox: try Self.sandbox(network: true)))
+        let on = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "bash", arguments: ["-c", connect],
+                sandbox: try Self.sandbox(network: true)))
         #expect(on.stdoutText == "connected\n", "\(on.stderrText)")
     }
 

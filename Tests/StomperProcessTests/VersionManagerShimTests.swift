@@ -16,14 +16,18 @@ private struct FakePyenv {
     init(base: String, answer: String? = nil, exitStatus: Int = 0) throws {
         self.base = base
         let manager = root + "/libexec/pyenv"
-        try Self.write(shims + "/tool", """
+        try Self.write(
+            shims + "/tool",
+            """
             #!/usr/bin/env bash
             set -e
             program="${0##*/}"
             export PYENV_ROOT="\(root)"
             exec "\(manager)" exec "$program" "$@"
             """)
-        try Self.write(manager, """
+        try Self.write(
+            manager,
+            """
             #!/bin/sh
             echo "$1 $2 $(pwd) $PYENV_ROOT" > "\(asked)"
             [ "$1" = which ] || exit 9
@@ -34,8 +38,9 @@ private struct FakePyenv {
     }
 
     static func write(_ path: String, _ text: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
@@ -63,8 +68,9 @@ private struct FakePyenv {
             #expect(await VersionManagerShim.resolve("tool", in: dir, environment: ["PATH": path]) == "tool")
             #expect(!FileManager.default.fileExists(atPath: fake.asked))
             #expect(await VersionManagerShim.resolve("sh", in: dir, environment: ["PATH": "/bin:/usr/bin"]) == "sh")
-            #expect(await VersionManagerShim.resolve("stomper-no-such-tool", in: dir, environment: ["PATH": "/bin"])
-                == "stomper-no-such-tool")
+            #expect(
+                await VersionManagerShim.resolve("stomper-no-such-tool", in: dir, environment: ["PATH": "/bin"])
+                    == "stomper-no-such-tool")
         }
     }
 

@@ -43,8 +43,9 @@ import Testing
     }
 
     @Test func matchesPathCombinesPatternsExcludesAndOnlyPaths() {
-        let selection = FileSelection(patterns: ["src/**/*.py", "*.sh"], excludes: ["src/vendor/", "*_pb2.py"],
-                                      onlyPaths: ["src/a.py", "src/vendor/v.py", "src/x_pb2.py", "run.sh", "docs/a.py"])
+        let selection = FileSelection(
+            patterns: ["src/**/*.py", "*.sh"], excludes: ["src/vendor/", "*_pb2.py"],
+            onlyPaths: ["src/a.py", "src/vendor/v.py", "src/x_pb2.py", "run.sh", "docs/a.py"])
         #expect(selection.matchesPath("src/a.py"))
         #expect(selection.matchesPath("./src/a.py"))
         #expect(selection.matchesPath("run.sh"))
@@ -101,8 +102,11 @@ import Testing
         let result = selection.apply(input)
         #expect(result.paths == ["a.py"])
         #expect(result.diagnosticCount == 2)
-        #expect(result.excluded == ["b.py": "beyond --max-errors 4", "c.py": "beyond --max-errors 4",
-                                    "d.py": "beyond --max-errors 4"])
+        #expect(
+            result.excluded == [
+                "b.py": "beyond --max-errors 4", "c.py": "beyond --max-errors 4",
+                "d.py": "beyond --max-errors 4",
+            ])
         #expect(FileSelection(maxErrors: 5).apply(input).paths == ["a.py", "b.py"])
         // The first file is kept whole even when it alone exceeds the limit.
         let tight = FileSelection(maxErrors: 1).apply(input)
@@ -127,8 +131,9 @@ import Testing
     }
 
     @Test func roundTripsThroughJSON() throws {
-        let selection = FileSelection(patterns: ["src/**"], excludes: ["*.md"], onlyPaths: ["src/a.py"], errorTypes: ["F"],
-                                      ignore: ["F841"], maxFiles: 3, maxErrors: 9)
+        let selection = FileSelection(
+            patterns: ["src/**"], excludes: ["*.md"], onlyPaths: ["src/a.py"], errorTypes: ["F"],
+            ignore: ["F841"], maxFiles: 3, maxErrors: 9)
         let decoded = try JSONDecoder().decode(FileSelection.self, from: try JSONEncoder().encode(selection))
         #expect(decoded == selection)
     }

@@ -7,10 +7,12 @@ import Testing
 @Suite(.tags(.unit)) struct LinterSetTests {
     @Test func mergesTheDiagnosticsOfTwoRealLinters() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "b.py": PythonSamples.unfixable(2),
-                "run.sh": "#!/bin/sh\necho $1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "b.py": PythonSamples.unfixable(2),
+                    "run.sh": "#!/bin/sh\necho $1\n",
+                ])
             let set = try LinterSet([RuffLinter(), ShellcheckLinter()])
             #expect(set.name == "ruff+shellcheck")
             let merged = try await set.lint(paths: [], root: fixture.root)

@@ -7,13 +7,18 @@ import Testing
     /// mypy's JSON columns are 0-based; `"hello"` starts at the 10th character and ends before the 17th.
     @Test func reportsTypeErrorsWithOneBasedColumnsAndLeavesNoCache() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pkg/__init__.py": "", "pkg/bad.py": "x: int = \"hello\"\n", "ok.py": "y: int = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pkg/__init__.py": "", "pkg/bad.py": "x: int = \"hello\"\n", "ok.py": "y: int = 1\n",
+                ])
             let diagnostics = try await MypyLinter().lint(paths: [], root: fixture.root)
-            #expect(diagnostics == [Diagnostic(
-                tool: "mypy", path: "pkg/bad.py", line: 1, column: 10, endLine: 1, endColumn: 17, code: "assignment",
-                message: "Incompatible types in assignment (expression has type \"str\", variable has type \"int\")")])
+            #expect(
+                diagnostics == [
+                    Diagnostic(
+                        tool: "mypy", path: "pkg/bad.py", line: 1, column: 10, endLine: 1, endColumn: 17, code: "assignment",
+                        message: "Incompatible types in assignment (expression has type \"str\", variable has type \"int\")")
+                ])
             #expect(!FileManager.default.fileExists(atPath: fixture.root + "/.mypy_cache"))
             #expect(try await fixture.git("status", "--porcelain", "--ignored").isEmpty)
         }
@@ -67,11 +72,13 @@ import Testing
     /// Linting one file must not report the errors of the modules it imports.
     @Test func oneFileIsCheckedWithoutTheErrorsOfItsImports() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "m/__init__.py": "",
-                "m/a.py": "from m.b import g\n\n\ndef f() -> int:\n    return g()\n",
-                "m/b.py": "def g() -> int:\n    return \"x\"\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "m/__init__.py": "",
+                    "m/a.py": "from m.b import g\n\n\ndef f() -> int:\n    return g()\n",
+                    "m/b.py": "def g() -> int:\n    return \"x\"\n",
+                ])
             let linter = MypyLinter()
             // Not `--follow-imports=silent`: mypy records it in every cache entry (see `MypyCache`).
             #expect(!linter.arguments(paths: ["m/a.py"], root: fixture.root).contains("--follow-imports=silent"))
@@ -84,9 +91,11 @@ import Testing
     /// Standalone notes are dropped by default; a "See URL" hint becomes the diagnostic's url.
     @Test func notesAreDroppedUnlessAskedForAndHintURLsBecomeURLs() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "hint.py": "import yaml_missing_module_xyz\n\nvalues = [1, 2]\nreveal_type(values)\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "hint.py": "import yaml_missing_module_xyz\n\nvalues = [1, 2]\nreveal_type(values)\n"
+                ])
             let errors = try await MypyLinter().lint(paths: [], root: fixture.root)
             #expect(errors.map(\.code) == ["import-not-found"])
             #expect(errors.first?.url?.hasPrefix("https://mypy.readthedocs.io/") == true)
@@ -100,9 +109,11 @@ import Testing
     /// One list of paths goes to every linter of a set: mypy must not read a shell script as Python.
     @Test func namedFilesThatAreNotPythonAreLeftOut() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "run.sh": "#!/bin/sh\necho $1\n", "bad.py": "x: int = \"s\"\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "run.sh": "#!/bin/sh\necho $1\n", "bad.py": "x: int = \"s\"\n",
+                ])
             #expect(try await MypyLinter(executable: "/nonexistent/mypy").lint(paths: ["run.sh"], root: fixture.root).isEmpty)
             let diagnostics = try await MypyLinter().lint(paths: ["run.sh", "bad.py"], root: fixture.root)
             #expect(diagnostics.map(\.path) == ["bad.py"] && diagnostics.map(\.code) == ["assignment"])

@@ -15,16 +15,20 @@ import Testing
     /// ruff's concise format is `path:line:col: CODE message`: the default pattern must find what the JSON report does.
     @Test func readsRuffConciseOutputWithTheDefaultPattern() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "pkg/a.py": PythonSamples.fixable(1), "b.py": PythonSamples.unfixable(2),
-            ])
-            let linter = try PatternLinter(name: "ruff-concise",
-                                           command: ["ruff", "check", "--no-cache", "--output-format", "concise"])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "pkg/a.py": PythonSamples.fixable(1), "b.py": PythonSamples.unfixable(2),
+                ])
+            let linter = try PatternLinter(
+                name: "ruff-concise",
+                command: ["ruff", "check", "--no-cache", "--output-format", "concise"])
             let concise = try await linter.lint(paths: [], root: fixture.root)
             let json = try await RuffLinter().lint(paths: [], root: fixture.root)
             #expect(!concise.isEmpty)
-            #expect(concise.map { "\($0.path):\($0.line):\($0.column) \($0.code)" }.sorted()
-                == json.map { "\($0.path):\($0.line):\($0.column) \($0.code)" }.sorted())
+            #expect(
+                concise.map { "\($0.path):\($0.line):\($0.column) \($0.code)" }.sorted()
+                    == json.map { "\($0.path):\($0.line):\($0.column) \($0.code)" }.sorted())
             #expect(concise.allSatisfy { $0.tool == "ruff-concise" && $0.severity == .error })
             let only = try await linter.lint(paths: ["b.py"], root: fixture.root)
             #expect(Set(only.map(\.path)) == ["b.py"])
@@ -36,7 +40,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let fixture = try await GitFixture.create(at: dir + "/repo", files: ["conf.yaml": "key: 1\n", "b.yaml": "x: 2\n"])
             let tool = dir + "/yamlcheck"
-            try Self.script(tool, """
+            try Self.script(
+                tool,
+                """
                 last=""; for f in "$@"; do last="$f"; done
                 [ "$last" = "--strict" ] || { echo "files must come before --strict" >&2; exit 3; }
                 for f in "$@"; do
@@ -62,9 +68,10 @@ import Testing
         try await withTemporaryDirectory { dir in
             let tool = dir + "/zero"
             try Self.script(tool, "echo \"$1:3:0: first column\"\necho \"$1:4: no column here\"\n")
-            let linter = try PatternLinter(name: "zero", command: [tool],
-                                           pattern: #"^(?<file>[^:]+):(?<line>\d+):(?:(?<col>\d+):)? (?<message>.*)$"#,
-                                           columnBase: 0)
+            let linter = try PatternLinter(
+                name: "zero", command: [tool],
+                pattern: #"^(?<file>[^:]+):(?<line>\d+):(?:(?<col>\d+):)? (?<message>.*)$"#,
+                columnBase: 0)
             let diagnostics = try await linter.lint(paths: ["x.txt"], root: dir)
             #expect(diagnostics.map { [$0.line, $0.column] } == [[3, 1], [4, 1]])
             #expect(diagnostics.allSatisfy { $0.code == "zero" && $0.path == "x.txt" && $0.severity == .error })

@@ -7,9 +7,10 @@ import Testing
 
 @Suite(.tags(.unit)) struct QualityErrorDetailTests {
     @Test func aMissingToolIsExplainedDownToTheProcessLaunch() async throws {
-        let error = try #require(await #expect(throws: QualityError.self) {
-            _ = try await RuffLinter(executable: "/nonexistent/ruff").version()
-        })
+        let error = try #require(
+            await #expect(throws: QualityError.self) {
+                _ = try await RuffLinter(executable: "/nonexistent/ruff").version()
+            })
         let detail = error.detailedDescription
         #expect(detail.contains("(QualityError.toolMissing)"))
         #expect(detail.contains("  at StomperQuality/RuffLinter.swift:"))
@@ -22,9 +23,10 @@ import Testing
     /// StomperFiles has no test target of its own; its error is explained here, where it is used.
     @Test func aNoFollowFailureIsExplainedWithItsErrno() async throws {
         try await withTemporaryDirectory { dir in
-            let error = try #require(#expect(throws: NoFollowError.self) {
-                _ = try NoFollowFolder(root: dir).readRegularFile("missing.py")
-            })
+            let error = try #require(
+                #expect(throws: NoFollowError.self) {
+                    _ = try NoFollowFolder(root: dir).readRegularFile("missing.py")
+                })
             #expect(error.code == .io)
             let detail = error.detailedDescription
             #expect(detail.contains("  at StomperFiles/NoFollowFolder.swift:"))

@@ -9,16 +9,19 @@ import Testing
 
     @Test func findsUnformattedFilesAndItsFixCommandFormatsThem() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pkg/a.py": Self.unformatted, "pkg/ok.py": PythonSamples.clean, "top.py": Self.unformatted,
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pkg/a.py": Self.unformatted, "pkg/ok.py": PythonSamples.clean, "top.py": Self.unformatted,
+                ])
             let linter = RuffFormatLinter()
             let diagnostics = try await linter.lint(paths: [], root: fixture.root)
             #expect(diagnostics.map(\.path) == ["pkg/a.py", "top.py"])
-            #expect(diagnostics.allSatisfy {
-                $0.tool == "ruff-format" && $0.code == "unformatted" && $0.line == 1 && $0.column == 1 && $0.fixable
-                    && $0.url == "https://docs.astral.sh/ruff/formatter/"
-            })
+            #expect(
+                diagnostics.allSatisfy {
+                    $0.tool == "ruff-format" && $0.code == "unformatted" && $0.line == 1 && $0.column == 1 && $0.fixable
+                        && $0.url == "https://docs.astral.sh/ruff/formatter/"
+                })
 
             let fix = try #require(linter.fixCommand(path: "pkg/a.py", root: fixture.root))
             #expect(fix.successExitCodes == [0])
@@ -33,9 +36,11 @@ import Testing
     /// A file ruff cannot parse is not "unformatted" (ruff check reports it); the others still count.
     @Test func filesWithSyntaxErrorsAreSkipped() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "a.py": Self.unformatted, "broken.py": "def f(:\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "a.py": Self.unformatted, "broken.py": "def f(:\n",
+                ])
             let diagnostics = try await RuffFormatLinter().lint(paths: [], root: fixture.root)
             #expect(diagnostics.map(\.path) == ["a.py"])
         }
@@ -63,9 +68,11 @@ import Testing
 
     @Test func aBadConfigurationIsAToolFailureWithItsStandardError() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": "[tool.ruff]\nline-length = \"wide\"\n", "a.py": "x = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": "[tool.ruff]\nline-length = \"wide\"\n", "a.py": "x = 1\n",
+                ])
             await #expect {
                 _ = try await RuffFormatLinter().lint(paths: [], root: fixture.root)
             } throws: { error in

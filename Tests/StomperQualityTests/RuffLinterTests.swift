@@ -6,12 +6,14 @@ import Testing
 @Suite(.tags(.unit)) struct RuffLinterTests {
     @Test func lintsInOneProcessAndNormalisesPaths() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject,
-                "pkg/a.py": PythonSamples.fixable(1),
-                "pkg/b.py": PythonSamples.unfixable(2),
-                "ok.py": PythonSamples.clean,
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject,
+                    "pkg/a.py": PythonSamples.fixable(1),
+                    "pkg/b.py": PythonSamples.unfixable(2),
+                    "ok.py": PythonSamples.clean,
+                ])
             let grouped = try await RuffLinter().lintGrouped(paths: [], root: fixture.root)
             #expect(Set(grouped.keys) == ["pkg/a.py", "pkg/b.py"])
             let a = try #require(grouped["pkg/a.py"])
@@ -27,9 +29,11 @@ import Testing
 
     @Test func lintsOnlyTheGivenPaths() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.unfixable(1), "b.py": PythonSamples.unfixable(2),
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.unfixable(1), "b.py": PythonSamples.unfixable(2),
+                ])
             let diagnostics = try await RuffLinter().lint(paths: ["b.py"], root: fixture.root)
             #expect(Set(diagnostics.map(\.path)) == ["b.py"])
         }
@@ -37,9 +41,11 @@ import Testing
 
     @Test func unsafeFixesCountAsFixableOnlyWhenEnabled() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "a.py": "def f() -> None:\n    unused = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "a.py": "def f() -> None:\n    unused = 1\n",
+                ])
             let safe = try await RuffLinter().lint(paths: [], root: fixture.root)
             let unsafe = try await RuffLinter(unsafeFixes: true).lint(paths: [], root: fixture.root)
             #expect(safe.map(\.code) == ["F841"] && safe[0].fixable == false)
@@ -50,9 +56,11 @@ import Testing
     /// Exit status 2 is ruff failing, not a clean result: it becomes an error carrying ruff's stderr.
     @Test func exitStatusTwoIsAToolFailureWithItsStandardError() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": "[tool.ruff.lint]\nselect = [\"NOPE999\"]\n", "a.py": "x = 1\n",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": "[tool.ruff.lint]\nselect = [\"NOPE999\"]\n", "a.py": "x = 1\n",
+                ])
             await #expect {
                 _ = try await RuffLinter().lint(paths: [], root: fixture.root)
             } throws: { error in
@@ -84,8 +92,12 @@ import Testing
               "noqa_row": null, "url": null}]
             """
         let diagnostics = try RuffLinter().parse(Array(json.utf8), root: "/repo")
-        #expect(diagnostics == [Diagnostic(tool: "ruff", path: "src/x.py", line: 1, column: 1, endLine: 1, endColumn: 3,
-                                           code: "invalid-syntax", message: "SyntaxError: Expected an expression")])
+        #expect(
+            diagnostics == [
+                Diagnostic(
+                    tool: "ruff", path: "src/x.py", line: 1, column: 1, endLine: 1, endColumn: 3,
+                    code: "invalid-syntax", message: "SyntaxError: Expected an expression")
+            ])
     }
 
     @Test func garbageOutputIsAnUnreadableOutputError() {
@@ -101,9 +113,11 @@ import Testing
     @Test(arguments: [[], ["--select", "F401"]])
     func aFileRuffCannotReadIsNotClean(extraArguments: [String]) async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.clean,
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "pyproject.toml": PythonSamples.pyproject, "a.py": PythonSamples.clean,
+                ])
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: fixture.root + "/a.py"))
             try handle.seekToEnd()
             try handle.write(contentsOf: Data([0xff, 0xfe, 0x0a]))
@@ -116,7 +130,8 @@ import Testing
 
     @Test func failureLinesOnStandardErrorBecomeDiagnostics() {
         let linter = RuffLinter()
-        let failures = linter.lintFailures("""
+        let failures = linter.lintFailures(
+            """
             warning: Failed to lint src/a.py: stream did not contain valid UTF-8
             error: Failed to lint /repo/b.py: Permission denied (os error 13)
             warning: something else

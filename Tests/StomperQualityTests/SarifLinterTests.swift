@@ -8,12 +8,14 @@ import Testing
     static let ruffSarif = ["ruff", "check", "--no-cache", "--output-format", "sarif", "."]
 
     static func repository(in dir: String) async throws -> GitFixture {
-        try await GitFixture.create(at: dir + "/repo", files: [
-            "pyproject.toml": PythonSamples.pyproject,
-            "pkg/a.py": PythonSamples.fixable(1),
-            "pkg/b.py": PythonSamples.unfixable(2),
-            "my file.py": "import os\n",
-        ])
+        try await GitFixture.create(
+            at: dir + "/repo",
+            files: [
+                "pyproject.toml": PythonSamples.pyproject,
+                "pkg/a.py": PythonSamples.fixable(1),
+                "pkg/b.py": PythonSamples.unfixable(2),
+                "my file.py": "import os\n",
+            ])
     }
 
     /// The positions a diagnostic has, without tool name, message or fixability.
@@ -40,9 +42,10 @@ import Testing
         try await withTemporaryDirectory { dir in
             let fixture = try await Self.repository(in: dir)
             let report = dir + "/report.sarif"
-            let written = try await ProcessRunner.run(ProcessSpec(
-                executable: "ruff", arguments: ["check", "--no-cache", "--output-format", "sarif", "-o", report, "."],
-                workingDirectory: fixture.root, timeout: .seconds(120)))
+            let written = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "ruff", arguments: ["check", "--no-cache", "--output-format", "sarif", "-o", report, "."],
+                    workingDirectory: fixture.root, timeout: .seconds(120)))
             #expect(written.exitCode == 1)
             let linter = SarifLinter(name: "ruff-report", source: .file(report))
             let all = try await linter.lint(paths: [], root: fixture.root)
@@ -82,8 +85,10 @@ import Testing
                 _ = try await SarifLinter(name: "scan", source: .file("notes.txt")).lint(paths: [], root: fixture.root)
             } throws: { ($0 as? QualityError)?.code == .unreadableOutput }
 
-            let real = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: Array(Self.ruffSarif.dropFirst()),
-                                                               workingDirectory: fixture.root, timeout: .seconds(120)))
+            let real = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "ruff", arguments: Array(Self.ruffSarif.dropFirst()),
+                    workingDirectory: fixture.root, timeout: .seconds(120)))
             let log = try #require(try JSONSerialization.jsonObject(with: Data(real.standardOutput)) as? [String: Any])
             #expect(log["version"] as? String == "2.1.0")
             var older = log
@@ -102,8 +107,10 @@ import Testing
     @Test func resultsWithoutALocationAreDroppedAndLevelsMap() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await Self.repository(in: dir)
-            let real = try await ProcessRunner.run(ProcessSpec(executable: "ruff", arguments: Array(Self.ruffSarif.dropFirst()),
-                                                               workingDirectory: fixture.root, timeout: .seconds(120)))
+            let real = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "ruff", arguments: Array(Self.ruffSarif.dropFirst()),
+                    workingDirectory: fixture.root, timeout: .seconds(120)))
             var log = try #require(try JSONSerialization.jsonObject(with: Data(real.standardOutput)) as? [String: Any])
             var runs = try #require(log["runs"] as? [[String: Any]])
             var results = try #require(runs[0]["results"] as? [[String: Any]])

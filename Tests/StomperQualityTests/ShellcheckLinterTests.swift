@@ -14,33 +14,40 @@ import Testing
             let diagnostics = try await ShellcheckLinter().lint(paths: [], root: fixture.root)
             #expect(diagnostics.map(\.code) == ["SC2086", "SC2086"])
             #expect(diagnostics.map { [$0.line, $0.column, $0.endLine ?? 0, $0.endColumn ?? 0] } == [[3, 6, 3, 8], [5, 7, 5, 9]])
-            #expect(diagnostics.allSatisfy {
-                $0.path == "bin/run.sh" && $0.tool == "shellcheck" && $0.severity == .info && $0.fixable
-                    && $0.url == "https://www.shellcheck.net/wiki/SC2086"
-            })
+            #expect(
+                diagnostics.allSatisfy {
+                    $0.path == "bin/run.sh" && $0.tool == "shellcheck" && $0.severity == .info && $0.fixable
+                        && $0.url == "https://www.shellcheck.net/wiki/SC2086"
+                })
         }
     }
 
     @Test func findsShellFilesByExtensionAndShebangSkippingHiddenFolders() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "a.sh": "echo $1\n",
-                "lib/b.bash": "echo $1\n",
-                "tools/deploy": "#!/usr/bin/env bash\necho $1\n",
-                "tools/posix": "#!/bin/sh -e\necho $1\n",
-                "tools/korn": "#!/bin/ksh\necho $1\n",
-                "tools/script.py": "#!/usr/bin/env python3\nprint(1)\n",
-                "tools/pyscript": "#!/usr/bin/env python3\nprint(1)\n",
-                "README": "echo $1\n",
-                ".hidden/c.sh": "echo $1\n",
-            ])
-            #expect(ShellcheckLinter.shellFiles(paths: [], root: fixture.root)
-                == ["a.sh", "lib/b.bash", "tools/deploy", "tools/korn", "tools/posix"])
-            #expect(ShellcheckLinter.shellFiles(paths: ["tools", "a.sh"], root: fixture.root)
-                == ["a.sh", "tools/deploy", "tools/korn", "tools/posix"])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "a.sh": "echo $1\n",
+                    "lib/b.bash": "echo $1\n",
+                    "tools/deploy": "#!/usr/bin/env bash\necho $1\n",
+                    "tools/posix": "#!/bin/sh -e\necho $1\n",
+                    "tools/korn": "#!/bin/ksh\necho $1\n",
+                    "tools/script.py": "#!/usr/bin/env python3\nprint(1)\n",
+                    "tools/pyscript": "#!/usr/bin/env python3\nprint(1)\n",
+                    "README": "echo $1\n",
+                    ".hidden/c.sh": "echo $1\n",
+                ])
+            #expect(
+                ShellcheckLinter.shellFiles(paths: [], root: fixture.root)
+                    == ["a.sh", "lib/b.bash", "tools/deploy", "tools/korn", "tools/posix"])
+            #expect(
+                ShellcheckLinter.shellFiles(paths: ["tools", "a.sh"], root: fixture.root)
+                    == ["a.sh", "tools/deploy", "tools/korn", "tools/posix"])
             // Named files that are not shell scripts are left out; a missing `*.sh` is kept for shellcheck to report.
-            #expect(ShellcheckLinter.shellFiles(paths: ["tools/script.py", "README", "tools/deploy", "gone.sh", "gone.py"],
-                                                root: fixture.root) == ["gone.sh", "tools/deploy"])
+            #expect(
+                ShellcheckLinter.shellFiles(
+                    paths: ["tools/script.py", "README", "tools/deploy", "gone.sh", "gone.py"],
+                    root: fixture.root) == ["gone.sh", "tools/deploy"])
             let diagnostics = try await ShellcheckLinter().lint(paths: [], root: fixture.root)
             #expect(Set(diagnostics.map(\.path)) == ["a.sh", "lib/b.bash", "tools/deploy", "tools/korn", "tools/posix"])
         }
@@ -136,9 +143,11 @@ import Testing
     /// fixed last line gets a newline because shellcheck's diff gives it one.
     @Test func lineEndingsAreWhatShellchecksDiffSays() async throws {
         try await withTemporaryDirectory { dir in
-            let fixture = try await GitFixture.create(at: dir + "/repo", files: [
-                "crlf.sh": "#!/bin/bash\r\necho $1\r\ncd dir\r\n", "open.sh": "#!/bin/bash\necho $1",
-            ])
+            let fixture = try await GitFixture.create(
+                at: dir + "/repo",
+                files: [
+                    "crlf.sh": "#!/bin/bash\r\necho $1\r\ncd dir\r\n", "open.sh": "#!/bin/bash\necho $1",
+                ])
             let linter = ShellcheckLinter()
             for path in ["crlf.sh", "open.sh"] {
                 #expect(try await runFix(try #require(linter.fixCommand(path: path, root: fixture.root)), path: path, root: fixture.root))

@@ -86,8 +86,9 @@ import Testing
     }
 
     @Test func configurationEditsAreFlaggedForTheFixedPathAndOtherPaths() {
-        let violations = gate.check(path: "a.py", before: "x = 1\n", after: "x = 2\n",
-                                    otherChangedPaths: ["pyproject.toml", "sub/.ruff.toml", "b.py", "scripts/.shellcheckrc"])
+        let violations = gate.check(
+            path: "a.py", before: "x = 1\n", after: "x = 2\n",
+            otherChangedPaths: ["pyproject.toml", "sub/.ruff.toml", "b.py", "scripts/.shellcheckrc"])
         #expect(violations.map(\.path) == ["pyproject.toml", "scripts/.shellcheckrc", "sub/.ruff.toml"])
         #expect(Set(rules(violations)) == [.lintConfig])
         #expect(violations[0].description.contains("lint or type-checker configuration"))
@@ -95,8 +96,10 @@ import Testing
         #expect(rules(fixingTheConfigItself) == [.lintConfig])
         #expect(gate.check(path: "mypy.ini", before: "[mypy]\n", after: "[mypy]\n").isEmpty)
         #expect(SuppressionGate(allowed: [.lintConfig]).check(path: "a.py", before: "", after: "", otherChangedPaths: ["tox.ini"]).isEmpty)
-        for name in [".flake8", ".pylintrc", "pylintrc", "mypy.ini", ".mypy.ini", "ruff.toml", "pyrightconfig.json",
-                     ".pre-commit-config.yaml", ".editorconfig", "pytest.ini"] {
+        for name in [
+            ".flake8", ".pylintrc", "pylintrc", "mypy.ini", ".mypy.ini", "ruff.toml", "pyrightconfig.json",
+            ".pre-commit-config.yaml", ".editorconfig", "pytest.ini",
+        ] {
             #expect(SuppressionGate.isConfiguration("deep/" + name), "\(name)")
         }
         #expect(!SuppressionGate.isConfiguration("pyproject.toml.bak"))
@@ -137,15 +140,17 @@ import Testing
         let after = "\n@pytest.mark.skip(reason=\"slow\")\ndef test_a():\n    assert True\n"
         #expect(gate.check(path: "test_x.py", before: before, after: after).isEmpty)
         #expect(gate.check(path: "src/x.py", before: "", after: "pytest.skip('x')\n").isEmpty)
-        #expect(SuppressionGate.isTestFile("tests/helpers.py") && SuppressionGate.isTestFile("test_x.py")
-                    && SuppressionGate.isTestFile("x_test.py") && !SuppressionGate.isTestFile("src/contest.py"))
+        #expect(
+            SuppressionGate.isTestFile("tests/helpers.py") && SuppressionGate.isTestFile("test_x.py")
+                && SuppressionGate.isTestFile("x_test.py") && !SuppressionGate.isTestFile("src/contest.py"))
     }
 
     @Test func ruleNamesAreStableForConfiguration() {
-        #expect(SuppressionGate.Rule.allCases.map(\.rawValue) == [
-            "noqa", "type-ignore", "pyright-ignore", "mypy-ignore", "pylint-disable", "shellcheck-disable", "yamllint-disable",
-            "eslint-disable", "ts-ignore", "nosec", "fmt-off", "lint-config", "test-deleted", "test-skipped",
-        ])
+        #expect(
+            SuppressionGate.Rule.allCases.map(\.rawValue) == [
+                "noqa", "type-ignore", "pyright-ignore", "mypy-ignore", "pylint-disable", "shellcheck-disable", "yamllint-disable",
+                "eslint-disable", "ts-ignore", "nosec", "fmt-off", "lint-config", "test-deleted", "test-skipped",
+            ])
         #expect(SuppressionGate.Rule(rawValue: "type-ignore") == .typeIgnore)
     }
 

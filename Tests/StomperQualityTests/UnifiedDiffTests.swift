@@ -17,8 +17,10 @@ import Testing
     }
 
     /// Expects `body` to throw a QualityError with `code` whose message contains every one of `parts`.
-    func expectRefusal(_ code: QualityError.Code, containing parts: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
-                       _ body: () throws -> Void) {
+    func expectRefusal(
+        _ code: QualityError.Code, containing parts: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Void
+    ) {
         do {
             try body()
             Issue.record("expected a refusal", sourceLocation: sourceLocation)
@@ -93,8 +95,13 @@ import Testing
             let original = Self.tenLines.replacingOccurrences(of: "l9\n", with: "changed\n")
             try Data(original.utf8).write(to: URL(fileURLWithPath: dir + "/bin/x.sh"))
             let diff = "--- a/bin/x.sh\n+++ b/bin/x.sh\n@@ -1,2 +1,2 @@\n-l1\n+one\n l2\n@@ -8,3 +8,2 @@\n l8\n-l9\n l10\n"
-            expectRefusal(.fixRejected, containing: ["tool's fix for bin/x.sh was not applied", "hunk 2 of 2 (@@ -8,3 +8,2 @@)",
-                                                     "expects line 9 to be `l9`, but it is `changed`"]) {
+            expectRefusal(
+                .fixRejected,
+                containing: [
+                    "tool's fix for bin/x.sh was not applied", "hunk 2 of 2 (@@ -8,3 +8,2 @@)",
+                    "expects line 9 to be `l9`, but it is `changed`",
+                ]
+            ) {
                 try UnifiedDiff.apply(bytes(diff), toFile: "bin/x.sh", root: dir, tool: "tool")
             }
             #expect(try String(contentsOfFile: dir + "/bin/x.sh", encoding: .utf8) == original)
@@ -159,8 +166,9 @@ import Testing
             try FileManager.default.createSymbolicLink(atPath: worktree + "/deep/up", withDestinationPath: "../../outside")
             for path in ["pkg/x.sh", "deep/up/x.sh"] {
                 expectRefusal(.fileAccess, containing: [path, "symbolic link"]) {
-                    try UnifiedDiff.apply(bytes("--- a/\(path)\n+++ b/\(path)\n@@ -1 +1 @@\n-a\n+b\n"), toFile: path, root: worktree,
-                                          tool: "tool")
+                    try UnifiedDiff.apply(
+                        bytes("--- a/\(path)\n+++ b/\(path)\n@@ -1 +1 @@\n-a\n+b\n"), toFile: path, root: worktree,
+                        tool: "tool")
                 }
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: outside + "/x.sh")) == Data("a\n".utf8))
@@ -169,8 +177,9 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == decoy)
             // A path that leaves the root is refused too.
             expectRefusal(.fileAccess, containing: ["leaves"]) {
-                try UnifiedDiff.apply(bytes("--- a/../outside/x.sh\n+++ b/../outside/x.sh\n@@ -1 +1 @@\n-a\n+b\n"),
-                                      toFile: "../outside/x.sh", root: worktree, tool: "tool")
+                try UnifiedDiff.apply(
+                    bytes("--- a/../outside/x.sh\n+++ b/../outside/x.sh\n@@ -1 +1 @@\n-a\n+b\n"),
+                    toFile: "../outside/x.sh", root: worktree, tool: "tool")
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: outside + "/x.sh")) == Data("a\n".utf8))
         }

@@ -32,8 +32,11 @@ import Testing
 
     @Test func severitiesMapFromTheLinters() {
         func severity(_ code: String, _ level: Diagnostic.Severity) -> String {
-            CodeQualityReport.severity(LeftDiagnostic(Diagnostic(tool: "ruff", path: "a.py", line: 1, column: 1, code: code, message: "m",
-                                                                 severity: level), reason: .notAttempted))
+            CodeQualityReport.severity(
+                LeftDiagnostic(
+                    Diagnostic(
+                        tool: "ruff", path: "a.py", line: 1, column: 1, code: code, message: "m",
+                        severity: level), reason: .notAttempted))
         }
         #expect(severity("invalid-syntax", .error) == "critical")
         #expect(severity("E902", .error) == "critical")
@@ -104,10 +107,11 @@ import Testing
     @Test func aGitDiffBecomesReplacementsThatReproduceTheFix() throws {
         let fix = try #require(SarifFix(diff: Self.diff))
         #expect(fix.changes.map(\.path) == ["src/a.py"])
-        #expect(fix.changes[0].replacements == [
-            .init(deleted: .init(startLine: 1, startColumn: 1, endLine: 2, endColumn: 1), inserted: ""),
-            .init(deleted: .init(startLine: 3, startColumn: 1, endLine: 4, endColumn: 1), inserted: "x = \"a\"\n"),
-        ])
+        #expect(
+            fix.changes[0].replacements == [
+                .init(deleted: .init(startLine: 1, startColumn: 1, endLine: 2, endColumn: 1), inserted: ""),
+                .init(deleted: .init(startLine: 3, startColumn: 1, endLine: 4, endColumn: 1), inserted: "x = \"a\"\n"),
+            ])
         #expect(Self.apply(fix, to: Self.original) == Self.fixed)
     }
 
@@ -125,10 +129,11 @@ import Testing
 
             """
         let fix = try #require(SarifFix(diff: diff))
-        #expect(fix.changes[0].replacements == [
-            .init(deleted: .init(startLine: 1, startColumn: 1, endLine: 1, endColumn: 1), inserted: "import sys\n"),
-            .init(deleted: .init(startLine: 2, startColumn: 1, endLine: 2, endColumn: 9), inserted: "print(x, sys)"),
-        ])
+        #expect(
+            fix.changes[0].replacements == [
+                .init(deleted: .init(startLine: 1, startColumn: 1, endLine: 1, endColumn: 1), inserted: "import sys\n"),
+                .init(deleted: .init(startLine: 2, startColumn: 1, endLine: 2, endColumn: 9), inserted: "print(x, sys)"),
+            ])
         #expect(Self.apply(fix, to: "x = 1\nprint(x)") == "import sys\nx = 1\nprint(x, sys)")
         #expect(SarifFix(diff: "not a diff\n") == nil)
     }
@@ -137,13 +142,21 @@ import Testing
     /// locations relative to %SRCROOT%, fingerprints, and the dry run's fix on the diagnostics
     /// whose code it fixes; valid against the official schema.
     @Test func sarifHasARunPerToolWithRulesLocationsAndFixes() async throws {
-        let plan = FixPlan(runID: "run-1", branch: "main", base: ObjectID(hex: String(repeating: "a", count: 40))!,
-                           jobs: [ReportSamples.job("src/a.py", [ReportSamples.ruff("src/a.py", 1, "F401", column: 8),
-                                                                  ReportSamples.ruff("src/a.py", 3, "F541", column: 5)],
-                                                    needsAgent: [ReportSamples.ruff("src/a.py", 4, "F821", fixable: false)])],
-                           skipped: [], toolVersions: ["ruff": "0.17.6", "mypy": "1.18.2"])
-        var outcome = FileOutcome(path: "src/a.py", status: .wouldFix, diagnosticsBefore: 3, fixed: ["F401": 1, "F541": 1],
-                                  changed: true, diff: Self.diff)
+        let plan = FixPlan(
+            runID: "run-1", branch: "main", base: ObjectID(hex: String(repeating: "a", count: 40))!,
+            jobs: [
+                ReportSamples.job(
+                    "src/a.py",
+                    [
+                        ReportSamples.ruff("src/a.py", 1, "F401", column: 8),
+                        ReportSamples.ruff("src/a.py", 3, "F541", column: 5),
+                    ],
+                    needsAgent: [ReportSamples.ruff("src/a.py", 4, "F821", fixable: false)])
+            ],
+            skipped: [], toolVersions: ["ruff": "0.17.6", "mypy": "1.18.2"])
+        var outcome = FileOutcome(
+            path: "src/a.py", status: .wouldFix, diagnosticsBefore: 3, fixed: ["F401": 1, "F541": 1],
+            changed: true, diff: Self.diff)
         outcome.needsAgent = [ReportSamples.ruff("src/a.py", 3, "F821", fixable: false)]
         let facts = RunFacts(plan: plan, summary: RunSummary([outcome]), dryRun: true, elapsedSeconds: 1, agent: "autofix")
         let data = try SarifReport(toolVersions: plan.toolVersions, root: "/repo root").json(facts.left)
@@ -169,8 +182,9 @@ import Testing
             #expect(artifact == ["uri": "src/a.py", "uriBaseId": "%SRCROOT%"])
             #expect((result["partialFingerprints"] as? [String: String])?["stomper/v1"]?.count == 64)
         }
-        let region = try #require(((results[0]["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
-                                  as? [String: Int])
+        let region = try #require(
+            ((results[0]["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
+                as? [String: Int])
         #expect(region == ["startLine": 1, "startColumn": 8, "endLine": 1, "endColumn": 11])
         // F401 and F541 are what the verified fix fixes; F821 needs an agent and has none.
         #expect(results.map { ($0["fixes"] as? [Any])?.count } == [1, 1, nil])
@@ -190,8 +204,10 @@ import Testing
     }
 
     @Test func conciseLinesAreRuffLike() {
-        let left = [LeftDiagnostic(ReportSamples.ruff("b.py", 2, "E711", "x"), reason: .failed),
-                    LeftDiagnostic(ReportSamples.ruff("a.py", 10, "F401", "`os` imported but unused", column: 8), reason: .notAttempted)]
+        let left = [
+            LeftDiagnostic(ReportSamples.ruff("b.py", 2, "E711", "x"), reason: .failed),
+            LeftDiagnostic(ReportSamples.ruff("a.py", 10, "F401", "`os` imported but unused", column: 8), reason: .notAttempted),
+        ]
         #expect(ConciseReport.lines(left) == ["a.py:10:8: F401 `os` imported but unused", "b.py:2:1: E711 x"])
     }
 }

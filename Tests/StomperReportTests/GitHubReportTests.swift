@@ -9,12 +9,14 @@ import Testing
     @Test func dataAndPropertiesAreEscapedAsTheRunnerUnescapes() {
         #expect(WorkflowCommand.escapeData("100% done\r\nnext: a,b") == "100%25 done%0D%0Anext: a,b")
         #expect(WorkflowCommand.escapeProperty("dir,x/a:b%.py\n") == "dir%2Cx/a%3Ab%25.py%0A")
-        #expect(WorkflowCommand.make("error", [("file", "a,b.py"), ("title", "ruff: F401")], "50%\nmore")
+        #expect(
+            WorkflowCommand.make("error", [("file", "a,b.py"), ("title", "ruff: F401")], "50%\nmore")
                 == "::error file=a%2Cb.py,title=ruff%3A F401::50%25%0Amore")
     }
 
     @Test func aFilesDetailLinesAreFoldedInAGroup() {
-        #expect(WorkflowCommand.grouped("fixed  src/a.py: 2 fixed\n    src/a.py:1:1: F401 x\n    src/a.py:2:1: E711 y")
+        #expect(
+            WorkflowCommand.grouped("fixed  src/a.py: 2 fixed\n    src/a.py:1:1: F401 x\n    src/a.py:2:1: E711 y")
                 == "::group::fixed  src/a.py: 2 fixed\n    src/a.py:1:1: F401 x\n    src/a.py:2:1: E711 y\n::endgroup::")
         #expect(WorkflowCommand.grouped("skipped  src/a.py: uncommitted changes") == "skipped  src/a.py: uncommitted changes")
         #expect(WorkflowCommand.grouped("50% of a\nb") == "::group::50%25 of a\nb\n::endgroup::")
@@ -41,7 +43,8 @@ import Testing
         let all = GitHubAnnotations(level: .error, limit: nil).lines(left)
         #expect(all.count == 4)
         #expect(all[0].hasPrefix("::error file=src/typed.py,line=7,col=5,title=mypy assignment::"))
-        #expect(all[1] == "::error file=src/c.py,line=2,col=1,endLine=2,endColumn=4,title=ruff E711::"
+        #expect(
+            all[1] == "::error file=src/c.py,line=2,col=1,endLine=2,endColumn=4,title=ruff E711::"
                 + "E711 Comparison to `None` should be `cond is None` (stomper could not fix this file)%0A"
                 + "https://docs.astral.sh/ruff/rules/E711")
         #expect(all[2].hasPrefix("::error file=src/b.py,line=4,"))
@@ -51,18 +54,21 @@ import Testing
         let capped = GitHubAnnotations(level: .warning, limit: 2).lines(left)
         #expect(capped.count == 3)
         #expect(Array(capped.prefix(2)) == Array(all.prefix(2)).map { $0.replacingOccurrences(of: "::error ", with: "::warning ") })
-        #expect(capped[2] == "::notice title=stomper::2 more diagnostics left without an annotation (ci.annotation_limit = 2): "
+        #expect(
+            capped[2] == "::notice title=stomper::2 more diagnostics left without an annotation (ci.annotation_limit = 2): "
                 + "the job summary lists them all")
         // Notices are capped too: the note about notices is a warning.
-        #expect(GitHubAnnotations(level: .notice, limit: 0).lines(left) == [
-            "::warning title=stomper::4 more diagnostics left without an annotation (ci.annotation_limit = 0): the job summary lists them all",
-        ])
+        #expect(
+            GitHubAnnotations(level: .notice, limit: 0).lines(left) == [
+                "::warning title=stomper::4 more diagnostics left without an annotation (ci.annotation_limit = 0): the job summary lists them all"
+            ])
         #expect(GitHubAnnotations(level: .error, limit: 4).lines(left) == all)
     }
 
     @Test func annotationPropertiesAreEscaped() {
         let odd = Diagnostic(tool: "ruff", path: "we,ird/na:me%.py", line: 3, column: 2, code: "F401", message: "100% bad\nreally")
-        #expect(GitHubAnnotations(level: .error, limit: nil).annotation(LeftDiagnostic(odd, reason: .notAttempted))
+        #expect(
+            GitHubAnnotations(level: .error, limit: nil).annotation(LeftDiagnostic(odd, reason: .notAttempted))
                 == "::error file=we%2Cird/na%3Ame%25.py,line=3,col=2,title=ruff F401::F401 100%25 bad%0Areally")
     }
 
@@ -87,8 +93,14 @@ import Testing
         #expect(markdown.contains("| Partially fixed | 1 |"))
         #expect(markdown.contains("| Failed | 2 |"))
         #expect(markdown.contains("| Diagnostics left | 4 |"))
-        #expect(markdown.contains("| <code>src&#47;a&#46;py</code> | ✅ fixed | F401, I001 | [`1111111`](https://github.com/octo/repo/commit/\(ReportSamples.sha1)) |  |"))
-        #expect(markdown.contains("| \(Self.code("src/b.py")) | 🟡 partially fixed | F401 | [`2222222`](https://github.com/octo/repo/commit/\(ReportSamples.sha2)) | F821 |"))
+        #expect(
+            markdown.contains(
+                "| <code>src&#47;a&#46;py</code> | ✅ fixed | F401, I001 | [`1111111`](https://github.com/octo/repo/commit/\(ReportSamples.sha1)) |  |"
+            ))
+        #expect(
+            markdown.contains(
+                "| \(Self.code("src/b.py")) | 🟡 partially fixed | F401 | [`2222222`](https://github.com/octo/repo/commit/\(ReportSamples.sha2)) | F821 |"
+            ))
         #expect(markdown.contains("| \(Self.code("src/c.py")) | ❌ refused (introduced diagnostics): introduced E999 |  |  | E711 |"))
         #expect(markdown.contains("### Needs an AI agent"))
         #expect(markdown.contains("- \(Self.code("src/b.py")): F821\n- \(Self.code("src/e.py")): E741\n"))
@@ -111,10 +123,11 @@ import Testing
     /// What `JobSummary` should make of repository text: `<code>` around ASCII punctuation as
     /// numeric entities (written out here on its own, not with the code under test).
     static func code(_ text: String) -> String {
-        "<code>" + text.unicodeScalars.map { scalar in
-            scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar) && scalar != " "
-                ? "&#\(scalar.value);" : String(scalar)
-        }.joined() + "</code>"
+        "<code>"
+            + text.unicodeScalars.map { scalar in
+                scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar) && scalar != " "
+                    ? "&#\(scalar.value);" : String(scalar)
+            }.joined() + "</code>"
     }
 
     @Test func tableCellsCannotBreakTheTable() {
@@ -129,8 +142,10 @@ import Testing
     @Test func pathsAndMessagesCannotRenderLinksOrImages() {
         var facts = ReportSamples.facts
         let path = "src/`![x](https://evil.example/p.png)`<img src=x>[a](javascript:alert(1)).py"
-        facts.summary.add(FileOutcome(path: path, status: .failed, reason: "see [here](https://evil.example) www.evil.example",
-                                      diagnosticsBefore: 0))
+        facts.summary.add(
+            FileOutcome(
+                path: path, status: .failed, reason: "see [here](https://evil.example) www.evil.example",
+                diagnosticsBefore: 0))
         let markdown = JobSummary(ci: ReportSamples.githubEnvironment()).markdown(facts)
         let row = markdown.split(separator: "\n").first { $0.contains("evil") && $0.hasPrefix("| <code>") }.map(String.init) ?? ""
         #expect(row.hasPrefix("| <code>src&#47;&#96;&#33;&#91;x&#93;&#40;https&#58;&#47;&#47;evil&#46;example"), "\(row)")
@@ -165,7 +180,8 @@ import Testing
         #expect(WorkflowCommand.inert("a::b") == "a::b")
         #expect(WorkflowCommand.inert("ok\n::error::x\nfine") == "ok\n\u{200B}::error::x\nfine")
         // The title is the group command's data: the runner reads no command there.
-        #expect(WorkflowCommand.grouped("failed  ::stop-commands::tok.py: x\n    ::stop-commands::tok.py:1:1: E1 m")
+        #expect(
+            WorkflowCommand.grouped("failed  ::stop-commands::tok.py: x\n    ::stop-commands::tok.py:1:1: E1 m")
                 == "::group::failed  ::stop-commands::tok.py: x\n    \u{200B}::stop-commands::tok.py:1:1: E1 m\n::endgroup::")
         #expect(WorkflowCommand.grouped("::error::one line") == "\u{200B}::error::one line")
         #expect(WorkflowCommand.inertJSON(###"{"message": "##[set-env name=A]b"}"###) == ###"{"message": "#\u0023[set-env name=A]b"}"###)

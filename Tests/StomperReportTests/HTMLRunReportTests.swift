@@ -12,10 +12,11 @@ struct HTMLRunReportTests {
     static let hostile = "<img src=x onerror=alert(1)>.py"
 
     static func run(status: RunStatus = .completed, dryRun: Bool = false) -> RunRecord {
-        RunRecord(id: "run-1", status: status, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
-                  configJSON: "{}", toolVersions: "{}", agent: #"{"kind":"command","name":"stomper-mock-agent","settings":""}"#,
-                  snapshotID: "s", dryRun: dryRun, pid: 1, host: "h", createdAt: "2026-12-05T10:00:00.000Z",
-                  updatedAt: "2026-12-05T10:00:10.000Z", finishedAt: "2026-12-05T10:00:10.000Z")
+        RunRecord(
+            id: "run-1", status: status, branch: "main", baseCommit: String(repeating: "a", count: 40), configHash: "h",
+            configJSON: "{}", toolVersions: "{}", agent: #"{"kind":"command","name":"stomper-mock-agent","settings":""}"#,
+            snapshotID: "s", dryRun: dryRun, pid: 1, host: "h", createdAt: "2026-12-05T10:00:00.000Z",
+            updatedAt: "2026-12-05T10:00:10.000Z", finishedAt: "2026-12-05T10:00:10.000Z")
     }
 
     static func event(_ type: String, _ job: String?, at milliseconds: Int, _ data: String = "{}", sequence: Int64) -> EventRecord {
@@ -57,30 +58,38 @@ struct HTMLRunReportTests {
         // No attempt rows (learning off): the attempt comes from its event.
         add("job.started", "c.py", 3700)
         add("agent.started", "c.py", 3800, #"{"attempt":1}"#)
-        add("agent.finished", "c.py", 4000,
+        add(
+            "agent.finished", "c.py", 4000,
             #"{"attempt":1,"agent":"chat:model","ms":200,"result":"completed","input_tokens":120,"output_tokens":30}"#)
         add("job.finished", "c.py", 4100, #"{"status":"failed"}"#)
         let attempts = [
-            AttemptRecord(runID: "run-1", path: "a.py", attempt: 1, agent: "mock", outcome: .fixed, durationMilliseconds: 1000,
-                          diff: "attempt diff", codes: [.init(linter: "ruff", code: "F401", targeted: 2, fixed: 2)]),
-            AttemptRecord(runID: "run-1", path: "b.py", attempt: 1, agent: "mock", outcome: .notFixed, durationMilliseconds: 1000,
-                          codes: []),
+            AttemptRecord(
+                runID: "run-1", path: "a.py", attempt: 1, agent: "mock", outcome: .fixed, durationMilliseconds: 1000,
+                diff: "attempt diff", codes: [.init(linter: "ruff", code: "F401", targeted: 2, fixed: 2)]),
+            AttemptRecord(
+                runID: "run-1", path: "b.py", attempt: 1, agent: "mock", outcome: .notFixed, durationMilliseconds: 1000,
+                codes: []),
         ]
         let remaining = ReportSamples.ruff("b.py", 3, "E711", "Comparison to None")
-        var failed = FileOutcome(path: "b.py", status: .failed, reason: "1 diagnostic remains (E711)", diagnosticsBefore: 1,
-                                 remaining: [remaining])
+        var failed = FileOutcome(
+            path: "b.py", status: .failed, reason: "1 diagnostic remains (E711)", diagnosticsBefore: 1,
+            remaining: [remaining])
         failed.needsAgent = [ReportSamples.ruff("b.py", 9, "F821", "Undefined name", fixable: false)]
         let jobs = [
-            JobRecord(runID: "run-1", path: "a.py", key: "k", baseBlob: "b", diagnostics: "[]",
-                      state: .landed(commit: String(repeating: "c", count: 40)), updatedAt: "x"),
-            JobRecord(runID: "run-1", path: "b.py", key: "k", baseBlob: "b", diagnostics: "[]",
-                      state: .failed(reason: "stored reason"), outcome: Self.outcomeJSON(failed), updatedAt: "x"),
-            JobRecord(runID: "run-1", path: "c.py", key: "k", baseBlob: "b", diagnostics: "[]", state: .failed(reason: "not fixed"),
-                      updatedAt: "x"),
+            JobRecord(
+                runID: "run-1", path: "a.py", key: "k", baseBlob: "b", diagnostics: "[]",
+                state: .landed(commit: String(repeating: "c", count: 40)), updatedAt: "x"),
+            JobRecord(
+                runID: "run-1", path: "b.py", key: "k", baseBlob: "b", diagnostics: "[]",
+                state: .failed(reason: "stored reason"), outcome: Self.outcomeJSON(failed), updatedAt: "x"),
+            JobRecord(
+                runID: "run-1", path: "c.py", key: "k", baseBlob: "b", diagnostics: "[]", state: .failed(reason: "not fixed"),
+                updatedAt: "x"),
         ]
-        let receipt = ReceiptRecord(runID: "run-1", path: "a.py", key: "k", commit: String(repeating: "c", count: 40),
-                                    patchSHA256: "p", diagnosticsFixed: #"{"F401":2}"#, agentCalls: 1, agentSeconds: 1, totalSeconds: 1.6,
-                                    cacheHit: false)
+        let receipt = ReceiptRecord(
+            runID: "run-1", path: "a.py", key: "k", commit: String(repeating: "c", count: 40),
+            patchSHA256: "p", diagnosticsFixed: #"{"F401":2}"#, agentCalls: 1, agentSeconds: 1, totalSeconds: 1.6,
+            cacheHit: false)
         let input = RunReportInput.make(run: Self.run(), jobs: jobs, events: events, attempts: attempts, receipts: [receipt])
         let a = try #require(input.files.first { $0.path == "a.py" })
         #expect(a.status == "fixed")
@@ -99,8 +108,12 @@ struct HTMLRunReportTests {
         #expect(b.needsAgent == 1)
         let c = try #require(input.files.first { $0.path == "c.py" })
         #expect(c.reason == "not fixed")
-        #expect(c.attempts == [.init(number: 1, agent: "chat:model", outcome: "completed", milliseconds: 200, inputTokens: 120,
-                                     outputTokens: 30)])
+        #expect(
+            c.attempts == [
+                .init(
+                    number: 1, agent: "chat:model", outcome: "completed", milliseconds: 200, inputTokens: 120,
+                    outputTokens: 30)
+            ])
         #expect(b.attempts.map(\.outcome) == ["not_fixed"])
         #expect(input.parallel == 1)
         #expect(input.agent == "command:stomper-mock-agent")
@@ -119,10 +132,11 @@ struct HTMLRunReportTests {
             remaining: [.init(line: 1, code: "<b>X</b>", message: "\"quoted\" & 'single' <svg onload=alert(3)>")],
             attempts: [.init(number: 1, agent: "<i>agent</i>", outcome: "not_fixed\" onmouseover=\"x", milliseconds: 5)],
             diff: "+<iframe src=javascript:alert(4)>\n-</pre><img src=y>", spans: [.init(.agent, start: 0, end: 1, result: .refused)])
-        let input = RunReportInput(runID: "<r>", status: "completed", branch: "<b>", baseCommit: "<c>", agent: "<a>", dryRun: false,
-                                   createdAt: "<t>", durationSeconds: 1, files: [file],
-                                   learning: [.init(code: "<l>", agent: "<g>", attempts: 1, successes: 0, meanMilliseconds: 1)],
-                                   notes: ["<note>"])
+        let input = RunReportInput(
+            runID: "<r>", status: "completed", branch: "<b>", baseCommit: "<c>", agent: "<a>", dryRun: false,
+            createdAt: "<t>", durationSeconds: 1, files: [file],
+            learning: [.init(code: "<l>", agent: "<g>", attempts: 1, successes: 0, meanMilliseconds: 1)],
+            notes: ["<note>"])
         let html = HTMLRunReport().render(input)
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;.py"))
         for raw in ["<img", "<script", "<iframe", "<svg onload", "<b>X</b>", "<i>agent", "<r>", "<note>", "</pre><img", "onmouseover=\""] {
@@ -144,12 +158,15 @@ struct HTMLRunReportTests {
                 commit: index % 5 == 0 ? String(repeating: "c", count: 40) : nil, diagnosticsBefore: 3, fixed: ["F401": 2],
                 remaining: (0..<3).map { .init(line: $0, code: "E711", message: "Comparison to None") },
                 attempts: [.init(number: 1, agent: "mock", outcome: "fixed", milliseconds: 900)], diff: diff,
-                spans: [.init(.waiting, start: 0, end: start), .init(.preparing, start: start, end: start + 0.1),
-                        .init(.agent, start: start + 0.1, end: start + 1, result: .success),
-                        .init(.verify, start: start + 1, end: start + 1.3), .init(.land, start: start + 1.3, end: start + 1.4, result: .success)])
+                spans: [
+                    .init(.waiting, start: 0, end: start), .init(.preparing, start: start, end: start + 0.1),
+                    .init(.agent, start: start + 0.1, end: start + 1, result: .success),
+                    .init(.verify, start: start + 1, end: start + 1.3), .init(.land, start: start + 1.3, end: start + 1.4, result: .success),
+                ])
         }
-        let input = RunReportInput(runID: "big", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
-                                   createdAt: "t", durationSeconds: 501.4, parallel: 8, files: files)
+        let input = RunReportInput(
+            runID: "big", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
+            createdAt: "t", durationSeconds: 501.4, parallel: 8, files: files)
         let html = HTMLRunReport().render(input)
         #expect(html.utf8.count < 20_000_000, "\(html.utf8.count) bytes")
         #expect(html.components(separatedBy: "<td class=\"path\">").count - 1 == 10_000)
@@ -175,13 +192,15 @@ struct HTMLRunReportTests {
         func file(_ path: String, _ start: Double, _ end: Double) -> RunReportInput.File {
             RunReportInput.File(path: path, status: "fixed", spans: [.init(.agent, start: start, end: end, result: .success)])
         }
-        let input = RunReportInput(runID: "r", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
-                                   createdAt: "t", durationSeconds: 4,
-                                   files: [file("a.py", 0, 3), file("b.py", 1, 2), file("c.py", 1.5, 4), file("d.py", 3.5, 4)])
+        let input = RunReportInput(
+            runID: "r", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
+            createdAt: "t", durationSeconds: 4,
+            files: [file("a.py", 0, 3), file("b.py", 1, 2), file("c.py", 1.5, 4), file("d.py", 3.5, 4)])
         let html = HTMLRunReport().render(input)
         #expect(html.contains("files in flight, at most 3"))
-        let empty = RunReportInput(runID: "r", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
-                                   createdAt: "t", durationSeconds: 0, files: [RunReportInput.File(path: "a.py", status: "needs_agent")])
+        let empty = RunReportInput(
+            runID: "r", status: "completed", branch: "main", baseCommit: "abc", agent: "mock", dryRun: false,
+            createdAt: "t", durationSeconds: 0, files: [RunReportInput.File(path: "a.py", status: "needs_agent")])
         let page = HTMLRunReport().render(empty)
         #expect(page.contains("No file was started in this run"))
         #expect(!page.contains("<svg class=\"timeline\""))

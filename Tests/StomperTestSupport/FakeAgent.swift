@@ -22,8 +22,10 @@ public final class FakeAgent: Agent {
     private let body: Fix
     private let requests = Mutex<[(request: FixRequest, text: String?)]>([])
 
-    public init(name: String = "fake", settings: String = "", contained: Bool = true, narrowsByRule: Bool = false,
-                canFix fixable: @escaping @Sendable (Diagnostic) -> Bool = { _ in true }, fix body: @escaping Fix) {
+    public init(
+        name: String = "fake", settings: String = "", contained: Bool = true, narrowsByRule: Bool = false,
+        canFix fixable: @escaping @Sendable (Diagnostic) -> Bool = { _ in true }, fix body: @escaping Fix
+    ) {
         identity = AgentIdentity(kind: "fake", name: name, settings: settings)
         isContained = contained
         self.narrowsByRule = narrowsByRule
@@ -32,9 +34,11 @@ public final class FakeAgent: Agent {
     }
 
     /// An agent that rewrites the target file's text with `transform` and reports success.
-    public convenience init(name: String = "fake", settings: String = "", contained: Bool = true,
-                            canFix fixable: @escaping @Sendable (Diagnostic) -> Bool = { _ in true },
-                            rewrite transform: @escaping @Sendable (String) -> String) {
+    public convenience init(
+        name: String = "fake", settings: String = "", contained: Bool = true,
+        canFix fixable: @escaping @Sendable (Diagnostic) -> Bool = { _ in true },
+        rewrite transform: @escaping @Sendable (String) -> String
+    ) {
         self.init(name: name, settings: settings, contained: contained, canFix: fixable) { request in
             try FakeAgent.rewrite(request, transform)
             return AgentOutcome(status: .completed)

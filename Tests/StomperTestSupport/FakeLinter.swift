@@ -36,8 +36,10 @@ public struct FakeLinter: Linter {
         var found: [Diagnostic] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             for match in line.matches(of: /# (ERR|FIX):([A-Za-z0-9]+)/) {
-                found.append(Diagnostic(tool: name, path: path, line: index + 1, column: 1, code: String(match.2),
-                                        message: "marker \(match.2)", fixable: match.1 == "FIX"))
+                found.append(
+                    Diagnostic(
+                        tool: name, path: path, line: index + 1, column: 1, code: String(match.2),
+                        message: "marker \(match.2)", fixable: match.1 == "FIX"))
             }
             for (text, code) in flagging.sorted(by: { $0.key < $1.key }) where line.contains(text) {
                 found.append(Diagnostic(tool: name, path: path, line: index + 1, column: 1, code: code, message: "flagged \(text)"))

@@ -27,8 +27,9 @@ public struct GitFixture: Sendable {
     public func write(_ files: [String: String]) throws {
         for (path, content) in files {
             let full = root + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try Data(content.utf8).write(to: URL(fileURLWithPath: full))
         }
     }
@@ -50,8 +51,10 @@ public struct GitFixture: Sendable {
 
     @discardableResult
     public func git(_ arguments: [String]) async throws -> String {
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "git", arguments: arguments, workingDirectory: root,
-                                                             timeout: .seconds(60)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "git", arguments: arguments, workingDirectory: root,
+                timeout: .seconds(60)))
         guard result.exitCode == 0 else {
             throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
         }

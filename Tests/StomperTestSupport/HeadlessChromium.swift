@@ -11,10 +11,11 @@ public enum HeadlessChromium {
 
     public static func run(_ arguments: [String], profile: String) async throws -> ProcessResult {
         let chromium = try #require(path, "chromium is not installed: run scripts/install-deps.sh")
-        return try await ProcessRunner.run(ProcessSpec(
-            executable: chromium,
-            arguments: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)"] + arguments,
-            timeout: .seconds(90), outputLimit: 64 * 1024 * 1024))
+        return try await ProcessRunner.run(
+            ProcessSpec(
+                executable: chromium,
+                arguments: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)"] + arguments,
+                timeout: .seconds(90), outputLimit: 64 * 1024 * 1024))
     }
 
     /// How many distinct colours a PNG has (counting stops at 64), decoded by Python's zlib with
@@ -57,8 +58,10 @@ public enum HeadlessChromium {
                 if len(colours) >= 64: break
             print(len(colours))
             """#
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "/usr/bin/env", arguments: ["python3", "-c", script, png],
-                                                             timeout: .seconds(120)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "/usr/bin/env", arguments: ["python3", "-c", script, png],
+                timeout: .seconds(120)))
         #expect(result.exitCode == 0, "\(result.stderrText)")
         return Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }

@@ -21,8 +21,10 @@ public enum SarifSchema {
             for error in sorted(jsonschema.Draft4Validator(schema).iter_errors(document), key=str):
                 print("/".join(map(str, error.absolute_path)) + ": " + error.message)
             """
-        let result = try await ProcessRunner.run(ProcessSpec(executable: "python3", arguments: ["-c", script, path, file],
-                                                             workingDirectory: directory, timeout: .seconds(120)))
+        let result = try await ProcessRunner.run(
+            ProcessSpec(
+                executable: "python3", arguments: ["-c", script, path, file],
+                workingDirectory: directory, timeout: .seconds(120)))
         guard result.exitCode == 0 else {
             throw FixtureError(message: "python3 jsonschema failed (exit \(result.exitCode.map(String.init) ?? "?")): \(result.stderrText)")
         }

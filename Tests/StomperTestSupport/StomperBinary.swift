@@ -17,9 +17,13 @@ public enum StomperBinary {
 
     /// Runs `stomper ARGS` in `directory` (or, with `viaExecutable`, that program with ARGS,
     /// for wrappers such as `timeout`).
-    public static func run(_ arguments: [String], in directory: String, environment: [String: String?] = [:],
-                           timeout: Duration = .seconds(300), viaExecutable: String? = nil) async throws -> ProcessResult {
-        try await ProcessRunner.run(ProcessSpec(executable: viaExecutable ?? path, arguments: viaExecutable == nil ? arguments : Array(arguments.dropFirst()),
-                                                workingDirectory: directory, environment: environment, timeout: timeout))
+    public static func run(
+        _ arguments: [String], in directory: String, environment: [String: String?] = [:],
+        timeout: Duration = .seconds(300), viaExecutable: String? = nil
+    ) async throws -> ProcessResult {
+        try await ProcessRunner.run(
+            ProcessSpec(
+                executable: viaExecutable ?? path, arguments: viaExecutable == nil ? arguments : Array(arguments.dropFirst()),
+                workingDirectory: directory, environment: environment, timeout: timeout))
     }
 }

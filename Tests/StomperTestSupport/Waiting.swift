@@ -11,8 +11,10 @@ public struct WaitTimedOut: Error, CustomStringConvertible {
 /// For a state another task of this process reaches without announcing it (a writer's queue
 /// length, a pool's waiting leases): no sleep, yet a bug that never reaches it fails the test
 /// with a message instead of hanging it.
-public func waitUntil(_ what: String, timeout: Duration = .seconds(60),
-                      _ condition: () async throws -> Bool) async throws {
+public func waitUntil(
+    _ what: String, timeout: Duration = .seconds(60),
+    _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     var checks = 0
     while try await !condition() {
@@ -31,8 +33,10 @@ public func waitUntil(_ what: String, timeout: Duration = .seconds(60),
 ///
 /// Only for state another *process* makes true (its ledger rows, its files), which nothing here
 /// can be told about; within this process, wait for an event or use `waitUntil`.
-public func pollUntil(_ what: String, every interval: Duration = .milliseconds(20), timeout: Duration = .seconds(120),
-                      _ condition: () async throws -> Bool) async throws {
+public func pollUntil(
+    _ what: String, every interval: Duration = .milliseconds(20), timeout: Duration = .seconds(120),
+    _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut(what: what, timeout: timeout) }
