@@ -24,12 +24,16 @@ struct Check: AsyncParsableCommand {
     )
     var outputFormat: CheckOutputFormat?
 
+    @Option(help: ArgumentHelp("Show only shard I of N: the files `stomper fix --shard I/N` would take.", valueName: "I/N"))
+    var shard: String?
+
     func run() async throws {
         let result: CheckResult
         let format = try CheckOutputFormat.resolve(outputFormat, json: json)
         do {
             let workspace = try global.openWorkspace()
-            result = try await workspace.check(paths: try workspace.repositoryPaths(paths, from: global.startDirectory))
+            let spec = try shard.map { try ShardSpec(parsing: $0) }
+            result = try await workspace.check(paths: try workspace.repositoryPaths(paths, from: global.startDirectory), shard: spec)
         } catch {
             throw Failure.exit(error, json: json)
         }

@@ -115,6 +115,21 @@ struct Fix: AsyncParsableCommand {
         help: "Also write each commit the run lands as a git format-patch file, plus manifest.json, into this folder, for `git am` in another job.")
     var patches: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Fix only shard I of N of the plan (1-based; every shard plans the same commit and takes a disjoint, cost-balanced part). "
+                + "Read from CI_NODE_INDEX/CI_NODE_TOTAL (GitLab), BUILDKITE_PARALLEL_JOB/_COUNT, JOB_COMPLETION_INDEX with STOMPER_SHARD_TOTAL "
+                + "(Kubernetes) or STOMPER_SHARD when not given.",
+            valueName: "I/N"))
+    var shard: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the verified fixes as a git bundle, manifest.json and the ledger's learning into this folder for `stomper land`; "
+                + "implies --branch stomper/shard-I-of-N (HEAD untouched) and no docs regeneration.",
+            valueName: "dir"))
+    var bundle: String?
+
     @Flag(help: "Do not reuse verified fixes from earlier runs (they are still stored).")
     var noCache = false
 
@@ -168,10 +183,27 @@ struct Fix: AsyncParsableCommand {
         let workspace: Workspace
         let prepared: PreparedRun
         let patchSeries: PatchSeries?
+        var shardSpec: ShardSpec?
+        var bundleFolder: ShardBundle?
+        var bundleRequest: BundleRequest?
         do {
             var flags = self.flags
             if let timeBudget { flags["agent.time_budget_sec"] = .int(try Self.seconds(timeBudget)) }
             patchSeries = try PatchExport.prepare(patches, dryRun: dryRun, from: FileManager.default.currentDirectoryPath)
+            shardSpec = try shard.map { try ShardSpec(parsing: $0) } ?? ShardSpec.fromEnvironment(ProcessInfo.processInfo.environment)
+            if let bundle {
+                if dryRun {
+                    throw CLIError.conflictingFlags(
+                        flag: "--bundle", other: "--dry-run",
+                        why: "--bundle writes the fixes a run lands, and a dry run lands none: drop --dry-run")
+                }
+                // The shard's fixes go onto a branch of their own; the lander regenerates the docs.
+                if branch == nil { flags["fix.branch"] = .string("stomper/" + (shardSpec?.branchSuffix ?? "bundle")) }
+                flags["docs.enabled"] = .bool(false)
+                let folder = ShardBundle(directory: global.path(bundle))
+                try folder.prepare()
+                bundleFolder = folder
+            }
             workspace = try global.openWorkspace(flags: flags)
             if let reason = try RunGate.ownHead(
                 workspace.repository, ci: CIEnvironment(environment: ProcessInfo.processInfo.environment),
@@ -188,7 +220,10 @@ struct Fix: AsyncParsableCommand {
             }
             let request = RunRequest(
                 paths: try workspace.repositoryPaths(paths, from: global.startDirectory),
-                selection: try selection(workspace), dryRun: dryRun, abandon: abandon)
+                selection: try selection(workspace), dryRun: dryRun, abandon: abandon, shard: shardSpec)
+            if let bundleFolder {
+                bundleRequest = try BundleRequest.atHead(directory: bundleFolder.directory, shard: shardSpec, repository: workspace.repository)
+            }
             prepared = try await workspace.prepareFix(request)
             for run in prepared.abandonedRuns { Terminal.warn("run \(run) abandoned") }
         } catch {
@@ -201,6 +236,7 @@ struct Fix: AsyncParsableCommand {
             if needing > 0 { notes.append("\(needing) need\(needing == 1 ? "s" : "") an agent") }
             if plan.skipped.count > needing { notes.append("\(plan.skipped.count - needing) skipped") }
             if !plan.excluded.isEmpty { notes.append("\(plan.excluded.count) left out by the selection") }
+            if let shardSpec { notes.append("shard \(shardSpec.label)") }
             Terminal.out(
                 "stomper: " + BranchMode.headline(plan)
                     + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
@@ -208,6 +244,7 @@ struct Fix: AsyncParsableCommand {
                     + (dryRun ? ", dry run" : "") + " (run \(plan.runID))")
         }
         var driver = RunDriver(json: json, dryRun: dryRun, useCache: !noCache, patches: patchSeries)
+        driver.bundle = bundleRequest
         driver.color = global.color
         driver.reports = ReportFiles(sarif: sarif.map(global.path), codeQuality: codeQuality.map(global.path))
         try await driver.drive(prepared)

@@ -29,6 +29,7 @@ struct Resume: AsyncParsableCommand {
 
     func run() async throws {
         let prepared: PreparedRun
+        let bundle: BundleRequest?
         do {
             if let parallel, !(1...64).contains(parallel) {
                 throw CLIError.badFlag(flag: "--parallel", value: String(parallel), expected: "is out of range: use 1 to 64")
@@ -36,6 +37,8 @@ struct Resume: AsyncParsableCommand {
             let workspace = try global.openWorkspace()
             let resumption = try await workspace.prepareResume(run, parallel: parallel)
             prepared = resumption.run
+            // A shard killed before it wrote its bundle writes it now.
+            bundle = try await BundleRequest.find(runID: resumption.record.id, ledger: prepared.ledger)
             if !json {
                 let record = resumption.record, report = resumption.report
                 Terminal.out(
@@ -48,6 +51,8 @@ struct Resume: AsyncParsableCommand {
         } catch {
             throw Failure.exit(error, json: json)
         }
-        try await RunDriver(json: json, dryRun: false, useCache: !noCache, color: global.color).drive(prepared)
+        var driver = RunDriver(json: json, dryRun: false, useCache: !noCache, color: global.color)
+        driver.bundle = bundle
+        try await driver.drive(prepared)
     }
 }

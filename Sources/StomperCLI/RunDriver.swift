@@ -18,6 +18,8 @@ struct RunDriver: Sendable {
     var reports = ReportFiles()
     /// `fix --patches DIR`: where the landed commits are exported after the run.
     var patches: PatchSeries? = nil
+    /// `fix --bundle DIR` (or a resumed shard's): the shard bundle written after the run.
+    var bundle: BundleRequest? = nil
     /// `--color`: whether result lines colour their status.
     var color: ColorMode = .auto
 
@@ -38,6 +40,7 @@ struct RunDriver: Sendable {
         let recorder: RunRecorder
         do {
             recorder = try await prepared.begin()
+            try await bundle?.record(recorder)
         } catch {
             throw Failure.exit(error, json: json)
         }
@@ -110,6 +113,18 @@ struct RunDriver: Sendable {
         if let patches {
             do {
                 try await PatchExport.write(patches, summary: summary, docs: docs, plan: plan, repository: pipeline.repository, json: json)
+            } catch {
+                throw Failure.exit(error, json: json)
+            }
+        }
+        if let bundle {
+            do {
+                let manifest = try await bundle.write(runID: plan.runID, ledger: ledger, repository: pipeline.repository)
+                let line =
+                    "stomper: wrote \(Land.fixes(manifest.fixes.count))\(manifest.shard.map { " of shard \($0)" } ?? "") "
+                    + "to \(bundle.directory) (\(ShardBundle.manifestName)\(manifest.bundle == nil ? "" : ", " + ShardBundle.bundleName)"
+                    + "\(manifest.ledger == nil ? "" : ", " + ShardBundle.ledgerName)): `stomper land` it"
+                if json { Terminal.err(line) } else { Terminal.out(line) }
             } catch {
                 throw Failure.exit(error, json: json)
             }

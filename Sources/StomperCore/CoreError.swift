@@ -20,6 +20,9 @@ public struct CoreError: StomperError {
         public static let badRecord = Code("badRecord")
         /// `--patches DIR` cannot be written: DIR holds patches stomper did not write, or a write failed.
         public static let patchExport = Code("patchExport")
+        /// A shard bundle cannot be written (`fix --bundle DIR`) or read (`land`): the folder
+        /// holds something else, a file is missing, changed or not a bundle, its base is unknown.
+        public static let bundle = Code("bundle")
         /// A setting's value, a configuration file or an environment variable cannot be used; the
         /// message names the key or file and what to write instead.
         public static let invalidSetting = Code("invalidSetting")

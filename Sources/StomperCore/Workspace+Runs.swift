@@ -23,11 +23,14 @@ public struct RunRequest: Sendable {
     public var branch: String?
     /// Mark an unfinished run of a dead process aborted instead of refusing to start.
     public var abandon: Bool
+    /// This run's part of the plan (`--shard I/N`); nil: the whole plan.
+    public var shard: ShardSpec?
 
     public init(
         paths: [String] = [], selection: FileSelection = FileSelection(), agent: StomperConfiguration.AgentKind? = nil,
-        parallel: Int? = nil, dryRun: Bool = false, branch: String? = nil, abandon: Bool = false
+        parallel: Int? = nil, dryRun: Bool = false, branch: String? = nil, abandon: Bool = false, shard: ShardSpec? = nil
     ) {
+        self.shard = shard
         self.paths = paths
         self.selection = selection
         self.agent = agent
@@ -150,10 +153,11 @@ extension Workspace {
 
     /// Lints `paths` (relative to the root; empty: everything) as `stomper check` does, read-only:
     /// no ledger, no agent started, none required to be installed.
-    public func check(paths: [String] = [], selection: FileSelection = FileSelection()) async throws -> CheckResult {
+    /// With `shard`, only that shard's part of the plan.
+    public func check(paths: [String] = [], selection: FileSelection = FileSelection(), shard: ShardSpec? = nil) async throws -> CheckResult {
         let pipeline = try await makePipeline(ledger: nil)
         let plan = try await pipeline.plan(paths: paths, selection: selection, target: .readOnly)
-        return CheckResult(plan: plan, pipeline: pipeline)
+        return CheckResult(plan: shard.map { plan.shard($0) } ?? plan, pipeline: pipeline)
     }
 
     /// Plans a fix run as `stomper fix` does: the request's options over the configuration, the
@@ -165,9 +169,11 @@ extension Workspace {
         let ledger = try ledger ?? workspace.openLedger()
         let abandoned = try await RunGate.check(ledger, abandon: request.abandon, concurrentRunsAllowed: configuration.coordination.enabled)
         let pipeline = try await workspace.makePipeline(ledger: ledger, startsAgents: true)
-        let plan = try await pipeline.plan(
+        var plan = try await pipeline.plan(
             paths: request.paths, selection: request.selection,
             target: RunGate.planTarget(branch: configuration.fixBranch, dryRun: request.dryRun))
+        // Every shard plans the whole selection at the same commit, then keeps its part.
+        if let shard = request.shard { plan = plan.shard(shard) }
         return PreparedRun(pipeline: pipeline, plan: plan, ledger: ledger, dryRun: request.dryRun, abandonedRuns: abandoned)
     }
 

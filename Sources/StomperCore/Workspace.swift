@@ -104,6 +104,12 @@ public struct Workspace: Sendable {
     /// runs; linters, agents and the test command then run in it. Without it (check, docgen) a
     /// configured agent that is not installed here does not matter.
     public func makePipeline(ledger: Ledger?, toolVersions: [String: String]? = nil, startsAgents: Bool = false) async throws -> Pipeline {
+        try await makePipeline(ledger: ledger, toolVersions: toolVersions, startsAgents: startsAgents, agents: nil)
+    }
+
+    /// `makePipeline`, with `agents` instead of the configuration's chain when given: `land`
+    /// brings its own fixer.
+    func makePipeline(ledger: Ledger?, toolVersions: [String: String]?, startsAgents: Bool, agents: [any Agent]?) async throws -> Pipeline {
         let sandbox = startsAgents ? try await RunSandbox.make(configuration: configuration, commonDir: repository.commonDir) : nil
         let linters = try await makeLinters()
         // Contained, the linters always run as a set: the set is what puts them in the sandbox.
@@ -112,9 +118,10 @@ public struct Workspace: Sendable {
         if toolVersions == nil { versions = try await Pipeline.versions(of: linter) }
         return Pipeline(
             repository: repository, configuration: configuration, linter: linter,
-            agents: try configuration.chain.map {
-                try makeAgent($0, linters: linters, toolVersions: versions, sandbox: sandbox, requireRunnable: startsAgents)
-            },
+            agents: try agents
+                ?? configuration.chain.map {
+                    try makeAgent($0, linters: linters, toolVersions: versions, sandbox: sandbox, requireRunnable: startsAgents)
+                },
             resourceGuard: ledger.map { makeGuard(ledger: $0) } ?? InProcessGuard(),
             gate: try makeGate(),
             tests: try makeTests(sandbox: sandbox),

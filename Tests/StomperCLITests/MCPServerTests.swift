@@ -213,13 +213,16 @@ import Testing
             let path = "src/pkg/fixable_0.py"
             let alpha = try await MCPConnection.start(root: repo.root, name: "alpha")
             let beta = try await MCPConnection.start(root: repo.root, name: "beta")
-            let first = try await alpha.ok("claim", ["paths": [.string(path)], "holder": "alpha", "ttl_sec": 1.5])
+            // A TTL no load on the machine outlasts while beta asks.
+            let first = try await alpha.ok("claim", ["paths": [.string(path)], "holder": "alpha", "ttl_sec": 600])
             let alphaToken = try #require(first["leases"]?.arrayValue?.first?["token"]?.int)
 
             let busy = try await beta.failure("claim", ["paths": [.string(path)], "holder": "beta"])
             #expect(busy.code == "ResourceBusy" && busy.message.contains("alpha"), "\(busy)")
 
-            // alpha stops renewing: after its TTL beta takes the path over with a newer token.
+            // alpha renews for a moment only, then stops: after that TTL beta takes the path over
+            // with a newer token.
+            _ = try await alpha.ok("renew", ["token": .int(alphaToken), "ttl_sec": 0.5])
             let betaToken = try await Self.claim(beta, path, holder: "beta")
             #expect(betaToken > alphaToken)
             _ = try await beta.ok("write_file", ["path": .string(path), "content": "beta = 2\n", "token": .int(betaToken)])

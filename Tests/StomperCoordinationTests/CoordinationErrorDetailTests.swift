@@ -9,10 +9,10 @@ struct DatabaseLocked: Error, CustomStringConvertible {
 
 @Suite(.tags(.unit)) struct CoordinationErrorDetailTests {
     @Test func aCoordinationErrorIsExplainedWithItsCauseAndWhereItWasMade() {
+        let line = #line + 1
         let error = CoordinationError(
             .dbBusy, resource: ResourceDescriptor(.critDB, "ledger"), message: "the ledger stayed locked",
             underlying: DatabaseLocked())
-        let line = #line - 2
         let detail = error.detailedDescription
         #expect(detail.hasPrefix(error.description + "\n"))
         #expect(detail.contains("  at StomperCoordinationTests/CoordinationErrorDetailTests.swift:\(line) (CoordinationError.dbBusy)"))
