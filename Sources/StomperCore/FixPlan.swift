@@ -33,6 +33,11 @@ public struct FixPlan: Sendable {
     public var excluded: [String: String]
     /// Where verified fixes land.
     public var landing: Landing
+    /// The shard of a CI matrix this plan was cut down to (`shard(_:)`); nil for a whole plan.
+    public var shardSpec: ShardSpec? = nil
+    /// Every file of the whole plan (job, skipped or excluded) that another shard handles, with
+    /// its 1-based shard: what a summary reports as other shards' files. Empty for a whole plan.
+    public var otherShards: [String: Int] = [:]
 
     /// Where a plan's fixes land.
     public enum Landing: Sendable, Hashable {
