@@ -15,6 +15,7 @@ public struct GitError: StomperError {
             case libgit2, io, objectNotFound
             case uncommittedChanges, baseChanged, branchMoved, indexLocked
             case worktree, invalidPath, restoreFailed
+            case badBundle
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -48,6 +49,9 @@ public struct GitError: StomperError {
         /// Putting files back after a failed write failed too: the working tree holds content
         /// stomper did not mean to leave there. The message names the paths and what to do.
         public static let restoreFailed = Code(.restoreFailed)
+        /// Bytes given as a git bundle are not one stomper can read: not a bundle, an unsupported
+        /// version or capability, a malformed header, or a corrupt or truncated pack.
+        public static let badBundle = Code(.badBundle)
 
         public var description: String { "\(value)" }
     }
