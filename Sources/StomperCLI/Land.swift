@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StomperCore
+import StomperLedger
 
 struct Land: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

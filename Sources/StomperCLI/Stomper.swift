@@ -17,7 +17,8 @@ struct Stomper: AsyncParsableCommand {
             """,
         version: StomperVersion.full,
         subcommands: [
-            Init.self, Fix.self, Resume.self, Land.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Report.self, Locks.self, Stats.self,
+            Init.self, Fix.self, Resume.self, Land.self, Check.self, Status.self, Runs.self, Show.self, Tail.self, Report.self, Locks.self,
+            Stats.self,
             Docgen.self, Config.self, Cache.self, Doctor.self, MCPServe.self,
         ]
     )

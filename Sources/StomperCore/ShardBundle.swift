@@ -192,7 +192,8 @@ public struct LoadedShardBundle: Sendable {
         }
         guard manifest.version <= ShardBundle.version else {
             throw CoreError(
-                .bundle, "\(manifestPath) is version \(manifest.version) of the shard format; this stomper reads up to \(ShardBundle.version): upgrade stomper",
+                .bundle,
+                "\(manifestPath) is version \(manifest.version) of the shard format; this stomper reads up to \(ShardBundle.version): upgrade stomper",
                 subject: argument)
         }
         func read(_ name: String?, _ sha256: String?) throws(CoreError) -> [UInt8]? {
@@ -203,7 +204,8 @@ public struct LoadedShardBundle: Sendable {
             let bytes = Array(data)
             guard sha256Hex(bytes) == sha256 else {
                 throw CoreError(
-                    .bundle, "\(directory)/\(name) does not match its SHA-256 in the manifest: it was changed or cut short on its way; "
+                    .bundle,
+                    "\(directory)/\(name) does not match its SHA-256 in the manifest: it was changed or cut short on its way; "
                         + "copy it again from the shard", subject: argument)
             }
             return bytes

@@ -2,7 +2,10 @@ import Foundation
 import StomperAgents
 public import StomperGit
 public import StomperLedger
+import StomperCoordination
+import StomperProcess
 import StomperQuality
+import Synchronization
 
 /// What `stomper land` is asked to land: shard bundles (folders, manifests or bundle files), onto
 /// the checked-out branch or, with `branch`, onto that branch's ref only.
@@ -92,12 +95,14 @@ extension Workspace {
         var takenOver: [String] = []
         for run in try await ledger.unfinishedRuns() where Self.isLand(run) {
             if run.status == .running, ProcessLiveness.isAlive(pid: run.pid, host: run.host) {
-                throw CoreError(.runBlocked, "another stomper land is in progress (run \(run.id), pid \(run.pid)): wait for it to finish", subject: run.id)
+                throw CoreError(
+                    .runBlocked, "another stomper land is in progress (run \(run.id), pid \(run.pid)): wait for it to finish", subject: run.id)
             }
             _ = try await pipeline.prepareResume(of: run, ledger: ledger)
             try await ledger.setRunStatus(run.id, .aborted)
             try await ledger.append(
-                EventRecord(level: .warning, runID: run.id, type: "run.aborted", step: "plan", data: "{\"reason\":\"taken over by a new stomper land\"}"))
+                EventRecord(
+                    level: .warning, runID: run.id, type: "run.aborted", step: "plan", data: "{\"reason\":\"taken over by a new stomper land\"}"))
             takenOver.append(run.id)
         }
         try await RunGate.check(ledger, abandon: request.abandon, concurrentRunsAllowed: configuration.coordination.enabled)
@@ -113,8 +118,8 @@ extension Workspace {
             let found = try await BlockingIO.run { try repository.trailerValues("Stomper-Key", from: tip, excluding: base) }
             landedKeys.merge(found) { first, _ in first }
         }
-        let jobs = Dictionary(plan.jobs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let skippedByPath = Dictionary(plan.skipped.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let jobs = Dictionary(plan.jobs.map { ($0.path, $0) }, uniquingKeysWith: { (first: FileJob, _: FileJob) in first })
+        let skippedByPath = Dictionary(plan.skipped.map { ($0.path, $0) }, uniquingKeysWith: { (first: FileOutcome, _: FileOutcome) in first })
         let entries = try await BlockingIO.run { try repository.entries(at: fixes.map(\.path), in: tip) }
         var alreadyLanded: [ShardBundle.Fix] = []
         var notLanded: [(fix: ShardBundle.Fix, reason: String)] = []

@@ -3,6 +3,7 @@ public import Logging
 public import StomperCoordination
 public import StomperGit
 public import StomperLedger
+import StomperAgents
 import StomperProcess
 import StomperQuality
 

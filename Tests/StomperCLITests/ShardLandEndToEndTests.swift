@@ -39,7 +39,9 @@ import Testing
         let clone = try await clone(repo, to: dir + "/shard-\(index)")
         let out = dir + "/bundles/shard-\(index)"
         let result = try await clone.stomper("fix", "--shard", "\(index)/\(count)", "--bundle", out, "--json")
-        #expect(result.exitCode == 0, "shard \(index): \(result.stderrText)")
+        // 1 when the shard's part holds a file that needs an agent: reported, not a failure to bundle.
+        #expect(result.exitCode == 0 || result.exitCode == 1, "shard \(index): \(result.stderrText)")
+        #expect(FileManager.default.fileExists(atPath: out + "/manifest.json"), "shard \(index): \(result.stderrText)")
         // The checkout is untouched: the fixes went onto the shard's own branch.
         #expect(try await clone.fixture.git("rev-parse", "HEAD") == repo.fixture.git("rev-parse", "HEAD"))
         #expect(try await clone.status().isEmpty)
