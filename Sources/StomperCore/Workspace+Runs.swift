@@ -182,6 +182,13 @@ extension Workspace {
     public func prepareResume(_ id: String?, parallel: Int? = nil, ledger: Ledger? = nil) async throws -> PreparedResume {
         let ledger = try ledger ?? openLedger()
         let record = try await RunGate.resumable(id, ledger: ledger)
+        // A land's fixer writes what the bundles hold: only `stomper land` can continue it.
+        guard !Self.isLand(record) else {
+            throw CoreError(
+                .notResumable,
+                "run \(record.id) is a stomper land: run `stomper land` with the same bundles again; it takes the run over and lands the rest",
+                subject: record.id)
+        }
         var stored = try StomperConfiguration.decodeStored(record.configJSON).resuming(with: configuration)
         if let parallel {
             var settings = ResolvedConfiguration(configuration: stored)
