@@ -32,6 +32,13 @@ enum AgentProcess {
             )
         }
         let output = tail(result.stdoutText + (result.standardError.isEmpty ? "" : "\n" + result.stderrText))
+        if let refusal = result.sandboxFailure {
+            return (
+                AgentOutcome(
+                    status: .failed(reason: "the sandbox (bubblewrap) could not start \(what): \(refusal)"),
+                    output: output, duration: result.duration, exitStatus: result.exitCode), result
+            )
+        }
         if result.timedOut, let timeout = spec.timeout {
             return (AgentOutcome(status: .timedOut(after: timeout), output: output, duration: result.duration), result)
         }

@@ -152,6 +152,10 @@ public struct CommandAgent: Agent {
         var outcome = AgentOutcome(
             status: .completed, output: output, duration: result.duration, usage: report.usage,
             exitStatus: result.exitCode == 0 ? nil : result.exitCode)
+        if let refusal = result.sandboxFailure {
+            outcome.status = .failed(reason: "the sandbox (bubblewrap) could not start \(what): \(refusal)")
+            return outcome
+        }
         if result.timedOut, let timeout = spec.timeout {
             outcome.status = .timedOut(after: timeout)
             return outcome

@@ -91,6 +91,11 @@ public struct TestCommand: Sendable, Hashable {
             if result.timedOut {
                 return Result(passed: false, output: output, seconds: seconds, summary: "`\(words[0])` timed out after \(timeout.formattedSeconds)")
             }
+            if let refusal = result.sandboxFailure {
+                return Result(
+                    passed: false, output: output, seconds: seconds,
+                    summary: "the sandbox (bubblewrap) could not start the test command: \(refusal)")
+            }
             switch result.termination {
             case .exited(0):
                 return Result(passed: true, output: output, seconds: seconds, summary: "passed")

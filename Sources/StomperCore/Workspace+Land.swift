@@ -1,6 +1,6 @@
 import Foundation
 import StomperAgents
-public import StomperGit
+import StomperGit
 public import StomperLedger
 import StomperCoordination
 import StomperProcess

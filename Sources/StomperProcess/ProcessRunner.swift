@@ -147,7 +147,23 @@ public enum ProcessRunner {
         let collected = outcome.closureResult
         return ProcessResult(
             termination: termination, standardOutput: collected.stdout, standardError: collected.stderr,
-            outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start)
+            outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start,
+            sandboxFailure: sandboxed ? bwrapFailure(termination: termination, result: collected) : nil)
+    }
+
+    /// bubblewrap's own refusal: exit 1, nothing on standard output, and its `bwrap: ` message as
+    /// the whole of standard error (one line), which it prints only when it fails before running
+    /// the command. A command that prints such a line itself is told apart only by being
+    /// reported this way, never as having succeeded.
+    static func bwrapFailure(termination: ProcessResult.Termination, standardOutput: [UInt8], standardError: [UInt8]) -> String? {
+        guard termination == .exited(1), standardOutput.isEmpty else { return nil }
+        let text = String(decoding: standardError, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("bwrap: "), !text.contains("\n") else { return nil }
+        return String(text.dropFirst("bwrap: ".count))
+    }
+
+    private static func bwrapFailure(termination: ProcessResult.Termination, result: Collected) -> String? {
+        bwrapFailure(termination: termination, standardOutput: result.stdout, standardError: result.stderr)
     }
 
     /// `spec` as run in its sandbox (`spec.sandbox`, else `Sandbox.current`): `bwrap` with the
@@ -170,6 +186,13 @@ public enum ProcessRunner {
         wrapped.arguments = sandbox.arguments(
             for: spec, executable: Sandbox.absolute(executable),
             searchPath: environment["PATH"] ?? "")
+        if wrapped.arguments.count + 1 > Sandbox.maximumArguments {
+            throw ProcessError(
+                .launchFailed,
+                "the command has \(spec.arguments.count) arguments and the sandbox \(wrapped.arguments.count - spec.arguments.count) more; "
+                    + "bubblewrap accepts at most \(Sandbox.maximumArguments) in all: pass fewer paths per command",
+                commandLine: spec.commandLine)
+        }
         wrapped.environment["TMPDIR"] = Sandbox.privateTemporaryDirectory
         wrapped.sandbox = nil
         return wrapped

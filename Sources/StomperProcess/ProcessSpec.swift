@@ -69,6 +69,10 @@ public struct ProcessResult: Sendable, Hashable {
     /// True when the process was stopped because it ran past its timeout.
     public var timedOut: Bool
     public var duration: Duration
+    /// What bubblewrap said when it could not start a sandboxed command at all (it exits 1 and
+    /// prints `bwrap: …`, the command never ran), or nil. A tool whose exit 1 means "findings"
+    /// would otherwise read as having run and found nothing.
+    public var sandboxFailure: String? = nil
 
     public var exitCode: Int32? {
         if case .exited(let code) = termination { return code }

@@ -21,6 +21,9 @@ import Foundation
 ///   controlling terminal (so no terminal to inject input into), and the sandbox's pid 1 staying
 ///   in bwrap's process group is how the runner knows the whole sandbox has ended.
 public struct Sandbox: Sendable, Hashable {
+    /// The most arguments bubblewrap accepts, its own and the command's together (`MAX_ARGS`).
+    public static let maximumArguments = 9000
+
     /// Absolute path of the `bwrap` executable.
     public var bwrap: String
     /// Bound read-write; each must exist (a missing one fails the launch, loudly).

@@ -82,7 +82,21 @@ public struct MypyLinter: Linter {
         }
     }
 
+    /// Batches of a long list each run mypy; a module several batches import is reported once.
     private func lint(paths: [String], root: String, cacheDirectory: String?) async throws -> [Diagnostic] {
+        let batches = PathBatches.split(paths)
+        guard batches.count > 1 else { return try await lintBatch(paths, root: root, cacheDirectory: cacheDirectory) }
+        var seen = Set<Diagnostic>()
+        var diagnostics: [Diagnostic] = []
+        for batch in batches {
+            for diagnostic in try await lintBatch(batch, root: root, cacheDirectory: cacheDirectory) where seen.insert(diagnostic).inserted {
+                diagnostics.append(diagnostic)
+            }
+        }
+        return diagnostics
+    }
+
+    private func lintBatch(_ paths: [String], root: String, cacheDirectory: String?) async throws -> [Diagnostic] {
         var spec = ProcessSpec(
             executable: executable, arguments: arguments(paths: paths, root: root, cacheDirectory: cacheDirectory),
             workingDirectory: root, timeout: timeout)

@@ -69,6 +69,13 @@ public struct PatternLinter: Linter {
     }
 
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for batch in PathBatches.split(paths) { diagnostics += try await lintBatch(batch, root: root) }
+        return diagnostics
+    }
+
+    /// One run of the command on `paths`.
+    private func lintBatch(_ paths: [String], root: String) async throws -> [Diagnostic] {
         let spec = ProcessSpec(
             executable: command[0], arguments: arguments(paths: paths), workingDirectory: root,
             timeout: timeout)

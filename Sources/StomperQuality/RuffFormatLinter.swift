@@ -39,6 +39,13 @@ public struct RuffFormatLinter: Linter {
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
         let selected = PathNormalizer.pythonPaths(paths, root: root, extensions: PathNormalizer.pythonExtensions + [".ipynb"]) ?? []
         if selected.isEmpty && !paths.isEmpty { return [] }
+        var diagnostics: [Diagnostic] = []
+        for batch in PathBatches.split(selected) { diagnostics += try await lintBatch(batch, root: root) }
+        return diagnostics.sorted()
+    }
+
+    /// One `ruff format --check` of `selected` (none: the whole tree).
+    private func lintBatch(_ selected: [String], root: String) async throws -> [Diagnostic] {
         let spec = ProcessSpec(
             executable: executable,
             arguments: ["format", "--check", "--no-cache", "--force-exclude"] + extraArguments

@@ -39,6 +39,13 @@ public struct RuffLinter: Linter {
         let named = !paths.isEmpty
         let paths = PathNormalizer.pythonPaths(paths, root: root, extensions: PathNormalizer.pythonExtensions + [".ipynb"]) ?? []
         if named && paths.isEmpty { return [] }
+        var diagnostics: [Diagnostic] = []
+        for batch in PathBatches.split(paths) { diagnostics += try await lintBatch(batch, root: root) }
+        return diagnostics
+    }
+
+    /// One `ruff check` of `paths` (none: the whole tree).
+    private func lintBatch(_ paths: [String], root: String) async throws -> [Diagnostic] {
         let spec = ProcessSpec(
             executable: executable,
             // `--no-fix`: a project with `fix = true` in its ruff settings would otherwise have ruff
@@ -153,14 +160,9 @@ public struct RuffLinter: Linter {
     }
 
     private func runTool(_ spec: ProcessSpec) async throws -> ProcessResult {
-        do {
-            return try await ProcessRunner.run(spec)
-        } catch let error as ProcessError where error.code == .executableNotFound {
-            throw QualityError(
-                .toolMissing,
-                "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml",
-                tool: name, commandLine: spec.commandLine, underlying: error)
-        }
+        try await ToolProcess.run(
+            spec, tool: name,
+            missing: "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml")
     }
 }
 

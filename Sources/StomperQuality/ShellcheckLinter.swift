@@ -53,10 +53,7 @@ public struct ShellcheckLinter: Linter {
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
         let files = Self.shellFiles(paths: paths, root: root)
         var diagnostics: [Diagnostic] = []
-        var start = 0
-        while start < files.count {
-            let batch = Array(files[start..<min(files.count, start + batchSize)])
-            start += batch.count
+        for batch in PathBatches.split(files, count: batchSize) where !batch.isEmpty {
             let spec = ProcessSpec(
                 executable: executable, arguments: ["-f", "json1"] + extraArguments + ["--"] + batch,
                 workingDirectory: root, timeout: timeout)

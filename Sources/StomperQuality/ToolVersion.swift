@@ -45,12 +45,21 @@ struct ToolVersion: Comparable, CustomStringConvertible {
 /// Runs a linter's process, turning "executable not found" into `QualityError(.toolMissing)`
 /// with the install advice the linter gives.
 enum ToolProcess {
+    /// Runs a linter's process. A sandbox that could not start it is a failure, not a report: with
+    /// exit 1 and no output, many tools would read as "ran and found nothing".
     static func run(_ spec: ProcessSpec, tool: String, missing: String) async throws -> ProcessResult {
+        let result: ProcessResult
         do {
-            return try await ProcessRunner.run(spec)
+            result = try await ProcessRunner.run(spec)
         } catch let error as ProcessError where error.code == .executableNotFound {
             throw QualityError(.toolMissing, missing, tool: tool, commandLine: spec.commandLine, underlying: error)
         }
+        if let refusal = result.sandboxFailure {
+            throw QualityError(
+                .toolFailed, "the sandbox (bubblewrap) could not start \(tool): \(refusal)", tool: tool,
+                commandLine: spec.commandLine, exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+        }
+        return result
     }
 
     /// `EXECUTABLE --version`'s trimmed standard output; a missing program is `.toolMissing` with

@@ -222,4 +222,36 @@ import Testing
             #expect(real.bwrap.hasSuffix("/bwrap"))
         }
     }
+    /// bubblewrap refusing to start the command (a bind source that does not exist) is told apart
+    /// from a command that ran and exited 1; a command's own exit 1 is not.
+    @Test func aCommandBubblewrapCouldNotStartIsReportedAsSuch() async throws {
+        try await withTemporaryDirectory { dir in
+            let refused = try await Self.shell("echo ran", sandbox: try Self.sandbox(writable: [dir + "/missing-folder"]))
+            #expect(refused.termination == .exited(1))
+            #expect(refused.standardOutput.isEmpty)
+            let said = try #require(refused.sandboxFailure)
+            #expect(said.contains(dir + "/missing-folder"))
+            let ran = try await Self.shell("echo findings; exit 1", sandbox: try Self.sandbox())
+            #expect(ran.termination == .exited(1) && ran.sandboxFailure == nil)
+            let quiet = try await Self.shell("echo 'not bwrap' >&2; exit 1", sandbox: try Self.sandbox())
+            #expect(quiet.sandboxFailure == nil)
+        }
+        #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: [], standardError: Array("bwrap: No permissions\n".utf8)) == "No permissions")
+        #expect(ProcessRunner.bwrapFailure(termination: .exited(2), standardOutput: [], standardError: Array("bwrap: x\n".utf8)) == nil)
+        #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: Array("[]".utf8), standardError: Array("bwrap: x".utf8)) == nil)
+        #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: [], standardError: Array("bwrap: x\ntraceback".utf8)) == nil)
+    }
+
+    /// More arguments than bubblewrap accepts is a clear error before anything starts, naming the
+    /// limit and the remedy, rather than bwrap's own refusal read as the command's exit 1.
+    @Test func moreArgumentsThanBubblewrapAcceptsIsAClearError() async throws {
+        let spec = ProcessSpec(
+            executable: "/bin/true", arguments: (0..<Sandbox.maximumArguments).map { "arg\($0)" }, sandbox: try Self.sandbox())
+        await #expect {
+            _ = try await ProcessRunner.run(spec)
+        } throws: { error in
+            guard let error = error as? ProcessError else { return false }
+            return error.code == .launchFailed && error.message.contains("at most 9000") && error.message.contains("9000 arguments")
+        }
+    }
 }
