@@ -162,7 +162,9 @@ public struct RuffLinter: Linter {
     private func runTool(_ spec: ProcessSpec) async throws -> ProcessResult {
         try await ToolProcess.run(
             spec, tool: name,
-            missing: "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml")
+            missing:
+                "ruff is not installed (`\(executable)` not found): install it with `pip install ruff`, or set linters.ruff.executable in stomper.toml"
+        )
     }
 }
 

@@ -236,7 +236,9 @@ import Testing
             let quiet = try await Self.shell("echo 'not bwrap' >&2; exit 1", sandbox: try Self.sandbox())
             #expect(quiet.sandboxFailure == nil)
         }
-        #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: [], standardError: Array("bwrap: No permissions\n".utf8)) == "No permissions")
+        #expect(
+            ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: [], standardError: Array("bwrap: No permissions\n".utf8))
+                == "No permissions")
         #expect(ProcessRunner.bwrapFailure(termination: .exited(2), standardOutput: [], standardError: Array("bwrap: x\n".utf8)) == nil)
         #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: Array("[]".utf8), standardError: Array("bwrap: x".utf8)) == nil)
         #expect(ProcessRunner.bwrapFailure(termination: .exited(1), standardOutput: [], standardError: Array("bwrap: x\ntraceback".utf8)) == nil)
