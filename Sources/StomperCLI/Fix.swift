@@ -267,6 +267,8 @@ struct RunReport: Encodable {
     var summary: RunSummary
     /// Docs regenerated after the run (nil when docgen did not run).
     var docs: DocgenOutput?
+    /// The suite run once at the end (`verify.test_scope = "final"`); nil otherwise.
+    var finalTests: FinalTestsReport?
     /// The run's HTML report (`.git/stomper/reports/RUN.html`), nil when it could not be written.
     var report: String?
 }

@@ -47,6 +47,7 @@ struct RunDriver: Sendable {
         let dryRun = self.dryRun
         let useCache = self.useCache
         let docsReport = DocsBox()
+        let finalTests = FinalTestsBox()
         let work = Task {
             try await withThrowingTaskGroup(of: RunSummary?.self) { group in
                 group.addTask {
@@ -54,6 +55,9 @@ struct RunDriver: Sendable {
                         plan, dryRun: dryRun, recorder: recorder, useCache: useCache,
                         onEvent: { event in display.handle(event) },
                         beforeCompletion: { _ in
+                            // Before the docs: they describe the files as the reverts leave them.
+                            let tests = await self.runFinalTests(pipeline, plan: plan, ledger: ledger)
+                            finalTests.value.withLock { $0 = tests }
                             let report = await self.regenerateDocs(pipeline, plan: plan, ledger: ledger)
                             docsReport.value.withLock { $0 = report }
                         })
@@ -86,6 +90,7 @@ struct RunDriver: Sendable {
         }
         display.finish()
         let docs = docsReport.value.withLock { $0 }
+        let (tests, testsFailed) = finalTests.value.withLock { $0 }
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         let reportPath = await writeReport(plan.runID, ledger: ledger, repository: pipeline.repository)
@@ -96,9 +101,17 @@ struct RunDriver: Sendable {
                     agent: pipeline.agentIdentity.description, toolVersions: plan.toolVersions,
                     elapsedSeconds: elapsed.secondsValue, interrupted: interrupts.interrupted, summary: summary,
                     docs: docs.map { DocgenOutput(results: $0.results, commit: $0.commit?.hex) },
-                    report: reportPath))
+                    finalTests: tests, report: reportPath))
         } else {
             if let docs, !docs.results.isEmpty { Terminal.out(DocgenOutput.summary(docs)) }
+            if let tests {
+                Terminal.out("stomper: " + tests.summary)
+                for culprit in tests.culprits {
+                    Terminal.out(
+                        "reverted        \(culprit.path): its fix \(culprit.fix.prefix(12)) broke the tests"
+                            + (culprit.revert.map { " (revert \($0.prefix(12)))" } ?? ": \(culprit.reason ?? "")"))
+                }
+            }
             if dryRun {
                 for outcome in summary.files(.wouldFix) { if let diff = outcome.diff { Terminal.out(diff) } }
             }
@@ -138,7 +151,15 @@ struct RunDriver: Sendable {
         }
         if !reportProblems.isEmpty { throw ExitCode(2) }
         if !summary.allFixed { throw ExitCode(1) }
+        // Fixes were reverted, or the branch's suite fails at the end: not a clean run.
+        if testsFailed || (tests.map { $0.verdict != .passed } ?? false) { throw ExitCode(1) }
     }
+}
+
+/// The final tests of a run, handed from the pipeline's completion hook to the report.
+final class FinalTestsBox: Sendable {
+    /// The report, and whether the tests could not be run at all.
+    let value = Mutex<(FinalTestsReport?, Bool)>((nil, false))
 }
 
 /// The docgen report of a run, handed from the pipeline's completion hook to the report.
@@ -147,6 +168,17 @@ final class DocsBox: Sendable {
 }
 
 extension RunDriver {
+    /// `verify.test_scope = "final"`: the suite at the tip, the culprits reverted
+    /// (`FinalTests.afterRun`). A failure to run it is reported (and fails the run); the fixes stay.
+    func runFinalTests(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger) async -> (FinalTestsReport?, Bool) {
+        do {
+            return (try await FinalTests.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun), false)
+        } catch {
+            Terminal.warn("the final tests could not be run: \(error)")
+            return (nil, true)
+        }
+    }
+
     /// Regenerates the docs of what the run landed (`DocgenRun.afterRun`). A docgen failure is
     /// reported but does not change the run's outcome: the fixes are in.
     func regenerateDocs(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger) async -> DocgenReport? {

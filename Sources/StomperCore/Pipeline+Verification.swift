@@ -128,7 +128,7 @@ extension Pipeline {
                 reason: Self.verificationFailure(delta), refusal: delta.introduced.isEmpty ? .notFixed : .introduced,
                 after: newBytes)
         }
-        if let tests {
+        if let tests, tests.scope != .final {
             let result = await clock.measure("verify") { await tests.run(path: job.path, in: worktree.path) }
             // Whatever the tests wrote (caches, reports) is not part of the fix.
             try await BlockingIO.run {

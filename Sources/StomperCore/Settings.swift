@@ -165,6 +165,12 @@ public enum Settings {
             read: { .string($0.testMissing.rawValue) },
             write: { if case .string(let v) = $1, let value = TestCommand.WithoutTestFile(rawValue: v) { $0.testMissing = value } }),
         Setting(
+            key: "verify.test_scope", affectsResults: true, onResume: .keepRun, kind: .choice(TestCommand.Scope.allCases.map(\.rawValue)),
+            help:
+                "when the test command runs: after each fix with `{file}`/`{test_file}` (file), after each fix whole (all), or once at the end, bisecting and reverting the fixes that broke it (final)",
+            read: { .string($0.testScope.rawValue) },
+            write: { if case .string(let v) = $1, let value = TestCommand.Scope(rawValue: v) { $0.testScope = value } }),
+        Setting(
             key: "verify.test_timeout_sec", affectsResults: false, onResume: .takeToday, kind: .int(1...86_400),
             help: "longest the test command may run",
             read: { .int($0.testTimeoutSeconds) }, write: { if case .int(let v) = $1 { $0.testTimeoutSeconds = v } }),

@@ -109,6 +109,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var testMap: [String] = TestMapRule.defaults
     /// `verify.test_missing`: what happens when a `{test_file}` command finds no test file.
     public var testMissing: TestCommand.WithoutTestFile = .skip
+    /// `verify.test_scope`: after each attempt (`file`, `all`) or once at the end (`final`).
+    public var testScope: TestCommand.Scope = .file
     /// The anti-suppression gate, and the rules it lets through.
     public var gate: Bool = true
     public var gateAllow: [String] = []

@@ -17,6 +17,18 @@ public struct TestCommand: Sendable, Hashable {
         case all
     }
 
+    /// When the command runs (`verify.test_scope`).
+    public enum Scope: String, Sendable, Hashable, CaseIterable, Codable {
+        /// After each attempt the linters accept, with `{file}` and `{test_file}` filled in.
+        case file
+        /// After each attempt, the whole command: the words holding a placeholder are left out.
+        case all
+        /// Once, after the run's last landing, the whole command at the branch's tip; if it fails
+        /// where it passed before the run, the run's fixes are bisected and the culprits reverted
+        /// (`FinalTests`). Attempts are verified by the linters alone.
+        case final
+    }
+
     public struct Result: Sendable, Hashable {
         public var passed: Bool
         /// The end of stdout and stderr, secrets removed.
@@ -34,6 +46,7 @@ public struct TestCommand: Sendable, Hashable {
     /// `verify.test_map`: `REGEX -> TEMPLATE` rules, tried in order.
     public var testMap: [TestMapRule] = []
     public var withoutTestFile: WithoutTestFile = .skip
+    public var scope: Scope = .file
 
     /// Throws `CoreError` if `argv` is empty or its first word is a placeholder.
     public init(argv: [String], timeout: Duration) throws {
@@ -61,6 +74,7 @@ public struct TestCommand: Sendable, Hashable {
     /// The command line for `path`, or nil when it should not run (`{test_file}` without a test
     /// file, `withoutTestFile = .skip`).
     public func words(for path: String, in worktree: String) -> [String]? {
+        if scope != .file { return suiteWords }
         var argv = argv
         if usesTestFile {
             let manager = FileManager.default
@@ -75,10 +89,24 @@ public struct TestCommand: Sendable, Hashable {
         return argv.map { $0.replacingOccurrences(of: "{file}", with: path) }
     }
 
+    /// The whole command: every word holding `{file}` or `{test_file}` left out.
+    public var suiteWords: [String] {
+        argv.filter { !$0.contains("{file}") && !$0.contains("{test_file}") }
+    }
+
     public func run(path: String, in worktree: String) async -> Result {
         guard let words = words(for: path, in: worktree) else {
             return Result(passed: true, output: "", seconds: 0, summary: "no test file for \(path): tests skipped (verify.test_missing)")
         }
+        return await run(words, in: worktree)
+    }
+
+    /// The whole command (`suiteWords`) in `worktree`.
+    public func runSuite(in worktree: String) async -> Result {
+        await run(suiteWords, in: worktree)
+    }
+
+    private func run(_ words: [String], in worktree: String) async -> Result {
         let spec = ProcessSpec(
             executable: words[0], arguments: Array(words.dropFirst()), workingDirectory: worktree,
             environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout,

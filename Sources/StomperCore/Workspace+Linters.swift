@@ -87,6 +87,7 @@ extension Workspace {
         tests.sandbox = sandbox?.tools
         tests.testMap = try configuration.testMap.map(TestMapRule.init)
         tests.withoutTestFile = configuration.testMissing
+        tests.scope = configuration.testScope
         return tests
     }
 }

@@ -88,10 +88,18 @@ public struct PreparedRun: Sendable {
         let recorder = try await begin()
         let pipeline = self.pipeline, plan = self.plan, ledger = self.ledger, dryRun = self.dryRun
         let docs = DocsResult()
+        let finalTests = FinalTestsResult()
         do {
             let summary = try await pipeline.run(
                 plan, dryRun: dryRun, recorder: recorder, useCache: useCache, onEvent: onEvent,
                 beforeCompletion: { _ in
+                    // Before the docs: they describe the files as the reverts leave them.
+                    do {
+                        let tests = try await FinalTests.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
+                        finalTests.value.withLock { $0 = (tests, nil) }
+                    } catch {
+                        finalTests.value.withLock { $0 = (nil, "\(error)") }
+                    }
                     do {
                         let report = try await DocgenRun.afterRun(pipeline, plan: plan, ledger: ledger, dryRun: dryRun)
                         docs.value.withLock { $0 = (report, nil) }
@@ -101,7 +109,10 @@ public struct PreparedRun: Sendable {
                 })
             try? await ledger.flushWriteStatistics(runID: plan.runID)
             let (report, failure) = docs.value.withLock { $0 }
-            return CompletedRun(runID: plan.runID, summary: summary, docs: report, docsFailure: failure)
+            let (tests, testsFailure) = finalTests.value.withLock { $0 }
+            return CompletedRun(
+                runID: plan.runID, summary: summary, docs: report, docsFailure: failure, finalTests: tests,
+                finalTestsFailure: testsFailure)
         } catch {
             try? await ledger.setRunStatus(plan.runID, .failed)
             throw error
@@ -114,6 +125,11 @@ private final class DocsResult: Sendable {
     let value = Mutex<(DocgenReport?, String?)>((nil, nil))
 }
 
+/// The final tests of a run, handed from the pipeline's completion hook to the result.
+private final class FinalTestsResult: Sendable {
+    let value = Mutex<(FinalTestsReport?, String?)>((nil, nil))
+}
+
 /// A run that went to its end: how each file ended, and the docs regenerated after it.
 public struct CompletedRun: Sendable {
     public let runID: String
@@ -122,6 +138,10 @@ public struct CompletedRun: Sendable {
     public let docs: DocgenReport?
     /// Why the docs were not regenerated, when docgen failed.
     public let docsFailure: String?
+    /// The suite run once at the end (`verify.test_scope = "final"`), nil otherwise.
+    public var finalTests: FinalTestsReport? = nil
+    /// Why the final tests could not be run or their culprits reverted (a git or ledger error).
+    public var finalTestsFailure: String? = nil
 }
 
 /// A run about to be resumed: the run to drive, the ledger row it continues, and what

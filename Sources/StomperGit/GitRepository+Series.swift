@@ -9,6 +9,13 @@ public struct CommitPaths: Sendable, Hashable {
     public var subject: String
     /// Every path the commit changes, old and new names of a rename, sorted.
     public var paths: [String]
+
+    public init(commit: ObjectID, parent: ObjectID, subject: String, paths: [String]) {
+        self.commit = commit
+        self.parent = parent
+        self.subject = subject
+        self.paths = paths
+    }
 }
 
 extension GitRepository {

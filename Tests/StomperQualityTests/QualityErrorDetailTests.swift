@@ -13,7 +13,7 @@ import Testing
             })
         let detail = error.detailedDescription
         #expect(detail.contains("(QualityError.toolMissing)"))
-        #expect(detail.contains("  at StomperQuality/RuffLinter.swift:"))
+        #expect(detail.contains("  at StomperQuality/ToolVersion.swift:"))
         #expect(detail.contains("  tool: ruff"))
         #expect(detail.contains("  command: /nonexistent/ruff --version"))
         #expect(detail.contains("  caused by ProcessError.executableNotFound: executable not found"))
