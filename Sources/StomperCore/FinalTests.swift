@@ -76,14 +76,16 @@ public enum FinalTests {
     public static func afterRun(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, dryRun: Bool) async throws -> FinalTestsReport? {
         guard !dryRun, let tests = pipeline.tests, tests.scope == .final, let target = plan.landingTarget else { return nil }
         let repository = pipeline.repository
-        guard let tip = try repository.branchTip(plan.branch), tip != plan.base else { return nil }
+        // A resumed run's plan starts at the tip it found; its fixes start at the run's own base.
+        let base = try await ledger.run(plan.runID).flatMap { ObjectID(hex: $0.baseCommit) } ?? plan.base
+        guard let tip = try repository.branchTip(plan.branch), tip != base else { return nil }
         let receipts = try await ledger.receipts(runID: plan.runID)
         let alreadyReverted = Set(
             try await ledger.events(runID: plan.runID, type: "tests.reverted").compactMap { event in
                 (try? JSONDecoder().decode(FinalTestsReport.Culprit.self, from: Data(event.data.utf8)))?.fix
             })
         let receiptOf = Dictionary(receipts.map { ($0.commit, $0) }, uniquingKeysWith: { first, _ in first })
-        let fixes = try repository.commits(after: plan.base, upTo: tip).filter {
+        let fixes = try repository.commits(after: base, upTo: tip).filter {
             receiptOf[$0.commit.hex] != nil && !alreadyReverted.contains($0.commit.hex)
         }
         guard !fixes.isEmpty else { return nil }
@@ -104,7 +106,7 @@ public enum FinalTests {
             let atTip = try await suite(at: tip, reverting: [])
             if !atTip.passed {
                 report.output = atTip.output
-                if try await !suite(at: plan.base, reverting: []).passed {
+                if try await !suite(at: base, reverting: []).passed {
                     report.verdict = .failedBeforeTheRun
                 } else {
                     let found = try await bisect(fixes, tip: tip, lastAtTip: fixes.last?.commit == tip, suite: suite)

@@ -82,4 +82,28 @@ import Testing
             #expect(result.stdoutText.contains("stomper: final tests passed at the tip (1 suite run,"), "\(result.stdoutText)")
         }
     }
+    /// A run stopped by its agent-call budget tests and reverts what it landed; `stomper resume`
+    /// lands the rest and tests again from the run's own base, without reverting the culprit twice.
+    @Test func aResumedRunTestsFromTheRunsBaseAndRevertsACulpritOnce() async throws {
+        try await withTemporaryDirectory { dir in
+            let repo = try await Self.repository(
+                at: dir + "/repo", suite: "from pkg import c\n\nassert c.os.sep == \"/\"\n")
+            let first = try await repo.stomper("fix", "--json", "--parallel", "1", "--max-agent-calls", "3")
+            #expect(first.exitCode == 1, "\(first.stderrText)")
+            let report = try repo.report(first)
+            let tests = try #require(report["final_tests"] as? [String: Any], "\(report.keys)")
+            #expect((tests["culprits"] as? [[String: Any]])?.map { $0["path"] as? String } == ["src/pkg/c.py"])
+            let deferred = try #require((report["summary"] as? [String: Any])?["deferred"] as? [String])
+            #expect(deferred.count == 3, "\(deferred)")
+            let resumed = try await repo.stomper("resume", "--json")
+            #expect(resumed.exitCode == 0, "\(resumed.stderrText)")
+            let again = try #require(try repo.report(resumed)["final_tests"] as? [String: Any])
+            #expect(again["verdict"] as? String == "passed" && (again["culprits"] as? [Any])?.isEmpty == true, "\(again)")
+            let subjects = try await repo.fixture.git("log", "--format=%s")
+            #expect(subjects.components(separatedBy: "stomper: revert").count == 2, "\(subjects)")
+            for name in Self.modules {
+                #expect(try repo.fixture.read("src/pkg/\(name).py").contains("import os") == (name == "c"), "\(name)")
+            }
+        }
+    }
 }
