@@ -18,6 +18,8 @@
 #                            commit is then tested in a separate worktree
 #               partial      fix.land_partial = true (the default since issue 13; kept for old binaries)
 #               partialtests fix.land_partial = true and verify.test_command; every commit tested
+#               finaltests   verify.test_command with verify.test_scope = "final" (the suite once after
+#                            the run, culprits bisected and reverted); every commit tested
 # Environment:
 #   RW          work directory for clones and results (default: ./real-world-runs)
 #   STOMPER     the binary measured (default: .build/release/stomper of this repository if built,
@@ -214,6 +216,7 @@ for phase in $PHASES; do
         tests) stomper_variant tests "$TESTS_TOML" 1 ;;
         partial) stomper_variant partial $'[fix]\nland_partial = true' "${VERIFY_EACH:-0}" ;;
         partialtests) stomper_variant partialtests $'[fix]\nland_partial = true\n'"$TESTS_TOML" 1 ;;
+        finaltests) stomper_variant finaltests "$TESTS_TOML"$'\ntest_scope = "final"' 1 ;;
         *) echo "unknown phase $phase" >&2; exit 2 ;;
     esac
 done
