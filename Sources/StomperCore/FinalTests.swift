@@ -67,11 +67,12 @@ public struct FinalTestsReport: Sendable, Hashable, Codable {
 /// of its own; the first failing fix is a culprit, and the search goes on past it with it
 /// reverted in the worktree, until the tip with every culprit reverted passes. Then each culprit
 /// is reverted on the branch by a commit of its own, under its file's lease, with its fix dropped
-/// from the cache so a later run asks again. Cost: 2 runs when nothing broke, about log2(fixes)
-/// more per culprit, against one run per fix with `file`.
+/// from the cache so a later run asks again. Cost: 1 run when nothing broke; otherwise 2, plus
+/// about log2(fixes) + 1 per culprit — against one run per fix with `file`.
 ///
 /// A run resumed after this step reverted some fixes finds them in its `tests.reverted` events
-/// and does not test or revert them again.
+/// and does not test or revert them again; a culprit that could not be reverted stays a fix of the
+/// run, so it is found again rather than an innocent fix after it blamed.
 public enum FinalTests {
     public static func afterRun(_ pipeline: Pipeline, plan: FixPlan, ledger: Ledger, dryRun: Bool) async throws -> FinalTestsReport? {
         guard !dryRun, let tests = pipeline.tests, tests.scope == .final, let target = plan.landingTarget else { return nil }
@@ -82,7 +83,9 @@ public enum FinalTests {
         let receipts = try await ledger.receipts(runID: plan.runID)
         let alreadyReverted = Set(
             try await ledger.events(runID: plan.runID, type: "tests.reverted").compactMap { event in
-                (try? JSONDecoder().decode(FinalTestsReport.Culprit.self, from: Data(event.data.utf8)))?.fix
+                (try? JSONDecoder().decode(FinalTestsReport.Culprit.self, from: Data(event.data.utf8))).flatMap { culprit in
+                    culprit.revert == nil ? nil : culprit.fix
+                }
             })
         let receiptOf = Dictionary(receipts.map { ($0.commit, $0) }, uniquingKeysWith: { first, _ in first })
         let fixes = try repository.commits(after: base, upTo: tip).filter {
@@ -206,6 +209,12 @@ public enum FinalTests {
                     error.code == .baseChanged
                     ? "\(path) changed on the branch since; revert it by hand: git revert \(culprit.commit.short)"
                     : "\(path) has uncommitted changes; revert it by hand: git revert \(culprit.commit.short)"
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // HEAD left the branch, a newer lease holder, a failed write: the culprit is still
+                // named, with what stopped its revert.
+                result.reason = "\(error); revert it by hand: git revert \(culprit.commit.short)"
             }
             try await ledger.append(event("tests.reverted", runID: plan.runID, job: path, level: .warning, result))
             results.append(result)

@@ -106,4 +106,38 @@ import Testing
             }
         }
     }
+    /// A culprit whose file the user is editing is not reverted over the edit: it is named with
+    /// the reason and the way to revert it, the edit stays, and the run says the suite still
+    /// fails. (The uncontained suite writes the edit into the main checkout, as a busy user would.)
+    @Test func aCulpritTheUserIsEditingIsNamedAndTheirEditStays() async throws {
+        try await withTemporaryDirectory { dir in
+            let root = dir + "/repo"
+            let edit = "import os  # mine\n\n\ndef c() -> str:\n    return \"mine\"\n"
+            let repo = try await Self.repository(
+                at: root,
+                suite: """
+                    import pathlib
+
+                    pathlib.Path(\(String(reflecting: root + "/src/pkg/c.py"))).write_text(\(String(reflecting: edit)))
+                    from pkg import c
+
+                    assert c.os.sep == "/"
+
+                    """)
+            try repo.fixture.write([
+                "stomper.toml": "[agent]\nsandbox = \"none\"\n\n[verify]\ntest_command = [\"python3\", \"tests/run.py\"]\ntest_scope = \"final\"\n"
+            ])
+            _ = try await repo.fixture.git("commit", "-qam", "uncontained tests")
+            let result = try await repo.stomper("fix", "--json")
+            #expect(result.exitCode == 1, "\(result.stderrText)")
+            let tests = try #require(try repo.report(result)["final_tests"] as? [String: Any])
+            #expect(tests["verdict"] as? String == "still_failing", "\(tests)")
+            let culprit = try #require((tests["culprits"] as? [[String: Any]])?.first)
+            #expect(culprit["path"] as? String == "src/pkg/c.py" && culprit["revert"] == nil)
+            let reason = try #require(culprit["reason"] as? String)
+            #expect(reason.contains("uncommitted changes") && reason.contains("git revert"), "\(reason)")
+            #expect(try repo.fixture.read("src/pkg/c.py") == edit)
+            #expect(try await !repo.fixture.git("log", "--format=%s").contains("stomper: revert"))
+        }
+    }
 }
