@@ -30,6 +30,8 @@
 //
 // Steps:
 //   sleep_ms N                         wait N milliseconds
+//   wait_for_file {path, timeout_ms}   wait until PATH exists (a test's gate; default 120000 ms),
+//                                      else exit 3
 //   delete_lines_containing TEXT       remove every line of FILE containing TEXT
 //   replace {old, new}                 replace every occurrence of old in FILE
 //   write TEXT                         replace the whole of FILE
@@ -208,6 +210,17 @@ if let list = files[pattern]?.array {
 for step in steps {
     if let milliseconds = step["sleep_ms"]?.int {
         usleep(useconds_t(milliseconds * 1000))
+    } else if let gate = step["wait_for_file"], let path = gate["path"]?.string {
+        var waited = 0
+        let limit = gate["timeout_ms"]?.int ?? 120_000
+        while access(path, F_OK) != 0 {
+            if waited >= limit {
+                emit(Array("stomper-mock-agent: \(path) did not appear within \(limit) ms\n".utf8), to: 2)
+                exit(3)
+            }
+            usleep(10_000)
+            waited += 10
+        }
     } else if let text = step["delete_lines_containing"]?.string {
         writeFile(file, lines(readFile(file)).filter { !$0.contains(text) }.joined(separator: "\n"))
     } else if let replace = step["replace"], let old = replace["old"]?.string, let new = replace["new"]?.string {

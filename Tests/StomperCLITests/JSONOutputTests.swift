@@ -233,7 +233,11 @@ enum JSONStyleCheck {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", unfixable: 2)
             var files: [String: Any] = [:]
-            for index in 0..<2 { files["src/pkg/unfixable_\(index).py"] = [["sleep_ms": 2500]] + MockAgent.fixUnfixable(index) }
+            // The first agent waits for a gate the test opens once it has seen the run running, so
+            // the run cannot end before it is seen, however slow the machine.
+            let gate = repo.root + "/.git/test-gate"
+            files["src/pkg/unfixable_0.py"] = [["wait_for_file": ["path": gate]]] + MockAgent.fixUnfixable(0)
+            files["src/pkg/unfixable_1.py"] = MockAgent.fixUnfixable(1)
             let command = try MockAgent.command(script: ["files": files], in: dir)
             let finished = DoneFlag()
             let fix = Task {
@@ -251,6 +255,7 @@ enum JSONStyleCheck {
                 running = (try? JSONSerialization.jsonObject(with: Data(status.standardOutput)) as? [String: Any])?["status"] as? String == "running"
             }
             #expect(running, "the run was not seen running: \(last.prefix(500))")
+            #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
             let followed = try await repo.stomper("tail", "-f")
             let fixed = try await fix.value
             #expect(fixed.exitCode == 0, "\(fixed.stderrText)")
