@@ -35,10 +35,16 @@ import Testing
             try FileManager.default.createDirectory(atPath: root + "/src", withIntermediateDirectories: true)
             try PythonSamples.pyproject.write(toFile: root + "/pyproject.toml", atomically: false, encoding: .utf8)
             let paths = (0..<9200).map { "src/module_\($0).py" }
-            for (index, path) in paths.enumerated() {
-                let text = index.isMultiple(of: 1000) ? "import os\nx=1\n" : "import os\n"
-                try text.write(toFile: root + "/" + path, atomically: false, encoding: .utf8)
-            }
+            // The files are written and removed by child processes: thousands of file operations on
+            // a test thread would hold one of the few threads every other test's tasks share.
+            let made = try await ProcessRunner.run(
+                ProcessSpec(
+                    executable: "python3",
+                    arguments: [
+                        "-c",
+                        "import sys\nfor i in range(9200):\n    open(f'src/module_{i}.py', 'w').write('import os\\nx=1\\n' if i % 1000 == 0 else 'import os\\n')",
+                    ], workingDirectory: root, timeout: .seconds(300)))
+            #expect(made.exitCode == 0, "\(made.stderrText)")
             let set = try LinterSet([RuffLinter(), RuffFormatLinter()], sandbox: try Self.sandbox())
             let diagnostics = try await set.lint(paths: paths, root: root)
             let unused = diagnostics.filter { $0.code == "F401" }
@@ -46,6 +52,7 @@ import Testing
             #expect(Set(unused.map(\.path)) == Set(paths))
             let unformatted = diagnostics.filter { $0.tool == "ruff-format" }.map(\.path)
             #expect(unformatted == stride(from: 0, to: 9200, by: 1000).map { "src/module_\($0).py" }.sorted())
+            _ = try await ProcessRunner.run(ProcessSpec(executable: "rm", arguments: ["-rf", root + "/src"], timeout: .seconds(300)))
         }
     }
 
