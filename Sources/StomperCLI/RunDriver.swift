@@ -80,7 +80,7 @@ struct RunDriver: Sendable {
             }
         }
         let interrupts = Interrupts { work.cancel() }
-        let summary: RunSummary
+        var summary: RunSummary
         do {
             summary = try await work.value
         } catch {
@@ -91,6 +91,7 @@ struct RunDriver: Sendable {
         display.finish()
         let docs = docsReport.value.withLock { $0 }
         let (tests, testsFailed) = finalTests.value.withLock { $0 }
+        if let tests { summary = summary.reverting(tests) }
         try? await ledger.flushWriteStatistics(runID: plan.runID)
         let elapsed = ContinuousClock.now - clock
         let reportPath = await writeReport(plan.runID, ledger: ledger, repository: pipeline.repository)

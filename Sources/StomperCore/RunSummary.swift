@@ -166,3 +166,26 @@ extension RunSummary {
         self.init(try container.decode([FileOutcome].self, forKey: .files))
     }
 }
+
+extension RunSummary {
+    /// The summary with the fixes the final tests reverted counted as refused (`tests_failed`),
+    /// not fixed: their diagnostics are back on the branch. (Their ledger jobs stay `landed`, with
+    /// a `tests.reverted` event each: the fix commit did land.)
+    public func reverting(_ report: FinalTestsReport) -> RunSummary {
+        let reverted = Dictionary(
+            report.culprits.compactMap { culprit in culprit.revert.map { (culprit.path, $0) } }, uniquingKeysWith: { first, _ in first })
+        guard !reverted.isEmpty else { return self }
+        var result = RunSummary(
+            outcomes.values.map { outcome in
+                guard let revert = reverted[outcome.path], outcome.status == .fixed || outcome.status == .partiallyFixed else { return outcome }
+                var changed = outcome
+                changed.status = .failed
+                changed.refusal = .testsFailed
+                changed.reason = "its fix broke the final tests and was reverted (\(revert.prefix(12)))"
+                changed.fixed = [:]
+                return changed
+            })
+        result.conflicts = conflicts
+        return result
+    }
+}

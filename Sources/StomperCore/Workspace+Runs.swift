@@ -111,7 +111,7 @@ public struct PreparedRun: Sendable {
             let (report, failure) = docs.value.withLock { $0 }
             let (tests, testsFailure) = finalTests.value.withLock { $0 }
             return CompletedRun(
-                runID: plan.runID, summary: summary, docs: report, docsFailure: failure, finalTests: tests,
+                runID: plan.runID, summary: tests.map { summary.reverting($0) } ?? summary, docs: report, docsFailure: failure, finalTests: tests,
                 finalTestsFailure: testsFailure)
         } catch {
             try? await ledger.setRunStatus(plan.runID, .failed)

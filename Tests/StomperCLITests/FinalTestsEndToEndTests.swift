@@ -37,6 +37,13 @@ import Testing
             let culprits = try #require(tests["culprits"] as? [[String: Any]])
             #expect(culprits.map { $0["path"] as? String } == ["src/pkg/c.py"])
             let revert = try #require(culprits.first?["revert"] as? String)
+            // The summary counts what stayed: c.py's fix is refused (tests failed), not fixed.
+            let summary = try #require(report["summary"] as? [String: Any])
+            #expect(summary["fixed"] as? Int == Self.modules.count - 1, "\(summary)")
+            #expect(summary["failed"] as? Int == 1)
+            let outcomes = try repo.outcomes(report)
+            #expect(outcomes["src/pkg/c.py"]?["status"] as? String == "failed")
+            #expect(outcomes["src/pkg/c.py"]?["refusal"] as? String == "tests_failed")
             // The tip, before the run, then at most ⌈log2 6⌉ + 2 more.
             let runs = try #require(tests["suite_runs"] as? Int)
             #expect(runs >= 3 && runs <= 7, "\(runs)")
