@@ -37,9 +37,15 @@ struct RunDriver: Sendable {
             colour: !json && color.enabled(live: live && Terminal.stdoutIsTerminal, environment: environment),
             print: { ciReporting.printProgress($0) })
         for outcome in plan.skipped { display.report(outcome) }
+        // Listening before the run is in the ledger: a client that reads the run there (the MCP
+        // server's `cancel`) and interrupts at once must find the graceful handler, not SIGINT's
+        // default, which would kill the process with the run left `running` and no report.
+        let handle = WorkHandle()
+        let interrupts = Interrupts { handle.cancel() }
         let recorder: RunRecorder
         do {
             recorder = try await prepared.begin()
+            Failpoint.hit("run.begun")
             try await bundle?.record(recorder)
         } catch {
             throw Failure.exit(error, json: json)
@@ -79,7 +85,7 @@ struct RunDriver: Sendable {
                 throw CancellationError()
             }
         }
-        let interrupts = Interrupts { work.cancel() }
+        handle.set(work)
         var summary: RunSummary
         do {
             summary = try await work.value
@@ -154,6 +160,28 @@ struct RunDriver: Sendable {
         if !summary.allFixed { throw ExitCode(1) }
         // Fixes were reverted, or the branch's suite fails at the end: not a clean run.
         if testsFailed || (tests.map { $0.verdict != .passed } ?? false) { throw ExitCode(1) }
+    }
+}
+
+/// The run's task, for an interrupt that may come before the task exists: it is then cancelled
+/// as soon as it is set.
+final class WorkHandle: Sendable {
+    private let state = Mutex<(task: Task<RunSummary, any Error>?, cancelled: Bool)>((nil, false))
+
+    func set(_ task: Task<RunSummary, any Error>) {
+        let cancelled = state.withLock { state in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        let task = state.withLock { state in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
     }
 }
 

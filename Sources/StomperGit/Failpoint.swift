@@ -2,16 +2,21 @@ import Foundation
 import Synchronization
 
 /// Named points where a test can make the process die as if killed (SIGKILL), to prove that a
-/// crash at the worst moment loses nothing. Inactive unless `STOMPER_FAILPOINT=name[:n]` is set,
-/// which kills the process at the n-th time (default 1) execution reaches `name`.
+/// crash at the worst moment loses nothing. Inactive unless `STOMPER_FAILPOINT=name[:n[:SIGINT]]`
+/// is set, which kills the process at the n-th time (default 1) execution reaches `name` — or,
+/// with `:SIGINT`, sends it the interrupt a user's Ctrl-C or a client's cancel would.
 ///
 /// Points: `land.before` (intent recorded, nothing written), `land.checkout` (working tree and
-/// index written, branch not moved), `land.after` (branch moved, ledger not yet told).
+/// index written, branch not moved), `land.after` (branch moved, ledger not yet told),
+/// `run.begun` (the run is in the ledger, its work not started).
 public enum Failpoint {
-    private static let armed: (name: String, count: Int)? = {
+    private static let armed: (name: String, count: Int, signal: Int32)? = {
         guard let value = ProcessInfo.processInfo.environment["STOMPER_FAILPOINT"], !value.isEmpty else { return nil }
-        let parts = value.split(separator: ":", maxSplits: 1)
-        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
+        let parts = value.split(separator: ":", maxSplits: 2)
+        return (
+            String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1,
+            parts.count > 2 && parts[2] == "SIGINT" ? SIGINT : SIGKILL
+        )
     }()
     private static let hits = Mutex(0)
 
@@ -21,6 +26,6 @@ public enum Failpoint {
             value += 1
             return value
         }
-        if count == armed.count { kill(getpid(), SIGKILL) }
+        if count == armed.count { kill(getpid(), armed.signal) }
     }
 }
