@@ -140,8 +140,9 @@ public enum FinalTests {
         var passing = -1
         while passing < fixes.count - 1 {
             var failing = fixes.count - 1
-            // The tip failed with no culprit reverted; with some, the last fix is tested again.
-            if !(culprits.isEmpty && lastAtTip), try await suite(fixes[failing].commit, culprits).passed {
+            // Whether the last fix (with the culprits found undone) still fails. When it is the tip,
+            // that state was just tested: the tip failed, at first or with the culprits so far.
+            if !lastAtTip, try await suite(fixes[failing].commit, culprits).passed {
                 break
             }
             while failing - passing > 1 {
@@ -175,17 +176,14 @@ public enum FinalTests {
         receipts: [String: ReceiptRecord]
     ) async throws -> [FinalTestsReport.Culprit] {
         let repository = pipeline.repository
+        // The run's own target: a ref-only run's branch exists (it holds the fixes), so its start
+        // point is never used; a branch deleted meanwhile refuses the revert (`baseChanged`).
+        let writer = BranchWriter(repository: repository, target: target)
         var results: [FinalTestsReport.Culprit] = []
         for culprit in culprits {
             let path = receipts[culprit.commit.hex]?.path ?? culprit.paths.first ?? ""
             var result = FinalTestsReport.Culprit(path: path, fix: culprit.commit.hex, revert: nil, reason: nil)
             let changes = try revert(culprit, at: culprit.commit, repository: repository)
-            let writer: BranchWriter
-            if target.writesCheckout {
-                writer = BranchWriter(repository: repository, target: target)
-            } else {
-                writer = BranchWriter(repository: repository, target: .branchOnly(branch: plan.branch, startPoint: culprit.commit))
-            }
             let message = """
                 stomper: revert the fix of \(path): it broke the tests
 

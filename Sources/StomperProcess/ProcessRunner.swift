@@ -148,7 +148,8 @@ public enum ProcessRunner {
         return ProcessResult(
             termination: termination, standardOutput: collected.stdout, standardError: collected.stderr,
             outputTruncated: collected.truncated, timedOut: collected.timedOut, duration: ContinuousClock.now - start,
-            sandboxFailure: sandboxed ? bwrapFailure(termination: termination, result: collected) : nil)
+            sandboxFailure: sandboxed
+                ? bwrapFailure(termination: termination, standardOutput: collected.stdout, standardError: collected.stderr) : nil)
     }
 
     /// bubblewrap's own refusal: exit 1, nothing on standard output, and its `bwrap: ` message as
@@ -160,10 +161,6 @@ public enum ProcessRunner {
         let text = String(decoding: standardError, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("bwrap: "), !text.contains("\n") else { return nil }
         return String(text.dropFirst("bwrap: ".count))
-    }
-
-    private static func bwrapFailure(termination: ProcessResult.Termination, result: Collected) -> String? {
-        bwrapFailure(termination: termination, standardOutput: result.stdout, standardError: result.stderr)
     }
 
     /// `spec` as run in its sandbox (`spec.sandbox`, else `Sandbox.current`): `bwrap` with the
