@@ -28,6 +28,11 @@ public protocol Agent: Sendable {
     /// folder (its processes run in a sandbox, or it runs none): then the repository's common git
     /// directory cannot have been written by it, and a snapshot-restore of it is not needed.
     var isContained: Bool { get }
+
+    /// True when the agent reads nothing of the worktree but the request's file (and whatever its
+    /// own linters read): it can work in a sparse worktree (`fix.worktree`). AI coding CLIs read
+    /// the project, so agents say false unless they know better.
+    var readsOnlyItsFile: Bool { get }
 }
 
 extension Agent {
@@ -35,6 +40,7 @@ extension Agent {
     public var narrowsByRule: Bool { false }
     /// Agents are not contained unless they say so.
     public var isContained: Bool { false }
+    public var readsOnlyItsFile: Bool { false }
 }
 
 /// The name and every setting of an agent that can change what it writes.

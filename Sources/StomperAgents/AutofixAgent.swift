@@ -31,6 +31,9 @@ public struct AutofixAgent: Agent {
         diagnostic.fixable && linters.contains { $0.name == diagnostic.tool && $0.fixCommand(path: "f", root: "/") != nil }
     }
 
+    /// Its fixers read the file and their configuration, as their linters do.
+    public var readsOnlyItsFile: Bool { linters.allSatisfy(\.readsOnlyConfiguration) }
+
     /// Deterministic, and each linter's fixer takes a list of rules to leave alone.
     public var narrowsByRule: Bool { true }
 

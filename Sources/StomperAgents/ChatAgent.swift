@@ -110,6 +110,9 @@ public struct ChatAgent: Agent {
     public let userTemplate: PromptTemplate
     private let client: ChatClient
 
+    /// It sends the file and writes the file back; nothing else of the worktree is read.
+    public var readsOnlyItsFile: Bool { true }
+
     /// `apiKey` is the value of `settings.apiKeyVariable`, read by the caller; it is sent as a
     /// Bearer token and kept out of identity, output and descriptions. `sleep` waits between
     /// retries and `random` draws their jitter in `0...1`; tests replace both.

@@ -72,9 +72,17 @@ extension Pipeline {
             return outcome
         }
         let leaseStart = ContinuousClock.now
-        let result = try await job.context.pool.withWorktree(at: job.context.plan.base) { worktree in
+        let fix = { (worktree: Worktree) async throws -> WorktreeResult in
             job.clock.add("worktree", ContinuousClock.now - leaseStart)
             return try await self.fixInWorktree(job, worktree)
+        }
+        let pool = job.context.pool
+        let result: WorktreeResult
+        if let sparse = job.context.sparse {
+            let path = job.path
+            result = try await pool.withWorktree(at: job.context.plan.base, sparse: { tree in sparse.paths(for: path, in: tree) }, fix)
+        } else {
+            result = try await pool.withWorktree(at: job.context.plan.base, fix)
         }
         switch result {
         case .notFixed(let status, let reason, let delta, let changed, let refusal, let dropped, let tally):

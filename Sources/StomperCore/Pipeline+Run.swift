@@ -28,6 +28,7 @@ extension Pipeline {
             maxCalls: configuration.maxAgentCalls > 0 ? configuration.maxAgentCalls : nil,
             timeBudget: configuration.timeBudgetSeconds > 0 ? .seconds(configuration.timeBudgetSeconds) : nil)
         let width = max(1, min(configuration.maxParallelFiles, plan.jobs.count))
+        let sparse = try usesSparseWorktrees() ? SparseSelection() : nil
         let pool = WorktreePool(repository: repository, capacity: width, keep: configuration.keepWorktrees)
         // Worktrees of a killed run go first, even when nothing is left to do (or, keeping
         // worktrees, are taken over with those earlier runs kept).
@@ -53,7 +54,7 @@ extension Pipeline {
                 gitDirectory: agents.allSatisfy(\.isContained) ? nil : GitDirectoryGuard(gitDirectory: repository.commonDir),
                 scratch: repository.commonDir + "/stomper/tmp/" + plan.runID, governor: governor,
                 backoff: Backoff(base: .milliseconds(configuration.backoffBaseMilliseconds), cap: .seconds(60)),
-                learning: learning)
+                learning: learning, sparse: sparse)
             await withTaskGroup(of: FileOutcome.self) { group in
                 var pending = plan.jobs.makeIterator()
                 for _ in 0..<width {
@@ -71,6 +72,13 @@ extension Pipeline {
             }
             await pool.close()
             try? FileManager.default.removeItem(atPath: context.scratch)
+            // What the jobs' worktrees cost: full checkouts, kept ones taken over, sparse folders.
+            try await recorder?.event(
+                "worktree.pool", step: "summary",
+                [
+                    "mode": .string(sparse == nil ? "full" : "sparse"), "checked_out": .int(await pool.worktreesCreated),
+                    "taken_over": .int(await pool.worktreesTakenOver), "sparse": .int(await pool.sparseWorktreesCreated),
+                ])
             // Jobs never started because the run was cancelled or its agent work stopped stay
             // `planned` in the ledger for resume.
             let stopReason = await governor.stopReason

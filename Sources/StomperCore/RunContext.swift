@@ -18,4 +18,6 @@ struct RunContext: Sendable {
     var governor: AgentGovernor
     var backoff: Backoff
     var learning: LearningReport?
+    /// What each job's sparse worktree holds; nil: full worktrees (`fix.worktree`).
+    var sparse: SparseSelection?
 }

@@ -18,6 +18,12 @@ public enum Settings {
                     "keep the pool's worktrees for the next run, which takes them over instead of checking out again (`--keep-worktrees` / `--no-keep-worktrees`)",
                 read: { .bool($0.keepWorktrees) }, write: { if case .bool(let v) = $1 { $0.keepWorktrees = v } }),
             Setting(
+                key: "fix.worktree", affectsResults: false, onResume: .takeToday, kind: .choice(WorktreeMode.allCases.map(\.rawValue)),
+                help:
+                    "what a job's worktree holds: auto (only the file, its configuration and what it imports when autofix or the chat agent fixes and ruff, ruff-format or shellcheck verify; else everything), sparse (that, or refuse the run), full",
+                read: { .string($0.worktreeMode.rawValue) },
+                write: { if case .string(let v) = $1, let mode = WorktreeMode(rawValue: v) { $0.worktreeMode = mode } }),
+            Setting(
                 key: "fix.branch", affectsResults: false, onResume: .keepRun, kind: .string,
                 help: "commit fixes onto this branch only, HEAD and working tree untouched",
                 read: { .string($0.fixBranch) }, write: { if case .string(let v) = $1 { $0.fixBranch = v } }),

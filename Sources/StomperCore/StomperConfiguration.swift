@@ -69,6 +69,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     /// Leave the pool's worktrees in `.git/stomper/worktrees` when a run ends, so that the next
     /// run takes them over instead of checking the repository out again.
     public var keepWorktrees = false
+    /// `fix.worktree`: sparse worktrees where the fixers and linters allow them (auto), always, or never.
+    public var worktreeMode: WorktreeMode = .auto
     /// `fix.branch`: commit fixes only onto this branch's ref, never touching HEAD, the index or
     /// the working tree (empty: onto the checked-out branch). Not part of `resultHash`: where a
     /// fix lands does not change what it is.

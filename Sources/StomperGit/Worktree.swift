@@ -17,10 +17,16 @@ public struct Worktree: Sendable {
     /// The worktree index as the pool left it; a different one means someone staged something.
     let indexStamp: FileStamp?
     let gitDirectory: String
+    /// A sparse worktree (a plain folder holding the base's folders and these files of it), with
+    /// the repository whose configuration and objects it uses; nil for a linked worktree.
+    let sparse: (paths: Set<String>, repository: GitRepository)?
+
+    /// The files a sparse worktree was filled with; nil for a full (linked) worktree.
+    public var sparsePaths: Set<String>? { sparse?.paths }
 
     init(
         name: String, path: String, base: ObjectID, watcher: ChangeWatcher? = nil, indexStamp: FileStamp? = nil,
-        gitDirectory: String
+        gitDirectory: String, sparse: (paths: Set<String>, repository: GitRepository)? = nil
     ) {
         self.name = name
         self.path = path
@@ -28,6 +34,7 @@ public struct Worktree: Sendable {
         self.watcher = watcher
         self.indexStamp = indexStamp
         self.gitDirectory = gitDirectory
+        self.sparse = sparse
     }
 
     /// The paths written since the lease, if the watcher knows them and nobody touched the index.
@@ -39,12 +46,19 @@ public struct Worktree: Sendable {
     }
 
     func open() throws(GitError) -> RepositoryHandle {
-        try RepositoryHandle.open(path)
+        guard let sparse else { return try RepositoryHandle.open(path) }
+        // The repository's handle, working in this folder: its `.gitattributes` and `.gitignore`
+        // files, the common directory's configuration, `info/exclude` and objects.
+        let repo = try sparse.repository.open()
+        try repo.setWorkdir(path)
+        return repo
     }
 
     /// The commit the worktree's HEAD points at now. Differs from `base` if something committed in it.
+    /// A sparse worktree has no HEAD of its own: always `base`.
     public func headCommit() throws(GitError) -> ObjectID? {
-        try open().headCommitID()
+        if sparse != nil { return base }
+        return try open().headCommitID()
     }
 
     /// Every path whose content or mode differs from `base`: tracked files that were edited,
@@ -58,12 +72,16 @@ public struct Worktree: Sendable {
     /// wrote is therefore no change, whatever the line endings on disk.
     ///
     /// When the pool's watcher knows which paths were written, only those are examined; otherwise
-    /// the whole worktree is scanned. Both give the same patch.
+    /// the whole worktree is scanned. Both give the same patch. A sparse worktree is listed: a
+    /// file of the base it was not filled with counts only if something wrote it.
     public func changes() throws(GitError) -> Patch {
         let repo = try open()
         let tree = try repo.tree(ofCommit: base)
         let candidates: [String]
-        if let observed = observedPaths() {
+        if let sparse {
+            // A few files: every one there now, and every one it was filled with (gone: deleted).
+            candidates = try expand(Set(try SparseSlots.files(under: path)).union(sparse.paths), repo: repo, tree: tree)
+        } else if let observed = observedPaths() {
             candidates = try expand(observed, repo: repo, tree: tree)
         } else {
             let flags =

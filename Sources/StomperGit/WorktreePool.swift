@@ -57,11 +57,11 @@ public actor WorktreePool {
     /// Slots an earlier pool left, claimed by `prepare()` and not taken over yet.
     private var kept: [(name: String, lock: Int32)] = []
     /// Slots that failed to reset or be taken over: removed by `close()` even when keeping.
-    private var dropped: Set<String> = []
+    var dropped: Set<String> = []
     /// The lock of every slot created or being taken over, by name: the slots `close()` handles.
-    private var locks: [String: Int32] = [:]
+    var locks: [String: Int32] = [:]
     /// Why the last checkout failed: what the leases it leaves without a slot fail with.
-    private var creationError: (any Error)?
+    var creationError: (any Error)?
     /// `close()` calls waiting for the creations under way to finish.
     private var closing: [CheckedContinuation<Void, Never>] = []
 
@@ -72,7 +72,14 @@ public actor WorktreePool {
     /// cooperative pool): the first is ready soonest.
     private static let creationLock = Mutex(())
 
-    private let runTag: String
+    let runTag: String
+
+    /// Sparse slots not in use (cleared when next used), how many were made, the base trees
+    /// read for choosing their files, and whether `close()` ran (no sparse lease after it).
+    var idleSparse: [SparseSlot] = []
+    var sparseMade = 0
+    var sparseTrees: [ObjectID: Task<SparseTree, any Error>] = [:]
+    var isClosed = false
 
     /// - Parameters:
     ///   - watchChanges: learn what each job wrote from inotify (Linux) rather than by scanning
@@ -135,6 +142,28 @@ public actor WorktreePool {
     /// because the caller (the pipeline) already bounds how many jobs are in flight.
     @discardableResult
     public func withWorktree<T: Sendable>(
+        at base: ObjectID, _ body: (Worktree) async throws -> T
+    ) async throws -> T {
+        try await withFullWorktree(at: base, body)
+    }
+
+    /// Runs `body` with a sparse worktree when `select` names its files, else with a full one.
+    ///
+    /// `select` gets the base's tree (read once per base) and returns the files the worktree must
+    /// hold — the job's file and whatever its fixer and linters read besides it — or nil when the
+    /// job needs the whole tree. A sparse worktree holds every folder of the base and those files
+    /// only, written as a checkout writes them: a few file writes instead of a full checkout. It
+    /// is a plain folder beside the pool's linked worktrees, cleared for the next job; `close()`
+    /// always removes it (keeping worktrees keeps only the linked ones).
+    @discardableResult
+    public func withWorktree<T: Sendable>(
+        at base: ObjectID, sparse select: @Sendable (SparseTree) -> Set<String>?, _ body: (Worktree) async throws -> T
+    ) async throws -> T {
+        guard let paths = select(try await sparseTree(at: base)) else { return try await withFullWorktree(at: base, body) }
+        return try await withSparseWorktree(at: base, paths: paths, body)
+    }
+
+    private func withFullWorktree<T: Sendable>(
         at base: ObjectID, _ body: (Worktree) async throws -> T
     ) async throws -> T {
         var slot = try await lease(at: base)
@@ -365,6 +394,8 @@ public actor WorktreePool {
     /// still under way (a slot being created for a job that got another one meanwhile), so that
     /// none finishes after the pool is closed. Safe to call more than once.
     public func close() async {
+        isClosed = true
+        idleSparse = []
         perform(machine.shutDown())
         while machine.creating > 0 { await withCheckedContinuation { closing.append($0) } }
         let repository = self.repository

@@ -5,6 +5,11 @@ public protocol Linter: Sendable {
     /// Short name used in messages, commit subjects and configuration (`ruff`).
     var name: String { get }
 
+    /// True when linting a file reads only that file and the configuration files on the way to
+    /// it (and, for Python, the modules it imports): the linter can verify in a sparse worktree
+    /// (`fix.worktree`) with the same result as in a full one.
+    var readsOnlyConfiguration: Bool { get }
+
     /// The tool's version string, asked once per run (it goes into idempotency keys).
     func version() async throws -> String
 
@@ -47,6 +52,10 @@ public struct FixCommand: Sendable, Hashable {
 }
 
 extension Linter {
+    /// Linters read the whole tree unless they say otherwise (mypy follows imports; a SARIF tool
+    /// may read anything).
+    public var readsOnlyConfiguration: Bool { false }
+
     public func fixCommand(path: String, root: String, leaving codes: Set<String>) -> FixCommand? {
         fixCommand(path: path, root: root)
     }

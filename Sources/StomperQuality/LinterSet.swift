@@ -35,6 +35,9 @@ public struct LinterSet: Linter {
         self.sandbox = sandbox
     }
 
+    /// Only when every member reads only its configuration.
+    public var readsOnlyConfiguration: Bool { linters.allSatisfy(\.readsOnlyConfiguration) }
+
     /// Every linter's diagnostics, sorted.
     public func lint(paths: [String], root: String) async throws -> [Diagnostic] {
         guard let sandbox else { return try await lintAll(paths: paths, root: root) }

@@ -22,6 +22,9 @@ public struct RuffFormatLinter: Linter {
     public var extraArguments: [String]
     public var timeout: Duration
 
+    /// Like `ruff check`: the file and its configuration.
+    public var readsOnlyConfiguration: Bool { !RuffArguments.nameConfiguration(extraArguments) }
+
     public static let documentationURL = "https://docs.astral.sh/ruff/formatter/"
 
     public init(executable: String = "ruff", extraArguments: [String] = [], timeout: Duration = .seconds(300)) {
@@ -146,5 +149,26 @@ public struct RuffFormatLinter: Linter {
         var code: String?
         var filename: String
         var message: String
+    }
+}
+
+/// What ruff's command-line arguments say about the files it reads.
+enum RuffArguments {
+    /// Whether `arguments` name a configuration file (`--config PATH`, `--config=PATH`; a
+    /// `--config KEY=VALUE` override names none).
+    static func nameConfiguration(_ arguments: [String]) -> Bool {
+        for (index, argument) in arguments.enumerated() {
+            let value: String
+            if argument == "--config", index + 1 < arguments.count {
+                value = arguments[index + 1]
+            } else if argument.hasPrefix("--config=") {
+                value = String(argument.dropFirst("--config=".count))
+            } else {
+                continue
+            }
+            // ruff takes an inline `key = value` override as well as a path.
+            if !value.contains("=") { return true }
+        }
+        return false
     }
 }

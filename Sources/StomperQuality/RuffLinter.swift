@@ -24,6 +24,11 @@ public struct RuffLinter: Linter {
         self.timeout = timeout
     }
 
+    /// ruff reads the file, the configuration files on the way to it (and what they `extend`),
+    /// and, to tell first-party imports, whether the imported modules exist: a sparse worktree
+    /// holds those. Not when its arguments name a configuration file of their own.
+    public var readsOnlyConfiguration: Bool { !RuffArguments.nameConfiguration(extraArguments) }
+
     public func version() async throws -> String {
         let result = try await runTool(ProcessSpec(executable: executable, arguments: ["--version"], timeout: timeout))
         guard result.exitCode == 0 else {

@@ -25,6 +25,12 @@ public struct ShellcheckLinter: Linter {
     public var executable: String
     public var extraArguments: [String]
     public var timeout: Duration
+
+    /// shellcheck reads the script and the `.shellcheckrc` files on the way to it; it follows
+    /// `source` only with `-x` or `external-sources` (then the selection asks for a full worktree).
+    public var readsOnlyConfiguration: Bool {
+        !extraArguments.contains { $0 == "-x" || $0.hasPrefix("--external-sources") || $0.hasPrefix("-P") || $0.hasPrefix("--source-path") }
+    }
     /// Files per shellcheck process, to stay far below the argument-length limit.
     public var batchSize: Int
 
