@@ -117,7 +117,7 @@ public struct Workspace: Sendable {
         let linter: any Linter = linters.count == 1 && sandbox == nil ? linters[0] : try LinterSet(linters, sandbox: sandbox?.tools)
         var versions = toolVersions ?? [:]
         if toolVersions == nil { versions = try await Pipeline.versions(of: linter) }
-        return Pipeline(
+        let pipeline = Pipeline(
             repository: repository, configuration: configuration, linter: linter,
             agents: try agents
                 ?? configuration.chain.map {
@@ -127,6 +127,10 @@ public struct Workspace: Sendable {
             gate: try makeGate(),
             tests: try makeTests(sandbox: sandbox),
             logger: logger)
+        // `fix.worktree = "sparse"` with a fixer or linter that reads the project is refused here,
+        // before a run is recorded.
+        if startsAgents { _ = try pipeline.usesSparseWorktrees() }
+        return pipeline
     }
 
     /// Turns paths given relative to `start` (a command line's directory) into paths relative to
