@@ -7,6 +7,22 @@ struct SparseSlot: Sendable {
 }
 
 extension WorktreePool {
+    /// Runs `body` with a sparse worktree when `select` names its files, else with a full one.
+    ///
+    /// `select` gets the base's tree (read once per base) and returns the files the worktree must
+    /// hold — the job's file and whatever its fixer and linters read besides it — or nil when the
+    /// job needs the whole tree. A sparse worktree holds every folder of the base and those files
+    /// only, written as a checkout writes them: a few file writes instead of a full checkout. It
+    /// is a plain folder beside the pool's linked worktrees, cleared for the next job; `close()`
+    /// always removes it (keeping worktrees keeps only the linked ones).
+    @discardableResult
+    public func withWorktree<T: Sendable>(
+        at base: ObjectID, sparse select: @Sendable (SparseTree) -> Set<String>?, _ body: (Worktree) async throws -> T
+    ) async throws -> T {
+        guard let paths = select(try await sparseTree(at: base)) else { return try await withFullWorktree(at: base, body) }
+        return try await withSparseWorktree(at: base, paths: paths, body)
+    }
+
     /// How many sparse worktrees the pool has made so far.
     public var sparseWorktreesCreated: Int { sparseMade }
 
