@@ -179,7 +179,12 @@ extension RepositoryHandle {
 
 extension Worktree {
     /// Throws away everything written in the worktree since it was leased: back to `base`.
+    /// A sparse worktree is cleared and filled again with its selection.
     public func discardChanges() throws(GitError) {
+        if let sparse {
+            try SparseSlots.fill(path: path, repository: sparse.repository, tree: sparse.tree, paths: sparse.paths)
+            return
+        }
         try WorktreeSlots.reset(path: path, to: base, from: base)
     }
 

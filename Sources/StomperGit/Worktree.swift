@@ -18,15 +18,16 @@ public struct Worktree: Sendable {
     let indexStamp: FileStamp?
     let gitDirectory: String
     /// A sparse worktree (a plain folder holding the base's folders and these files of it), with
-    /// the repository whose configuration and objects it uses; nil for a linked worktree.
-    let sparse: (paths: Set<String>, repository: GitRepository)?
+    /// the base's tree and the repository whose configuration and objects it uses; nil for a
+    /// linked worktree.
+    let sparse: (paths: Set<String>, tree: SparseTree, repository: GitRepository)?
 
     /// The files a sparse worktree was filled with; nil for a full (linked) worktree.
     public var sparsePaths: Set<String>? { sparse?.paths }
 
     init(
         name: String, path: String, base: ObjectID, watcher: ChangeWatcher? = nil, indexStamp: FileStamp? = nil,
-        gitDirectory: String, sparse: (paths: Set<String>, repository: GitRepository)? = nil
+        gitDirectory: String, sparse: (paths: Set<String>, tree: SparseTree, repository: GitRepository)? = nil
     ) {
         self.name = name
         self.path = path

@@ -44,7 +44,7 @@ extension WorktreePool {
         // A slot that cannot be filled is not used again; `close()` removes it with the others.
         try await BlockingIO.run { try SparseSlots.fill(path: slot.path, repository: repository, tree: tree, paths: paths) }
         let worktree = Worktree(
-            name: slot.name, path: slot.path, base: base, gitDirectory: slot.path, sparse: (paths, repository))
+            name: slot.name, path: slot.path, base: base, gitDirectory: slot.path, sparse: (paths, tree, repository))
         defer { idleSparse.append(slot) }
         return try await body(worktree)
     }

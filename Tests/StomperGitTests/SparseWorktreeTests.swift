@@ -113,6 +113,32 @@ import Testing
         }
     }
 
+    /// Between two attempts of a job the worktree goes back to its base (`discardChanges`): a
+    /// sparse one holds its selection again, as written at first, and nothing else.
+    @Test func discardingChangesFillsASparseWorktreeAgain() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await GitFixture.create(at: dir + "/repo", files: Self.files)
+            let repository = try GitRepository.discover(from: fixture.root)
+            let base = ObjectID(hex: try await fixture.head())!
+            let pool = WorktreePool(repository: repository, capacity: 1)
+            let selection: Set<String> = ["pkg/mod.py", "run.bat", ".gitattributes"]
+            try await pool.withWorktree(at: base, sparse: { _ in selection }) { (worktree) throws in
+                let root = worktree.path
+                try Self.edit(root)
+                try FileManager.default.removeItem(atPath: root + "/pkg/deep")
+                try Data("file where a folder was\n".utf8).write(to: URL(fileURLWithPath: root + "/pkg/deep"))
+                #expect(try !worktree.changes().isEmpty)
+                try worktree.discardChanges()
+                #expect(try Self.files(under: root) == selection)
+                #expect(try worktree.changes().isEmpty)
+                #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/run.bat")) == Data("echo one\r\necho two\r\n".utf8))
+                var isFolder: ObjCBool = false
+                #expect(FileManager.default.fileExists(atPath: root + "/pkg/deep/er", isDirectory: &isFolder) && isFolder.boolValue)
+            }
+            await pool.close()
+        }
+    }
+
     /// The writes of `aSparseWorktreeGivesTheSamePatchAsAFullOne`.
     static func edit(_ root: String) throws {
         try Data("x = 10\n".utf8).write(to: URL(fileURLWithPath: root + "/pkg/mod.py"))
