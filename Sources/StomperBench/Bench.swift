@@ -8,12 +8,12 @@ struct Bench: AsyncParsableCommand {
         commandName: "stomper-bench",
         abstract: "Measure what stomper adds around agent time, against a naive baseline, on synthetic repositories.",
         discussion: """
-            Scenarios: overhead, scaling, landing, locks, baseline, memory, all.
+            Scenarios: overhead, scaling, landing, locks, baseline, memory, cold, all.
             Prints one JSON object per measurement, then a table. See docs/PERFORMANCE.md.
             Build in release mode: swift run -c release stomper-bench all
             """)
 
-    @Argument(help: "overhead | scaling | landing | locks | baseline | memory | all")
+    @Argument(help: "overhead | scaling | landing | locks | baseline | memory | cold | all")
     var scenario: String = "all"
 
     @Option(help: "Folder for the synthetic repositories (kept between runs).")
@@ -71,6 +71,11 @@ struct Bench: AsyncParsableCommand {
             try await Scenarios.baseline(
                 context, sizes: Array(sizes.prefix(2)), jobs: quick ? 2 : 5, stomperJobs: jobs,
                 stomperPerFile: overheadPerFile)
+        }
+        if all || scenario == "cold" {
+            // A default first run fixing 100 files, full worktrees against sparse ones.
+            let large = sizes.filter { $0 >= 10_000 }
+            try await Scenarios.cold(context, sizes: large.isEmpty ? [sizes.last!] : large, jobs: quick ? 4 : 100)
         }
         if all || scenario == "memory" {
             // A child process, so its peak RSS is its own.

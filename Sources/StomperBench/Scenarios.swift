@@ -41,7 +41,8 @@ struct BenchContext {
     func runPipeline(
         _ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
         keepWorktrees: Bool = false,
-        onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in }
+        onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
+        configure: (inout StomperConfiguration) -> Void = { _ in }
     ) async throws -> PipelineRun {
         var configuration = StomperConfiguration()
         configuration.maxParallelFiles = parallel
@@ -51,6 +52,7 @@ struct BenchContext {
         configuration.sandbox = .none
         configuration.gate = false
         configuration.interactive = false
+        configure(&configuration)
         var logger = Logger(label: "stomper-bench")
         logger.logLevel = .error
         let workspace = Workspace(repository: try GitRepository.discover(from: repository.root), configuration: configuration, logger: logger)

@@ -16,7 +16,7 @@ import Testing
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }
             let scenarios = Dictionary(grouping: rows) { $0["scenario"] as? String ?? "" }
-            #expect(Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory"])
+            #expect(Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory", "cold"])
             #expect(scenarios["overhead"]?.count == 4)
             #expect((scenarios["overhead"] ?? []).map { $0["pool"] as? String ?? "" } == ["cold", "warm", "cold", "warm"])
             for row in scenarios["overhead"] ?? [] where row["pool"] as? String == "cold" {
@@ -32,6 +32,9 @@ import Testing
             #expect((scenarios["scaling"] ?? []).allSatisfy { ($0["efficiency"] as? Double ?? 0) > 0 })
             #expect((scenarios["baseline"]?.first?["ratio"] as? Double ?? 0) > 0)
             #expect((scenarios["memory"]?.first?["peak_rss_mb"] as? Double ?? 0) > 0)
+            // The default first run, full worktrees then sparse ones (autofix), and their ratio.
+            #expect((scenarios["cold"] ?? []).map { $0["worktree"] as? String ?? "" } == ["full", "auto", "full/auto"])
+            #expect((scenarios["cold"] ?? []).prefix(2).allSatisfy { ($0["per_file_ms"] as? Double ?? 0) > 0 })
             #expect(result.stdoutText.contains("stomper-bench: all done in"))
         }
     }
