@@ -76,8 +76,10 @@ enum SparseSlots {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
         var entries: [(relative: String, isFolder: Bool)] = []
         while let relative = walker.nextObject() as? String {
-            let type = walker.fileAttributes?[.type] as? FileAttributeType
-            entries.append((relative, type == .typeDirectory))
+            // `lstat`, not the walker's attributes (which look up the owner's and group's names).
+            var info = stat()
+            let isFolder = lstat(path + "/" + relative, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            entries.append((relative, isFolder))
         }
         return entries
     }
