@@ -12,12 +12,15 @@
                     the same way: `lint.select` is set there, the other lint.* keys above are dropped.
 A pyproject.toml that does not exist is created. The result is checked with tomllib.
 Usage: adopt_rules.py path/to/pyproject.toml
+       ADOPT_SELECT='["ALL"]' adopt_rules.py path/to/pyproject.toml   (another rule set)
 """
+import json
+import os
 import re
 import sys
 import tomllib
 
-SELECT = '["F","E","W","I","UP","B","C4","SIM","RUF","PIE"]'
+SELECT = os.environ.get("ADOPT_SELECT", '["F","E","W","I","UP","B","C4","SIM","RUF","PIE"]')
 DROP_RUFF = {"fix", "unsafe-fixes", "show-fixes", "output-format", "preview"}
 DROP_LINT = {"select", "ignore", "extend-select", "extend-ignore", "fixable",
              "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes"}
@@ -66,7 +69,7 @@ if not have_lint:
     result += f"\n[tool.ruff.lint]\nselect = {SELECT}\n"
 cfg = tomllib.loads(result)  # must still be valid TOML
 sel = cfg["tool"]["ruff"]["lint"]["select"]
-assert sel == ["F", "E", "W", "I", "UP", "B", "C4", "SIM", "RUF", "PIE"], sel
+assert sel == json.loads(SELECT), sel
 for k in DROP_LINT - {"select"}:
     assert k not in cfg["tool"]["ruff"]["lint"], k
 open(path, "w", encoding="utf-8").write(result)
