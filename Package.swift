@@ -140,7 +140,7 @@ let package = Package(
             name: "StomperBench",
             dependencies: [
                 "StomperCore", "StomperGit", "StomperQuality", "StomperAgents", "StomperLedger", "StomperProcess",
-                "StomperCoordination",
+                "StomperCoordination", "StomperChatStub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

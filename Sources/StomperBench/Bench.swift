@@ -8,12 +8,12 @@ struct Bench: AsyncParsableCommand {
         commandName: "stomper-bench",
         abstract: "Measure what stomper adds around agent time, against a naive baseline, on synthetic repositories.",
         discussion: """
-            Scenarios: overhead, scaling, landing, locks, baseline, memory, cold, all.
+            Scenarios: overhead, scaling, landing, locks, baseline, memory, cold, efficiency, mypy, broad-ruff, all.
             Prints one JSON object per measurement, then a table. See docs/PERFORMANCE.md.
             Build in release mode: swift run -c release stomper-bench all
             """)
 
-    @Argument(help: "overhead | scaling | landing | locks | baseline | memory | cold | all")
+    @Argument(help: "overhead | scaling | landing | locks | baseline | memory | cold | efficiency | mypy | broad-ruff | all")
     var scenario: String = "all"
 
     @Option(help: "Folder for the synthetic repositories (kept between runs).")
@@ -77,6 +77,14 @@ struct Bench: AsyncParsableCommand {
             let large = sizes.filter { $0 >= 10_000 }
             try await Scenarios.cold(context, sizes: large.isEmpty ? [sizes.last!] : large, jobs: quick ? 4 : 100)
         }
+        if all || scenario == "efficiency" {
+            // Agents that take 500 ms and use no CPU (the chat stub), a first run.
+            try await Scenarios.efficiency(
+                context, size: sizes[0], jobs: jobs, parallels: !parallels.isEmpty ? parallels : quick ? [4] : [8, 16],
+                latency: quick ? 100 : 500)
+        }
+        if all || scenario == "mypy" { try await Scenarios.mypy(context, modules: quick ? 12 : 50) }
+        if all || scenario == "broad-ruff" { try await Scenarios.broadRuff(context, files: quick ? 6 : 200) }
         if all || scenario == "memory" {
             // A child process, so its peak RSS is its own.
             let result = try await ProcessRunnerBridge.runSelf(["--child-memory", "--work-directory", workDirectory] + (quick ? ["--quick"] : []))

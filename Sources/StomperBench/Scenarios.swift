@@ -40,7 +40,7 @@ struct BenchContext {
     /// as the command agent. The sandbox is off, so the figures measure orchestration only.
     func runPipeline(
         _ repository: SyntheticRepository, paths: [String], parallel: Int, latencyMilliseconds: Int,
-        keepWorktrees: Bool = false,
+        keepWorktrees: Bool = false, requireEveryFix: Bool = true,
         onEvent: @escaping @Sendable (PipelineEvent) -> Void = { _ in },
         configure: (inout StomperConfiguration) -> Void = { _ in }
     ) async throws -> PipelineRun {
@@ -65,7 +65,7 @@ struct BenchContext {
         let start = ContinuousClock.now
         let summary = try await pipeline.run(plan, dryRun: false, recorder: recorder, useCache: false, onEvent: onEvent)
         let wall = ContinuousClock.now - start
-        guard summary.count(.fixed) == plan.jobs.count else {
+        guard !requireEveryFix || summary.count(.fixed) == plan.jobs.count else {
             let failed = summary.files(.failed).prefix(3).map { "\($0.path): \($0.reason ?? "")" }
             throw BenchError("only \(summary.count(.fixed)) of \(plan.jobs.count) files were fixed: \(failed)")
         }

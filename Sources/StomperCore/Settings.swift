@@ -204,6 +204,11 @@ public enum Settings {
             key: "linters.ruff.args", affectsResults: true, onResume: .keepRun, kind: .strings, help: "extra arguments for ruff check",
             read: { .strings($0.ruffArguments) }, write: { if case .strings(let v) = $1 { $0.ruffArguments = v } }),
         Setting(
+            key: "linters.ruff.batch", affectsResults: false, onResume: .takeToday, kind: .bool,
+            help:
+                "lint the files whose fixes are ready at the same moment with one ruff process (worktrees with the project's ruff configuration at their top); same diagnostics, fewer processes",
+            read: { .bool($0.ruffBatch) }, write: { if case .bool(let v) = $1 { $0.ruffBatch = v } }),
+        Setting(
             key: "linters.mypy.executable", affectsResults: false, onResume: .keepRun, kind: .string, help: "mypy executable",
             read: { .string($0.mypyExecutable) }, write: { if case .string(let v) = $1 { $0.mypyExecutable = v } }),
         Setting(

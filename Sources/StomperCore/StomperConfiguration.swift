@@ -143,6 +143,8 @@ public struct StomperConfiguration: Sendable, Hashable, Codable {
     public var allowedPaths: [String] = []
     public var ruffExecutable: String = "ruff"
     public var ruffArguments: [String] = []
+    /// `linters.ruff.batch`: lint the files ready for verification at the same moment in one ruff process.
+    public var ruffBatch = true
     /// Short lock waits for a person at a terminal, longer ones for CI.
     public var interactive: Bool = true
     /// The anti-stomp layer's policy registry (`[maasl]`).

@@ -28,7 +28,7 @@ extension Workspace {
                 linters.append(
                     RuffLinter(
                         executable: executable, extraArguments: configuration.ruffArguments,
-                        unsafeFixes: configuration.unsafeFixes))
+                        unsafeFixes: configuration.unsafeFixes, batcher: configuration.ruffBatch ? RuffBatcher() : nil))
             case .ruffFormat:
                 linters.append(RuffFormatLinter(executable: executable))
             case .mypy:

@@ -13,15 +13,19 @@ public struct RuffLinter: Linter {
     /// Whether fixes marked unsafe count as fixable and are applied by `fixCommand`.
     public var unsafeFixes: Bool
     public var timeout: Duration
+    /// Lints requests that are ready together in one process (`linters.ruff.batch`); nil: one
+    /// process per request.
+    public var batcher: RuffBatcher?
 
     public init(
         executable: String = "ruff", extraArguments: [String] = [], unsafeFixes: Bool = false,
-        timeout: Duration = .seconds(300)
+        timeout: Duration = .seconds(300), batcher: RuffBatcher? = nil
     ) {
         self.executable = executable
         self.extraArguments = extraArguments
         self.unsafeFixes = unsafeFixes
         self.timeout = timeout
+        self.batcher = batcher
     }
 
     /// ruff reads the file, the configuration files on the way to it (and what they `extend`),
@@ -44,9 +48,47 @@ public struct RuffLinter: Linter {
         let named = !paths.isEmpty
         let paths = PathNormalizer.pythonPaths(paths, root: root, extensions: PathNormalizer.pythonExtensions + [".ipynb"]) ?? []
         if named && paths.isEmpty { return [] }
+        if let batcher, !paths.isEmpty, paths.count <= RuffBatcher.batchablePaths, RuffBatcher.hasOwnConfiguration(root) {
+            return try await batcher.lint(paths, root: root, with: self)
+        }
+        return try await lintAlone(paths, root: root)
+    }
+
+    /// `lint` in processes of its own (no paths: the whole tree).
+    func lintAlone(_ paths: [String], root: String) async throws -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for batch in PathBatches.split(paths) { diagnostics += try await lintBatch(batch, root: root) }
         return diagnostics
+    }
+
+    /// One `ruff check` of several roots' files, run from their common parent folder (every root
+    /// is a folder of it), with every root writable in `sandbox`. Returns each request's
+    /// diagnostics, relative to its root, in order.
+    func lintTogether(_ requests: [(paths: [String], root: String)], sandbox: Sandbox?) async throws -> [[Diagnostic]] {
+        let parent = (requests[0].root as NSString).deletingLastPathComponent
+        let names = requests.map { ($0.root as NSString).lastPathComponent }
+        precondition(requests.allSatisfy { ($0.root as NSString).deletingLastPathComponent == parent }, "a batch spans one folder's roots")
+        var spec = ProcessSpec(
+            executable: executable,
+            arguments: ["check", "--no-fix", "--output-format", "json", "--no-cache", "--force-exclude"] + extraArguments
+                + ["--"] + zip(names, requests).flatMap { name, request in request.paths.map { name + "/" + $0 } },
+            workingDirectory: parent, timeout: timeout)
+        spec.sandbox = sandbox.map { sandbox in requests.reduce(sandbox) { $0.writing($1.root) } }
+        let result = try await runTool(spec)
+        guard case .exited(let code) = result.termination, code == 0 || code == 1 else {
+            throw QualityError(
+                .toolFailed, "ruff failed", tool: name, commandLine: spec.commandLine,
+                exitStatus: result.exitCode, standardError: trimmed(result.stderrText))
+        }
+        let found = try parse(result.standardOutput, root: parent)
+        let all = found + lintFailures(result.stderrText, root: parent, reported: found)
+        return names.map { name in
+            all.filter { $0.path.hasPrefix(name + "/") }.map { diagnostic in
+                var diagnostic = diagnostic
+                diagnostic.path = String(diagnostic.path.dropFirst(name.count + 1))
+                return diagnostic
+            }
+        }
     }
 
     /// One `ruff check` of `paths` (none: the whole tree).

@@ -16,7 +16,8 @@ import Testing
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }
             let scenarios = Dictionary(grouping: rows) { $0["scenario"] as? String ?? "" }
-            #expect(Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory", "cold"])
+            #expect(
+                Set(scenarios.keys) == ["overhead", "scaling", "landing", "locks", "baseline", "memory", "cold", "efficiency", "mypy", "broad-ruff"])
             #expect(scenarios["overhead"]?.count == 4)
             #expect((scenarios["overhead"] ?? []).map { $0["pool"] as? String ?? "" } == ["cold", "warm", "cold", "warm"])
             for row in scenarios["overhead"] ?? [] where row["pool"] as? String == "cold" {
@@ -35,6 +36,13 @@ import Testing
             // The default first run, full worktrees then sparse ones (autofix), and their ratio.
             #expect((scenarios["cold"] ?? []).map { $0["worktree"] as? String ?? "" } == ["full", "auto", "full/auto"])
             #expect((scenarios["cold"] ?? []).prefix(2).allSatisfy { ($0["per_file_ms"] as? Double ?? 0) > 0 })
+            // Agents that use no CPU (the chat stub), the default run, then full worktrees, then ruff unbatched.
+            #expect((scenarios["efficiency"] ?? []).map { $0["variant"] as? String ?? "" } == ["default", "full worktrees", "ruff unbatched"])
+            #expect((scenarios["efficiency"] ?? []).allSatisfy { ($0["efficiency"] as? Double ?? 0) > 0 })
+            // mypy with its cache, then cold; ruff's broad rule set landing fixes.
+            #expect((scenarios["mypy"] ?? []).map { $0["cache"] as? Bool } == [true, false])
+            #expect((scenarios["mypy"] ?? []).allSatisfy { ($0["per_fixed_file_ms"] as? Double ?? 0) > 0 })
+            #expect((scenarios["broad-ruff"]?.first?["landed"] as? Int ?? 0) > 0)
             #expect(result.stdoutText.contains("stomper-bench: all done in"))
         }
     }

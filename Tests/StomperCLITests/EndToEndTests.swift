@@ -13,7 +13,9 @@ import Testing
     @Test func keptWorktreesServeTheNextRun() async throws {
         try await withTemporaryDirectory { dir in
             let repo = try await PythonRepository.create(at: dir + "/repo", fixable: 6)
-            let first = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json")
+            // Sparse worktrees (autofix's default) are never kept: this is about full ones.
+            let full: [String: String?] = ["STOMPER_FIX_WORKTREE": "full"]
+            let first = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json", environment: full)
             #expect(first.exitCode == 0, "\(first.stderrText)")
             #expect(try await repo.commitCount() == 7)
             let kept = try await repo.fixture.git("worktree", "list", "--porcelain")
@@ -22,7 +24,7 @@ import Testing
 
             try repo.fixture.write(["src/pkg/later.py": PythonSamples.fixable(40)])
             try await repo.fixture.commitAll("a later file")
-            let second = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json")
+            let second = try await repo.stomper("fix", "--parallel", "2", "--keep-worktrees", "--json", environment: full)
             #expect(second.exitCode == 0, "\(second.stderrText)")
             #expect(try repo.outcomes(try repo.report(second)).keys.sorted() == ["src/pkg/later.py"])
             let files = try await repo.fixture.git("show", "--name-only", "--format=", "HEAD")
@@ -33,7 +35,7 @@ import Testing
             #expect(try await repo.status().isEmpty)
             #expect(try await repo.ruffIsClean())
 
-            let cleanup = try await repo.stomper("fix", "--no-keep-worktrees")
+            let cleanup = try await repo.stomper("fix", "--no-keep-worktrees", environment: full)
             #expect(cleanup.exitCode == 0, "\(cleanup.stderrText)")
             #expect(try await repo.worktreeCount() == 1)
         }
