@@ -94,13 +94,23 @@ struct ChatClient: Sendable {
 
     private var host: String { endpoint.host.map { host in endpoint.port.map { "\(host):\($0)" } ?? host } ?? endpoint.absoluteString }
 
+    /// The session of every chat request of the process. `URLSession.shared` opens at most 6
+    /// connections to a host and queues the rest, which held `--parallel 16` with the chat agent
+    /// to 6 requests at once; `fix.parallel` allows 64 jobs, so 64 connections. Ephemeral: no
+    /// cookies or cache on disk.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        return URLSession(configuration: configuration)
+    }()
+
     /// One HTTP exchange. A cancelled task cancels the URLSession task, which then completes at
     /// once with `URLError.cancelled`; that is reported as `CancellationError`.
     private func perform(_ request: URLRequest) async throws -> Result<(Data, HTTPURLResponse), URLError> {
         let box = TaskBox()
         let result: Result<(Data, HTTPURLResponse), URLError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let task = URLSession.shared.dataTask(with: request) { data, response, error in
+                let task = Self.session.dataTask(with: request) { data, response, error in
                     if let response = response as? HTTPURLResponse, error == nil {
                         continuation.resume(returning: .success((data ?? Data(), response)))
                     } else {

@@ -173,6 +173,32 @@ func unusedPort() -> UInt16 {
         #expect(outcome.calls == 1 && file == Self.source)
     }
 
+    /// `--parallel 16` with the chat agent has 16 requests in flight at once, not the 6
+    /// connections per host URLSession allows by default: the stub sees all 16 while none has
+    /// been answered (its replies wait until the server stops).
+    @Test func sixteenAttemptsAreInFlightAtOnce() async throws {
+        try await withTemporaryDirectory { dir in
+            let arrived = Mutex(0)
+            let stub = try ChatStubServer(script: ChatStubScript(fallback: .slow(milliseconds: 600_000))) { _ in
+                arrived.withLock { $0 += 1 }
+            }
+            let agent = try ChatAgent(settings: settings(stub) { $0.maxRetries = 0 }, apiKey: Self.key)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    let folder = dir + "/\(index)"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try Data(Self.source.utf8).write(to: URL(fileURLWithPath: folder + "/a.py"))
+                    group.addTask { _ = try await agent.fix(request(folder, timeout: .seconds(600))) }
+                }
+                try await waitUntil("16 requests at the stub", timeout: .seconds(60)) { arrived.withLock { $0 } == 16 }
+                #expect(stub.requests.count == 16)
+                // Stopping the server cuts the waiting replies short: every attempt ends.
+                stub.stop()
+                try await group.waitForAll()
+            }
+        }
+    }
+
     @Test func aSlowReplyTimesOutWithoutWaitingForIt() async throws {
         let start = ContinuousClock.now
         let (outcome, file, _) = try await attempt(ChatStubScript(replies: [.slow(milliseconds: 20_000)]), timeout: .milliseconds(300))
