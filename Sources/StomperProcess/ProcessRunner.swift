@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Subprocess
 #if canImport(System)
     import System
@@ -204,22 +205,35 @@ public enum ProcessRunner {
     /// so a group with no live member means nothing of the sandbox is left: no late writer once
     /// `run` returns. Dead members count as gone: pid 1, orphaned, stays a zombie until the
     /// machine's init reaps it, which in containers can take seconds. Usually this is one check.
+    ///
+    /// The polling sleeps in a task of its own, which a cancellation of the caller does not reach:
+    /// a cancelled task's `Task.sleep` returns at once, and sleeping with `usleep` instead held one
+    /// of the cooperative pool's threads (two on this machine) for up to 30 s per process — every
+    /// other task of the process stalled behind a cancelled run's lingering sandboxes. The
+    /// caller's cancellation still kills the group at once.
     static func waitForGroupToEnd(_ group: pid_t) async {
-        var killed = false
-        let start = ContinuousClock.now
-        var pause = Duration.microseconds(100)
-        while ProcessLiveness.groupHasLiveMembers(group) {
-            if !killed, Task.isCancelled || ContinuousClock.now - start > .seconds(5) {
-                kill(-group, SIGKILL)
-                killed = true
-            }
-            if ContinuousClock.now - start > .seconds(30) { return }
-            if Task.isCancelled {
-                usleep(1000)
-            } else {
-                try? await Task.sleep(for: pause)
-                pause = min(pause * 2, .milliseconds(10))
-            }
+        final class Cancelled: Sendable {
+            let value: Mutex<Bool>
+            init(_ value: Bool) { self.value = Mutex(value) }
+        }
+        let cancelled = Cancelled(Task.isCancelled)
+        await withTaskCancellationHandler {
+            await Task.detached {
+                var killed = false
+                let start = ContinuousClock.now
+                var pause = Duration.microseconds(100)
+                while ProcessLiveness.groupHasLiveMembers(group) {
+                    if !killed, cancelled.value.withLock({ $0 }) || ContinuousClock.now - start > .seconds(5) {
+                        kill(-group, SIGKILL)
+                        killed = true
+                    }
+                    if ContinuousClock.now - start > .seconds(30) { return }
+                    try? await Task.sleep(for: pause)
+                    pause = min(pause * 2, .milliseconds(10))
+                }
+            }.value
+        } onCancel: {
+            cancelled.value.withLock { $0 = true }
         }
     }
 
