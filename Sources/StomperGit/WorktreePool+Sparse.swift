@@ -17,9 +17,11 @@ extension WorktreePool {
     /// always removes it (keeping worktrees keeps only the linked ones).
     @discardableResult
     public func withWorktree<T: Sendable>(
-        at base: ObjectID, sparse select: @Sendable (SparseTree) -> Set<String>?, _ body: (Worktree) async throws -> T
+        at base: ObjectID, sparse select: @escaping @Sendable (SparseTree) -> Set<String>?, _ body: (Worktree) async throws -> T
     ) async throws -> T {
-        guard let paths = select(try await sparseTree(at: base)) else { return try await withFullWorktree(at: base, body) }
+        let tree = try await sparseTree(at: base)
+        // The selection reads blobs (configuration files, the file's imports): not on the actor.
+        guard let paths = try await BlockingIO.run({ select(tree) }) else { return try await withFullWorktree(at: base, body) }
         return try await withSparseWorktree(at: base, paths: paths, body)
     }
 
