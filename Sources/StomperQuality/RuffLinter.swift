@@ -82,6 +82,12 @@ public struct RuffLinter: Linter {
         }
         let found = try parse(result.standardOutput, root: parent)
         let all = found + lintFailures(result.stderrText, root: parent, reported: found)
+        // A finding no request's root holds cannot be given back: the batcher lints each alone.
+        if let stray = all.first(where: { diagnostic in !names.contains { diagnostic.path.hasPrefix($0 + "/") } }) {
+            throw QualityError(
+                .unreadableOutput, "ruff reported \(stray.path), outside every root of the batch", tool: name,
+                commandLine: spec.commandLine)
+        }
         return names.map { name in
             all.filter { $0.path.hasPrefix(name + "/") }.map { diagnostic in
                 var diagnostic = diagnostic
