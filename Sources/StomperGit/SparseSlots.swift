@@ -32,7 +32,7 @@ enum SparseSlots {
     static func fill(
         path: String, repository: GitRepository, tree: SparseTree, paths: Set<String>
     ) throws(GitError) {
-        try clear(path: path, folders: Set(tree.folders))
+        try clear(path: path, folders: tree.folderSet)
         let repo = try repository.open()
         // Attributes are looked up in the slot's own `.gitattributes` files (the selection holds
         // those on the way to its files), then in the base commit's; the empty index keeps the

@@ -21,7 +21,8 @@ public struct SparseTree: Sendable {
 
     /// Whether the tree has a folder at `path`.
     public func isFolder(_ path: String) -> Bool { path.isEmpty || folderSet.contains(path) }
-    private let folderSet: Set<String>
+    /// `folders` as a set (clearing a slot keeps exactly these).
+    let folderSet: Set<String>
 
     /// The stored bytes of the file at `path` (no filters applied); nil when the tree has no
     /// regular file there or it cannot be read.

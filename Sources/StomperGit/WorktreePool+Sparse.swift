@@ -22,7 +22,7 @@ extension WorktreePool {
         let tree = try await sparseTree(at: base)
         // The selection reads blobs (configuration files, the file's imports): not on the actor.
         guard let paths = try await BlockingIO.run({ select(tree) }) else { return try await withFullWorktree(at: base, body) }
-        return try await withSparseWorktree(at: base, paths: paths, body)
+        return try await withSparseWorktree(tree, paths: paths, body)
     }
 
     /// How many sparse worktrees the pool has made so far.
@@ -38,15 +38,14 @@ extension WorktreePool {
     }
 
     func withSparseWorktree<T: Sendable>(
-        at base: ObjectID, paths: Set<String>, _ body: (Worktree) async throws -> T
+        _ tree: SparseTree, paths: Set<String>, _ body: (Worktree) async throws -> T
     ) async throws -> T {
         let slot = try await sparseSlot()
         let repository = self.repository
-        let tree = try await sparseTree(at: base)
         // A slot that cannot be filled is not used again; `close()` removes it with the others.
         try await BlockingIO.run { try SparseSlots.fill(path: slot.path, repository: repository, tree: tree, paths: paths) }
         let worktree = Worktree(
-            name: slot.name, path: slot.path, base: base, gitDirectory: slot.path, sparse: (paths, tree, repository))
+            name: slot.name, path: slot.path, base: tree.base, gitDirectory: slot.path, sparse: (paths, tree, repository))
         defer { idleSparse.append(slot) }
         return try await body(worktree)
     }

@@ -5,7 +5,7 @@
 # usage: scripts/bench/mypy-realworld.sh BUILD_DIR true|false   (linters.mypy.cache)
 # Needs mypy, numpy, pydantic, jinja2, click and attrs importable by the python3 mypy runs with.
 set -e
-B=$(cd "$1" && pwd); CACHE=$2; W=${TMPDIR:-/tmp}/stomper-mypy-realworld; R=$W/project-$CACHE
+HERE=$(cd "$(dirname "$0")" && pwd); B=$(cd "$1" && pwd); CACHE=$2; W=${TMPDIR:-/tmp}/stomper-mypy-realworld; R=$W/project-$CACHE
 mkdir -p $W && rm -rf $R && mkdir -p $R/app && cd $R
 printf '[tool.mypy]\nignore_missing_imports = true\nwarn_unused_ignores = true\n' > pyproject.toml
 : > app/__init__.py
@@ -72,17 +72,4 @@ def main$i(name: str) -> None:
 PY
   i=$((i + 1))
 done
-printf '{"files": {"*": [{"delete_lines_containing": "stomper-bench: type error"}]}}' > $W/script.json
-cat > stomper.toml <<TOML
-[linters]
-enabled = ["mypy"]
-[linters.mypy]
-cache = $CACHE
-[fix]
-agent = "command"
-parallel = 4
-[agent]
-command = ["$B/stomper-mock-agent", "--script", "$W/script.json", "{file}"]
-TOML
-git init -q -b main && git add -A && git -c user.name=b -c user.email=b@l commit -qm init
-/usr/bin/time -f "wall %e s, user %U s, sys %S s" $B/stomper fix
+sh "$HERE/mypy-fix.sh" "$B" $CACHE $W
